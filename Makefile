@@ -1,0 +1,76 @@
+# Front door for developers and CI. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+RASA   := $(BIN)/rasa
+export PYTHONPATH := $(CURDIR)
+# make run / make test act for demo customers: the sender id is the customer id.
+export BOT_DEV_MODE ?= true
+
+.PHONY: help setup run train test test-unit test-e2e validate test-stories crossval lint types format seed shell lock services clean
+
+help: ## list targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+setup: ## create .venv from the pinned lock (no-op when up to date)
+	@scripts/setup.sh
+
+run: setup ## set up, seed, train if needed, start action server (5055) + Rasa (5005)
+	@$(PY) -m bot.cli prepare
+	@scripts/train-if-needed.sh
+	@scripts/run.sh
+
+train: setup ## train a model (Rasa skips unchanged parts)
+	@$(RASA) train --fixed-model-name "model-$$(date +%Y%m%d-%H%M%S)" --quiet
+
+test: setup services ## everything CI runs: lint, pytest (unit, db, actions, NLU, e2e), data validate, dialogue tests
+	@$(BIN)/ruff check bot actions components scripts tests migrations
+	@$(PY) -m bot.cli prepare
+	@scripts/train-if-needed.sh
+	@$(RASA) data validate --fail-on-warnings --quiet
+	@$(BIN)/pytest
+	@$(MAKE) --no-print-directory test-stories
+
+test-unit: setup ## fast tests only (no servers, no model)
+	@$(BIN)/pytest -m "not e2e and not slow"
+
+test-stories: setup ## dialogue-policy tests (rasa test core on tests/conversations)
+	@$(RASA) test core --stories tests/conversations --fail-on-prediction-errors --out results/core --quiet
+
+crossval: setup ## 5-fold NLU cross-validation (slow: ~5 trainings); prints intent/entity F1
+	@$(RASA) test nlu --cross-validation --folds 5 --nlu data/nlu --out results/crossval --quiet
+	@$(PY) scripts/print_nlu_report.py results/crossval
+
+validate: setup ## rasa data validate
+	@$(RASA) data validate --fail-on-warnings
+
+lint: setup ## ruff + mypy
+	@$(BIN)/ruff check bot actions components scripts tests migrations
+	@$(BIN)/mypy
+
+types: setup ## mypy only
+	@$(BIN)/mypy
+
+format: setup ## ruff format + import sorting
+	@$(BIN)/ruff check --select I --fix bot actions components scripts tests
+	@$(BIN)/ruff format bot actions components scripts tests
+
+seed: setup ## migrate and replace the demo customers with fresh copies
+	@$(PY) -m bot.cli seed
+
+shell: setup ## chat in the terminal as a demo customer: make shell CUSTOMER=demo_balance
+	@$(PY) -m bot.cli prepare
+	@scripts/train-if-needed.sh
+	@scripts/run.sh --shell $(or $(CUSTOMER),demo_balance)
+
+lock: ## re-resolve requirements/*.in into requirements/lock.txt
+	@scripts/lock.sh
+
+services: ## start local PostgreSQL / Redis / RabbitMQ if they are installed but stopped
+	@scripts/ensure-services.sh
+
+clean: ## remove trained models, results and the local database
+	rm -rf models results var/*.db .pytest_cache

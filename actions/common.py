@@ -1,0 +1,90 @@
+"""What every action needs: settings, today's date, the customer, a database call."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
+
+from bot.catalog import Catalog, load_catalog
+from bot.config import Settings
+from bot.db.session import session_factory, session_scope
+from bot.identity import customer_id_for
+from bot.replies import Fragment, Reply
+
+T = TypeVar("T")
+CHANNEL_FALLBACK = "chat"
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """Settings read once per action-server process."""
+    return Settings.from_env()
+
+
+def today() -> date:
+    """The business date in the platform's timezone."""
+    return datetime.now(settings().zone).date()
+
+
+def customer_of(tracker: Tracker) -> str | None:
+    """The customer this conversation may act for (bot.identity decides)."""
+    return customer_id_for(tracker.sender_id, settings())
+
+
+def channel_of(tracker: Tracker) -> str:
+    """The input channel of the latest message, for the audit log."""
+    return str(tracker.get_latest_input_channel() or CHANNEL_FALLBACK)
+
+
+async def in_session(work: Callable[[Session], T]) -> T:
+    """Run `work` in one database transaction in a worker thread.
+
+    The action server serves every conversation on one event loop, so blocking
+    database calls must not run on it.
+    """
+    factory = session_factory(settings().database_url)
+
+    def run() -> T:
+        with session_scope(factory) as session:
+            return work(session)
+
+    return await asyncio.to_thread(run)
+
+
+def slot_list(tracker: Tracker, name: str) -> list[str]:
+    """A list slot's values (tolerating a plain string from older trackers)."""
+    value: Any = tracker.get_slot(name)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+@lru_cache(maxsize=1)
+def catalog() -> Catalog:
+    """Product and service catalog (names, aliases) from data/catalog."""
+    return load_catalog()
+
+
+def send(dispatcher: CollectingDispatcher, domain: DomainDict, replies: list[Reply]) -> None:
+    """Utter each reply, rendering any `Fragment` parameters from the domain first."""
+    for reply in replies:
+        params = {k: render(domain, v) if isinstance(v, Fragment) else v for k, v in reply.params.items()}
+        buttons = [{"title": title, "payload": payload} for title, payload in reply.buttons]
+        dispatcher.utter_message(response=reply.response, buttons=buttons or None, **params)
+
+
+def render(domain: DomainDict, fragment: Fragment) -> str:
+    """The text of a short domain response, with its parameters filled in."""
+    variants = domain.get("responses", {}).get(fragment.response) or [{"text": ""}]
+    text = str(variants[0].get("text", ""))
+    return text.format(**fragment.params) if fragment.params else text

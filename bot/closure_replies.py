@@ -1,0 +1,133 @@
+"""What to tell a customer about a closure check: replies built from blockers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot import eligibility as el
+from bot.accounts import AccountSnapshot
+from bot.catalog import Catalog
+from bot.formatting import cn_date, yuan
+from bot.product_choice import ProductChoice
+from bot.replies import Fragment, Reply
+
+# Response names per blocker type; the wording is in domain.yml.
+_REQUEST_STATUS = {"submitted": "utter_status_submitted", "under_review": "utter_status_under_review"}
+_REASONS = {
+    "overdue": "utter_reason_overdue",
+    "risk_assessment": "utter_reason_risk_assessment",
+    "identity_expired": "utter_reason_identity_expired",
+    "security": "utter_reason_security",
+}
+
+
+def closure_answer(choice: ProductChoice, catalog: Catalog, *, today: date) -> list[Reply]:
+    """The whole answer to "can I close ...?" for the products the customer asked about."""
+    replies: list[Reply] = []
+    if choice.external and not choice.accounts:
+        served = "、".join(p.display_name for p in catalog.products)
+        replies.append(Reply("utter_product_not_served", {"external_product": choice.external, "served_products": served}))
+    if choice.ask:
+        # Buttons re-send the intent with the product, so the same rule answers the pick.
+        buttons = tuple(
+            (a.product.display_name, f'/close_account{{"product":"{a.product.id}"}}') for a in choice.options
+        )
+        replies.append(Reply("utter_ask_closure_product", buttons=buttons))
+    for pid in choice.missing:
+        product = catalog.product(pid)
+        replies.append(Reply("utter_no_account_for_product", {"product_name": product.display_name if product else pid}))
+    service_names = {s.id: s.display_name for s in catalog.services}
+    for account in choice.accounts:
+        check = el.check_closure(account, today=today)
+        replies.extend(closure_replies(account, check, today=today, service_names=service_names))
+    return replies
+
+
+def closure_replies(
+    account: AccountSnapshot, check: el.ClosureCheck, *, today: date, service_names: dict[str, str]
+) -> list[Reply]:
+    """Everything to say about one account's closure check, in order.
+
+    Args:
+        account: the account checked.
+        check: the result of `bot.eligibility.check_closure`.
+        today: the business date (dates this year are written without the year).
+        service_names: display names of linked-service kinds, from the catalog.
+    """
+    name = account.product.display_name
+    if check.eligible:
+        replies = [Reply("utter_closure_eligible", {"product_name": name})]
+        return replies + _affected_services(check, service_names)
+    first = check.blockers[0]
+    if isinstance(first, el.AlreadyClosed):
+        closed_on = cn_date(first.closed_on, today=today) if first.closed_on else Fragment("utter_date_unknown")
+        return [Reply("utter_closure_already_closed", {"product_name": name, "closed_on": closed_on})]
+    replies = [Reply("utter_closure_blocked_intro", {"product_name": name})]
+    replies += [_blocker_reply(b, today) for b in check.blockers]
+    if check.amount_owed > 0:
+        replies.append(Reply("utter_closure_blocked_total", {"amount": yuan(check.amount_owed)}))
+    return replies
+
+
+def _blocker_reply(blocker: el.Blocker, today: date) -> Reply:
+    if isinstance(blocker, el.UnpaidBill):
+        return Reply(
+            "utter_closure_blocker_unpaid_bill",
+            {"amount": yuan(blocker.amount), "due_date": cn_date(blocker.due_date, today=today)},
+        )
+    if isinstance(blocker, el.UnbilledSpending):
+        return Reply("utter_closure_blocker_unbilled", {"amount": yuan(blocker.amount)})
+    if isinstance(blocker, el.CurrentlyOverdue):
+        return Reply(
+            "utter_closure_blocker_overdue",
+            {"since": cn_date(blocker.since, today=today), "amount": yuan(blocker.amount)},
+        )
+    if isinstance(blocker, el.InstalmentsRemaining):
+        early = (
+            "utter_closure_early_settlement_possible"
+            if blocker.early_settlement_allowed
+            else "utter_closure_early_settlement_impossible"
+        )
+        return Reply(
+            "utter_closure_blocker_instalments",
+            {
+                "description": blocker.description,
+                "terms": str(blocker.remaining_terms),
+                "amount": yuan(blocker.remaining_amount),
+                "early_settlement": Fragment(early),
+            },
+        )
+    if isinstance(blocker, el.OrderPending):
+        return _order_reply(blocker, today)
+    if isinstance(blocker, el.FrozenByPlatform):
+        reason = _REASONS.get(blocker.reason_code or "", "utter_reason_unspecified")
+        return Reply("utter_closure_blocker_frozen", {"reason": Fragment(reason)})
+    if isinstance(blocker, el.RequestPending):
+        return Reply(
+            "utter_closure_blocker_pending_request",
+            {
+                "submitted": _when(blocker.submitted_at, today),
+                "status": Fragment(_REQUEST_STATUS.get(blocker.status, "utter_status_under_review")),
+            },
+        )
+    raise TypeError(f"no reply for blocker {blocker!r}")  # a new blocker type needs a reply
+
+
+def _order_reply(order: el.OrderPending, today: date) -> Reply:
+    expected: str | Fragment = ""
+    if order.expected_settle_on is not None:
+        expected = Fragment("utter_closure_expected_by", {"date": cn_date(order.expected_settle_on, today=today)})
+    response = "utter_closure_blocker_refund" if order.kind == "refund_in_progress" else "utter_closure_blocker_order"
+    return Reply(response, {"merchant": order.merchant, "amount": yuan(order.amount), "expected": expected})
+
+
+def _when(moment: datetime | None, today: date) -> str | Fragment:
+    return cn_date(moment.date(), today=today) if moment is not None else Fragment("utter_date_unknown")
+
+
+def _affected_services(check: el.ClosureCheck, service_names: dict[str, str]) -> list[Reply]:
+    if not check.affected_services:
+        return []
+    names = [service_names.get(s.service_type, s.service_type) for s in check.affected_services]
+    labelled = [f"{n}（{s.merchant or s.detail}）" if (s.merchant or s.detail) else n for n, s in zip(names, check.affected_services)]
+    return [Reply("utter_closure_affected_services", {"services": "、".join(dict.fromkeys(labelled))})]

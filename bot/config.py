@@ -1,0 +1,44 @@
+"""Settings read once from the environment (the only place that reads it)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'bot.db'}"
+_TRUE = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration.
+
+    Attributes:
+        database_url: SQLAlchemy URL; SQLite under var/ unless DATABASE_URL is set.
+        dev_mode: when on, a channel's sender id is taken as the customer id.
+            Off by default so that a production deployment never trusts it.
+        timezone: the platform's business timezone; "today" for due dates and
+            overdue days is a date in this zone, not in the server's.
+    """
+
+    database_url: str = DEFAULT_DATABASE_URL
+    dev_mode: bool = False
+    timezone: str = "Asia/Shanghai"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Build settings from environment variables (see README, Configuration)."""
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            dev_mode=env.get("BOT_DEV_MODE", "").strip().lower() in _TRUE,
+            timezone=env.get("BOT_TIMEZONE") or "Asia/Shanghai",
+        )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The business timezone as a tzinfo."""
+        return ZoneInfo(self.timezone)

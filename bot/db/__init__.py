@@ -1,0 +1,1 @@
+"""Account database: models, the one place sessions open, and queries."""

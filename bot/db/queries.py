@@ -1,0 +1,251 @@
+"""Queries and operations on the account database: the one queries module.
+
+Every function takes an open `Session` (from `bot.db.session.session_scope`)
+and never commits itself, so the caller's unit of work decides what is atomic.
+Reads return frozen snapshots from `bot.accounts`; writes append audit rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot import accounts as snap
+from bot.db import models as m
+from bot.requests import ReviewState, advance
+
+
+def to_product_info(row: m.Product) -> snap.ProductInfo:
+    """Convert a catalog row to its snapshot value."""
+    return snap.ProductInfo(
+        id=row.id,
+        display_name=row.display_name,
+        description=row.description,
+        kind=row.kind,
+        aliases=tuple(row.aliases or ()),
+        reopen_cooldown_days=row.reopen_cooldown_days,
+        reopen_requires_review=row.reopen_requires_review,
+        closure_review_levels=row.closure_review_levels,
+        pause_available=row.pause_available,
+        pause_min_days=row.pause_min_days,
+        pause_max_days=row.pause_max_days,
+    )
+
+
+def load_products(session: Session) -> list[snap.ProductInfo]:
+    """All products in the catalog, in id order."""
+    rows = session.execute(select(m.Product).order_by(m.Product.id)).scalars()
+    return [to_product_info(r) for r in rows]
+
+
+def load_customer(session: Session, customer_id: str) -> snap.CustomerSnapshot | None:
+    """Load a customer with every account and what the rules need, or None if unknown."""
+    customer = session.get(m.Customer, customer_id)
+    if customer is None:
+        return None
+    stmt = (
+        select(m.CreditAccount)
+        .where(m.CreditAccount.customer_id == customer_id)
+        .order_by(m.CreditAccount.product_id)
+        .options(
+            selectinload(m.CreditAccount.product),
+            selectinload(m.CreditAccount.bills),
+            selectinload(m.CreditAccount.instalment_plans),
+            selectinload(m.CreditAccount.orders),
+            selectinload(m.CreditAccount.overdue_records),
+            selectinload(m.CreditAccount.bound_services),
+        )
+    )
+    rows = session.execute(stmt).scalars().all()
+    requests = _requests_by_account(session, customer_id)
+    accounts = tuple(_account_snapshot(a, requests.get(a.id, ())) for a in rows)
+    return snap.CustomerSnapshot(customer.id, customer.name, accounts)
+
+
+def _requests_by_account(session: Session, customer_id: str) -> dict[int, tuple[snap.RequestInfo, ...]]:
+    grouped: dict[int, list[snap.RequestInfo]] = {}
+    for request in load_requests(session, customer_id):
+        if request.account_id is not None:
+            grouped.setdefault(request.account_id, []).append(request)
+    return {k: tuple(v) for k, v in grouped.items()}
+
+
+def load_requests(session: Session, customer_id: str) -> list[snap.RequestInfo]:
+    """The customer's requests, newest first."""
+    stmt = (
+        select(m.ServiceRequest)
+        .where(m.ServiceRequest.customer_id == customer_id)
+        .options(selectinload(m.ServiceRequest.account))
+        .order_by(m.ServiceRequest.created_at.desc(), m.ServiceRequest.id.desc())
+    )
+    return [_request_info(r) for r in session.execute(stmt).scalars()]
+
+
+def list_open_requests(session: Session) -> list[m.ServiceRequest]:
+    """Requests of every customer still awaiting a decision, oldest first (operator view)."""
+    stmt = (
+        select(m.ServiceRequest)
+        .where(m.ServiceRequest.status.in_(snap.OPEN_REQUEST_STATUSES))
+        .order_by(m.ServiceRequest.created_at, m.ServiceRequest.id)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def _request_info(row: m.ServiceRequest) -> snap.RequestInfo:
+    return snap.RequestInfo(
+        id=row.id,
+        kind=row.kind,
+        status=row.status,
+        created_at=row.created_at,
+        account_id=row.account_id,
+        product_id=row.account.product_id if row.account is not None else None,
+        review_level=row.review_level,
+        required_review_levels=row.required_review_levels,
+    )
+
+
+def _account_snapshot(a: m.CreditAccount, requests: tuple[snap.RequestInfo, ...]) -> snap.AccountSnapshot:
+    return snap.AccountSnapshot(
+        account_id=a.id,
+        customer_id=a.customer_id,
+        product=to_product_info(a.product),
+        status=a.status,
+        credit_limit=Decimal(a.credit_limit),
+        used_amount=Decimal(a.used_amount),
+        opened_on=a.opened_on,
+        closed_on=a.closed_on,
+        paused_until=a.paused_until,
+        platform_reason_code=a.platform_reason_code,
+        bills=tuple(
+            snap.Bill(b.period, Decimal(b.amount), Decimal(b.paid_amount), b.due_date, b.statement_issued)
+            for b in a.bills
+        ),
+        instalments=tuple(
+            snap.Instalment(
+                p.description,
+                p.total_terms,
+                p.remaining_terms,
+                Decimal(p.remaining_amount),
+                p.next_due_date,
+                p.early_settlement_allowed,
+            )
+            for p in a.instalment_plans
+        ),
+        orders=tuple(
+            snap.PendingOrder(
+                o.kind, o.merchant, Decimal(o.amount), o.status, o.created_on, o.expected_settle_on, o.completed_on
+            )
+            for o in a.orders
+        ),
+        overdues=tuple(snap.OverdueEpisode(o.started_on, o.ended_on, Decimal(o.amount)) for o in a.overdue_records),
+        services=tuple(
+            snap.LinkedService(s.id, s.service_type, s.status, s.merchant, s.detail) for s in a.bound_services
+        ),
+        requests=requests,
+    )
+
+
+def append_audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str | int,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    channel: str,
+) -> m.AuditEntry:
+    """Record a change. Audit rows are never updated or deleted (see models)."""
+    entry = m.AuditEntry(
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        before=before,
+        after=after,
+        channel=channel,
+    )
+    session.add(entry)
+    return entry
+
+
+def submit_request(
+    session: Session,
+    *,
+    customer_id: str,
+    account_id: int | None,
+    kind: str,
+    required_review_levels: int,
+    details: dict[str, Any] | None = None,
+    channel: str,
+) -> m.ServiceRequest:
+    """Create a request in `submitted` state and audit it."""
+    request = m.ServiceRequest(
+        customer_id=customer_id,
+        account_id=account_id,
+        kind=kind,
+        status="submitted",
+        required_review_levels=required_review_levels,
+        details=details or {},
+    )
+    session.add(request)
+    session.flush()
+    append_audit(
+        session,
+        actor=f"customer:{customer_id}",
+        action=f"request_{kind}_submitted",
+        entity_type="request",
+        entity_id=request.id,
+        before=None,
+        after=_request_state(request),
+        channel=channel,
+    )
+    return request
+
+
+def transition_request(
+    session: Session,
+    *,
+    request_id: int,
+    action: str,
+    actor: str,
+    channel: str,
+    customer_id: str | None = None,
+    note: str | None = None,
+) -> m.ServiceRequest | None:
+    """Move a request through its life cycle (see bot.requests) and audit the move.
+
+    When `customer_id` is given, only that customer's request can be moved, so a
+    conversation can never touch someone else's request. Returns None if not found.
+    """
+    request = session.get(m.ServiceRequest, request_id)
+    if request is None or (customer_id is not None and request.customer_id != customer_id):
+        return None
+    before = _request_state(request)
+    state = advance(ReviewState(request.status, request.review_level, request.required_review_levels), action)
+    request.status = state.status
+    request.review_level = state.review_level
+    if note:
+        request.decision_note = note
+    if state.status in ("approved", "rejected", "withdrawn"):
+        request.decided_at = datetime.now(timezone.utc)
+    append_audit(
+        session,
+        actor=actor,
+        action=f"request_{action}",
+        entity_type="request",
+        entity_id=request.id,
+        before=before,
+        after=_request_state(request),
+        channel=channel,
+    )
+    return request
+
+
+def _request_state(request: m.ServiceRequest) -> dict[str, Any]:
+    return {"kind": request.kind, "status": request.status, "review_level": request.review_level}

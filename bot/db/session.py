@@ -1,0 +1,52 @@
+"""The one place database sessions are opened.
+
+An engine is built lazily per URL (never at import), and every unit of work
+runs inside `session_scope`, which commits on success and rolls back on error,
+so a multi-row change (several unbinds, a request plus its audit row) is all
+or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine configured for the backend in `url`."""
+    kwargs: dict[str, Any] = {"future": True, "pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        # Actions run database work in worker threads (asyncio.to_thread).
+        kwargs["connect_args"] = {"check_same_thread": False}
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL lets the e2e tests read the database while the action server writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+@lru_cache(maxsize=8)
+def session_factory(url: str) -> sessionmaker:
+    """Return the (cached) session factory for a database URL."""
+    return sessionmaker(bind=make_engine(url), future=True, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(factory: sessionmaker) -> Iterator[Session]:
+    """Open a session in a transaction: commit on success, roll back on error."""
+    with factory.begin() as session:
+        yield session

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Start the action server (5055) and the Rasa server (5005); Ctrl-C stops both.
+#   scripts/run.sh                 servers in the foreground
+#   scripts/run.sh --shell ID      action server + `rasa shell` as customer ID
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD"
+BIN=.venv/bin
+ACTION_PORT=${ACTION_PORT:-5055}
+RASA_PORT=${RASA_PORT:-5005}
+mkdir -p var
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "==> stopped"
+}
+trap stop INT TERM EXIT
+
+wait_for() {  # url, name, seconds
+  for _ in $(seq 1 "$3"); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 1
+  done
+  echo "$2 did not start; see var/*.log" >&2
+  exit 1
+}
+
+$BIN/rasa run actions --port "$ACTION_PORT" --actions actions >var/actions.log 2>&1 &
+pids+=($!)
+wait_for "http://localhost:$ACTION_PORT/health" "action server" 60
+
+if [ "${1:-}" = "--shell" ]; then
+  $BIN/rasa shell --conversation-id "${2:-demo_balance}" --endpoints endpoints.yml
+  exit 0
+fi
+
+$BIN/rasa run --enable-api --cors "*" --port "$RASA_PORT" \
+  --credentials credentials.yml --endpoints endpoints.yml --model models >var/rasa.log 2>&1 &
+pids+=($!)
+wait_for "http://localhost:$RASA_PORT/" "Rasa server" 180
+
+cat <<MSG
+
+==> ready
+  REST:      curl -s localhost:$RASA_PORT/webhooks/rest/webhook \\
+               -d '{"sender": "demo_balance", "message": "借呗能注销吗"}'
+  socket.io: ws://localhost:$RASA_PORT/socket.io  (the web widget)
+  HTTP API:  http://localhost:$RASA_PORT/status
+  logs:      var/actions.log  var/rasa.log
+  Ctrl-C stops both servers.
+MSG
+wait -n "${pids[@]}"

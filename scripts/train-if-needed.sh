@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Train a model only when models/ has none newer than the training inputs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+inputs=(data config.yml domain.yml components bot/textnorm.py bot/durations.py bot/nlu_rules.py)
+latest=$(ls -t models/*.tar.gz 2>/dev/null | head -n1 || true)
+if [ -n "$latest" ]; then
+  existing=()
+  for p in "${inputs[@]}"; do [ -e "$p" ] && existing+=("$p"); done
+  if [ -z "$(find "${existing[@]}" -type f -newer "$latest" -not -name '*.pyc' -print -quit)" ]; then
+    echo "==> model up to date: $latest"
+    exit 0
+  fi
+fi
+echo "==> training a model (a few minutes on 2 cores)"
+PYTHONPATH="$PWD" .venv/bin/rasa train --fixed-model-name "model-$(date +%Y%m%d-%H%M%S)" --quiet

@@ -1,0 +1,82 @@
+"""Shared fixtures: databases on SQLite and PostgreSQL, seeded with the demo customers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db import models as m
+from bot.db.migrate import upgrade_to_head
+from bot.db.seed import ensure_seeded
+from bot.db.session import make_engine, session_factory, session_scope
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+TODAY = date(2026, 11, 22)
+
+
+def _reset_postgres(url: str) -> None:
+    """Start from an empty `test` database: drop what a previous run left."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The PostgreSQL test database, migrated once per run. Never skipped: `make test` starts it."""
+    try:
+        _reset_postgres(POSTGRES_URL)
+    except Exception as exc:  # pragma: no cover - environment problem, reported clearly
+        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is not reachable ({exc}); run `make services`.")
+    upgrade_to_head(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file copied for each test (faster than migrating every time)."""
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    upgrade_to_head(f"sqlite:///{path}")
+    return path
+
+
+def _empty_tables(factory: sessionmaker) -> None:
+    with session_scope(factory) as session:
+        for table in reversed(m.Base.metadata.sorted_tables):
+            session.execute(table.delete())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "bot.db"
+        path.write_bytes(request.getfixturevalue("sqlite_template").read_bytes())
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_url")
+    _empty_tables(session_factory(url))
+    return url
+
+
+@pytest.fixture
+def factory(db_url: str) -> sessionmaker:
+    """Session factory for the test database, seeded with catalog and demo customers."""
+    factory = session_factory(db_url)
+    with session_scope(factory) as session:
+        ensure_seeded(session, today=TODAY)
+    return factory
+
+
+@pytest.fixture
+def session(factory: sessionmaker) -> Iterator[Session]:
+    """A session in a transaction that commits at the end of the test."""
+    with session_scope(factory) as s:
+        yield s

@@ -1,0 +1,65 @@
+"""Builders for snapshots used by unit tests (no database)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from bot.accounts import (
+    AccountSnapshot,
+    Bill,
+    CustomerSnapshot,
+    Instalment,
+    LinkedService,
+    OverdueEpisode,
+    PendingOrder,
+    ProductInfo,
+    RequestInfo,
+)
+
+TODAY = date(2026, 11, 22)
+HUABEI = ProductInfo("huabei", "花呗", "消费信用额度", "pay_later", ("花呗", "花被"), 30, True, 1, True, 7, 365)
+JIEBEI = ProductInfo("jiebei", "借呗", "现金借款额度", "cash_loan", ("借呗", "借贝"), 30, True, 2, True, 7, 365)
+
+
+def make_account(product: ProductInfo = HUABEI, **over: Any) -> AccountSnapshot:
+    values: dict[str, Any] = {
+        "account_id": 1,
+        "customer_id": "c1",
+        "product": product,
+        "status": "active",
+        "credit_limit": Decimal("5000"),
+        "used_amount": Decimal("0"),
+        "opened_on": date(2023, 1, 1),
+    }
+    values.update(over)
+    return AccountSnapshot(**values)
+
+
+def make_customer(*accounts: AccountSnapshot, customer_id: str = "c1") -> CustomerSnapshot:
+    return CustomerSnapshot(customer_id, "测试用户", tuple(accounts))
+
+
+def bill(amount: str, due: date, paid: str = "0", issued: bool = True) -> Bill:
+    return Bill("2026-11", Decimal(amount), Decimal(paid), due, issued)
+
+
+def instalment(terms: int, amount: str, early: bool = True) -> Instalment:
+    return Instalment("手机分期", 12, terms, Decimal(amount), date(2026, 12, 1), early)
+
+
+def order(kind: str = "refund_in_progress", status: str = "pending", completed: date | None = None) -> PendingOrder:
+    return PendingOrder(kind, "优选家电旗舰店", Decimal("1299.00"), status, date(2026, 11, 20), date(2026, 11, 25), completed)
+
+
+def overdue(start: date, end: date | None, amount: str = "100") -> OverdueEpisode:
+    return OverdueEpisode(start, end, Decimal(amount))
+
+
+def service(kind: str, merchant: str | None = None, status: str = "active", id: int = 1) -> LinkedService:
+    return LinkedService(id, kind, status, merchant)
+
+
+def request(kind: str = "close", status: str = "under_review", id: int = 7, day: date = date(2026, 11, 20)) -> RequestInfo:
+    return RequestInfo(id, kind, status, datetime(day.year, day.month, day.day, 10, tzinfo=timezone.utc), 1, "huabei")

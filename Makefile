@@ -10,7 +10,7 @@ export PYTHONPATH := $(CURDIR)
 # make run / make test act for demo customers: the sender id is the customer id.
 export BOT_DEV_MODE ?= true
 
-.PHONY: help setup run train test test-unit test-e2e validate test-stories crossval lint types format seed shell lock services clean
+.PHONY: help setup run train test test-unit test-e2e validate test-stories crossval lint types format seed shell lookups lock services clean
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ shell: setup ## chat in the terminal as a demo customer: make shell CUSTOMER=dem
 	@$(PY) -m bot.cli prepare
 	@scripts/train-if-needed.sh
 	@scripts/run.sh --shell $(or $(CUSTOMER),demo_balance)
+
+lookups: setup ## regenerate NLU lookups/synonyms and the jieba alias dictionary from data/catalog
+	@$(PY) scripts/generate_nlu_lookups.py
 
 lock: ## re-resolve requirements/*.in into requirements/lock.txt
 	@scripts/lock.sh

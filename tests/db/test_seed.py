@@ -1,0 +1,77 @@
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from bot.db import models as m
+from bot.db.queries import load_customer, load_products
+from bot.db.seed import DEMO_CUSTOMERS, ensure_seeded, reseed_demo
+from bot.db.session import session_scope
+from bot.eligibility import check_closure
+from tests.conftest import TODAY
+
+
+def test_catalog_comes_from_the_data_files(session) -> None:  # type: ignore[no-untyped-def]
+    products = {p.id: p for p in load_products(session)}
+    assert set(products) == {"huabei", "jiebei"}
+    assert products["huabei"].kind == "pay_later" and products["jiebei"].kind == "cash_loan"
+    assert "花被" in products["huabei"].aliases and "借贝" in products["jiebei"].aliases
+    assert products["jiebei"].closure_review_levels >= 1
+
+
+def test_every_demo_customer_exists_with_both_products(session) -> None:  # type: ignore[no-untyped-def]
+    for cid in DEMO_CUSTOMERS:
+        customer = load_customer(session, cid)
+        assert customer is not None, cid
+        assert [a.product.id for a in customer.accounts] == ["huabei", "jiebei"]
+
+
+def blockers(session, cid: str, product: str) -> list[str]:  # type: ignore[no-untyped-def]
+    account = load_customer(session, cid).account(product)
+    return [type(b).__name__ for b in check_closure(account, today=TODAY).blockers]
+
+
+def test_demo_customers_show_what_the_readme_says(session) -> None:  # type: ignore[no-untyped-def]
+    assert blockers(session, "demo_clean", "huabei") == [] and blockers(session, "demo_clean", "jiebei") == []
+    assert blockers(session, "demo_balance", "jiebei") == ["UnpaidBill"]
+    assert blockers(session, "demo_overdue", "huabei") == ["CurrentlyOverdue"]
+    assert blockers(session, "demo_past_overdue", "huabei") == []
+    assert blockers(session, "demo_instalment", "huabei") == ["InstalmentsRemaining"]
+    assert blockers(session, "demo_instalment", "jiebei") == ["InstalmentsRemaining"]
+    assert blockers(session, "demo_refund", "huabei") == ["OrderPending", "OrderPending"]
+    assert blockers(session, "demo_frozen", "jiebei") == ["FrozenByPlatform", "InstalmentsRemaining"]
+    assert blockers(session, "demo_closed", "huabei") == ["AlreadyClosed"]
+    assert blockers(session, "demo_paused", "huabei") == []
+    assert blockers(session, "demo_bound", "huabei") == [] and blockers(session, "demo_bound", "jiebei") == []
+
+
+def test_demo_dates(session) -> None:  # type: ignore[no-untyped-def]
+    past = load_customer(session, "demo_past_overdue").account("huabei")
+    (episode,) = past.overdues
+    assert episode.ended_on == TODAY - timedelta(days=730)
+    closed = load_customer(session, "demo_closed").account("huabei")
+    assert closed.status == "closed" and 28 <= (TODAY - closed.closed_on).days <= 35
+    paused = load_customer(session, "demo_paused").account("huabei")
+    assert paused.effective_status(TODAY) == "paused" and paused.paused_until > TODAY
+    balance = load_customer(session, "demo_balance").account("jiebei")
+    assert balance.bills[0].outstanding == Decimal("3256.80")
+
+
+def test_bound_services_span_both_products_with_contract_types(session) -> None:  # type: ignore[no-untyped-def]
+    customer = load_customer(session, "demo_bound")
+    types = {a.product.id: {s.service_type for s in a.active_services} for a in customer.accounts}
+    assert {"auto_repay", "password_free", "withholding", "default_payment"} <= types["huabei"]
+    assert {"auto_repay", "bank_card", "third_party_auth"} <= types["jiebei"]
+    assert types["huabei"] | types["jiebei"] <= set(m.SERVICE_TYPES)
+
+
+def test_seeding_is_idempotent_and_reseed_restores(factory) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(factory) as s:
+        assert ensure_seeded(s, today=TODAY) is False
+        s.get(m.CreditAccount, load_customer(s, "demo_clean").accounts[0].account_id).status = "closed"
+    with session_scope(factory) as s:
+        reseed_demo(s, today=TODAY)
+    with session_scope(factory) as s:
+        assert load_customer(s, "demo_clean").accounts[0].status == "active"
+        count = s.execute(select(func.count()).select_from(m.Customer)).scalar_one()
+        assert count == len(DEMO_CUSTOMERS)

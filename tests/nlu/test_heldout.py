@@ -1,0 +1,77 @@
+"""Intent and entity quality on tests/nlu/heldout.yml, which is never used for training.
+
+Prints the per-intent report into the test log and fails below intent macro-F1 0.90.
+(5-fold cross-validation over the training data: `make crossval`.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa.core.agent import Agent
+from rasa.shared.nlu.training_data.loading import load_data
+from sklearn.metrics import classification_report, f1_score
+
+from bot.config import REPO_ROOT
+
+pytestmark = pytest.mark.slow
+HELDOUT = REPO_ROOT / "tests" / "nlu" / "heldout.yml"
+MIN_MACRO_F1 = 0.90
+
+
+def latest_model() -> Path:
+    subprocess.run([str(REPO_ROOT / "scripts" / "train-if-needed.sh")], check=True, cwd=REPO_ROOT)
+    return max((REPO_ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+
+
+@pytest.fixture(scope="module")
+def predictions() -> list[tuple[Any, dict[str, Any]]]:
+    agent = Agent.load(str(latest_model()))
+    examples = [e for e in load_data(str(HELDOUT)).intent_examples]
+
+    async def parse_all() -> list[dict[str, Any]]:
+        return [await agent.parse_message(e.get("text")) for e in examples]
+
+    return list(zip(examples, asyncio.run(parse_all())))
+
+
+def test_training_data_and_heldout_do_not_overlap() -> None:
+    training = {e.get("text") for e in load_data(str(REPO_ROOT / "data" / "nlu")).intent_examples}
+    heldout = {e.get("text") for e in load_data(str(HELDOUT)).intent_examples}
+    assert not training & heldout
+
+
+def test_intent_macro_f1(predictions, capsys) -> None:  # type: ignore[no-untyped-def]
+    truth = [e.get("intent") for e, _ in predictions]
+    # nlu_fallback counts as a miss: the user would be asked to rephrase.
+    predicted = [p["intent"]["name"] for _, p in predictions]
+    macro = f1_score(truth, predicted, average="macro", labels=sorted(set(truth)))
+    misses = [(e.get("text"), e.get("intent"), p["intent"]["name"]) for e, p in predictions if e.get("intent") != p["intent"]["name"]]
+    with capsys.disabled():
+        print(f"\n\nHeld-out NLU evaluation ({len(truth)} messages)")
+        print(classification_report(truth, predicted, labels=sorted(set(truth)), zero_division=0, digits=3))
+        print(f"intent macro-F1: {macro:.3f} (gate {MIN_MACRO_F1})")
+        for text, want, got in misses:
+            print(f"  miss: {text!r}: {want} -> {got}")
+    assert macro >= MIN_MACRO_F1
+
+
+def test_product_entities(predictions, capsys) -> None:  # type: ignore[no-untyped-def]
+    from bot.catalog import load_catalog
+
+    aliases = {a: p.id for p in load_catalog().products for a in p.aliases}
+    expected, found = 0, 0
+    for example, parsed in predictions:
+        for ent in example.get("entities") or []:
+            if ent["entity"] != "product":
+                continue
+            want = aliases.get(ent["value"], ent["value"])
+            expected += 1
+            found += any(e["entity"] == "product" and e["value"] == want for e in parsed["entities"])
+    with capsys.disabled():
+        print(f"product entities found with the right id: {found}/{expected}")
+    assert expected and found / expected >= 0.9

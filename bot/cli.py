@@ -1,8 +1,8 @@
 """Operator commands: `python -m bot.cli prepare|seed|requests|review`.
 
-    prepare            migrate the database and seed the catalog and demo customers if missing
-    seed               migrate, then replace the demo customers with fresh copies
-    requests           list requests awaiting review
+prepare            migrate the database and seed the catalog and demo customers if missing
+seed               migrate, then replace the demo customers with fresh copies
+requests           list requests awaiting review
 """
 
 from __future__ import annotations

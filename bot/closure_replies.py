@@ -9,7 +9,7 @@ from bot.accounts import AccountSnapshot
 from bot.catalog import Catalog
 from bot.formatting import cn_date, yuan
 from bot.product_choice import ProductChoice
-from bot.replies import Fragment, Reply
+from bot.replies import Fragment, Param, Reply
 
 # Response names per blocker type; the wording is in domain.yml.
 _REQUEST_STATUS = {"submitted": "utter_status_submitted", "under_review": "utter_status_under_review"}
@@ -60,7 +60,7 @@ def closure_replies(
         return replies + _affected_services(check, service_names)
     first = check.blockers[0]
     if isinstance(first, el.AlreadyClosed):
-        closed_on = cn_date(first.closed_on, today=today) if first.closed_on else Fragment("utter_date_unknown")
+        closed_on: Param = cn_date(first.closed_on, today=today) if first.closed_on else Fragment("utter_date_unknown")
         return [Reply("utter_closure_already_closed", {"product_name": name, "closed_on": closed_on})]
     replies = [Reply("utter_closure_blocked_intro", {"product_name": name})]
     replies += [_blocker_reply(b, today) for b in check.blockers]
@@ -129,5 +129,5 @@ def _affected_services(check: el.ClosureCheck, service_names: dict[str, str]) ->
     if not check.affected_services:
         return []
     names = [service_names.get(s.service_type, s.service_type) for s in check.affected_services]
-    labelled = [f"{n}（{s.merchant or s.detail}）" if (s.merchant or s.detail) else n for n, s in zip(names, check.affected_services)]
+    labelled = [f"{n}（{s.merchant or s.detail}）" if (s.merchant or s.detail) else n for n, s in zip(names, check.affected_services, strict=False)]
     return [Reply("utter_closure_affected_services", {"services": "、".join(dict.fromkeys(labelled))})]

@@ -8,7 +8,6 @@ response such as "，预计12月1日完成"), which the action renders first.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 
 @dataclass(frozen=True)
@@ -19,7 +18,7 @@ class Fragment:
     params: dict[str, str] = field(default_factory=dict)
 
 
-Param = Union[str, Fragment]
+Param = str | Fragment
 
 
 @dataclass(frozen=True)

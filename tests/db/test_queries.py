@@ -32,7 +32,7 @@ def test_submit_request_is_audited_and_visible_on_the_account(factory) -> None: 
         )
         req_id = req.id
     with session_scope(factory) as s:
-        (info,) = [r for r in load_requests(s, "demo_clean")]
+        (info,) = (r for r in load_requests(s, "demo_clean"))
         assert (info.id, info.kind, info.status, info.product_id) == (req_id, "close", "submitted", "jiebei")
         assert load_customer(s, "demo_clean").account("jiebei").requests[0].id == req_id
         (row,) = audit_rows(s, req_id)

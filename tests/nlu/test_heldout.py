@@ -36,7 +36,7 @@ def predictions() -> list[tuple[Any, dict[str, Any]]]:
     async def parse_all() -> list[dict[str, Any]]:
         return [await agent.parse_message(e.get("text")) for e in examples]
 
-    return list(zip(examples, asyncio.run(parse_all())))
+    return list(zip(examples, asyncio.run(parse_all()), strict=False))
 
 
 def test_training_data_and_heldout_do_not_overlap() -> None:

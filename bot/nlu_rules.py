@@ -18,8 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import yaml
-
+from bot import catalog as catalog_files
 from bot.durations import parse_duration
 from bot.textnorm import normalise
 
@@ -83,13 +82,11 @@ class RuleMatch:
 
 
 def load_catalog(catalog_dir: Path) -> Catalog:
-    """Read products and services from the catalog YAML files."""
-    products = _read_yaml(catalog_dir / "products.yml")
-    services = _read_yaml(catalog_dir / "services.yml")
-    entries = [_entry(PRODUCT, item) for item in products.get("products", [])]
-    entries += [_entry(SERVICE, item) for item in services.get("services", [])]
-    external = tuple(str(name) for name in products.get("external_products", []))
-    return Catalog(entries=tuple(entries), external_products=external)
+    """The NLU view (labels, ids, aliases) of the catalog files read by `bot.catalog`."""
+    full = catalog_files.load_catalog(catalog_dir)
+    entries = [CatalogEntry(PRODUCT, p.id, p.aliases) for p in full.products]
+    entries += [CatalogEntry(SERVICE, s.id, s.aliases) for s in full.services]
+    return Catalog(entries=tuple(entries), external_products=full.external_products)
 
 
 def catalog_fingerprint(catalog_dir: Path) -> str:
@@ -112,15 +109,6 @@ def code_fingerprint(modules: Iterable[ModuleType]) -> str:
         if module.__file__ is not None:
             digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
-
-
-def _entry(label: str, item: dict[str, Any]) -> CatalogEntry:
-    return CatalogEntry(label=label, id=str(item["id"]), aliases=tuple(map(str, item["aliases"])))
 
 
 def alias_forms(aliases: Iterable[str]) -> list[str]:

@@ -25,6 +25,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.language import Language
 from spacy.pipeline import SpanRuler
 
+from bot import catalog as bot_catalog
 from bot import durations, nlu_rules, textnorm
 from bot.nlu_rules import MergeContext, RuleMatch
 from bot.textnorm import normalise
@@ -60,7 +61,7 @@ class RuleEntityExtractor(GraphComponent, EntityExtractorMixin):
             catalog = nlu_rules.catalog_fingerprint(catalog_dir)
         except OSError:
             return None  # train() reports the missing catalog
-        return catalog + nlu_rules.code_fingerprint([nlu_rules, durations, textnorm])
+        return catalog + nlu_rules.code_fingerprint([nlu_rules, durations, textnorm, bot_catalog])
 
     def __init__(
         self,

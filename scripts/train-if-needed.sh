@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-inputs=(data config.yml domain.yml components bot/textnorm.py bot/durations.py bot/nlu_rules.py)
+inputs=(data config.yml domain.yml components bot/textnorm.py bot/durations.py bot/nlu_rules.py bot/catalog.py)
 latest=$(ls -t models/*.tar.gz 2>/dev/null | head -n1 || true)
 if [ -n "$latest" ]; then
   existing=()
@@ -13,5 +13,10 @@ if [ -n "$latest" ]; then
     exit 0
   fi
 fi
+force=()
+# Rasa's training cache does not fingerprint the jieba dictionaries it loads.
+if [ -n "$latest" ] && [ -n "$(find data/jieba -type f -newer "$latest" -print -quit)" ]; then
+  force=(--force)
+fi
 echo "==> training a model (a few minutes on 2 cores)"
-PYTHONPATH="$PWD" .venv/bin/rasa train --fixed-model-name "model-$(date +%Y%m%d-%H%M%S)" --quiet
+PYTHONPATH="$PWD" .venv/bin/rasa train "${force[@]}" --fixed-model-name "model-$(date +%Y%m%d-%H%M%S)" --quiet

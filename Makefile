@@ -10,7 +10,7 @@ export PYTHONPATH := $(CURDIR)
 # make run / make test act for demo customers: the sender id is the customer id.
 export BOT_DEV_MODE ?= true
 
-.PHONY: help setup run train test test-unit test-e2e validate test-stories crossval lint types format seed shell lookups lock services clean
+.PHONY: help setup run train test test-unit test-e2e validate test-stories crossval lint types format seed shell bench lookups lock services clean
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -65,6 +65,11 @@ shell: setup ## chat in the terminal as a demo customer: make shell CUSTOMER=dem
 	@$(PY) -m bot.cli prepare
 	@scripts/train-if-needed.sh
 	@scripts/run.sh --shell $(or $(CUSTOMER),demo_balance)
+
+bench: setup ## print closure-check and NLU latency/memory figures (SQLite and PostgreSQL)
+	@$(PY) benchmarks/bench_closure.py "sqlite:///$$(mktemp -d)/bench.db" "$${BENCH_POSTGRES_URL:-postgresql+psycopg2://postgres@127.0.0.1:5432/test}"
+	@scripts/train-if-needed.sh
+	@$(PY) benchmarks/bench_nlu.py
 
 lookups: setup ## regenerate NLU lookups/synonyms and the jieba alias dictionary from data/catalog
 	@$(PY) scripts/generate_nlu_lookups.py

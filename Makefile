@@ -26,13 +26,16 @@ run: setup ## set up, seed, train if needed, start action server (5055) + Rasa (
 train: setup ## train a model (Rasa skips unchanged parts)
 	@$(RASA) train --fixed-model-name "model-$$(date +%Y%m%d-%H%M%S)" --quiet
 
-test: setup services ## everything CI runs: lint, pytest (unit, db, actions, NLU, e2e), data validate, dialogue tests
-	@$(BIN)/ruff check bot actions components scripts tests migrations
-	@$(PY) -m bot.cli prepare
+test: setup services ## everything CI runs: lint, data validate, pytest (unit, db, actions, NLU, e2e), dialogue tests
+	@$(MAKE) --no-print-directory lint
+	@$(PY) scripts/validate_data.py
 	@scripts/train-if-needed.sh
-	@$(RASA) data validate --fail-on-warnings --quiet
 	@$(BIN)/pytest
 	@$(MAKE) --no-print-directory test-stories
+
+test-e2e: setup services ## REST end-to-end conversations only (starts both servers)
+	@scripts/train-if-needed.sh
+	@$(BIN)/pytest -m e2e
 
 test-unit: setup ## fast tests only (no servers, no model)
 	@$(BIN)/pytest -m "not e2e and not slow"
@@ -44,11 +47,11 @@ crossval: setup ## 5-fold NLU cross-validation (slow: ~5 trainings); prints inte
 	@$(RASA) test nlu --cross-validation --folds 5 --nlu data/nlu --out results/crossval --quiet
 	@$(PY) scripts/print_nlu_report.py results/crossval
 
-validate: setup ## rasa data validate
-	@$(RASA) data validate --fail-on-warnings
+validate: setup ## rasa data validate (fails on warnings; see scripts/validate_data.py)
+	@$(PY) scripts/validate_data.py
 
 lint: setup ## ruff + mypy
-	@$(BIN)/ruff check bot actions components scripts tests migrations
+	@$(BIN)/ruff check bot actions components scripts tests migrations benchmarks
 	@$(BIN)/mypy
 
 types: setup ## mypy only

@@ -1,0 +1,59 @@
+"""`rasa data validate` that fails on every warning except one false positive.
+
+Rasa warns that a response "is not used in any story or rule" even when a
+custom action sends it (the validator only reads stories and rules). This
+script accepts that warning only for responses that the code in actions/ or
+bot/ actually names (literally, or as an f-string prefix such as
+"utter_status_{...}"), and fails on anything else.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+UNUSED = re.compile(r"The utterance '(utter_[a-z0-9_]+)' is not used in any story or rule")
+WARNING = re.compile(r"(UserWarning|WARNING|Warning):? (.*)")
+NAMED = re.compile(r"[\"'](utter_[a-z0-9_]+)(\{?)")
+
+
+def responses_named_in_code() -> tuple[set[str], set[str]]:
+    names, prefixes = set(), set()
+    for path in list((ROOT / "actions").rglob("*.py")) + list((ROOT / "bot").rglob("*.py")):
+        for name, brace in NAMED.findall(path.read_text(encoding="utf-8")):
+            (prefixes if brace else names).add(name)
+    return names, prefixes
+
+
+def main() -> int:
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "rasa"), "data", "validate"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    output = result.stdout + result.stderr
+    names, prefixes = responses_named_in_code()
+    problems = []
+    for line in output.splitlines():
+        unused = UNUSED.search(line)
+        if unused:
+            name = unused.group(1)
+            if name not in names and not any(name.startswith(p) for p in prefixes):
+                problems.append(f"response {name} is used by no story, rule or code")
+            continue
+        if "UserWarning" in line or " WARNING " in line or "ERROR" in line:
+            problems.append(line.strip())
+    if result.returncode != 0:
+        problems.append(f"rasa data validate exited with {result.returncode}")
+    for problem in problems:
+        print(problem)
+    print("data validation: clean" if not problems else f"data validation: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

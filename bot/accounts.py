@@ -25,6 +25,7 @@ class ProductInfo:
     reopen_cooldown_days: int = 0
     reopen_requires_review: bool = True
     closure_review_levels: int = 1
+    closure_review_days: int = 0
     pause_available: bool = False
     pause_min_days: int | None = None
     pause_max_days: int | None = None

@@ -71,6 +71,7 @@ def _product(doc: dict[str, Any]) -> ProductInfo:
         reopen_cooldown_days=int(rules.get("reopen_cooldown_days", 0)),
         reopen_requires_review=bool(rules.get("reopen_requires_review", True)),
         closure_review_levels=int(rules.get("closure_review_levels", 1)),
+        closure_review_days=int(rules.get("closure_review_days", 0)),
         pause_available=bool(rules.get("pause_available", False)),
         pause_min_days=rules.get("pause_min_days"),
         pause_max_days=rules.get("pause_max_days"),

@@ -22,11 +22,16 @@ class Settings:
             Off by default so that a production deployment never trusts it.
         timezone: the platform's business timezone; "today" for due dates and
             overdue days is a date in this zone, not in the server's.
+        code_sender: how one-time codes are delivered: "outbox" (development
+            only: log + outbox file) or "package.module:Class" (an SMS gateway).
+        dev_outbox: the development outbox file that tests read codes from.
     """
 
     database_url: str = DEFAULT_DATABASE_URL
     dev_mode: bool = False
     timezone: str = "Asia/Shanghai"
+    code_sender: str = "outbox"
+    dev_outbox: str = str(REPO_ROOT / "var" / "dev_outbox.jsonl")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -36,6 +41,8 @@ class Settings:
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             dev_mode=env.get("BOT_DEV_MODE", "").strip().lower() in _TRUE,
             timezone=env.get("BOT_TIMEZONE") or "Asia/Shanghai",
+            code_sender=env.get("BOT_CODE_SENDER") or "outbox",
+            dev_outbox=env.get("BOT_DEV_OUTBOX") or str(REPO_ROOT / "var" / "dev_outbox.jsonl"),
         )
 
     @property

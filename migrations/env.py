@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import pool
 
 from bot.config import Settings
 from bot.db.models import Base
@@ -26,12 +25,14 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     engine = make_engine(_url())
-    engine.pool = pool.NullPool(engine.pool._creator)  # no pooled connections left behind
-    with engine.connect() as connection:
-        # batch mode lets ALTER TABLE work on SQLite too
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
+    try:
+        with engine.connect() as connection:
+            # batch mode lets ALTER TABLE work on SQLite too
+            context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()  # no pooled connections left behind
 
 
 if context.is_offline_mode():

@@ -106,6 +106,7 @@ class Product(Base):
     reopen_cooldown_days = Column(Integer, nullable=False, default=0)
     reopen_requires_review = Column(Boolean, nullable=False, default=True)
     closure_review_levels = Column(Integer, nullable=False, default=1)
+    closure_review_days = Column(Integer, nullable=False, default=0, server_default="0")
     pause_available = Column(Boolean, nullable=False, default=False)
     pause_min_days = Column(Integer, nullable=True)
     pause_max_days = Column(Integer, nullable=True)
@@ -282,6 +283,26 @@ class HandoffTicket(Base):
     closed_at = Column(DateTime(timezone=True), nullable=True)
 
 
+class VerificationCode(Base):
+    """A one-time code sent to the customer before an irreversible step.
+
+    Only a salted hash is stored; the code itself exists only in the message
+    sent to the customer.
+    """
+
+    __tablename__ = "verification_codes"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(String(64), ForeignKey("customers.id"), nullable=False, index=True)
+    purpose = Column(String(32), nullable=False)  # e.g. "close:huabei,jiebei"
+    code_hash = Column(String(64), nullable=False)
+    salt = Column(String(32), nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=_utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+    used_at = Column(DateTime(timezone=True), nullable=True)
+
+
 class AuditLogIsAppendOnly(RuntimeError):
     """Raised when code tries to change or remove an audit entry."""
 
@@ -310,4 +331,5 @@ __all__ = [
     "PendingOrder",
     "Product",
     "ServiceRequest",
+    "VerificationCode",
 ]

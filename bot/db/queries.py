@@ -7,7 +7,7 @@ Reads return frozen snapshots from `bot.accounts`; writes append audit rows.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +30,7 @@ def to_product_info(row: m.Product) -> snap.ProductInfo:
         reopen_cooldown_days=row.reopen_cooldown_days,
         reopen_requires_review=row.reopen_requires_review,
         closure_review_levels=row.closure_review_levels,
+        closure_review_days=row.closure_review_days,
         pause_available=row.pause_available,
         pause_min_days=row.pause_min_days,
         pause_max_days=row.pause_max_days,
@@ -249,3 +250,67 @@ def transition_request(
 
 def _request_state(request: m.ServiceRequest) -> dict[str, Any]:
     return {"kind": request.kind, "status": request.status, "review_level": request.review_level}
+
+
+def update_account(
+    session: Session, *, account_id: int, actor: str, channel: str, action: str, **changes: Any
+) -> m.CreditAccount:
+    """Change fields of an account (status, closed_on, paused_until ...) and audit before/after."""
+    account = session.get(m.CreditAccount, account_id)
+    if account is None:
+        raise LookupError(f"account {account_id} does not exist")
+    before = {k: _jsonable(getattr(account, k)) for k in changes}
+    for key, value in changes.items():
+        setattr(account, key, value)
+    append_audit(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="account",
+        entity_id=account_id,
+        before=before,
+        after={k: _jsonable(v) for k, v in changes.items()},
+        channel=channel,
+    )
+    return account
+
+
+def unbind_services(
+    session: Session, *, service_ids: list[int], on: date, actor: str, channel: str, account_id: int | None = None
+) -> list[m.BoundService]:
+    """Unbind the given active services (all in the caller's transaction) and audit each.
+
+    When `account_id` is given, services of other accounts are ignored, so a
+    conversation can only touch its own customer's bindings.
+    """
+    stmt = select(m.BoundService).where(m.BoundService.id.in_(service_ids), m.BoundService.status == "active")
+    if account_id is not None:
+        stmt = stmt.where(m.BoundService.account_id == account_id)
+    changed = list(session.execute(stmt).scalars())
+    for service in changed:
+        service.status = "unbound"
+        service.unbound_on = on
+        append_audit(
+            session,
+            actor=actor,
+            action="service_unbound",
+            entity_type="bound_service",
+            entity_id=service.id,
+            before={"status": "active"},
+            after={"status": "unbound", "unbound_on": on.isoformat()},
+            channel=channel,
+        )
+    return changed
+
+
+def get_request(session: Session, request_id: int) -> m.ServiceRequest | None:
+    """One request by id (operator tools; conversations use the customer-scoped functions)."""
+    return session.get(m.ServiceRequest, request_id)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value

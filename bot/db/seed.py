@@ -42,6 +42,7 @@ def seed_catalog(session: Session, catalog: Catalog) -> None:
         row.reopen_cooldown_days = p.reopen_cooldown_days
         row.reopen_requires_review = p.reopen_requires_review
         row.closure_review_levels = p.closure_review_levels
+        row.closure_review_days = p.closure_review_days
         row.pause_available = p.pause_available
         row.pause_min_days = p.pause_min_days
         row.pause_max_days = p.pause_max_days
@@ -70,6 +71,7 @@ def _delete_demo_customers(session: Session) -> None:
     account_ids = list(session.execute(select(m.CreditAccount.id).where(m.CreditAccount.customer_id.in_(ids))).scalars())
     session.execute(delete(m.ServiceRequest).where(m.ServiceRequest.customer_id.in_(ids)))
     session.execute(delete(m.HandoffTicket).where(m.HandoffTicket.customer_id.in_(ids)))
+    session.execute(delete(m.VerificationCode).where(m.VerificationCode.customer_id.in_(ids)))
     for child in (m.Bill, m.InstalmentPlan, m.PendingOrder, m.OverdueRecord, m.BoundService):
         session.execute(delete(child).where(child.account_id.in_(account_ids)))
     session.execute(delete(m.CreditAccount).where(m.CreditAccount.customer_id.in_(ids)))

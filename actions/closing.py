@@ -1,17 +1,48 @@
-"""Closing journey: 「借呗能注销吗」「为什么不让我关」."""
+"""Closing journey: 「借呗能注销吗」「为什么不让我关」「我想把花呗关了」.
+
+action_check_closure → (eligible) closure_form [closure_confirmed, closure_code]
+→ action_submit_closure. Slot names here match domain.yml.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import catalog, customer_of, in_session, send, slot_list, today
-from bot.closure_replies import closure_answer
+from actions.common import (
+    catalog,
+    channel_of,
+    customer_of,
+    in_session,
+    send,
+    settings,
+    slot_list,
+    today,
+)
+from bot.closure import submit_closure
+from bot.closure_replies import closure_answer, submission_replies
 from bot.db.queries import load_customer
 from bot.product_choice import choose_products
+from bot.textnorm import normalise
+from bot.verification import CodeCheck, check_code, issue_code, sender_for
+
+FLOW_SLOTS = ("closure_products", "closure_product_names", "closure_confirmed", "closure_code")
+VERIFIED = "verified"
+_SIX_DIGITS = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+
+
+def _reset_flow() -> list[dict[str, Any]]:
+    return [SlotSet(name, None) for name in FLOW_SLOTS]
+
+
+def _purpose(products: list[str]) -> str:
+    # The code is bound to exactly the products the customer confirmed.
+    return "close:" + ",".join(sorted(products))
 
 
 class ActionCheckClosure(Action):
@@ -26,13 +57,104 @@ class ActionCheckClosure(Action):
         customer_id = customer_of(tracker)
         if customer_id is None:
             dispatcher.utter_message(response="utter_identity_unknown")
-            return []
+            return _reset_flow()
         customer = await in_session(lambda s: load_customer(s, customer_id))
         if customer is None:
             dispatcher.utter_message(response="utter_customer_not_found")
-            return []
+            return _reset_flow()
         external = next(tracker.get_latest_entity_values("external_product"), None)
         choice = choose_products(slot_list(tracker, "product"), customer, external=external)
-        send(dispatcher, domain, closure_answer(choice, catalog(), today=today()))
-        return []
+        offer = not tracker.get_slot("alternatives_offered")
+        answer = closure_answer(choice, customer, catalog(), today=today(), offer_alternatives=offer)
+        send(dispatcher, domain, answer.replies)
+        if not answer.eligible:
+            return _reset_flow()
+        return [
+            *_reset_flow(),
+            SlotSet("closure_products", [a.product.id for a in answer.eligible]),
+            SlotSet("closure_product_names", "和".join(a.product.display_name for a in answer.eligible)),
+            SlotSet("alternatives_offered", True),
+        ]
 
+
+class ValidateClosureForm(FormValidationAction):
+    """Confirmation, then a one-time code, before anything irreversible happens."""
+
+    def name(self) -> str:
+        return "validate_closure_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        # Saying no ends the form at once.
+        return [] if tracker.get_slot("closure_confirmed") is False else domain_slots
+
+    async def validate_closure_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is not True:
+            return {"closure_confirmed": False}
+        customer_id = customer_of(tracker)
+        sender = sender_for(settings())
+        products = slot_list(tracker, "closure_products")
+        if customer_id is None or sender is None or not products:
+            dispatcher.utter_message(response="utter_code_unavailable")
+            return {"closure_confirmed": False}
+        tail = await in_session(
+            lambda s: issue_code(s, customer_id=customer_id, purpose=_purpose(products), sender=sender)
+        )
+        if tail:
+            dispatcher.utter_message(response="utter_closure_code_sent", phone_tail=tail)
+        else:
+            dispatcher.utter_message(response="utter_closure_code_sent_no_phone")
+        return {"closure_confirmed": True}
+
+    async def validate_closure_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        match = _SIX_DIGITS.search(normalise(str(value or "")))
+        if match is None:
+            dispatcher.utter_message(response="utter_closure_code_format")
+            return {"closure_code": None}
+        customer_id = customer_of(tracker)
+        products = slot_list(tracker, "closure_products")
+        if customer_id is None:
+            return {"closure_confirmed": False, "closure_code": None}
+        result = await in_session(
+            lambda s: check_code(s, customer_id=customer_id, purpose=_purpose(products), typed=match.group(1))
+        )
+        if result.outcome is CodeCheck.OK:
+            return {"closure_code": VERIFIED}
+        if result.outcome is CodeCheck.WRONG:
+            dispatcher.utter_message(response="utter_closure_code_wrong", attempts_left=str(result.attempts_left))
+            return {"closure_code": None}
+        expired = result.outcome in (CodeCheck.EXPIRED, CodeCheck.NONE_PENDING)
+        dispatcher.utter_message(response="utter_closure_code_expired" if expired else "utter_closure_code_locked")
+        return {"closure_confirmed": False, "closure_code": None}
+
+
+class ActionSubmitClosure(Action):
+    """Submit the confirmed, code-verified closure; otherwise say nothing changed."""
+
+    def name(self) -> str:
+        return "action_submit_closure"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        customer_id = customer_of(tracker)
+        products = slot_list(tracker, "closure_products")
+        verified = tracker.get_slot("closure_confirmed") is True and tracker.get_slot("closure_code") == VERIFIED
+        if customer_id is None or not products or not verified:
+            dispatcher.utter_message(response="utter_closure_not_submitted")
+            return _reset_flow()
+        channel, day = channel_of(tracker), today()
+        outcomes = await in_session(
+            lambda s: [
+                o
+                for pid in products
+                if (o := submit_closure(s, customer_id=customer_id, product_id=pid, channel=channel, today=day))
+            ]
+        )
+        send(dispatcher, domain, submission_replies(outcomes, catalog(), today=day))
+        return _reset_flow()

@@ -17,7 +17,7 @@ from bot.catalog import Catalog, load_catalog
 from bot.config import Settings
 from bot.db.session import session_factory, session_scope
 from bot.identity import customer_id_for
-from bot.replies import Fragment, Reply
+from bot.replies import Fragment, Param, Reply
 
 T = TypeVar("T")
 CHANNEL_FALLBACK = "chat"
@@ -78,13 +78,15 @@ def catalog() -> Catalog:
 def send(dispatcher: CollectingDispatcher, domain: DomainDict, replies: list[Reply]) -> None:
     """Utter each reply, rendering any `Fragment` parameters from the domain first."""
     for reply in replies:
-        params = {k: render(domain, v) if isinstance(v, Fragment) else v for k, v in reply.params.items()}
-        buttons = [{"title": title, "payload": payload} for title, payload in reply.buttons]
+        params = {k: render(domain, v) for k, v in reply.params.items()}
+        buttons = [{"title": render(domain, title), "payload": payload} for title, payload in reply.buttons]
         dispatcher.utter_message(response=reply.response, buttons=buttons or None, **params)
 
 
-def render(domain: DomainDict, fragment: Fragment) -> str:
-    """The text of a short domain response, with its parameters filled in."""
-    variants = domain.get("responses", {}).get(fragment.response) or [{"text": ""}]
+def render(domain: DomainDict, param: Param) -> str:
+    """A parameter as text: a `Fragment` is the text of its domain response, filled in (recursively)."""
+    if not isinstance(param, Fragment):
+        return param
+    variants = domain.get("responses", {}).get(param.response) or [{"text": ""}]
     text = str(variants[0].get("text", ""))
-    return text.format(**fragment.params) if fragment.params else text
+    return text.format(**{k: render(domain, v) for k, v in param.params.items()})

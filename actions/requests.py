@@ -1,16 +1,31 @@
-"""Request status: 「我的注销申请到哪一步了」「关闭成功了没」."""
+"""Requests: status 「我的注销申请到哪一步了」 and withdrawal 「不注销了，撤回申请」."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
-from actions.common import catalog, customer_of, in_session, send, today
+from actions.common import (
+    catalog,
+    channel_of,
+    customer_of,
+    in_session,
+    render,
+    send,
+    slot_list,
+    today,
+)
+from bot.closure import withdraw_closure
 from bot.db.queries import load_requests
-from bot.request_replies import request_status_replies
+from bot.request_replies import choose_withdrawal, request_status_replies
+from bot.requests import InvalidTransition
+
+WITHDRAW_SLOTS = ("withdraw_request_id", "withdraw_description", "withdraw_confirmed")
 
 
 class ActionShowRequests(Action):
@@ -29,3 +44,61 @@ class ActionShowRequests(Action):
         requests = await in_session(lambda s: load_requests(s, customer_id))
         send(dispatcher, domain, request_status_replies(requests, catalog(), today=today()))
         return []
+
+
+class ActionPrepareWithdrawal(Action):
+    """「不注销了，撤回申请」: find the open request to withdraw, then withdraw_form confirms."""
+
+    def name(self) -> str:
+        return "action_prepare_withdrawal"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        reset = [SlotSet(s, None) for s in WITHDRAW_SLOTS]
+        customer_id = customer_of(tracker)
+        if customer_id is None:
+            dispatcher.utter_message(response="utter_identity_unknown")
+            return reset
+        requests = await in_session(lambda s: load_requests(s, customer_id))
+        choice = choose_withdrawal(requests, slot_list(tracker, "product"), catalog(), today=today())
+        send(dispatcher, domain, choice.replies)
+        if choice.request_id is None or choice.description is None:
+            return reset
+        return [
+            *reset,
+            SlotSet("withdraw_request_id", float(choice.request_id)),
+            SlotSet("withdraw_description", render(domain, choice.description)),
+        ]
+
+
+class ActionWithdrawRequest(Action):
+    """Withdraw the request once the customer confirmed; otherwise keep it."""
+
+    def name(self) -> str:
+        return "action_withdraw_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        reset = [SlotSet(s, None) for s in WITHDRAW_SLOTS]
+        customer_id = customer_of(tracker)
+        request_id = tracker.get_slot("withdraw_request_id")
+        description = tracker.get_slot("withdraw_description") or ""
+        if customer_id is None or request_id is None or tracker.get_slot("withdraw_confirmed") is not True:
+            dispatcher.utter_message(response="utter_withdraw_kept")
+            return reset
+        channel = channel_of(tracker)
+
+        def withdraw(session: Session) -> bool:
+            try:
+                done = withdraw_closure(session, customer_id=customer_id, request_id=int(request_id), channel=channel)
+            except InvalidTransition:
+                return False
+            return done is not None
+
+        if await in_session(withdraw):
+            dispatcher.utter_message(response="utter_withdraw_done", withdraw_description=description)
+        else:
+            dispatcher.utter_message(response="utter_withdraw_failed")
+        return reset

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot import eligibility as el
-from bot.accounts import AccountSnapshot
+from bot.accounts import AccountSnapshot, CustomerSnapshot
 from bot.catalog import Catalog
+from bot.closure import ClosureOutcome, ClosureRefused
 from bot.formatting import cn_date, yuan
 from bot.product_choice import ProductChoice
 from bot.replies import Fragment, Param, Reply
@@ -21,8 +23,26 @@ _REASONS = {
 }
 
 
-def closure_answer(choice: ProductChoice, catalog: Catalog, *, today: date) -> list[Reply]:
-    """The whole answer to "can I close ...?" for the products the customer asked about."""
+@dataclass(frozen=True)
+class ClosureAnswer:
+    """What to say, and which products the customer may go on to close."""
+
+    replies: list[Reply]
+    eligible: tuple[AccountSnapshot, ...]
+
+
+def closure_answer(
+    choice: ProductChoice, customer: CustomerSnapshot, catalog: Catalog, *, today: date, offer_alternatives: bool
+) -> ClosureAnswer:
+    """The whole answer to "can I close ...?" for the products the customer asked about.
+
+    Args:
+        choice: which accounts the question is about (see bot.product_choice).
+        customer: the customer's snapshot (for the other product's status).
+        catalog: product and service names.
+        today: the business date.
+        offer_alternatives: mention pausing / lowering the limit (offered once per conversation).
+    """
     replies: list[Reply] = []
     if choice.external and not choice.accounts:
         served = "、".join(p.display_name for p in catalog.products)
@@ -37,9 +57,33 @@ def closure_answer(choice: ProductChoice, catalog: Catalog, *, today: date) -> l
         product = catalog.product(pid)
         replies.append(Reply("utter_no_account_for_product", {"product_name": product.display_name if product else pid}))
     service_names = {s.id: s.display_name for s in catalog.services}
+    eligible: list[AccountSnapshot] = []
     for account in choice.accounts:
         check = el.check_closure(account, today=today)
         replies.extend(closure_replies(account, check, today=today, service_names=service_names))
+        if check.eligible:
+            eligible.append(account)
+            replies.extend(_consequences(account, customer, closing=choice.accounts))
+    if eligible and offer_alternatives:
+        replies.append(Reply("utter_closure_alternatives"))
+    return ClosureAnswer(replies, tuple(eligible))
+
+
+def _consequences(
+    account: AccountSnapshot, customer: CustomerSnapshot, closing: tuple[AccountSnapshot, ...]
+) -> list[Reply]:
+    name = account.product.display_name
+    replies = [Reply("utter_closure_consequences", {"product_name": name, "limit": yuan(account.credit_limit)})]
+    closing_ids = {a.product.id for a in closing}
+    for other in customer.accounts:
+        if other.product.id not in closing_ids and other.status in ("active", "paused"):
+            replies.append(Reply("utter_closure_other_product_unaffected", {"other_product": other.product.display_name}))
+    replies.append(
+        Reply(
+            "utter_closure_reopen_rule",
+            {"product_name": name, "cooldown_days": str(account.product.reopen_cooldown_days)},
+        )
+    )
     return replies
 
 
@@ -131,3 +175,31 @@ def _affected_services(check: el.ClosureCheck, service_names: dict[str, str]) ->
     names = [service_names.get(s.service_type, s.service_type) for s in check.affected_services]
     labelled = [f"{n}（{s.merchant or s.detail}）" if (s.merchant or s.detail) else n for n, s in zip(names, check.affected_services, strict=False)]
     return [Reply("utter_closure_affected_services", {"services": "、".join(dict.fromkeys(labelled))})]
+
+
+def submission_replies(
+    outcomes: list[ClosureOutcome], catalog: Catalog, *, today: date
+) -> list[Reply]:
+    """What to tell the customer after their confirmed closure was submitted."""
+    replies: list[Reply] = []
+    for outcome in outcomes:
+        product = catalog.product(outcome.product_id)
+        name = product.display_name if product else outcome.product_id
+        if isinstance(outcome, ClosureRefused):
+            replies.append(Reply("utter_closure_refused_now", {"product_name": name}))
+            replies.extend(_blocker_reply(b, today) for b in outcome.check.blockers)
+        elif outcome.status == "approved":
+            note: Param = (
+                Fragment("utter_closure_done_services", {"count": str(outcome.services_stopped)})
+                if outcome.services_stopped
+                else ""
+            )
+            replies.append(Reply("utter_closure_done", {"product_name": name, "services_note": note}))
+        else:
+            replies.append(
+                Reply(
+                    "utter_closure_under_review",
+                    {"product_name": name, "request_id": str(outcome.request_id), "review_days": str(outcome.review_days)},
+                )
+            )
+    return replies

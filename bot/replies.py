@@ -8,17 +8,18 @@ response such as "，预计12月1日完成"), which the action renders first.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Union
 
 
 @dataclass(frozen=True)
 class Fragment:
-    """A piece of text taken from a domain response, used inside another reply."""
+    """A piece of text taken from a domain response, used inside another reply (may nest)."""
 
     response: str
-    params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, Param] = field(default_factory=dict)
 
 
-Param = str | Fragment
+Param = Union[str, Fragment]  # noqa: UP007 - a runtime alias that refers to Fragment before it exists
 
 
 @dataclass(frozen=True)
@@ -27,4 +28,4 @@ class Reply:
 
     response: str
     params: dict[str, Param] = field(default_factory=dict)
-    buttons: tuple[tuple[str, str], ...] = ()  # (title, payload)
+    buttons: tuple[tuple[Param, str], ...] = ()  # (title, payload)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from bot.accounts import RequestInfo
@@ -29,3 +30,42 @@ def request_status_replies(requests: list[RequestInfo], catalog: Catalog, *, tod
             )
         )
     return replies
+
+
+@dataclass(frozen=True)
+class WithdrawalChoice:
+    """Which open request the customer wants to withdraw, or what to ask or say instead."""
+
+    replies: list[Reply]
+    request_id: int | None = None
+    description: Fragment | None = None  # "借呗注销申请（11月22日提交）", shown in the confirmation
+
+
+def choose_withdrawal(
+    requests: list[RequestInfo], product_ids: list[str], catalog: Catalog, *, today: date
+) -> WithdrawalChoice:
+    """Pick the open request to withdraw (narrowed by the products named), asking when ambiguous."""
+    open_requests = [r for r in requests if r.is_open]
+    if product_ids:
+        open_requests = [r for r in open_requests if r.product_id in product_ids] or open_requests
+    if not open_requests:
+        return WithdrawalChoice([Reply("utter_withdraw_nothing")])
+    if len(open_requests) == 1:
+        only = open_requests[0]
+        return WithdrawalChoice([], only.id, _describe(only, catalog, today))
+    buttons = tuple(
+        (_describe(r, catalog, today), f'/cancel_request{{"product":"{r.product_id}"}}') for r in open_requests
+    )
+    return WithdrawalChoice([Reply("utter_ask_withdraw_which", buttons=buttons)])
+
+
+def _describe(request: RequestInfo, catalog: Catalog, today: date) -> Fragment:
+    product = catalog.product(request.product_id) if request.product_id else None
+    return Fragment(
+        "utter_request_description",
+        {
+            "product_name": product.display_name if product else "",
+            "kind": Fragment(f"utter_request_kind_{request.kind}"),
+            "submitted": cn_date(request.created_at.date(), today=today),
+        },
+    )

@@ -4,7 +4,8 @@ Rasa warns that a response "is not used in any story or rule" even when a
 custom action sends it (the validator only reads stories and rules). This
 script accepts that warning only for responses that the code in actions/ or
 bot/ actually names (literally, or as an f-string prefix such as
-"utter_status_{...}"), and fails on anything else.
+"utter_status_{...}") and for form questions (utter_ask_<slot>), and fails on
+anything else.
 """
 
 from __future__ import annotations
@@ -14,14 +15,26 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 UNUSED = re.compile(r"The utterance '(utter_[a-z0-9_]+)' is not used in any story or rule")
 WARNING = re.compile(r"(UserWarning|WARNING|Warning):? (.*)")
 NAMED = re.compile(r"[\"'](utter_[a-z0-9_]+)(\{?)")
 
 
+def form_questions() -> set[str]:
+    """utter_ask_<slot> / utter_ask_<form>_<slot>: forms send these without any story naming them."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    names = set()
+    for form, spec in (domain.get("forms") or {}).items():
+        for slot in spec.get("required_slots", []):
+            names |= {f"utter_ask_{slot}", f"utter_ask_{form}_{slot}"}
+    return names
+
+
 def responses_named_in_code() -> tuple[set[str], set[str]]:
-    names, prefixes = set(), set()
+    names, prefixes = form_questions(), set()
     for path in list((ROOT / "actions").rglob("*.py")) + list((ROOT / "bot").rglob("*.py")):
         for name, brace in NAMED.findall(path.read_text(encoding="utf-8")):
             (prefixes if brace else names).add(name)

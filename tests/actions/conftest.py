@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +16,21 @@ from tests.rendering import domain
 
 
 @pytest.fixture
-def action_db(factory, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def outbox(tmp_path) -> Path:  # type: ignore[no-untyped-def]
+    """The development SMS outbox the actions write one-time codes to."""
+    return tmp_path / "outbox.jsonl"
+
+
+def last_code(outbox: Path) -> str:
+    return str(json.loads(outbox.read_text(encoding="utf-8").splitlines()[-1])["code"])
+
+
+@pytest.fixture
+def action_db(factory, db_url: str, outbox: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """Point the actions at the seeded test database in development mode."""
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("BOT_DEV_MODE", "true")
+    monkeypatch.setenv("BOT_DEV_OUTBOX", str(outbox))
     common.settings.cache_clear()
     monkeypatch.setattr(common, "today", lambda: __import__("tests.conftest").conftest.TODAY)
     yield db_url

@@ -13,8 +13,7 @@ pytestmark = pytest.mark.usefixtures("action_db")
 
 
 async def closure_answer(sender: str, products: list[str] | None = None, **kw) -> str:  # type: ignore[no-untyped-def]
-    messages, events = await run_action(ActionCheckClosure(), make_tracker(sender, slots={"product": products}, **kw))
-    assert events == []
+    messages, _ = await run_action(ActionCheckClosure(), make_tracker(sender, slots={"product": products}, **kw))
     return render_all(messages)
 
 

@@ -10,7 +10,7 @@ export PYTHONPATH := $(CURDIR)
 # make run / make test act for demo customers: the sender id is the customer id.
 export BOT_DEV_MODE ?= true
 
-.PHONY: help setup run train test test-unit test-e2e validate test-stories crossval lint types format seed shell bench lookups lock services clean
+.PHONY: help setup run train test test-unit test-e2e validate test-stories crossval lint types format seed review shell bench lookups lock services clean
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ format: setup ## ruff format + import sorting
 
 seed: setup ## migrate and replace the demo customers with fresh copies
 	@$(PY) -m bot.cli seed
+
+review: setup ## operator review: list pending requests, or decide one: make review ID=3 DECISION=approve
+	@if [ -n "$(ID)" ]; then $(PY) -m bot.cli review $(ID) $(or $(DECISION),approve); else $(PY) -m bot.cli requests; fi
 
 shell: setup ## chat in the terminal as a demo customer: make shell CUSTOMER=demo_balance
 	@$(PY) -m bot.cli prepare

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
+from bot.closure import review_closure
 from bot.config import Settings
 from bot.db import queries
 from bot.db.migrate import upgrade_to_head
 from bot.db.seed import ensure_seeded, reseed_demo
 from bot.db.session import session_factory, session_scope
+from bot.requests import InvalidTransition
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,8 +39,32 @@ def main(argv: list[str] | None = None) -> int:
             reseed_demo(session, today=today)
             print("demo customers re-seeded")
         elif args.command == "requests":
-            for r in queries.list_open_requests(session):
-                print(f"#{r.id}\t{r.customer_id}\t{r.kind}\t{r.status}\tlevel {r.review_level}/{r.required_review_levels}")
+            _print_open_requests(session)
+        elif args.command == "review":
+            return _review(session, args, today)
+    return 0
+
+
+def _print_open_requests(session: Session) -> None:
+    pending = queries.list_open_requests(session)
+    if not pending:
+        print("no requests awaiting review")
+    for r in pending:
+        print(f"#{r.id}\t{r.customer_id}\t{r.kind}\t{r.status}\tlevel {r.review_level}/{r.required_review_levels}")
+
+
+def _review(session: Session, args: argparse.Namespace, today: date) -> int:
+    try:
+        request = review_closure(
+            session, request_id=args.id, approve=args.decision == "approve", operator=args.operator, today=today
+        )
+    except InvalidTransition as exc:
+        print(f"request #{args.id}: {exc}", file=sys.stderr)
+        return 1
+    if request is None:
+        print(f"request #{args.id}: no such closure request", file=sys.stderr)
+        return 1
+    print(f"request #{request.id} is now {request.status}")
     return 0
 
 
@@ -51,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("prepare")
     sub.add_parser("seed")
     sub.add_parser("requests")
+    review = sub.add_parser("review")
+    review.add_argument("id", type=int)
+    review.add_argument("decision", choices=["approve", "reject"])
+    review.add_argument("--operator", default="operator")
     return parser
 
 

@@ -1,0 +1,33 @@
+"""Operator commands (python -m bot.cli) against a real database."""
+
+import pytest
+
+from bot import cli
+from bot.closure import submit_closure
+from bot.db.queries import load_customer
+from bot.db.session import session_scope
+from tests.conftest import TODAY
+
+
+@pytest.fixture
+def cli_db(factory, db_url, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    return factory
+
+
+def test_prepare_is_idempotent(cli_db, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert cli.main(["prepare"]) == 0
+    assert "database ready" in capsys.readouterr().out
+
+
+def test_operator_approves_a_pending_closure(cli_db, capsys) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(cli_db) as s:
+        request_id = submit_closure(s, customer_id="demo_clean", product_id="jiebei", channel="rest", today=TODAY).request_id
+    assert cli.main(["requests"]) == 0
+    assert f"#{request_id}\tdemo_clean\tclose\tunder_review\tlevel 1/2" in capsys.readouterr().out
+    assert cli.main(["review", str(request_id), "approve", "--operator", "li"]) == 0
+    assert "approved" in capsys.readouterr().out
+    with session_scope(cli_db) as s:
+        assert load_customer(s, "demo_clean").account("jiebei").status == "closed"
+    assert cli.main(["review", str(request_id), "reject"]) == 1  # already decided
+    assert cli.main(["review", "999999", "approve"]) == 1

@@ -7,6 +7,7 @@ through the REST channel and may inspect the same database.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -56,12 +57,30 @@ def e2e_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def servers(e2e_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The development SMS outbox the action server writes one-time codes to."""
+    return tmp_path_factory.mktemp("outbox") / "outbox.jsonl"
+
+
+def last_code(outbox: Path, customer: str) -> str:
+    """The latest one-time code sent to `customer` (what they would read on their phone)."""
+    lines = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
+    return str([x for x in lines if x["customer_id"] == customer][-1]["code"])
+
+
+@pytest.fixture(scope="session")
+def servers(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start both servers; yields the REST webhook URL."""
     work = tmp_path_factory.mktemp("servers")
     endpoints = work / "endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://localhost:{ACTION_PORT}/webhook"\n')
-    env = {**os.environ, "DATABASE_URL": e2e_db, "BOT_DEV_MODE": "true", "PYTHONPATH": str(REPO_ROOT)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": e2e_db,
+        "BOT_DEV_MODE": "true",
+        "BOT_DEV_OUTBOX": str(outbox),
+        "PYTHONPATH": str(REPO_ROOT),
+    }
     model = _latest_model()
     procs: list[subprocess.Popen[bytes]] = []
     try:

@@ -32,12 +32,13 @@ from bot.textnorm import normalise
 from bot.verification import CodeCheck, check_code, issue_code, sender_for
 
 FLOW_SLOTS = ("closure_products", "closure_product_names", "closure_confirmed", "closure_code")
+NOT_READY = SlotSet("closure_ready", False)
 VERIFIED = "verified"
 _SIX_DIGITS = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
 
 def _reset_flow() -> list[dict[str, Any]]:
-    return [SlotSet(name, None) for name in FLOW_SLOTS]
+    return [NOT_READY, *(SlotSet(name, None) for name in FLOW_SLOTS)]
 
 
 def _purpose(products: list[str]) -> str:
@@ -71,6 +72,7 @@ class ActionCheckClosure(Action):
             return _reset_flow()
         return [
             *_reset_flow(),
+            SlotSet("closure_ready", True),
             SlotSet("closure_products", [a.product.id for a in answer.eligible]),
             SlotSet("closure_product_names", "和".join(a.product.display_name for a in answer.eligible)),
             SlotSet("alternatives_offered", True),

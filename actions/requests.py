@@ -28,6 +28,10 @@ from bot.requests import InvalidTransition
 WITHDRAW_SLOTS = ("withdraw_request_id", "withdraw_description", "withdraw_confirmed")
 
 
+def _reset() -> list[dict[str, Any]]:
+    return [SlotSet("withdraw_ready", False), *(SlotSet(s, None) for s in WITHDRAW_SLOTS)]
+
+
 class ActionShowRequests(Action):
     """Show each of the customer's requests with its state and date."""
 
@@ -55,7 +59,7 @@ class ActionPrepareWithdrawal(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        reset = [SlotSet(s, None) for s in WITHDRAW_SLOTS]
+        reset = _reset()
         customer_id = customer_of(tracker)
         if customer_id is None:
             dispatcher.utter_message(response="utter_identity_unknown")
@@ -67,6 +71,7 @@ class ActionPrepareWithdrawal(Action):
             return reset
         return [
             *reset,
+            SlotSet("withdraw_ready", True),
             SlotSet("withdraw_request_id", float(choice.request_id)),
             SlotSet("withdraw_description", render(domain, choice.description)),
         ]
@@ -81,7 +86,7 @@ class ActionWithdrawRequest(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        reset = [SlotSet(s, None) for s in WITHDRAW_SLOTS]
+        reset = _reset()
         customer_id = customer_of(tracker)
         request_id = tracker.get_slot("withdraw_request_id")
         description = tracker.get_slot("withdraw_description") or ""

@@ -60,10 +60,12 @@ def closure_answer(
     eligible: list[AccountSnapshot] = []
     for account in choice.accounts:
         check = el.check_closure(account, today=today)
-        replies.extend(closure_replies(account, check, today=today, service_names=service_names))
+        replies.extend(closure_replies(account, check, today=today))
         if check.eligible:
             eligible.append(account)
             replies.extend(_consequences(account, customer, closing=choice.accounts))
+            replies.extend(_affected_services(check, service_names))
+            replies.append(_reopen_rule(account))
     if eligible and offer_alternatives:
         replies.append(Reply("utter_closure_alternatives"))
     return ClosureAnswer(replies, tuple(eligible))
@@ -78,30 +80,27 @@ def _consequences(
     for other in customer.accounts:
         if other.product.id not in closing_ids and other.status in ("active", "paused"):
             replies.append(Reply("utter_closure_other_product_unaffected", {"other_product": other.product.display_name}))
-    replies.append(
-        Reply(
-            "utter_closure_reopen_rule",
-            {"product_name": name, "cooldown_days": str(account.product.reopen_cooldown_days)},
-        )
-    )
     return replies
 
 
-def closure_replies(
-    account: AccountSnapshot, check: el.ClosureCheck, *, today: date, service_names: dict[str, str]
-) -> list[Reply]:
+def _reopen_rule(account: AccountSnapshot) -> Reply:
+    return Reply(
+        "utter_closure_reopen_rule",
+        {"product_name": account.product.display_name, "cooldown_days": str(account.product.reopen_cooldown_days)},
+    )
+
+
+def closure_replies(account: AccountSnapshot, check: el.ClosureCheck, *, today: date) -> list[Reply]:
     """Everything to say about one account's closure check, in order.
 
     Args:
         account: the account checked.
         check: the result of `bot.eligibility.check_closure`.
         today: the business date (dates this year are written without the year).
-        service_names: display names of linked-service kinds, from the catalog.
     """
     name = account.product.display_name
     if check.eligible:
-        replies = [Reply("utter_closure_eligible", {"product_name": name})]
-        return replies + _affected_services(check, service_names)
+        return [Reply("utter_closure_eligible", {"product_name": name})]
     first = check.blockers[0]
     if isinstance(first, el.AlreadyClosed):
         closed_on: Param = cn_date(first.closed_on, today=today) if first.closed_on else Fragment("utter_date_unknown")

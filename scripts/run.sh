@@ -4,6 +4,8 @@
 #   scripts/run.sh --shell ID      action server + `rasa shell` as customer ID
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Rasa 3.6 and its dependencies print pages of deprecation warnings on 3.11.
+export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
 export PYTHONPATH="$PWD"
 BIN=.venv/bin
 ACTION_PORT=${ACTION_PORT:-5055}

@@ -40,8 +40,14 @@ def agent() -> Agent:
     return Agent.load(str(latest_model()))
 
 
+def training_texts() -> set[str]:
+    return {e.get("text") for e in load_data(str(REPO_ROOT / "data" / "nlu")).intent_examples}
+
+
 def predict(agent: Agent, path: Path) -> list[tuple[Any, dict[str, Any]]]:
-    examples = list(load_data(str(path)).intent_examples)
+    """Parse every held-out message that is not also a training text (those would score for free)."""
+    seen = training_texts()
+    examples = [e for e in load_data(str(path)).intent_examples if e.get("text") not in seen]
 
     async def parse_all() -> list[dict[str, Any]]:
         return [await agent.parse_message(e.get("text")) for e in examples]
@@ -55,10 +61,11 @@ def predictions(agent: Agent) -> list[tuple[Any, dict[str, Any]]]:
 
 
 @pytest.mark.parametrize("path", [HELDOUT, DEV_HELDOUT])
-def test_training_data_and_heldout_do_not_overlap(path: Path) -> None:
-    training = {e.get("text") for e in load_data(str(REPO_ROOT / "data" / "nlu")).intent_examples}
+def test_no_held_out_sentence_leaked_into_training(path: Path) -> None:
+    """Short everyday messages (你好, 好的, 转人工) may appear in both; real sentences must not."""
     heldout = {e.get("text") for e in load_data(str(path)).intent_examples}
-    assert not training & heldout
+    leaked = sorted(t for t in heldout & training_texts() if len(t) > 4)
+    assert leaked == []
 
 
 def report(predictions: list[tuple[Any, dict[str, Any]]], title: str) -> float:

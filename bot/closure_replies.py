@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -49,9 +50,12 @@ def closure_answer(
         replies.append(Reply("utter_product_not_served", {"external_product": choice.external, "served_products": served}))
     if choice.ask:
         # Buttons re-send the intent with the product, so the same rule answers the pick.
-        buttons = tuple(
+        buttons: tuple[tuple[Param, str], ...] = tuple(
             (a.product.display_name, f'/close_account{{"product":"{a.product.id}"}}') for a in choice.options
         )
+        if len(choice.options) > 1:
+            both = json.dumps([a.product.id for a in choice.options])
+            buttons += ((Fragment("utter_button_all_products"), f'/close_account{{"product":{both}}}'),)
         replies.append(Reply("utter_ask_closure_product", buttons=buttons))
     for pid in choice.missing:
         product = catalog.product(pid)

@@ -40,7 +40,7 @@ def test_clean_customer_is_told_it_is_eligible(chat) -> None:  # type: ignore[no
 def test_no_product_gets_buttons_for_own_products(chat) -> None:  # type: ignore[no-untyped-def]
     c = chat("demo_instalment")
     (ask,) = c.send("我想注销")
-    assert [b["title"] for b in ask["buttons"]] == ["花呗", "借呗"]
+    assert [b["title"] for b in ask["buttons"]] == ["花呗", "借呗", "两个都看看"]
     reply = c.say(ask["buttons"][1]["payload"])
     assert "借款 ¥10,000还剩 5 期未还，共 ¥4,250.00" in reply
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import pytest
 import requests
 from sqlalchemy.orm import sessionmaker
 
-from bot.config import REPO_ROOT
+from bot.config import REPO_ROOT, Settings
 from bot.db.migrate import upgrade_to_head
 from bot.db.seed import reseed_demo
 from bot.db.session import session_factory, session_scope
@@ -121,11 +122,8 @@ def db(e2e_db: str) -> sessionmaker:
     return factory
 
 
-def _business_today() -> Any:
-    from datetime import datetime
-
-    from bot.config import Settings
-
+def _business_today() -> date:
+    # the action server's "today" (business timezone), so seeded due dates match its answers
     return datetime.now(Settings.from_env().zone).date()
 
 

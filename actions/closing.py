@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    CustomerAction,
     catalog,
     channel_of,
     customer_of,
@@ -46,19 +47,18 @@ def _purpose(products: list[str]) -> str:
     return "close:" + ",".join(sorted(products))
 
 
-class ActionCheckClosure(Action):
+class ActionCheckClosure(CustomerAction):
     """Tell the customer whether each product they asked about can be closed, and what blocks it."""
 
     def name(self) -> str:
         return "action_check_closure"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    def events_without_customer(self) -> list[dict[str, Any]]:
+        return _reset_flow()
+
+    async def act(
+        self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        customer_id = customer_of(tracker)
-        if customer_id is None:
-            dispatcher.utter_message(response="utter_identity_unknown")
-            return _reset_flow()
         customer = await in_session(lambda s: load_customer(s, customer_id))
         if customer is None:
             dispatcher.utter_message(response="utter_customer_not_found")
@@ -135,19 +135,21 @@ class ValidateClosureForm(FormValidationAction):
         return {"closure_confirmed": False, "closure_code": None}
 
 
-class ActionSubmitClosure(Action):
+class ActionSubmitClosure(CustomerAction):
     """Submit the confirmed, code-verified closure; otherwise say nothing changed."""
 
     def name(self) -> str:
         return "action_submit_closure"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    def events_without_customer(self) -> list[dict[str, Any]]:
+        return _reset_flow()
+
+    async def act(
+        self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        customer_id = customer_of(tracker)
         products = slot_list(tracker, "closure_products")
         verified = tracker.get_slot("closure_confirmed") is True and tracker.get_slot("closure_code") == VERIFIED
-        if customer_id is None or not products or not verified:
+        if not products or not verified:
             dispatcher.utter_message(response="utter_closure_not_submitted")
             return _reset_flow()
         channel, day = channel_of(tracker), today()

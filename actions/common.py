@@ -8,7 +8,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
@@ -90,3 +90,31 @@ def render(domain: DomainDict, param: Param) -> str:
     variants = domain.get("responses", {}).get(param.response) or [{"text": ""}]
     text = str(variants[0].get("text", ""))
     return text.format(**{k: render(domain, v) for k, v in param.params.items()})
+
+
+class CustomerAction(Action):
+    """An action on the conversation's own customer.
+
+    The identity check lives here, once: when bot.identity cannot establish
+    the customer, the user is told politely and nothing is read or changed.
+    """
+
+    def events_without_customer(self) -> list[dict[str, Any]]:
+        """Events to return when the customer is unknown (e.g. resetting a flow)."""
+        return []
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """Resolve the customer, then `act` for them."""
+        customer_id = customer_of(tracker)
+        if customer_id is None:
+            dispatcher.utter_message(response="utter_identity_unknown")
+            return self.events_without_customer()
+        return await self.act(customer_id, dispatcher, tracker, domain)
+
+    async def act(
+        self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """Do the action's work for `customer_id`."""
+        raise NotImplementedError

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
 from actions.common import (
+    CustomerAction,
     catalog,
     channel_of,
-    customer_of,
     in_session,
     render,
     send,
@@ -32,38 +32,33 @@ def _reset() -> list[dict[str, Any]]:
     return [SlotSet("withdraw_ready", False), *(SlotSet(s, None) for s in WITHDRAW_SLOTS)]
 
 
-class ActionShowRequests(Action):
+class ActionShowRequests(CustomerAction):
     """Show each of the customer's requests with its state and date."""
 
     def name(self) -> str:
         return "action_show_requests"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def act(
+        self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        customer_id = customer_of(tracker)
-        if customer_id is None:
-            dispatcher.utter_message(response="utter_identity_unknown")
-            return []
         requests = await in_session(lambda s: load_requests(s, customer_id))
         send(dispatcher, domain, request_status_replies(requests, catalog(), today=today()))
         return []
 
 
-class ActionPrepareWithdrawal(Action):
+class ActionPrepareWithdrawal(CustomerAction):
     """「不注销了，撤回申请」: find the open request to withdraw, then withdraw_form confirms."""
 
     def name(self) -> str:
         return "action_prepare_withdrawal"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    def events_without_customer(self) -> list[dict[str, Any]]:
+        return _reset()
+
+    async def act(
+        self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         reset = _reset()
-        customer_id = customer_of(tracker)
-        if customer_id is None:
-            dispatcher.utter_message(response="utter_identity_unknown")
-            return reset
         requests = await in_session(lambda s: load_requests(s, customer_id))
         choice = choose_withdrawal(requests, slot_list(tracker, "product"), catalog(), today=today())
         send(dispatcher, domain, choice.replies)
@@ -77,20 +72,22 @@ class ActionPrepareWithdrawal(Action):
         ]
 
 
-class ActionWithdrawRequest(Action):
+class ActionWithdrawRequest(CustomerAction):
     """Withdraw the request once the customer confirmed; otherwise keep it."""
 
     def name(self) -> str:
         return "action_withdraw_request"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    def events_without_customer(self) -> list[dict[str, Any]]:
+        return _reset()
+
+    async def act(
+        self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         reset = _reset()
-        customer_id = customer_of(tracker)
         request_id = tracker.get_slot("withdraw_request_id")
         description = tracker.get_slot("withdraw_description") or ""
-        if customer_id is None or request_id is None or tracker.get_slot("withdraw_confirmed") is not True:
+        if request_id is None or tracker.get_slot("withdraw_confirmed") is not True:
             dispatcher.utter_message(response="utter_withdraw_kept")
             return reset
         channel = channel_of(tracker)

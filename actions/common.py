@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
@@ -92,11 +93,12 @@ def render(domain: DomainDict, param: Param) -> str:
     return text.format(**{k: render(domain, v) for k, v in param.params.items()})
 
 
-class CustomerAction(Action):
+class CustomerAction(Action, ABC):
     """An action on the conversation's own customer.
 
     The identity check lives here, once: when bot.identity cannot establish
     the customer, the user is told politely and nothing is read or changed.
+    Abstract, so the action server does not register it as an action itself.
     """
 
     def events_without_customer(self) -> list[dict[str, Any]]:
@@ -113,8 +115,8 @@ class CustomerAction(Action):
             return self.events_without_customer()
         return await self.act(customer_id, dispatcher, tracker, domain)
 
+    @abstractmethod
     async def act(
         self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         """Do the action's work for `customer_id`."""
-        raise NotImplementedError

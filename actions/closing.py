@@ -91,9 +91,23 @@ class ValidateClosureForm(FormValidationAction):
         # Saying no ends the form at once.
         return [] if tracker.get_slot("closure_confirmed") is False else domain_slots
 
+    async def extract_closure_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        # 「确认注销」「注销吧」 answer "确认要注销借呗吗？" but are classified close_account;
+        # naming a different product is a switch instead (handled by a rule).
+        if tracker.get_slot("requested_slot") != "closure_confirmed":
+            return {}
+        if (tracker.latest_message.get("intent") or {}).get("name") != "close_account":
+            return {}
+        named = set(tracker.get_latest_entity_values("product"))
+        return {"closure_confirmed": True} if named <= set(slot_list(tracker, "closure_products")) else {}
+
     async def validate_closure_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value is None:  # reset by a new closure check, not an answer
+            return {"closure_confirmed": None}
         if value is not True:
             return {"closure_confirmed": False}
         customer_id = customer_of(tracker)
@@ -114,7 +128,9 @@ class ValidateClosureForm(FormValidationAction):
     async def validate_closure_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        match = _SIX_DIGITS.search(normalise(str(value or "")))
+        if value is None:  # reset by a new closure check, not an answer
+            return {"closure_code": None}
+        match = _SIX_DIGITS.search(normalise(str(value)))
         if match is None:
             dispatcher.utter_message(response="utter_closure_code_format")
             return {"closure_code": None}

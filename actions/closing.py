@@ -20,7 +20,7 @@ from actions.common import (
     channel_of,
     customer_of,
     in_session,
-    send,
+    say,
     settings,
     slot_list,
     today,
@@ -67,7 +67,7 @@ class ActionCheckClosure(CustomerAction):
         choice = choose_products(slot_list(tracker, "product"), customer, external=external)
         offer = not tracker.get_slot("alternatives_offered")
         answer = closure_answer(choice, customer, catalog(), today=today(), offer_alternatives=offer)
-        send(dispatcher, domain, answer.replies)
+        say(dispatcher, domain, answer.replies)
         if not answer.eligible:
             return _reset_flow()
         return [
@@ -90,18 +90,6 @@ class ValidateClosureForm(FormValidationAction):
     ) -> list[str]:
         # Saying no ends the form at once.
         return [] if tracker.get_slot("closure_confirmed") is False else domain_slots
-
-    async def extract_closure_confirmed(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        # 「确认注销」「注销吧」 answer "确认要注销借呗吗？" but are classified close_account;
-        # naming a different product is a switch instead (handled by a rule).
-        if tracker.get_slot("requested_slot") != "closure_confirmed":
-            return {}
-        if (tracker.latest_message.get("intent") or {}).get("name") != "close_account":
-            return {}
-        named = set(tracker.get_latest_entity_values("product"))
-        return {"closure_confirmed": True} if named <= set(slot_list(tracker, "closure_products")) else {}
 
     async def validate_closure_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -176,5 +164,5 @@ class ActionSubmitClosure(CustomerAction):
                 if (o := submit_closure(s, customer_id=customer_id, product_id=pid, channel=channel, today=day))
             ]
         )
-        send(dispatcher, domain, submission_replies(outcomes, catalog(), today=day))
+        say(dispatcher, domain, submission_replies(outcomes, catalog(), today=day))
         return _reset_flow()

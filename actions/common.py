@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -18,7 +18,8 @@ from bot.catalog import Catalog, load_catalog
 from bot.config import Settings
 from bot.db.session import session_factory, session_scope
 from bot.identity import customer_id_for
-from bot.replies import Fragment, Param, Reply
+from bot.knowledge import load_knowledge
+from bot.replies import FactUse, Fragment, Param, Part, Reply
 
 T = TypeVar("T")
 CHANNEL_FALLBACK = "chat"
@@ -76,7 +77,17 @@ def catalog() -> Catalog:
     return load_catalog()
 
 
-def send(dispatcher: CollectingDispatcher, domain: DomainDict, replies: list[Reply]) -> None:
+def say(dispatcher: CollectingDispatcher, domain: DomainDict, parts: Sequence[Part]) -> None:
+    """Send reviewed facts in their knowledge-file wording and replies as domain responses."""
+    knowledge = load_knowledge()
+    for part in parts:
+        if isinstance(part, FactUse):
+            dispatcher.utter_message(text=knowledge.fact(part.id).render(**part.params))
+        else:
+            send(dispatcher, domain, [part])
+
+
+def send(dispatcher: CollectingDispatcher, domain: DomainDict, replies: Sequence[Reply]) -> None:
     """Utter each reply, rendering any `Fragment` parameters from the domain first."""
     for reply in replies:
         params = {k: render(domain, v) for k, v in reply.params.items()}

@@ -12,7 +12,7 @@ from bot.catalog import Catalog
 from bot.closure import ClosureOutcome, ClosureRefused
 from bot.formatting import cn_date, yuan
 from bot.product_choice import ProductChoice
-from bot.replies import Fragment, Param, Reply
+from bot.replies import FactUse, Fragment, Param, Part, Reply
 
 # Response names per blocker type; the wording is in domain.yml.
 _REQUEST_STATUS = {"submitted": "utter_status_submitted", "under_review": "utter_status_under_review"}
@@ -28,7 +28,7 @@ _REASONS = {
 class ClosureAnswer:
     """What to say, and which products the customer may go on to close."""
 
-    replies: list[Reply]
+    replies: list[Part]
     eligible: tuple[AccountSnapshot, ...]
 
 
@@ -44,7 +44,7 @@ def closure_answer(
         today: the business date.
         offer_alternatives: mention pausing / lowering the limit (offered once per conversation).
     """
-    replies: list[Reply] = []
+    replies: list[Part] = []
     if choice.external and not choice.accounts:
         served = "、".join(p.display_name for p in catalog.products)
         replies.append(Reply("utter_product_not_served", {"external_product": choice.external, "served_products": served}))
@@ -77,9 +77,13 @@ def closure_answer(
 
 def _consequences(
     account: AccountSnapshot, customer: CustomerSnapshot, closing: tuple[AccountSnapshot, ...]
-) -> list[Reply]:
+) -> list[Part]:
     name = account.product.display_name
-    replies = [Reply("utter_closure_consequences", {"product_name": name, "limit": yuan(account.credit_limit)})]
+    replies: list[Part] = [
+        Reply("utter_closure_consequences", {"product_name": name, "limit": yuan(account.credit_limit)}),
+        FactUse("history_kept"),
+        FactUse("closing_not_negative"),
+    ]
     closing_ids = {a.product.id for a in closing}
     for other in customer.accounts:
         if other.product.id not in closing_ids and other.status in ("active", "paused"):
@@ -94,7 +98,7 @@ def _reopen_rule(account: AccountSnapshot) -> Reply:
     )
 
 
-def closure_replies(account: AccountSnapshot, check: el.ClosureCheck, *, today: date) -> list[Reply]:
+def closure_replies(account: AccountSnapshot, check: el.ClosureCheck, *, today: date) -> list[Part]:
     """Everything to say about one account's closure check, in order.
 
     Args:
@@ -109,8 +113,10 @@ def closure_replies(account: AccountSnapshot, check: el.ClosureCheck, *, today: 
     if isinstance(first, el.AlreadyClosed):
         closed_on: Param = cn_date(first.closed_on, today=today) if first.closed_on else Fragment("utter_date_unknown")
         return [Reply("utter_closure_already_closed", {"product_name": name, "closed_on": closed_on})]
-    replies = [Reply("utter_closure_blocked_intro", {"product_name": name})]
+    replies: list[Part] = [Reply("utter_closure_blocked_intro", {"product_name": name})]
     replies += [_blocker_reply(b, today) for b in check.blockers]
+    if any(isinstance(b, el.CurrentlyOverdue) for b in check.blockers):
+        replies.append(FactUse("negative_five_years"))
     if check.amount_owed > 0:
         replies.append(Reply("utter_closure_blocked_total", {"amount": yuan(check.amount_owed)}))
     return replies
@@ -180,11 +186,9 @@ def _affected_services(check: el.ClosureCheck, service_names: dict[str, str]) ->
     return [Reply("utter_closure_affected_services", {"services": "、".join(dict.fromkeys(labelled))})]
 
 
-def submission_replies(
-    outcomes: list[ClosureOutcome], catalog: Catalog, *, today: date
-) -> list[Reply]:
+def submission_replies(outcomes: list[ClosureOutcome], catalog: Catalog, *, today: date) -> list[Part]:
     """What to tell the customer after their confirmed closure was submitted."""
-    replies: list[Reply] = []
+    replies: list[Part] = []
     for outcome in outcomes:
         product = catalog.product(outcome.product_id)
         name = product.display_name if product else outcome.product_id

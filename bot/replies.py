@@ -1,5 +1,8 @@
 """Replies as data: a response name plus its parameters, resolved by the actions.
 
+A `FactUse` names a reviewed fact instead (credit reporting, retention, rights);
+its wording comes from the knowledge file, never from a response or from code.
+
 `bot/` decides *what* to say (which `utter_*` and with which facts); the text
 itself lives in domain.yml. A parameter can itself be a `Fragment` (a short
 response such as "，预计12月1日完成"), which the action renders first.
@@ -29,3 +32,14 @@ class Reply:
     response: str
     params: dict[str, Param] = field(default_factory=dict)
     buttons: tuple[tuple[Param, str], ...] = ()  # (title, payload)
+
+
+@dataclass(frozen=True)
+class FactUse:
+    """A reviewed fact from bot/knowledge/credit.yml, said in its own wording."""
+
+    id: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+Part = Union[Reply, FactUse]  # noqa: UP007 - runtime alias

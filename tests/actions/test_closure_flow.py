@@ -187,16 +187,3 @@ async def test_validators_ignore_a_reset_rather_than_treating_it_as_no() -> None
     assert await FORM.validate_closure_confirmed(None, dispatcher, tracker, domain()) == {"closure_confirmed": None}
     assert await FORM.validate_closure_code(None, dispatcher, tracker, domain()) == {"closure_code": None}
     assert dispatcher.messages == []
-
-
-@pytest.mark.parametrize(
-    ("entities", "expected"),
-    [([], {"closure_confirmed": True}), (["huabei"], {"closure_confirmed": True}), (["jiebei"], {})],
-)
-async def test_confirming_by_repeating_the_request(entities, expected) -> None:  # type: ignore[no-untyped-def]
-    from rasa_sdk.executor import CollectingDispatcher
-
-    ents = [{"entity": "product", "value": v} for v in entities]
-    slots = {"closure_products": ["huabei"], "requested_slot": "closure_confirmed"}
-    tracker = make_tracker("demo_clean", intent="close_account", slots=slots, entities=ents, text="确认注销")
-    assert await FORM.extract_closure_confirmed(CollectingDispatcher(), tracker, domain()) == expected

@@ -1,0 +1,49 @@
+"""Credit-report questions end to end: reviewed facts plus this customer's dates and amounts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from bot.config import Settings
+from bot.credit_impact import record_kept_until
+from bot.formatting import cn_date
+
+pytestmark = pytest.mark.e2e
+
+
+def business_today() -> date:
+    return datetime.now(Settings.from_env().zone).date()
+
+
+def test_past_overdue_hears_when_its_record_goes(chat) -> None:  # type: ignore[no-untyped-def]
+    today = business_today()
+    ended = today - timedelta(days=730)
+    reply = chat("demo_past_overdue").say("逾期记录多久能消除啊")
+    assert "5 年" in reply
+    assert f"在{cn_date(ended, today=today)}还清过一笔逾期" in reply
+    assert f"保留到{cn_date(record_kept_until(ended), today=today)}前后" in reply
+    assert "征信修复" in reply and "20 日内" in reply
+
+
+def test_current_overdue_hears_the_clock_has_not_started(chat) -> None:  # type: ignore[no-untyped-def]
+    reply = chat("demo_overdue").say("关了花呗会影响征信吗")
+    assert "不算不良记录" in reply and "¥862.40" in reply and "还清那天才开始算" in reply
+
+
+def test_clean_customer_closing_both(chat) -> None:  # type: ignore[no-untyped-def]
+    reply = chat("demo_clean").say("花呗借呗都关了对征信有影响吗")
+    assert "不算不良记录" in reply and "没有逾期记录" in reply and "¥28,000.00" in reply
+    assert "免费查 2 次" in reply
+
+
+def test_pause_question(chat) -> None:  # type: ignore[no-untyped-def]
+    assert "不算不良记录" in chat("demo_paused").say("暂停花呗会不会影响征信")
+
+
+def test_closure_effects_and_data_deletion_are_reviewed_facts(chat) -> None:  # type: ignore[no-untyped-def]
+    c = chat("demo_bound")
+    assert "另一个照常可以用" in c.say("关了借款的那个，另一个也会关吗")
+    reply = c.say("注销以后我的个人信息会删掉吗")
+    assert "至少保存 10 年" in reply and "匿名化" in reply

@@ -65,7 +65,7 @@ def test_past_overdue_gets_its_dates() -> None:
 
 def test_ongoing_overdue_clock_has_not_started() -> None:
     customer = make_customer(make_account(HUABEI, overdues=(overdue(date(2026, 11, 6), None, "862.40"),)))
-    (personal,) = [p for p in credit_impact_answer("closing", customer, today=TODAY) if isinstance(p, Reply)]
+    (personal,) = (p for p in credit_impact_answer("closing", customer, today=TODAY) if isinstance(p, Reply))
     assert personal.response == "utter_credit_personal_overdue_ongoing"
     assert personal.params == {"product_name": "花呗", "since": "11月6日", "amount": "¥862.40"}
 

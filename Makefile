@@ -30,8 +30,8 @@ test: setup services ## everything CI runs: lint, data validate, pytest (unit, d
 	@$(MAKE) --no-print-directory lint
 	@$(PY) scripts/validate_data.py
 	@scripts/train-if-needed.sh
-	@$(BIN)/pytest
 	@$(MAKE) --no-print-directory test-stories
+	@$(BIN)/pytest
 
 test-e2e: setup services ## REST end-to-end conversations only (starts both servers)
 	@scripts/train-if-needed.sh

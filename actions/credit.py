@@ -13,9 +13,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import customer_of, in_session, say, today
+from bot.account_explanations import closure_effects_answer, platform_closure_answer
+from bot.accounts import CustomerSnapshot
 from bot.credit_impact import credit_impact_answer, detect_topic, intent_answer
 from bot.db.queries import load_customer
 from bot.knowledge import load_knowledge
+
+
+async def customer_or_none(tracker: Tracker) -> CustomerSnapshot | None:
+    """The customer's snapshot when identity is known; general answers need none."""
+    customer_id = customer_of(tracker)
+    return await in_session(lambda s: load_customer(s, customer_id)) if customer_id else None
 
 
 class ActionExplainCreditImpact(Action):
@@ -28,15 +36,42 @@ class ActionExplainCreditImpact(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         topic = detect_topic(tracker.latest_message.get("text") or "", load_knowledge())
-        customer_id = customer_of(tracker)
-        # General facts need no identity; personal ones only for a known customer.
-        customer = await in_session(lambda s: load_customer(s, customer_id)) if customer_id else None
+        customer = await customer_or_none(tracker)
         say(dispatcher, domain, credit_impact_answer(topic, customer, today=today()))
         return []
 
 
+class ActionExplainClosureEffects(Action):
+    """「关了借款的那个，另一个也会关吗」: effects of closing, with what this customer still owes."""
+
+    def name(self) -> str:
+        return "action_explain_closure_effects"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        customer = await customer_or_none(tracker)
+        products = list(tracker.get_latest_entity_values("product"))
+        say(dispatcher, domain, closure_effects_answer(customer, products, today=today()))
+        return []
+
+
+class ActionExplainPlatformClosure(Action):
+    """「为什么突然给我关了」: which line the platform stopped, the recorded reason category, the user's rights."""
+
+    def name(self) -> str:
+        return "action_explain_platform_closure"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        customer = await customer_or_none(tracker)
+        say(dispatcher, domain, platform_closure_answer(customer, today=today()))
+        return []
+
+
 class ActionExplainFromKnowledge(Action):
-    """Reviewed answers to closure effects, platform closures and data deletion questions."""
+    """Reviewed answers that need no account data (what happens to personal data)."""
 
     def name(self) -> str:
         return "action_explain_from_knowledge"

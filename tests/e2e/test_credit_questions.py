@@ -47,3 +47,31 @@ def test_closure_effects_and_data_deletion_are_reviewed_facts(chat) -> None:  # 
     assert "另一个照常可以用" in c.say("关了借款的那个，另一个也会关吗")
     reply = c.say("注销以后我的个人信息会删掉吗")
     assert "至少保存 10 年" in reply and "匿名化" in reply
+
+
+@pytest.mark.parametrize(
+    ("customer", "message", "facts"),
+    [
+        ("demo_frozen", "为什么突然把我借呗给停了", ["借呗目前被平台暂停使用", "综合评估", "有权要求说明", "12378", "人工客服"]),
+        ("demo_closed", "花呗怎么被关了", ["是你自己在", "申请注销的"]),
+        ("demo_clean", "逾期了会被停用吗", ["都没有被平台暂停", "逾期或还款异常"]),
+    ],
+)
+def test_platform_closure_questions(chat, customer, message, facts) -> None:  # type: ignore[no-untyped-def]
+    reply = chat(customer).say(message)
+    for fact in facts:
+        assert fact in reply, fact
+
+
+@pytest.mark.parametrize(
+    ("customer", "message", "facts"),
+    [
+        ("demo_balance", "注销了借呗欠的钱怎么办", ["还有 ¥3,256.80 没还完", "注销不会免除欠款"]),
+        ("demo_bound", "关了花呗绑定的那些服务会怎样", ["绑定了 6 项关联服务"]),
+        ("demo_refund", "关了花呗退款怎么办", ["2 笔订单或退款没处理完"]),
+    ],
+)
+def test_closure_effects_questions(chat, customer, message, facts) -> None:  # type: ignore[no-untyped-def]
+    reply = chat(customer).say(message)
+    for fact in facts:
+        assert fact in reply, fact

@@ -76,3 +76,18 @@ def _product(doc: dict[str, Any]) -> ProductInfo:
         pause_min_days=rules.get("pause_min_days"),
         pause_max_days=rules.get("pause_max_days"),
     )
+
+
+@dataclass(frozen=True)
+class DataRequestPolicy:
+    """How we handle a personal-data deletion request (data/catalog/data_requests.yml)."""
+
+    handling_working_days: int
+    review_levels: int
+    notify_by: str
+
+
+def load_data_request_policy(directory: Path = CATALOG_DIR) -> DataRequestPolicy:
+    """Read the operator's commitments for data-deletion requests."""
+    doc = _read(directory / "data_requests.yml")["data_deletion"]
+    return DataRequestPolicy(int(doc["handling_working_days"]), int(doc["review_levels"]), str(doc["notify_by"]))

@@ -7,6 +7,19 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=.venv
 STAMP=$VENV/.installed
+
+# Settlement certificates embed a CJK TrueType font (bot/certificate_pdf.py);
+# Debian's fonts-wqy-zenhei is the default (BOT_CERTIFICATE_FONT overrides it).
+FONT=${BOT_CERTIFICATE_FONT:-/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc}
+if [ ! -f "$FONT" ]; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    echo "==> installing the CJK font for settlement certificates (fonts-wqy-zenhei)"
+    apt-get install -y -q fonts-wqy-zenhei >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null && apt-get install -y -q fonts-wqy-zenhei >/dev/null; }
+  else
+    echo "warning: $FONT is missing; certificates need it: sudo apt-get install fonts-wqy-zenhei" >&2
+  fi
+fi
 want=$(cat requirements/lock.txt scripts/setup.sh | sha256sum | cut -d' ' -f1)
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
@@ -24,7 +37,7 @@ echo "==> creating $VENV with Python $version (first run downloads ~1 GB; later 
 "$VENV/bin/python" -m pip install --quiet --upgrade "pip>=23.2"
 "$VENV/bin/pip" install --quiet --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
 "$VENV/bin/pip" install --quiet --no-deps -r requirements/lock.txt
-"$VENV/bin/python" -c "import rasa, rasa_sdk, spacy, jieba, sqlalchemy, alembic, opencc" \
+"$VENV/bin/python" -c "import rasa, rasa_sdk, spacy, jieba, sqlalchemy, alembic, opencc, reportlab, pypdf" \
   || { echo "dependency check failed" >&2; exit 1; }
 echo "$want" > "$STAMP"
 echo "==> $VENV ready"

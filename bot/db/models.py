@@ -49,6 +49,7 @@ ORDER_STATUSES = ("pending", "completed")
 REQUEST_KINDS = ("close", "pause", "resume", "reopen", "unbind", "data_deletion")
 REQUEST_STATUSES = ("submitted", "under_review", "approved", "rejected", "withdrawn")
 TICKET_STATUSES = ("open", "claimed", "closed")
+CERTIFICATE_STATES = ("closed", "settled")  # bot.certificates
 
 class Money(TypeDecorator):
     """Yuan amounts stored as integer fen.
@@ -303,6 +304,33 @@ class VerificationCode(Base):
     used_at = Column(DateTime(timezone=True), nullable=True)
 
 
+class SettlementCertificate(Base):
+    """A settlement certificate (结清证明) as issued: what it states and how it is found.
+
+    The PDF is rendered from this row on every download, so what a bank
+    verifies by code is exactly what the customer downloaded.
+    """
+
+    __tablename__ = "settlement_certificates"
+    __table_args__ = (_one_of("state", CERTIFICATE_STATES, "ck_certificates_state"),)
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(String(64), ForeignKey("customers.id"), nullable=False, index=True)
+    account_id = Column(Integer, ForeignKey("credit_accounts.id"), nullable=False)
+    product_id = Column(String(32), ForeignKey("products.id"), nullable=False)
+    verification_code = Column(String(24), nullable=False, unique=True)
+    download_token = Column(String(64), nullable=False, unique=True)
+    masked_name = Column(String(64), nullable=False)
+    product_name = Column(String(32), nullable=False)
+    product_description = Column(String(64), nullable=False)
+    credit_limit = Column(Money(), nullable=False)
+    state = Column(String(16), nullable=False)
+    settled_on = Column(Date, nullable=False)
+    issued_on = Column(Date, nullable=False)
+    issued_at = Column(DateTime(timezone=True), nullable=False, default=_utcnow)
+    channel = Column(String(32), nullable=False)
+
+
 class AuditLogIsAppendOnly(RuntimeError):
     """Raised when code tries to change or remove an audit entry."""
 
@@ -331,5 +359,6 @@ __all__ = [
     "PendingOrder",
     "Product",
     "ServiceRequest",
+    "SettlementCertificate",
     "VerificationCode",
 ]

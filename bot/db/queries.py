@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot import accounts as snap
+from bot import certificates as cert
 from bot.db import models as m
 from bot.requests import ReviewState, advance
 
@@ -314,3 +315,82 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+def customer_phone(session: Session, customer_id: str) -> str | None:
+    """The customer's registered phone number (for "we will text you"), or None."""
+    customer = session.get(m.Customer, customer_id)
+    return customer.phone if customer is not None else None
+
+
+def add_certificate(
+    session: Session, *, customer_id: str, account_id: int, issued: cert.IssuedCertificate, channel: str
+) -> m.SettlementCertificate:
+    """Store an issued certificate and audit it (the download token stays out of the audit log)."""
+    content = issued.content
+    row = m.SettlementCertificate(
+        customer_id=customer_id,
+        account_id=account_id,
+        product_id=content.product_id,
+        verification_code=issued.verification_code,
+        download_token=issued.download_token,
+        masked_name=content.masked_name,
+        product_name=content.product_name,
+        product_description=content.product_description,
+        credit_limit=content.credit_limit,
+        state=content.state,
+        settled_on=content.settled_on,
+        issued_on=issued.issued_on,
+        issued_at=issued.issued_at,
+        channel=channel,
+    )
+    session.add(row)
+    session.flush()
+    append_audit(
+        session,
+        actor=f"customer:{customer_id}",
+        action="certificate_issued",
+        entity_type="settlement_certificate",
+        entity_id=row.id,
+        before=None,
+        after={
+            "product_id": content.product_id,
+            "state": content.state,
+            "settled_on": content.settled_on.isoformat(),
+            "verification_code": issued.verification_code,
+        },
+        channel=channel,
+    )
+    return row
+
+
+def certificate_by_token(session: Session, token: str) -> cert.IssuedCertificate | None:
+    """The certificate a download token opens, or None."""
+    stmt = select(m.SettlementCertificate).where(m.SettlementCertificate.download_token == token)
+    row = session.execute(stmt).scalars().first()
+    return _issued(row) if row is not None else None
+
+
+def certificate_by_code(session: Session, code: str) -> cert.IssuedCertificate | None:
+    """The certificate with this verification code (what a bank checks), or None."""
+    stmt = select(m.SettlementCertificate).where(m.SettlementCertificate.verification_code == code)
+    row = session.execute(stmt).scalars().first()
+    return _issued(row) if row is not None else None
+
+
+def _issued(row: m.SettlementCertificate) -> cert.IssuedCertificate:
+    return cert.IssuedCertificate(
+        content=cert.CertificateContent(
+            masked_name=row.masked_name,
+            product_id=row.product_id,
+            product_name=row.product_name,
+            product_description=row.product_description,
+            credit_limit=Decimal(row.credit_limit),
+            state=row.state,
+            settled_on=row.settled_on,
+        ),
+        verification_code=row.verification_code,
+        download_token=row.download_token,
+        issued_on=row.issued_on,
+        issued_at=row.issued_at,
+    )

@@ -72,6 +72,7 @@ def _delete_demo_customers(session: Session) -> None:
     session.execute(delete(m.ServiceRequest).where(m.ServiceRequest.customer_id.in_(ids)))
     session.execute(delete(m.HandoffTicket).where(m.HandoffTicket.customer_id.in_(ids)))
     session.execute(delete(m.VerificationCode).where(m.VerificationCode.customer_id.in_(ids)))
+    session.execute(delete(m.SettlementCertificate).where(m.SettlementCertificate.customer_id.in_(ids)))
     for child in (m.Bill, m.InstalmentPlan, m.PendingOrder, m.OverdueRecord, m.BoundService):
         session.execute(delete(child).where(child.account_id.in_(account_ids)))
     session.execute(delete(m.CreditAccount).where(m.CreditAccount.customer_id.in_(ids)))

@@ -1,0 +1,56 @@
+"""Settlement certificates: 「我要开个结清证明」「银行让我提供借呗结清证明」.
+
+Issues a PDF certificate for each product asked about that has nothing owed,
+sent as a link in the text AND as a custom payload a widget renders as a file
+download; otherwise says what remains owed and when it can be issued.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import CustomerAction, catalog, channel_of, in_session, render, send, settings, slot_list, today
+from bot.certificate_issuing import issue_certificate
+from bot.certificate_replies import choice_replies, outcome_replies
+from bot.db.queries import load_customer
+from bot.product_choice import choose_products
+
+
+class ActionIssueCertificate(CustomerAction):
+    """Issue a settlement certificate, or say what is still owed and from when it can be issued."""
+
+    def name(self) -> str:
+        return "action_issue_certificate"
+
+    async def act(
+        self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        customer = await in_session(lambda s: load_customer(s, customer_id))
+        if customer is None:
+            dispatcher.utter_message(response="utter_customer_not_found")
+            return []
+        external = next(tracker.get_latest_entity_values("external_product"), None)
+        choice = choose_products(slot_list(tracker, "product"), customer, external=external)
+        send(dispatcher, domain, choice_replies(choice, catalog()))
+        channel, day, public_url = channel_of(tracker), today(), settings().public_url
+        product_ids = [a.product.id for a in choice.accounts]
+        outcomes = await in_session(
+            lambda s: [
+                o
+                for pid in product_ids
+                if (o := issue_certificate(s, customer_id=customer_id, product_id=pid, today=day, channel=channel))
+            ]
+        )
+        for outcome in outcomes:
+            replies, link = outcome_replies(outcome, catalog(), public_url=public_url, today=day)
+            if link is None:
+                send(dispatcher, domain, replies)
+                continue
+            for reply in replies:
+                params = {k: render(domain, v) for k, v in reply.params.items()}
+                dispatcher.utter_message(response=reply.response, json_message=link.payload(), **params)
+        return []

@@ -1,0 +1,97 @@
+"""Serves settlement certificates from the Rasa server: /webhooks/certificates/...
+
+    GET /webhooks/certificates/download/<token>  the PDF (404 for any unknown token)
+    GET /webhooks/certificates/verify/<code>     JSON: what the certificate with this code states
+
+A download token is unguessable and opens exactly one certificate; there is no
+listing and no lookup by customer. The verification answer shows only what is
+printed on the certificate (masked name, product, limit, dates). Registered in
+credentials.yml; it receives no chat messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.certificate_pdf import render_certificate
+from bot.certificates import IssuedCertificate
+from bot.config import Settings
+from bot.db.queries import certificate_by_code, certificate_by_token
+from bot.db.session import session_factory, session_scope
+
+# Anything else is answered 404 without touching the database.
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_CODE = re.compile(r"^[A-Z0-9-]{6,24}$")
+
+
+def _find(settings: Settings, lookup: Callable[[Any, str], IssuedCertificate | None], key: str) -> IssuedCertificate | None:
+    with session_scope(session_factory(settings.database_url)) as session:
+        return lookup(session, key)
+
+
+def _not_found() -> HTTPResponse:
+    return response.json({"error": "not found"}, status=404)
+
+
+class CertificateChannel(InputChannel):
+    """Download and verification of settlement certificates (no chat input)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "certificates"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        settings = Settings.from_env()
+        bp = Blueprint("certificates_webhook", __name__)
+
+        @bp.route("/download/<token>", methods=["GET"])
+        async def download(request: Request, token: str) -> HTTPResponse:
+            if not _TOKEN.match(token):
+                return _not_found()
+            issued = await asyncio.to_thread(_find, settings, certificate_by_token, token)
+            if issued is None:
+                return _not_found()
+            rendered = await asyncio.to_thread(
+                render_certificate, issued, public_url=settings.public_url, font_path=settings.certificate_font
+            )
+            return response.raw(
+                rendered.pdf,
+                content_type="application/pdf",
+                headers={
+                    "Content-Disposition": f'attachment; filename="{rendered.filename}"',
+                    "Cache-Control": "private, no-store",
+                },
+            )
+
+        @bp.route("/verify/<code>", methods=["GET"])
+        async def verify(request: Request, code: str) -> HTTPResponse:
+            code = code.strip().upper()
+            if not _CODE.match(code):
+                return _not_found()
+            issued = await asyncio.to_thread(_find, settings, certificate_by_code, code)
+            if issued is None:
+                return _not_found()
+            content = issued.content
+            return response.json(
+                {
+                    "valid": True,
+                    "verification_code": issued.verification_code,
+                    "customer": content.masked_name,
+                    "product": content.product_name,
+                    "credit_limit": str(content.credit_limit),
+                    "state": content.state,
+                    "settled_on": content.settled_on.isoformat(),
+                    "issued_on": issued.issued_on.isoformat(),
+                },
+                ensure_ascii=False,
+            )
+
+        return bp

@@ -13,7 +13,17 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import CustomerAction, catalog, channel_of, in_session, render, send, settings, slot_list, today
+from actions.common import (
+    CustomerAction,
+    catalog,
+    channel_of,
+    in_session,
+    render,
+    send,
+    settings,
+    slot_list,
+    today,
+)
 from bot.certificate_issuing import issue_certificate
 from bot.certificate_replies import choice_replies, outcome_replies
 from bot.db.queries import load_customer

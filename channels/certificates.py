@@ -46,9 +46,11 @@ class CertificateChannel(InputChannel):
 
     @classmethod
     def name(cls) -> str:
+        """URL prefix: /webhooks/certificates."""
         return "certificates"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Routes for download and verification; `on_new_message` is unused (no chat input)."""
         settings = Settings.from_env()
         bp = Blueprint("certificates_webhook", __name__)
 

@@ -11,7 +11,17 @@ import pytest
 
 from bot import certificates as cert
 from bot.eligibility import InstalmentsRemaining
-from tests.factories import HUABEI, JIEBEI, TODAY, bill, instalment, make_account, order, overdue, request
+from tests.factories import (
+    HUABEI,
+    JIEBEI,
+    TODAY,
+    bill,
+    instalment,
+    make_account,
+    order,
+    overdue,
+    request,
+)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,116 @@
+"""Issuing certificates and data-deletion requests against real SQLite and PostgreSQL."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from bot import certificates as cert
+from bot import closure
+from bot.catalog import load_data_request_policy
+from bot.certificate_issuing import Issued, issue_certificate
+from bot.data_deletion import (
+    SCOPE_ALL,
+    SCOPE_UNUSED,
+    DeletionAlreadyOpen,
+    DeletionSubmitted,
+    submit_data_deletion,
+)
+from bot.db import models as m
+from bot.db.queries import certificate_by_code, certificate_by_token, load_requests
+from bot.db.session import session_scope
+from tests.conftest import TODAY
+
+
+def issue(factory, customer: str, product: str):  # type: ignore[no-untyped-def]
+    with session_scope(factory) as s:
+        return issue_certificate(s, customer_id=customer, product_id=product, today=TODAY, channel="rest")
+
+
+def rows(factory, model):  # type: ignore[no-untyped-def]
+    with session_scope(factory) as s:
+        return list(s.execute(select(model).order_by(model.id)).scalars())
+
+
+def test_closed_line_gets_a_stored_certificate_found_by_code_and_token(factory) -> None:  # type: ignore[no-untyped-def]
+    outcome = issue(factory, "demo_closed", "huabei")
+    assert isinstance(outcome, Issued)
+    content = outcome.certificate.content
+    assert (content.masked_name, content.state, content.settled_on, content.credit_limit) == (
+        "黄*", cert.CLOSED, TODAY - timedelta(days=32), Decimal("5000.00"),
+    )
+    [row] = rows(factory, m.SettlementCertificate)
+    assert (row.customer_id, row.product_id, row.verification_code) == ("demo_closed", "huabei", outcome.certificate.verification_code)
+    with session_scope(factory) as s:
+        by_code, by_token = certificate_by_code(s, row.verification_code), certificate_by_token(s, row.download_token)
+        for found in (by_code, by_token):
+            assert found is not None and found.content == content and found.issued_on == TODAY
+            assert found.download_token == outcome.certificate.download_token
+        assert certificate_by_token(s, "x" * 32) is None
+    [audit] = [a for a in rows(factory, m.AuditEntry) if a.action == "certificate_issued"]
+    assert audit.actor == "customer:demo_closed" and audit.after["verification_code"] == row.verification_code
+    assert row.download_token not in str(audit.after)  # the token is a secret: never in the audit log
+
+
+def test_each_request_gets_its_own_code_and_token(factory) -> None:  # type: ignore[no-untyped-def]
+    first, second = issue(factory, "demo_clean", "jiebei"), issue(factory, "demo_clean", "jiebei")
+    assert first.certificate.verification_code != second.certificate.verification_code
+    assert first.certificate.download_token != second.certificate.download_token
+    assert first.certificate.content.state == cert.SETTLED and first.certificate.content.settled_on == TODAY
+
+
+def test_money_owed_stores_nothing(factory) -> None:  # type: ignore[no-untyped-def]
+    outcome = issue(factory, "demo_instalment", "huabei")
+    assert isinstance(outcome, cert.StillOwed) and outcome.total == Decimal("2333.31")
+    assert outcome.last_due == cert.add_months(TODAY + timedelta(days=6), 6)
+    assert rows(factory, m.SettlementCertificate) == []
+
+
+def test_closure_under_review_waits(factory) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(factory) as s:
+        closure.submit_closure(s, customer_id="demo_clean", product_id="jiebei", channel="rest", today=TODAY)
+    outcome = issue(factory, "demo_clean", "jiebei")
+    assert isinstance(outcome, cert.AwaitingClosure) and outcome.review_days == 3
+
+
+def test_no_such_line(factory) -> None:  # type: ignore[no-untyped-def]
+    assert issue(factory, "demo_clean", "weilidai") is None
+    assert issue(factory, "nobody", "huabei") is None
+
+
+def delete_request(factory, customer: str):  # type: ignore[no-untyped-def]
+    with session_scope(factory) as s:
+        return submit_data_deletion(s, customer_id=customer, channel="rest", policy=load_data_request_policy())
+
+
+def test_deletion_request_is_submitted_once_and_audited(factory) -> None:  # type: ignore[no-untyped-def]
+    outcome = delete_request(factory, "demo_clean")
+    assert isinstance(outcome, DeletionSubmitted)
+    assert (outcome.scope, outcome.handling_working_days) == (SCOPE_UNUSED, 15)
+    [request] = [r for r in rows(factory, m.ServiceRequest) if r.customer_id == "demo_clean"]
+    assert (request.kind, request.status, request.account_id) == ("data_deletion", "submitted", None)
+    assert request.details["open_products"] == ["huabei", "jiebei"]
+    assert "aml_retention" in request.details["retained_by_law"]
+    assert [a.action for a in rows(factory, m.AuditEntry)] == ["request_data_deletion_submitted"]
+    assert isinstance(delete_request(factory, "demo_clean"), DeletionAlreadyOpen)
+    assert len([r for r in rows(factory, m.ServiceRequest) if r.customer_id == "demo_clean"]) == 1
+
+
+def test_deletion_scope_once_every_line_is_closed(factory) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(factory) as s:
+        closure.submit_closure(s, customer_id="demo_closed", product_id="jiebei", channel="rest", today=TODAY)
+    # jiebei needs an operator; approve it so every line is closed
+    with session_scope(factory) as s:
+        pending = [r for r in load_requests(s, "demo_closed") if r.is_open][0]
+        closure.review_closure(s, request_id=pending.id, approve=True, operator="li", today=TODAY)
+    outcome = delete_request(factory, "demo_closed")
+    assert isinstance(outcome, DeletionSubmitted) and outcome.scope == SCOPE_ALL
+
+
+def test_deletion_request_can_be_withdrawn_by_its_owner_only(factory) -> None:  # type: ignore[no-untyped-def]
+    outcome = delete_request(factory, "demo_bound")
+    with session_scope(factory) as s:
+        assert closure.withdraw_closure(s, customer_id="demo_clean", request_id=outcome.request_id, channel="rest") is None
+    with session_scope(factory) as s:
+        withdrawn = closure.withdraw_closure(s, customer_id="demo_bound", request_id=outcome.request_id, channel="rest")
+        assert withdrawn is not None and withdrawn.status == "withdrawn"

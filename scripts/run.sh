@@ -10,6 +10,8 @@ export PYTHONPATH="$PWD"
 BIN=.venv/bin
 ACTION_PORT=${ACTION_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
+# certificate download links point at this Rasa server unless set otherwise
+export BOT_PUBLIC_URL=${BOT_PUBLIC_URL:-http://localhost:$RASA_PORT}
 mkdir -p var
 
 pids=()

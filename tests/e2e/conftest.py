@@ -80,6 +80,8 @@ def servers(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory)
         "DATABASE_URL": e2e_db,
         "BOT_DEV_MODE": "true",
         "BOT_DEV_OUTBOX": str(outbox),
+        # certificate links must point at this test's Rasa server
+        "BOT_PUBLIC_URL": f"http://localhost:{RASA_PORT}",
         "PYTHONPATH": str(REPO_ROOT),
     }
     model = _latest_model()

@@ -1,0 +1,68 @@
+"""Personal data end to end: explanation, the offer, a request only after confirmation, status and withdrawal."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.db import models as m
+from bot.db.session import session_scope
+
+pytestmark = pytest.mark.e2e
+LAW = ["至少保存 10 年", "匿名化", "征信规则"]
+
+
+def deletion_requests(db, customer: str) -> list[m.ServiceRequest]:  # type: ignore[no-untyped-def]
+    with session_scope(db) as s:
+        stmt = select(m.ServiceRequest).where(m.ServiceRequest.customer_id == customer, m.ServiceRequest.kind == "data_deletion")
+        return list(s.execute(stmt).scalars())
+
+
+def audit(db, request_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+    with session_scope(db) as s:
+        stmt = select(m.AuditEntry.action).where(m.AuditEntry.entity_type == "request", m.AuditEntry.entity_id == str(request_id))
+        return list(s.execute(stmt.order_by(m.AuditEntry.id)).scalars())
+
+
+def test_a_question_is_answered_and_declining_the_offer_changes_nothing(chat, db) -> None:  # type: ignore[no-untyped-def]
+    c = chat("demo_clean")
+    reply = c.say("注销后我的信息会删除吗")
+    for fact in [*LAW, "你的花呗和借呗还在使用", "15 个工作日内", "要现在提交删除个人信息的申请吗"]:
+        assert fact in reply, fact
+    assert "没有提交删除申请" in c.say("先不用了")
+    assert deletion_requests(db, "demo_clean") == []
+
+
+def test_confirmed_request_is_created_shown_and_withdrawn(chat, db) -> None:  # type: ignore[no-untyped-def]
+    c = chat("demo_closed")
+    reply = c.say("请删除我的个人信息")
+    assert "你的借呗还在使用" in reply and "要现在提交删除个人信息的申请吗" in reply
+    assert deletion_requests(db, "demo_closed") == []  # asking is not requesting
+    submitted = c.say("/affirm")  # the 提交申请 button
+    [request] = deletion_requests(db, "demo_closed")
+    assert (request.status, request.details["scope"], request.details["open_products"]) == ("submitted", "not_needed_for_open_lines", ["jiebei"])
+    for fact in [f"申请编号 {request.id}", "15 个工作日内", "尾号8888的手机", "申请进度", "撤回申请"]:
+        assert fact in submitted, fact
+    assert audit(db, request.id) == ["request_data_deletion_submitted"]
+
+    assert "删除个人信息申请" in c.say("我的申请到哪一步了") and "已提交，等待审核" in c.say("我的申请到哪一步了")
+    assert "不用重复提交" in c.say("把我的资料都删了")
+    assert len(deletion_requests(db, "demo_closed")) == 1
+
+    assert "确认撤回删除个人信息申请" in c.say("我不想删了，撤回申请")
+    assert "已撤回" in c.say("/affirm")
+    [request] = deletion_requests(db, "demo_closed")
+    assert request.status == "withdrawn"
+    assert audit(db, request.id) == ["request_data_deletion_submitted", "request_withdraw"]
+
+
+@pytest.mark.parametrize(
+    ("customer", "phone_tail", "open_lines"),
+    [("demo_bound", "0000", "你的花呗和借呗还在使用"), ("demo_overdue", "3333", "你的花呗和借呗还在使用")],
+)
+def test_typed_confirmation_submits(chat, db, customer: str, phone_tail: str, open_lines: str) -> None:  # type: ignore[no-untyped-def]
+    c = chat(customer)
+    assert open_lines in c.say("我要求删除我的个人数据")
+    reply = c.say("好的")
+    [request] = deletion_requests(db, customer)
+    assert f"申请编号 {request.id}" in reply and f"尾号{phone_tail}的手机" in reply

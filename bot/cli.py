@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.closure import review_closure
 from bot.config import Settings
+from bot.data_deletion import review_data_deletion
 from bot.db import queries
 from bot.db.migrate import upgrade_to_head
 from bot.db.seed import ensure_seeded, reseed_demo
@@ -54,15 +55,16 @@ def _print_open_requests(session: Session) -> None:
 
 
 def _review(session: Session, args: argparse.Namespace, today: date) -> int:
+    approve = args.decision == "approve"
     try:
         request = review_closure(
-            session, request_id=args.id, approve=args.decision == "approve", operator=args.operator, today=today
-        )
+            session, request_id=args.id, approve=approve, operator=args.operator, today=today
+        ) or review_data_deletion(session, request_id=args.id, approve=approve, operator=args.operator)
     except InvalidTransition as exc:
         print(f"request #{args.id}: {exc}", file=sys.stderr)
         return 1
     if request is None:
-        print(f"request #{args.id}: no such closure request", file=sys.stderr)
+        print(f"request #{args.id}: no such closure or data-deletion request", file=sys.stderr)
         return 1
     print(f"request #{request.id} is now {request.status}")
     return 0

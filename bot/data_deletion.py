@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.accounts import CustomerSnapshot, RequestInfo
 from bot.catalog import DataRequestPolicy
 from bot.credit_impact import intent_answer
+from bot.db import models as m
 from bot.db import queries
 from bot.formatting import cn_date
 from bot.replies import Fragment, Part, Reply
@@ -161,3 +162,22 @@ def submission_replies(
             },
         )
     ]
+
+
+def review_data_deletion(session: Session, *, request_id: int, approve: bool, operator: str) -> m.ServiceRequest | None:
+    """An operator's decision on a deletion request (raises InvalidTransition if it is not pending).
+
+    Approval records that the operator checked what the law requires to keep;
+    erasing the data in the systems that hold it is the operator's step, not
+    automated here.
+    """
+    request = queries.get_request(session, request_id)
+    if request is None or request.kind != KIND:
+        return None
+    actor = f"operator:{operator}"
+    if request.status == "submitted":
+        queries.transition_request(session, request_id=request.id, action="start_review", actor=actor, channel="cli")
+    queries.transition_request(
+        session, request_id=request.id, action="approve" if approve else "reject", actor=actor, channel="cli"
+    )
+    return request

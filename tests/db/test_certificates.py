@@ -114,3 +114,14 @@ def test_deletion_request_can_be_withdrawn_by_its_owner_only(factory) -> None:  
     with session_scope(factory) as s:
         withdrawn = closure.withdraw_closure(s, customer_id="demo_bound", request_id=outcome.request_id, channel="rest")
         assert withdrawn is not None and withdrawn.status == "withdrawn"
+
+
+def test_operator_decides_a_deletion_request(factory) -> None:  # type: ignore[no-untyped-def]
+    from bot.data_deletion import review_data_deletion
+
+    outcome = delete_request(factory, "demo_clean")
+    with session_scope(factory) as s:
+        assert review_data_deletion(s, request_id=outcome.request_id, approve=True, operator="li").status == "approved"
+    with session_scope(factory) as s:
+        closed = [r for r in load_requests(s, "demo_closed") if r.kind == "close"][0]
+        assert review_data_deletion(s, request_id=closed.id, approve=True, operator="li") is None

@@ -60,7 +60,8 @@ class ActionPrepareWithdrawal(CustomerAction):
     ) -> list[dict[str, Any]]:
         reset = _reset()
         requests = await in_session(lambda s: load_requests(s, customer_id))
-        choice = choose_withdrawal(requests, slot_list(tracker, "product"), catalog(), today=today())
+        kinds = tuple(tracker.get_latest_entity_values("request_kind"))
+        choice = choose_withdrawal(requests, slot_list(tracker, "product"), catalog(), today=today(), kinds=kinds)
         send(dispatcher, domain, choice.replies)
         if choice.request_id is None or choice.description is None:
             return reset

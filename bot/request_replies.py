@@ -42,21 +42,29 @@ class WithdrawalChoice:
 
 
 def choose_withdrawal(
-    requests: list[RequestInfo], product_ids: list[str], catalog: Catalog, *, today: date
+    requests: list[RequestInfo], product_ids: list[str], catalog: Catalog, *, today: date, kinds: tuple[str, ...] = ()
 ) -> WithdrawalChoice:
-    """Pick the open request to withdraw (narrowed by the products named), asking when ambiguous."""
+    """Pick the open request to withdraw (narrowed by the products or request kinds named), asking when ambiguous."""
     open_requests = [r for r in requests if r.is_open]
     if product_ids:
         open_requests = [r for r in open_requests if r.product_id in product_ids] or open_requests
+    if kinds:
+        open_requests = [r for r in open_requests if r.kind in kinds] or open_requests
     if not open_requests:
         return WithdrawalChoice([Reply("utter_withdraw_nothing")])
     if len(open_requests) == 1:
         only = open_requests[0]
         return WithdrawalChoice([], only.id, _describe(only, catalog, today))
-    buttons = tuple(
-        (_describe(r, catalog, today), f'/cancel_request{{"product":"{r.product_id}"}}') for r in open_requests
-    )
+    buttons = tuple((_describe(r, catalog, today), _pick_payload(r)) for r in open_requests)
     return WithdrawalChoice([Reply("utter_ask_withdraw_which", buttons=buttons)])
+
+
+def _pick_payload(request: RequestInfo) -> str:
+    # A request about one line is picked by its product; one about the customer
+    # (data deletion) by its kind (the request_kind entity only buttons send).
+    if request.product_id:
+        return f'/cancel_request{{"product":"{request.product_id}"}}'
+    return f'/cancel_request{{"request_kind":"{request.kind}"}}'
 
 
 def _describe(request: RequestInfo, catalog: Catalog, today: date) -> Fragment:

@@ -1,3 +1,4 @@
+from bot.accounts import RequestInfo
 from bot.catalog import load_catalog
 from bot.replies import Fragment
 from bot.request_replies import choose_withdrawal, request_status_replies
@@ -30,3 +31,15 @@ def test_several_open_requests_ask_which() -> None:
 def test_nothing_open() -> None:
     choice = choose_withdrawal([request(status="withdrawn")], [], CATALOG, today=TODAY)
     assert choice.request_id is None and choice.replies[0].response == "utter_withdraw_nothing"
+
+
+def test_a_deletion_request_is_picked_by_its_kind() -> None:
+    closing = request(id=1, kind="close")
+    deletion = RequestInfo(2, "data_deletion", "submitted", closing.created_at)
+    ask = choose_withdrawal([closing, deletion], [], CATALOG, today=TODAY)
+    assert [p for _, p in ask.replies[0].buttons] == [
+        '/cancel_request{"product":"huabei"}', '/cancel_request{"request_kind":"data_deletion"}',
+    ]
+    picked = choose_withdrawal([closing, deletion], [], CATALOG, today=TODAY, kinds=("data_deletion",))
+    assert picked.request_id == 2 and picked.description is not None
+    assert picked.description.params["kind"] == Fragment("utter_request_kind_data_deletion")

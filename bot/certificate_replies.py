@@ -53,10 +53,10 @@ def outcome_replies(
     outcome: CertificateOutcome, catalog: Catalog, *, public_url: str, today: date
 ) -> tuple[list[Reply], CertificateLink | None]:
     """The answer for one product: the link (and what it states), what remains owed, or when to come back."""
-    product = catalog.product(outcome.certificate.content.product_id if isinstance(outcome, Issued) else outcome.product_id)
-    name = product.display_name if product else ""
     if isinstance(outcome, Issued):
         return _issued(outcome.certificate, public_url, today)
+    product = catalog.product(outcome.product_id)
+    name = product.display_name if product else outcome.product_id
     if isinstance(outcome, cert.AwaitingClosure):
         submitted: Param = cn_date(outcome.submitted_at.date(), today=today) if outcome.submitted_at else Fragment("utter_date_unknown")
         return [

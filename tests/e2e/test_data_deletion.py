@@ -66,3 +66,28 @@ def test_typed_confirmation_submits(chat, db, customer: str, phone_tail: str, op
     reply = c.say("好的")
     [request] = deletion_requests(db, customer)
     assert f"申请编号 {request.id}" in reply and f"尾号{phone_tail}的手机" in reply
+
+
+def test_with_a_closure_also_pending_the_deletion_request_is_picked_by_its_button(chat, db) -> None:  # type: ignore[no-untyped-def]
+    from bot import closure
+    from tests.e2e.test_settlement_certificate import business_today
+
+    with session_scope(db) as s:
+        closure.submit_closure(s, customer_id="demo_clean", product_id="jiebei", channel="rest", today=business_today())
+    c = chat("demo_clean")
+    c.say("删除个人信息")
+    c.say("/affirm")
+    [request] = deletion_requests(db, "demo_clean")
+    [question] = c.send("撤回申请")
+    assert question["text"] == "你有几份申请在审核中，要撤回哪一份？"
+    payloads = {b["title"].split("申请")[0]: b["payload"] for b in question["buttons"]}
+    assert payloads["删除个人信息"] == '/cancel_request{"request_kind":"data_deletion"}'
+    assert "确认撤回删除个人信息申请" in c.say(payloads["删除个人信息"])
+    assert "已撤回" in c.say("/affirm")
+    [request] = deletion_requests(db, "demo_clean")
+    assert request.status == "withdrawn"
+    with session_scope(db) as s:
+        jiebei_closure = s.execute(
+            select(m.ServiceRequest).where(m.ServiceRequest.customer_id == "demo_clean", m.ServiceRequest.kind == "close")
+        ).scalar_one()
+        assert jiebei_closure.status == "under_review"  # the other request is untouched

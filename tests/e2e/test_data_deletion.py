@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.db import models as m
 from bot.db.session import session_scope
@@ -18,9 +18,17 @@ def deletion_requests(db, customer: str) -> list[m.ServiceRequest]:  # type: ign
         return list(s.execute(stmt).scalars())
 
 
-def audit(db, request_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+def last_audit_id(db) -> int:  # type: ignore[no-untyped-def]
     with session_scope(db) as s:
-        stmt = select(m.AuditEntry.action).where(m.AuditEntry.entity_type == "request", m.AuditEntry.entity_id == str(request_id))
+        return s.execute(select(func.coalesce(func.max(m.AuditEntry.id), 0))).scalar_one()
+
+
+def audit(db, request_id: int, since: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """This test's audit rows for a request (the e2e database is shared and request ids are reused after re-seeding)."""
+    with session_scope(db) as s:
+        stmt = select(m.AuditEntry.action).where(
+            m.AuditEntry.entity_type == "request", m.AuditEntry.entity_id == str(request_id), m.AuditEntry.id > since
+        )
         return list(s.execute(stmt.order_by(m.AuditEntry.id)).scalars())
 
 
@@ -34,6 +42,7 @@ def test_a_question_is_answered_and_declining_the_offer_changes_nothing(chat, db
 
 
 def test_confirmed_request_is_created_shown_and_withdrawn(chat, db) -> None:  # type: ignore[no-untyped-def]
+    since = last_audit_id(db)
     c = chat("demo_closed")
     reply = c.say("请删除我的个人信息")
     assert "你的借呗还在使用" in reply and "要现在提交删除个人信息的申请吗" in reply
@@ -43,7 +52,7 @@ def test_confirmed_request_is_created_shown_and_withdrawn(chat, db) -> None:  # 
     assert (request.status, request.details["scope"], request.details["open_products"]) == ("submitted", "not_needed_for_open_lines", ["jiebei"])
     for fact in [f"申请编号 {request.id}", "15 个工作日内", "尾号8888的手机", "申请进度", "撤回申请"]:
         assert fact in submitted, fact
-    assert audit(db, request.id) == ["request_data_deletion_submitted"]
+    assert audit(db, request.id, since) == ["request_data_deletion_submitted"]
 
     assert "删除个人信息申请" in c.say("我的申请到哪一步了") and "已提交，等待审核" in c.say("我的申请到哪一步了")
     assert "不用重复提交" in c.say("把我的资料都删了")
@@ -53,7 +62,7 @@ def test_confirmed_request_is_created_shown_and_withdrawn(chat, db) -> None:  # 
     assert "已撤回" in c.say("/affirm")
     [request] = deletion_requests(db, "demo_closed")
     assert request.status == "withdrawn"
-    assert audit(db, request.id) == ["request_data_deletion_submitted", "request_withdraw"]
+    assert audit(db, request.id, since) == ["request_data_deletion_submitted", "request_withdraw"]
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,8 @@ if [ ! -f "$FONT" ]; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     echo "==> installing the CJK font for settlement certificates (fonts-wqy-zenhei)"
     apt-get install -y -q fonts-wqy-zenhei >/dev/null 2>&1 \
-      || { apt-get update -q >/dev/null && apt-get install -y -q fonts-wqy-zenhei >/dev/null; }
+      || { apt-get update -q >/dev/null && apt-get install -y -q fonts-wqy-zenhei >/dev/null; } \
+      || echo "warning: could not install fonts-wqy-zenhei; settlement certificates will fail until it is installed" >&2
   else
     echo "warning: $FONT is missing; certificates need it: sudo apt-get install fonts-wqy-zenhei" >&2
   fi

@@ -9,7 +9,17 @@ from zoneinfo import ZoneInfo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'bot.db'}"
+DEFAULT_JWT_ISSUER = "credit-assistant"
+# HMAC keys shorter than the hash output are brute-forceable (RFC 7518 §3.2).
+MIN_SECRET_BYTES = 32
+# Development mode already trusts sender ids, so a well-known token secret
+# there exposes nothing more; it lets `make token` and the demo page agree.
+DEV_JWT_SECRET = "development-only-token-secret-not-for-production"
 _TRUE = {"1", "true", "yes", "on"}
+
+
+class ConfigError(RuntimeError):
+    """A setting that makes it unsafe to start."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,11 @@ class Settings:
         code_sender: how one-time codes are delivered: "outbox" (development
             only: log + outbox file) or "package.module:Class" (an SMS gateway).
         dev_outbox: the development outbox file that tests read codes from.
+        jwt_secret: HS256 secret shared with the host platform that signs
+            customer tokens (BOT_JWT_SECRET).
+        jwt_issuer: the `iss` those tokens must carry (BOT_JWT_ISSUER).
+        action_secret: shared secret the Rasa server sends to the action
+            server in the X-Action-Secret header (BOT_ACTION_SECRET).
     """
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -32,18 +47,45 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     code_sender: str = "outbox"
     dev_outbox: str = str(REPO_ROOT / "var" / "dev_outbox.jsonl")
+    jwt_secret: str = ""
+    jwt_issuer: str = DEFAULT_JWT_ISSUER
+    action_secret: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Build settings from environment variables (see README, Configuration)."""
         env = os.environ if environ is None else environ
+        dev_mode = env.get("BOT_DEV_MODE", "").strip().lower() in _TRUE
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-            dev_mode=env.get("BOT_DEV_MODE", "").strip().lower() in _TRUE,
+            dev_mode=dev_mode,
             timezone=env.get("BOT_TIMEZONE") or "Asia/Shanghai",
             code_sender=env.get("BOT_CODE_SENDER") or "outbox",
             dev_outbox=env.get("BOT_DEV_OUTBOX") or str(REPO_ROOT / "var" / "dev_outbox.jsonl"),
+            jwt_secret=env.get("BOT_JWT_SECRET") or (DEV_JWT_SECRET if dev_mode else ""),
+            jwt_issuer=env.get("BOT_JWT_ISSUER") or DEFAULT_JWT_ISSUER,
+            action_secret=env.get("BOT_ACTION_SECRET") or "",
         )
+
+    def require_channel_secrets(self) -> None:
+        """Refuse to serve users in production without a token secret.
+
+        Raises:
+            ConfigError: production mode and BOT_JWT_SECRET unset or too short.
+        """
+        if not self.dev_mode and len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(f"BOT_JWT_SECRET must be set to at least {MIN_SECRET_BYTES} bytes outside development mode")
+
+    def require_action_secret(self) -> None:
+        """Refuse to run the action server without the secret only Rasa knows.
+
+        Raises:
+            ConfigError: BOT_ACTION_SECRET unset, or too short outside development mode.
+        """
+        if not self.action_secret:
+            raise ConfigError("BOT_ACTION_SECRET must be set (scripts/run.sh makes one for development)")
+        if not self.dev_mode and len(self.action_secret.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(f"BOT_ACTION_SECRET must be at least {MIN_SECRET_BYTES} bytes outside development mode")
 
     @property
     def zone(self) -> ZoneInfo:

@@ -125,7 +125,8 @@ class TokenSocketIOInput(SocketIOInput):
                     self._identify(token, None)
                 except TokenError as problem:
                     logger.info("socketio.token.refused", reason=problem.kind)
-                    raise SocketRefused(refusal(environ["sanic.request"].app, problem.kind)) from None
+                    # (message, data): socket.io clients get `err.data` with the polite text
+                    raise SocketRefused(f"token {problem.kind}", refusal(environ["sanic.request"].app, problem.kind)) from None
             await sio.save_session(sid, {"token": token})
             return True
 

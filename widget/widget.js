@@ -194,7 +194,10 @@
     var self = this;
     var socket = window.io(this.server, {
       path: "/socket.io",
-      transports: ["websocket", "polling"],
+      // Long-polling only: the websocket upgrade fails against Rasa 3.6's Sanic 21.12
+      // with python-engineio 4.15 ("Invalid frame header"); polling works everywhere.
+      transports: ["polling"],
+      upgrade: false,
       reconnectionDelayMax: 5000,
       // called on every (re)connection, so a refreshed token is used
       auth: function (cb) { self.freshToken().then(function (t) { cb(t ? { token: t } : {}); }); }
@@ -279,10 +282,27 @@
     if (force || this.nearBottom()) this.log.scrollTop = this.log.scrollHeight;
   };
 
+  // Rasa sends each blocker or bound service as its own "· ..." message: join
+  // consecutive ones into the list of the bot bubble just before.
+  Widget.prototype.appendToList = function (message) {
+    var last = this.log.lastElementChild;
+    var lines = String(message.text || "").split("\n").filter(function (l) { return l.trim(); });
+    var bullets = lines.length && lines.every(function (l) { return /^\s*[·•\-]\s+/.test(l); });
+    if (!bullets || message.buttons && message.buttons.length || message.custom) return false;
+    if (!last || !last.classList.contains("cc-" + (message.sender || "bot")) || last.querySelector(".cc-buttons")) return false;
+    var text = last.querySelector(".cc-text");
+    if (!text) return false;
+    var list = text.lastElementChild && text.lastElementChild.tagName === "UL" ? text.lastElementChild : null;
+    if (!list) { list = el("ul", { className: "cc-list" }); text.appendChild(list); }
+    lines.forEach(function (l) { list.appendChild(el("li", { text: l.replace(/^\s*[·•\-]\s+/, "") })); });
+    return true;
+  };
+
   Widget.prototype.addMessage = function (message, fromHistory) {
     var self = this;
     var sender = message.sender || "bot";
     var stick = this.nearBottom() || sender === "user";
+    if (this.appendToList(message)) { if (!fromHistory) this.scrollDown(stick); return; }
     var item = el("div", { className: "cc-msg cc-" + sender });
     var label = sender === "agent" ? TEXT.agent + (message.agent_name ? " " + message.agent_name : "")
       : sender === "user" ? TEXT.you : sender === "bot" ? TEXT.bot : "";

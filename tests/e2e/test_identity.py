@@ -124,7 +124,7 @@ async def test_socket_sessions_belong_to_the_token_not_the_requested_session_id(
     client = socketio.AsyncClient(reconnection=False)
     confirmed: list[str] = []
     client.on("session_confirm", confirmed.append)
-    await client.connect(prod, auth={"token": token("demo_clean")}, transports=["websocket"])
+    await client.connect(prod, auth={"token": token("demo_clean")}, transports=["polling"])
     try:
         await client.emit("session_request", {"session_id": "demo_balance"})
         await client.sleep(1.5)
@@ -141,8 +141,9 @@ async def test_socket_refuses_connections_without_a_valid_token(prod, auth) -> N
     errors: list[Any] = []
     client.on("connect_error", errors.append)
     with pytest.raises(socketio.exceptions.ConnectionError):
-        await client.connect(prod, auth=auth, transports=["websocket"])
-    [refusal] = errors
+        await client.connect(prod, auth=auth, transports=["polling"])
+    [error] = errors
+    refusal = error["data"]
     assert refusal["auth_error"] in {"missing", "invalid", "expired"} and "登录" in refusal["text"]
 
 

@@ -131,6 +131,7 @@
     this.typing.appendChild(el("span", { className: "cc-typing-text", text: TEXT.typing }));
     this.input = el("textarea", { className: "cc-input", rows: "1", maxlength: "500", placeholder: TEXT.placeholder, "aria-label": TEXT.inputLabel, enterkeyhint: "send" });
     this.sendButton = el("button", { type: "submit", className: "cc-send", text: TEXT.send });
+    this.sendButton.disabled = true;  // until the socket is connected
     var form = el("form", { className: "cc-form" }, [this.input, this.sendButton]);
     var header = el("header", { className: "cc-header" }, [el("h2", { id: titleId, className: "cc-title", text: this.config.title || TEXT.title })]);
     this.panel = el("section", { className: "cc-panel", role: "region", "aria-labelledby": titleId }, [header, this.offline, this.log, this.typing, form]);
@@ -321,6 +322,8 @@
           if (!self.socket || !self.socket.connected) return;
           group.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
           button.classList.add("cc-chosen");
+          // the disabled button loses focus: keep it in the conversation (no phone keyboard pop-up)
+          self.log.focus({ preventScroll: true });
           self.send(b.payload, b.title || b.payload);
         });
         group.appendChild(button);

@@ -37,9 +37,16 @@ B_AMOUNT = "¥3,256.80"  # demo_balance's unpaid 借呗 bill: must never reach a
 
 
 @pytest.fixture(scope="module")
-def prod(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    env = {"DATABASE_URL": e2e_db, "BOT_DEV_MODE": "false", "BOT_DEV_OUTBOX": str(outbox),
-           "BOT_JWT_SECRET": SECRET, "BOT_JWT_ISSUER": ISSUER}
+def sms_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What the production SMS gateway stand-in sent."""
+    return tmp_path_factory.mktemp("sms") / "sms.jsonl"
+
+
+@pytest.fixture(scope="module")
+def prod(e2e_db: str, sms_log: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    env = {"DATABASE_URL": e2e_db, "BOT_DEV_MODE": "false", "BOT_JWT_SECRET": SECRET, "BOT_JWT_ISSUER": ISSUER,
+           # production refuses the development outbox: codes go through the gateway hook
+           "BOT_CODE_SENDER": "tests.e2e.sms_gateway:RecordingGateway", "E2E_SMS_LOG": str(sms_log)}
     with running_servers(tmp_path_factory.mktemp("prod"), env, ACTION_PORT, RASA_PORT) as base:
         yield base
 
@@ -55,6 +62,11 @@ def post(base: str, body: dict[str, Any], bearer: str | None = None) -> requests
 
 def text(response: requests.Response) -> str:
     return "\n".join(m.get("text") or "" for m in response.json())
+
+
+def body(response: requests.Response) -> str:
+    """The whole JSON answer as readable text (the raw body escapes Chinese and ¥)."""
+    return json.dumps(response.json(), ensure_ascii=False)
 
 
 def audit_rows(db: Any) -> int:
@@ -83,14 +95,14 @@ def test_without_a_valid_token_a_polite_refusal_and_nothing_else(prod, db, beare
         "FORGED": mint_token("demo_balance", secret="attacker-" + "x" * 40, issuer=ISSUER),
         "ALG_NONE": jwt.encode({"sub": "demo_balance", "iss": ISSUER, "exp": 9999999999}, None, algorithm="none"),  # type: ignore[arg-type]
     }.get(bearer or "", bearer)
-    before = (audit_rows(db), state(db, "demo_balance"))
+    before = (audit_rows(db), state(db, "demo_balance"), user_events(prod, "demo_balance"))
     response = post(prod, {"sender": "demo_balance", "message": "借呗能注销吗"}, bearer)
     assert response.status_code == 401
     [message] = response.json()
     assert message["auth_error"] == reason and "登录" in message["text"]
-    assert B_AMOUNT not in response.text
-    assert (audit_rows(db), state(db, "demo_balance")) == before
-    assert user_events(prod, "demo_balance") == []  # the message never reached the assistant
+    assert B_AMOUNT not in body(response)
+    # nothing changed, and the message never reached the assistant
+    assert (audit_rows(db), state(db, "demo_balance"), user_events(prod, "demo_balance")) == before
 
 
 def test_a_token_binds_the_conversation_to_its_customer(prod, db) -> None:  # type: ignore[no-untyped-def]
@@ -98,26 +110,27 @@ def test_a_token_binds_the_conversation_to_its_customer(prod, db) -> None:  # ty
     assert response.ok and B_AMOUNT in text(response)
 
 
-def test_another_customers_sender_metadata_or_slot_never_reaches_their_account(prod, db, outbox) -> None:  # type: ignore[no-untyped-def]
+def test_another_customers_sender_metadata_or_slot_never_reaches_their_account(prod, db, sms_log) -> None:  # type: ignore[no-untyped-def]
     mine = token("demo_clean")
     post(prod, {"message": "/restart"}, mine)
+    b_conversation = user_events(prod, "demo_balance")
     spoof = {"sender": "demo_balance", "metadata": {VERIFIED_CUSTOMER: "demo_balance", "customer_id": "demo_balance"}}
     replies = [
         post(prod, {**spoof, "message": "借呗能注销吗"}, mine),
         post(prod, {**spoof, "message": '/close_account{"product": "jiebei", "customer_id": "demo_balance", "sender": "demo_balance"}'}, mine),
     ]
     for reply in replies:
-        assert reply.ok and B_AMOUNT not in reply.text
+        assert reply.ok and B_AMOUNT not in body(reply)
     assert "符合注销条件" in text(replies[0])  # demo_clean's own answer
     before_b = state(db, "demo_balance")
     post(prod, {**spoof, "message": "花呗能注销吗"}, mine)
     post(prod, {**spoof, "message": "确认"}, mine)
-    done = post(prod, {**spoof, "message": last_code(outbox, "demo_clean")}, mine)
+    done = post(prod, {**spoof, "message": last_code(sms_log, "demo_clean")}, mine)
     assert "注销成功" in text(done)
     assert state(db, "demo_clean")["statuses"]["huabei"] == "closed"
     assert state(db, "demo_balance") == before_b
-    assert not [x for x in map(json.loads, outbox.read_text().splitlines()) if x["customer_id"] == "demo_balance"]
-    assert user_events(prod, "demo_balance") == []  # B's conversation was never touched
+    assert not [x for x in map(json.loads, sms_log.read_text().splitlines()) if x["customer_id"] == "demo_balance"]
+    assert user_events(prod, "demo_balance") == b_conversation  # B's conversation was never touched
 
 
 async def test_socket_sessions_belong_to_the_token_not_the_requested_session_id(prod) -> None:  # type: ignore[no-untyped-def]
@@ -152,9 +165,9 @@ def test_history_needs_the_token_and_shows_only_its_own_conversation(prod, db) -
     url = f"{prod}/webhooks/socketio/history"
     assert requests.get(url, params={"session_id": "demo_balance"}, timeout=30).status_code == 401
     theirs = requests.get(url, params={"session_id": "demo_balance"}, headers={"Authorization": f"Bearer {token('demo_clean')}"}, timeout=30)
-    assert theirs.ok and theirs.json()["conversation_id"] == "demo_clean" and B_AMOUNT not in theirs.text
+    assert theirs.ok and theirs.json()["conversation_id"] == "demo_clean" and B_AMOUNT not in body(theirs)
     own = requests.get(url, headers={"Authorization": f"Bearer {token('demo_balance')}"}, timeout=30)
-    assert own.ok and B_AMOUNT in own.text
+    assert own.ok and B_AMOUNT in body(own)
 
 
 def test_development_routes_do_not_exist_in_production(prod) -> None:  # type: ignore[no-untyped-def]
@@ -168,7 +181,7 @@ def test_the_action_server_answers_only_the_rasa_server(prod, headers, status) -
             "tracker": {"sender_id": "demo_balance", "slots": {"marker": "TRACKER-MARKER-123"}, "events": []}}
     response = requests.post(f"http://localhost:{ACTION_PORT}/webhook", json=call, headers=headers, timeout=30)
     assert response.status_code == status
-    assert "TRACKER-MARKER-123" not in response.text and B_AMOUNT not in response.text
+    assert "TRACKER-MARKER-123" not in response.text and "demo_balance" not in response.text
 
 
 def test_action_server_errors_do_not_echo_the_tracker(prod) -> None:  # type: ignore[no-untyped-def]

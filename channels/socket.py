@@ -7,9 +7,8 @@ client-chosen `session_id` cannot open someone else's conversation; message
 metadata is rebuilt from the token. In development mode a connection without
 a token keeps Rasa's stock behaviour (the client's session id is the sender).
 
-Besides socket.io the blueprint (/webhooks/socketio/...) serves the widget's
-files, the conversation history for a reloaded page, and in development mode
-a demo host page and a token-minting endpoint. Registered in credentials.yml
+Besides socket.io the blueprint (/webhooks/socketio/...) carries the widget's
+routes (channels/widget_routes.py). Registered in credentials.yml
 as `channels.socket.TokenSocketIOInput`; registers the live deliverer
 (channels.live) for agent messages.
 """
@@ -19,33 +18,22 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import structlog
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
-from sanic import Blueprint, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic import Blueprint
 from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
-from bot.config import REPO_ROOT, Settings
-from bot.tokens import TokenError, is_customer_id, mint_token
+from bot.config import Settings
+from bot.tokens import TokenError
 from channels import live
-from channels.auth import Identity, bearer_token, identify, refusal
-from channels.history import transcript
+from channels.auth import Identity, identify, refusal
+from channels.widget_routes import add_widget_routes
 
 logger = structlog.get_logger()
-WIDGET_DIR = REPO_ROOT / "widget"
-# The only files the widget route serves (no path from the URL reaches the filesystem).
-WIDGET_FILES = {
-    "widget.js": "application/javascript",
-    "widget.css": "text/css",
-    "socket.io.min.js": "application/javascript",
-}
 TURN_DONE_EVT = "bot_turn_done"
 
 
@@ -99,7 +87,7 @@ class TokenSocketIOInput(SocketIOInput):
         bp = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         self._socket_events(sio, on_new_message)
-        self._widget_routes(bp)
+        add_widget_routes(bp, self._identify, self.settings)
         live.register(self._deliverer(sio))
         return bp
 
@@ -171,51 +159,3 @@ class TokenSocketIOInput(SocketIOInput):
         app = sio.get_environ(sid)["sanic.request"].app
         await sio.emit(self.bot_message_evt, {**refusal(app, problem.kind), "timestamp": time.time()}, room=sid)
         await sio.emit(TURN_DONE_EVT, {}, room=sid)
-
-    def _widget_routes(self, bp: Blueprint) -> None:
-        @bp.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @bp.route("/widget/<name:str>", methods=["GET"])
-        async def widget_file(_: Request, name: str) -> HTTPResponse:
-            if name not in WIDGET_FILES:
-                return response.json({"error": "not found"}, status=404)
-            folder = WIDGET_DIR / "vendor" if name == "socket.io.min.js" else WIDGET_DIR
-            return await response.file(folder / name, mime_type=f"{WIDGET_FILES[name]}; charset=utf-8",
-                                       headers={"Cache-Control": "no-cache"})
-
-        @bp.route("/history", methods=["GET"])
-        async def history(request: Request) -> HTTPResponse:
-            try:
-                who = self._identify(bearer_token(request.headers.get("Authorization")), request.args.get("session_id"))
-            except TokenError as problem:
-                return response.json({"error": problem.kind, "messages": [refusal(request.app, problem.kind)]}, status=401)
-            tracker = await request.app.ctx.agent.tracker_store.retrieve(who.sender_id)
-            events = [e.as_dict() for e in tracker.events] if tracker else []
-            return response.json({"conversation_id": who.sender_id, "messages": transcript(events)})
-
-        if self.settings.dev_mode:
-            self._demo_routes(bp)
-
-    def _demo_routes(self, bp: Blueprint) -> None:
-        """Only in development mode: a demo host page and tokens for demo customers."""
-
-        @bp.route("/demo", methods=["GET"])
-        async def demo(_: Request) -> HTTPResponse:
-            return await response.file(WIDGET_DIR / "demo.html", mime_type="text/html; charset=utf-8")
-
-        @bp.route("/dev/token", methods=["GET"])
-        async def dev_token(request: Request) -> HTTPResponse:
-            customer = request.args.get("customer", "")
-            if not is_customer_id(customer):
-                return response.json({"error": "customer must be a customer id"}, status=400)
-            seconds = request.args.get("ttl", "3600")
-            ttl = timedelta(seconds=min(int(seconds), 86400) if seconds.isdigit() else 3600)
-            token = mint_token(customer, secret=self.settings.jwt_secret, issuer=self.settings.jwt_issuer, ttl=ttl)
-            return response.json({"token": token, "customer_id": customer})
-
-
-def widget_path(name: str) -> Path:
-    """Where a served widget file lives (for tests)."""
-    return (WIDGET_DIR / "vendor" if name == "socket.io.min.js" else WIDGET_DIR) / name

@@ -5,7 +5,8 @@ import pytest
 from bot.config import ConfigError, Settings
 from channels import live
 from channels.rest import TokenRestInput
-from channels.socket import WIDGET_FILES, TokenSocketIOInput, widget_path
+from channels.socket import TokenSocketIOInput
+from channels.widget_routes import WIDGET_FILES, widget_path
 
 
 async def _ignore(_: Any) -> None:

@@ -98,7 +98,7 @@ def running_servers(work: Path, env: dict[str, str], action_port: int, rasa_port
                 rasa_log,
             )
         )
-        _wait_for(f"http://localhost:{rasa_port}/status", procs[-1], rasa_log, 240)
+        _wait_for(f"http://localhost:{rasa_port}/status", procs[-1], rasa_log, 480)  # slow on 2 busy cores
         yield f"http://localhost:{rasa_port}"
     finally:
         for proc in procs:

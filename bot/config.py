@@ -11,7 +11,17 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'bot.db'}"
 # Debian's fonts-wqy-zenhei (TrueType outlines, which reportlab can embed; scripts/setup.sh installs it).
 DEFAULT_CERTIFICATE_FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+DEFAULT_JWT_ISSUER = "credit-assistant"
+# HMAC keys shorter than the hash output are brute-forceable (RFC 7518 §3.2).
+MIN_SECRET_BYTES = 32
+# Development mode already trusts sender ids, so a well-known token secret
+# there exposes nothing more; it lets `make token` and the demo page agree.
+DEV_JWT_SECRET = "development-only-token-secret-not-for-production"
 _TRUE = {"1", "true", "yes", "on"}
+
+
+class ConfigError(RuntimeError):
+    """A setting that makes it unsafe to start."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,11 @@ class Settings:
         public_url: the Rasa server's address as users reach it; certificate
             download and verification links start with it.
         certificate_font: a TrueType (.ttf/.ttc) CJK font embedded in certificates.
+        jwt_secret: HS256 secret shared with the host platform that signs
+            customer tokens (BOT_JWT_SECRET).
+        jwt_issuer: the `iss` those tokens must carry (BOT_JWT_ISSUER).
+        action_secret: shared secret the Rasa server sends to the action
+            server in the X-Action-Secret header (BOT_ACTION_SECRET).
     """
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -39,20 +54,47 @@ class Settings:
     dev_outbox: str = str(REPO_ROOT / "var" / "dev_outbox.jsonl")
     public_url: str = "http://localhost:5005"
     certificate_font: str = DEFAULT_CERTIFICATE_FONT
+    jwt_secret: str = ""
+    jwt_issuer: str = DEFAULT_JWT_ISSUER
+    action_secret: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Build settings from environment variables (see README, Configuration)."""
         env = os.environ if environ is None else environ
+        dev_mode = env.get("BOT_DEV_MODE", "").strip().lower() in _TRUE
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-            dev_mode=env.get("BOT_DEV_MODE", "").strip().lower() in _TRUE,
+            dev_mode=dev_mode,
             timezone=env.get("BOT_TIMEZONE") or "Asia/Shanghai",
             code_sender=env.get("BOT_CODE_SENDER") or "outbox",
             dev_outbox=env.get("BOT_DEV_OUTBOX") or str(REPO_ROOT / "var" / "dev_outbox.jsonl"),
             public_url=env.get("BOT_PUBLIC_URL") or "http://localhost:5005",
             certificate_font=env.get("BOT_CERTIFICATE_FONT") or DEFAULT_CERTIFICATE_FONT,
+            jwt_secret=env.get("BOT_JWT_SECRET") or (DEV_JWT_SECRET if dev_mode else ""),
+            jwt_issuer=env.get("BOT_JWT_ISSUER") or DEFAULT_JWT_ISSUER,
+            action_secret=env.get("BOT_ACTION_SECRET") or "",
         )
+
+    def require_channel_secrets(self) -> None:
+        """Refuse to serve users in production without a token secret.
+
+        Raises:
+            ConfigError: production mode and BOT_JWT_SECRET unset or too short.
+        """
+        if not self.dev_mode and len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(f"BOT_JWT_SECRET must be set to at least {MIN_SECRET_BYTES} bytes outside development mode")
+
+    def require_action_secret(self) -> None:
+        """Refuse to run the action server without the secret only Rasa knows.
+
+        Raises:
+            ConfigError: BOT_ACTION_SECRET unset, or too short outside development mode.
+        """
+        if not self.action_secret:
+            raise ConfigError("BOT_ACTION_SECRET must be set (scripts/run.sh makes one for development)")
+        if not self.dev_mode and len(self.action_secret.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(f"BOT_ACTION_SECRET must be at least {MIN_SECRET_BYTES} bytes outside development mode")
 
     @property
     def zone(self) -> ZoneInfo:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -69,38 +70,43 @@ def last_code(outbox: Path, customer: str) -> str:
     return str([x for x in lines if x["customer_id"] == customer][-1]["code"])
 
 
-@pytest.fixture(scope="session")
-def servers(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start both servers; yields the REST webhook URL."""
-    work = tmp_path_factory.mktemp("servers")
+# The secret the Rasa server sends and the action server requires (channels/action_server.py).
+ACTION_SECRET = "e2e-action-secret-" + "x" * 32
+
+
+@contextmanager
+def running_servers(work: Path, env: dict[str, str], action_port: int, rasa_port: int) -> Iterator[str]:
+    """Start the guarded action server and Rasa with the project's channels; yields Rasa's base URL."""
     endpoints = work / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://localhost:{ACTION_PORT}/webhook"\n')
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://localhost:{action_port}/webhook"\n'
+        f"  headers:\n    X-Action-Secret: {ACTION_SECRET}\n"
+    )
     env = {
         **os.environ,
-        "DATABASE_URL": e2e_db,
-        "BOT_DEV_MODE": "true",
-        "BOT_DEV_OUTBOX": str(outbox),
-        # certificate links must point at this test's Rasa server
-        "BOT_PUBLIC_URL": f"http://localhost:{RASA_PORT}",
+        "BOT_ACTION_SECRET": ACTION_SECRET,
         "PYTHONPATH": str(REPO_ROOT),
+        # certificate links must point at this Rasa server
+        "BOT_PUBLIC_URL": f"http://localhost:{rasa_port}",
+        **env,
     }
     model = _latest_model()
     procs: list[subprocess.Popen[bytes]] = []
     try:
         action_log = work / "actions.log"
-        procs.append(_start([str(BIN / "rasa"), "run", "actions", "--port", str(ACTION_PORT), "--actions", "actions"], env, action_log))
-        _wait_for(f"http://localhost:{ACTION_PORT}/health", procs[-1], action_log, 90)
+        procs.append(_start([str(BIN / "python"), "-m", "channels.action_server", "--port", str(action_port)], env, action_log))
+        _wait_for(f"http://localhost:{action_port}/health", procs[-1], action_log, 90)
         rasa_log = work / "rasa.log"
         procs.append(
             _start(
-                [str(BIN / "rasa"), "run", "--enable-api", "--port", str(RASA_PORT), "--model", str(model),
+                [str(BIN / "rasa"), "run", "--enable-api", "--port", str(rasa_port), "--model", str(model),
                  "--credentials", str(REPO_ROOT / "credentials.yml"), "--endpoints", str(endpoints)],
                 env,
                 rasa_log,
             )
         )
-        _wait_for(f"http://localhost:{RASA_PORT}/status", procs[-1], rasa_log, 240)
-        yield f"http://localhost:{RASA_PORT}/webhooks/rest/webhook"
+        _wait_for(f"http://localhost:{rasa_port}/status", procs[-1], rasa_log, 480)  # slow on 2 busy cores
+        yield f"http://localhost:{rasa_port}"
     finally:
         for proc in procs:
             proc.terminate()
@@ -109,6 +115,14 @@ def servers(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory)
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@pytest.fixture(scope="session")
+def servers(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start both servers in development mode; yields the REST webhook URL."""
+    env = {"DATABASE_URL": e2e_db, "BOT_DEV_MODE": "true", "BOT_DEV_OUTBOX": str(outbox)}
+    with running_servers(tmp_path_factory.mktemp("servers"), env, ACTION_PORT, RASA_PORT) as base:
+        yield f"{base}/webhooks/rest/webhook"
 
 
 def _start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

@@ -1,0 +1,80 @@
+"""Browser fixtures: both servers (development mode) and Debian's headless Chromium via Playwright.
+
+Playwright drives /usr/bin/chromium (never `playwright install`: nothing is
+downloaded). With CI=true a missing browser fails the run instead of skipping.
+Screenshots go to results/browser/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from bot.config import REPO_ROOT
+from tests.e2e import conftest as e2e
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ACTION_PORT = int(os.environ.get("E2E_BROWSER_ACTION_PORT", "15057"))
+RASA_PORT = int(os.environ.get("E2E_BROWSER_RASA_PORT", "15007"))
+SHOTS = REPO_ROOT / "results" / "browser"
+PHONE = {"width": 360, "height": 740}
+# The e2e fixtures, instantiated again here: the browser servers get their own database.
+e2e_db = e2e.e2e_db
+outbox = e2e.outbox
+db = e2e.db
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        message = f"{CHROMIUM} not found: run scripts/ensure-chromium.sh (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def widget_server(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    env = {"DATABASE_URL": e2e_db, "BOT_DEV_MODE": "true", "BOT_DEV_OUTBOX": str(outbox)}
+    with e2e.running_servers(tmp_path_factory.mktemp("browser"), env, ACTION_PORT, RASA_PORT) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

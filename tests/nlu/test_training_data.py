@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -32,3 +34,15 @@ def test_entity_spans_match_jieba_token_boundaries(tmp_path) -> None:  # type: i
             if entity["start"] not in starts or entity["end"] not in ends:
                 misaligned.append((example.get(TEXT), entity["value"]))
     assert misaligned == []
+
+
+def test_goodbye_digit_regex_separates_bye_slang_from_codes() -> None:
+    """The count featurizers see any all-digit message as __NUMBER__; only the regex feature tells 88 from a code."""
+    data = load_data(str(REPO_ROOT / "data" / "nlu"))
+    pattern = next(r["pattern"] for r in data.regex_features if r["name"] == "goodbye_digits")
+    by_intent = {
+        intent: [normalise(e.get(TEXT)) for e in data.intent_examples if e.get("intent") == intent]
+        for intent in ("goodbye", "inform")
+    }
+    assert {"88", "886"} <= {t for t in by_intent["goodbye"] if re.search(pattern, t)}
+    assert [t for t in by_intent["inform"] if re.search(pattern, t)] == []

@@ -20,6 +20,7 @@ from bot.db import queries
 from bot.db.migrate import upgrade_to_head
 from bot.db.seed import ensure_seeded, reseed_demo
 from bot.db.session import session_factory, session_scope
+from bot.reopen import review_reopen
 from bot.requests import InvalidTransition
 
 
@@ -54,15 +55,16 @@ def _print_open_requests(session: Session) -> None:
 
 
 def _review(session: Session, args: argparse.Namespace, today: date) -> int:
+    # Closure and reopen requests wait for an operator; each kind settles its own way.
+    existing = queries.get_request(session, args.id)
+    decide = review_reopen if existing is not None and existing.kind == "reopen" else review_closure
     try:
-        request = review_closure(
-            session, request_id=args.id, approve=args.decision == "approve", operator=args.operator, today=today
-        )
+        request = decide(session, request_id=args.id, approve=args.decision == "approve", operator=args.operator, today=today)
     except InvalidTransition as exc:
         print(f"request #{args.id}: {exc}", file=sys.stderr)
         return 1
     if request is None:
-        print(f"request #{args.id}: no such closure request", file=sys.stderr)
+        print(f"request #{args.id}: no such closure or reopen request", file=sys.stderr)
         return 1
     print(f"request #{request.id} is now {request.status}")
     return 0

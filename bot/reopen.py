@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.accounts import AccountSnapshot
+from bot.db import models as m
 from bot.db import queries
 
 
@@ -174,3 +175,26 @@ def _submit_reopen(
         status="active", closed_on=None,
     )  # fmt: skip
     return ReopenSubmitted(account.product.id, done.id, reopened=True)
+
+
+def review_reopen(
+    session: Session, *, request_id: int, approve: bool, operator: str, today: date
+) -> m.ServiceRequest | None:
+    """An operator's decision on a reopen request; approval opens the line again.
+
+    Raises InvalidTransition when the request is already decided.
+    """
+    request = queries.get_request(session, request_id)
+    if request is None or request.kind != "reopen":
+        return None
+    actor = f"operator:{operator}"
+    if request.status == "submitted":
+        queries.transition_request(session, request_id=request.id, action="start_review", actor=actor, channel="cli")
+    decision = "approve" if approve else "reject"
+    queries.transition_request(session, request_id=request.id, action=decision, actor=actor, channel="cli")
+    if request.status == "approved" and request.account_id is not None:
+        queries.update_account(
+            session, account_id=request.account_id, actor=actor, channel="cli", action="account_reopened",
+            status="active", closed_on=None, paused_until=None,
+        )  # fmt: skip
+    return request

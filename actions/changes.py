@@ -34,6 +34,17 @@ def reset_events(*keep: str) -> list[dict[str, Any]]:
     return events + [SlotSet(s, None) for s in INPUT_SLOTS if s not in keep]
 
 
+def unclear_answer(tracker: Tracker, dispatcher: CollectingDispatcher, *, usable: bool) -> list[dict[str, Any]] | None:
+    """When the NLU was unsure and the message holds nothing usable, ask to rephrase and keep the journey's state.
+
+    Returns the events to return, or None when the message should be handled normally.
+    """
+    if usable or (tracker.latest_message.get("intent") or {}).get("name") != "nlu_fallback":
+        return None
+    dispatcher.utter_message(response="utter_default")
+    return reset_events(*INPUT_SLOTS)
+
+
 def offer_events(
     dispatcher: CollectingDispatcher, domain: DomainDict, offer: ChangeOffer, *, keep: tuple[str, ...] = ()
 ) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.changes import offer_events, reset_events
+from actions.changes import offer_events, reset_events, unclear_answer
 from actions.common import CustomerAction, catalog, in_session, slot_list, today
 from bot.amounts import parse_amount
 from bot.db.queries import load_customer
@@ -47,6 +47,9 @@ class ActionCheckLimit(CustomerAction):
     async def act(
         self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        unclear = unclear_answer(tracker, dispatcher, usable=parse_amount(tracker.latest_message.get("text") or "") is not None)
+        if unclear is not None:
+            return unclear
         customer = await in_session(lambda s: load_customer(s, customer_id))
         if customer is None:
             dispatcher.utter_message(response="utter_customer_not_found")

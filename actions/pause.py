@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.changes import offer_events, reset_events
+from actions.changes import offer_events, reset_events, unclear_answer
 from actions.common import CustomerAction, catalog, in_session, slot_list, today
 from bot.db.queries import load_customer
 from bot.pause_replies import pause_offer, reopen_offer
@@ -39,6 +39,9 @@ class ActionCheckPause(CustomerAction):
     async def act(
         self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        unclear = unclear_answer(tracker, dispatcher, usable=bool(list(tracker.get_latest_entity_values("duration"))))
+        if unclear is not None:
+            return unclear
         customer = await in_session(lambda s: load_customer(s, customer_id))
         if customer is None:
             dispatcher.utter_message(response="utter_customer_not_found")

@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.changes import offer_events, reset_events
+from actions.changes import offer_events, reset_events, unclear_answer
 from actions.common import CustomerAction, catalog, in_session, today
 from bot.binding import plan_unbind
 from bot.binding_replies import unbind_offer
@@ -40,6 +40,9 @@ class ActionCheckUnbind(CustomerAction):
         services = list(dict.fromkeys(tracker.get_latest_entity_values("service")))
         text = tracker.latest_message.get("text") or ""
         plan = plan_unbind(customer, product_ids=products, service_types=services, text=text)
+        unclear = unclear_answer(tracker, dispatcher, usable=plan.asked)
+        if unclear is not None:
+            return unclear
         names = "、".join(a.product.display_name for a in customer.accounts if not products or a.product.id in products)
         offer = unbind_offer(plan, catalog(), product_names=names, today=today())
         return offer_events(dispatcher, domain, offer)

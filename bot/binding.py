@@ -9,6 +9,7 @@ all or nothing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,6 +19,9 @@ from bot.accounts import AccountSnapshot, CustomerSnapshot, LinkedService
 from bot.db import queries
 from bot.repayments import NextRepayment, next_repayment
 from bot.textnorm import normalise
+
+# "Everything" when nothing more specific is named (全部解绑, 都关掉).
+_EVERYTHING = re.compile(r"全部|所有|全都|都解|都关|都取消|都不要|一起解")
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,9 @@ def plan_unbind(
     for kind in wanted_types:
         if not any(b.service.service_type == kind for b in by_merchant):
             chosen.extend(b for b in active if b.service.service_type == kind and b not in chosen)
+    everything = not (wanted_types or by_merchant) and bool(_EVERYTHING.search(normalise(text)))
+    if everything:
+        chosen = list(active)
     named = [b for b in every if b.service.service_type in wanted_types] + by_merchant
     already = tuple(dict.fromkeys(b for b in named if b.service.status != "active"))
     already = tuple(b for b in already if not any(c.service.service_type == b.service.service_type for c in chosen))
@@ -84,7 +91,7 @@ def plan_unbind(
         bound=tuple(active),
         already_unbound=already,
         not_bound=not_bound,
-        asked=bool(wanted_types or by_merchant),
+        asked=bool(wanted_types or by_merchant or everything),
     )
 
 

@@ -110,3 +110,10 @@ def test_nothing_bound() -> None:
     p = plan_unbind(make_customer(make_account()), product_ids=[], service_types=["auto_repay"], text="")
     offer = unbind_offer(p, CATALOG, product_names="花呗", today=TODAY)
     assert [r.response for r in offer.replies if isinstance(r, Reply)] == ["utter_unbind_not_bound", "utter_unbind_nothing_bound"]
+
+
+def test_everything_when_asked_for_all_and_nothing_more_specific() -> None:
+    assert chosen_ids(plan(text="全部解绑")) == [1, 2, 3, 5, 6]
+    assert chosen_ids(plan(products=["jiebei"], text="都关掉吧")) == [5, 6]
+    assert chosen_ids(plan(services=["withholding"], text="代扣全部解绑")) == [3]
+    assert chosen_ids(plan(text="我绑了哪些服务")) == []

@@ -211,3 +211,23 @@ async def test_unbind_declined_changes_nothing(factory) -> None:  # type: ignore
     assert len(slots["pending_change"]["service_ids"]) == 2
     assert "没有做任何更改" in await apply("demo_bound", slots["pending_change"], confirmed=False)
     assert snapshot(factory, "demo_bound") == before
+
+
+async def test_unclear_answer_to_the_amount_question_asks_again_and_keeps_the_journey() -> None:
+    text, slots = await check(
+        ActionCheckLimit(), "demo_clean", intent="nlu_fallback", slots={"product": ["huabei"], "limit_amount": "1000"}, text="嗯嗯嗯？"
+    )
+    assert "换个说法" in text and slots["change_ready"] is False and "limit_amount" not in slots
+
+
+async def test_unclear_message_with_a_usable_length_is_taken() -> None:
+    _, slots = await check(
+        ActionCheckPause(), "demo_clean", intent="nlu_fallback", slots={"product": ["huabei"], "duration": 60.0},
+        entities=[entity("duration", 60)], text="额那就两个月",
+    )
+    assert slots["pending_change"] == {"kind": "pause", "product": "huabei", "days": 60}
+
+
+async def test_everything_after_the_list() -> None:
+    _, slots = await check(ActionCheckUnbind(), "demo_bound", intent="unbind_service", text="全部解绑")
+    assert len(slots["pending_change"]["service_ids"]) == 9

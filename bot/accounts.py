@@ -90,6 +90,7 @@ class LinkedService:
     status: str
     merchant: str | None = None
     detail: str | None = None
+    unbound_on: date | None = None
 
 
 @dataclass(frozen=True)

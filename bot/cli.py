@@ -23,6 +23,7 @@ from bot.db import queries
 from bot.db.migrate import upgrade_to_head
 from bot.db.seed import ensure_seeded, reseed_demo
 from bot.db.session import session_factory, session_scope
+from bot.reopen import review_reopen
 from bot.requests import InvalidTransition
 from bot.tokens import mint_token
 
@@ -60,16 +61,21 @@ def _print_open_requests(session: Session) -> None:
 
 
 def _review(session: Session, args: argparse.Namespace, today: date) -> int:
+    # Closure, reopen and data-deletion requests wait for an operator; each kind settles its own way.
+    existing = queries.get_request(session, args.id)
+    kind = existing.kind if existing is not None else None
     approve = args.decision == "approve"
     try:
-        request = review_closure(
-            session, request_id=args.id, approve=approve, operator=args.operator, today=today
-        ) or review_data_deletion(session, request_id=args.id, approve=approve, operator=args.operator)
+        if kind == "data_deletion":
+            request = review_data_deletion(session, request_id=args.id, approve=approve, operator=args.operator)
+        else:
+            decide = review_reopen if kind == "reopen" else review_closure
+            request = decide(session, request_id=args.id, approve=approve, operator=args.operator, today=today)
     except InvalidTransition as exc:
         print(f"request #{args.id}: {exc}", file=sys.stderr)
         return 1
     if request is None:
-        print(f"request #{args.id}: no such closure or data-deletion request", file=sys.stderr)
+        print(f"request #{args.id}: no such closure, reopen or data-deletion request", file=sys.stderr)
         return 1
     print(f"request #{request.id} is now {request.status}")
     return 0

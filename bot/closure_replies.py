@@ -71,8 +71,20 @@ def closure_answer(
             replies.extend(_affected_services(check, service_names))
             replies.append(_reopen_rule(account))
     if eligible and offer_alternatives:
-        replies.append(Reply("utter_closure_alternatives"))
+        replies.append(_alternatives(eligible))
     return ClosureAnswer(replies, tuple(eligible))
+
+
+def _alternatives(eligible: list[AccountSnapshot]) -> Reply:
+    """Pausing or lowering the limit instead; the buttons start those journeys for the same product."""
+    entities = json.dumps({"product": eligible[0].product.id}) if len(eligible) == 1 else ""
+    return Reply(
+        "utter_closure_alternatives",
+        buttons=(
+            (Fragment("utter_button_pause_instead"), f"/pause_credit{entities}"),
+            (Fragment("utter_button_lower_limit_instead"), f"/lower_limit{entities}"),
+        ),
+    )
 
 
 def _consequences(

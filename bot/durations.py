@@ -115,7 +115,7 @@ def _cn_integer(token: str) -> float | None:
 
 def _amount(match: re.Match[str], text: str, today: date) -> _Value:
     """Handle "<number> [个|多|整] [半] <unit> [半]": 三个月, 三个半月, 一年半, 2-3周."""
-    if _is_date(match, text):
+    if _is_date(match, text) or _is_amount_per_unit(match):
         return _SKIP
     upper = match["upper"] or match["num"]
     number = cn_number(upper)
@@ -160,6 +160,16 @@ def _is_date(match: re.Match[str], text: str) -> bool:
     blocks the whole date, so "5号"/"5日" inside it are not read either.
     """
     return match["unit"] == "年" and bool(re.fullmatch(r"\d{4}", match["num"]))
+
+
+def _is_amount_per_unit(match: re.Match[str]) -> bool:
+    """Money followed by a rate ("一千一天" = 1000 a day), not 1001 days.
+
+    A Chinese numeral ending in 千/万 plus a bare digit is an amount said the
+    short way (两千五 = 2500); right before a unit, the bare digit belongs to
+    the unit ("一天" = per day). Nobody pauses for a thousand-odd days.
+    """
+    return not match["lower"] and bool(re.fullmatch(r".*[千万][一二两三四五六七八九]", match["num"]))
 
 
 def _is_negative(match: re.Match[str], text: str) -> bool:

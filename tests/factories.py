@@ -19,8 +19,16 @@ from bot.accounts import (
 )
 
 TODAY = date(2026, 11, 22)
-HUABEI = ProductInfo("huabei", "花呗", "消费信用额度", "pay_later", ("花呗", "花被"), 30, True, 1, True, 7, 365)
-JIEBEI = ProductInfo("jiebei", "借呗", "现金借款额度", "cash_loan", ("借呗", "借贝"), 30, True, 2, True, 7, 365)
+HUABEI = ProductInfo(
+    "huabei", "花呗", "消费信用额度", "pay_later", ("花呗", "花被"),
+    reopen_cooldown_days=30, reopen_requires_review=True, closure_review_levels=1, closure_review_days=0,
+    pause_available=True, pause_min_days=7, pause_max_days=365,
+)  # fmt: skip
+JIEBEI = ProductInfo(
+    "jiebei", "借呗", "现金借款额度", "cash_loan", ("借呗", "借贝"),
+    reopen_cooldown_days=30, reopen_requires_review=True, closure_review_levels=2, closure_review_days=3,
+    pause_available=True, pause_min_days=7, pause_max_days=365,
+)  # fmt: skip
 
 
 def make_account(product: ProductInfo = HUABEI, **over: Any) -> AccountSnapshot:

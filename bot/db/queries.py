@@ -145,7 +145,8 @@ def _account_snapshot(a: m.CreditAccount, requests: tuple[snap.RequestInfo, ...]
         ),
         overdues=tuple(snap.OverdueEpisode(o.started_on, o.ended_on, Decimal(o.amount)) for o in a.overdue_records),
         services=tuple(
-            snap.LinkedService(s.id, s.service_type, s.status, s.merchant, s.detail) for s in a.bound_services
+            snap.LinkedService(s.id, s.service_type, s.status, s.merchant, s.detail, s.unbound_on)
+            for s in a.bound_services
         ),
         requests=requests,
     )
@@ -246,6 +247,35 @@ def transition_request(
         after=_request_state(request),
         channel=channel,
     )
+    return request
+
+
+def record_done_request(
+    session: Session,
+    *,
+    customer_id: str,
+    account_id: int,
+    kind: str,
+    details: dict[str, Any],
+    channel: str,
+    actor: str,
+) -> m.ServiceRequest:
+    """A request the customer confirmed that takes effect at once (pause, resume, unbind).
+
+    It still goes through the life cycle (submitted → under_review → approved,
+    each step audited), so status questions and the audit log see it like any other.
+    """
+    request = submit_request(
+        session,
+        customer_id=customer_id,
+        account_id=account_id,
+        kind=kind,
+        required_review_levels=1,
+        details=details,
+        channel=channel,
+    )
+    for action in ("start_review", "approve"):
+        transition_request(session, request_id=request.id, action=action, actor=actor, channel=channel)
     return request
 
 

@@ -26,6 +26,7 @@ DEMO_CUSTOMERS: dict[str, str] = {
     "demo_closed": "花呗上个月已关闭",
     "demo_paused": "花呗暂停中",
     "demo_bound": "两个产品绑定了多项服务",
+    "demo_recently_closed": "借呗 10 天前刚注销（还在重新开通的等待期内）",
 }
 
 D = Decimal
@@ -81,7 +82,9 @@ def _delete_demo_customers(session: Session) -> None:
 
 
 def _insert_demo_customers(session: Session, today: date) -> None:
-    for build in (_clean, _balance, _overdue, _past_overdue, _instalment, _refund, _frozen, _closed, _paused, _bound):
+    for build in (
+        _clean, _balance, _overdue, _past_overdue, _instalment, _refund, _frozen, _closed, _paused, _bound, _recently_closed,
+    ):  # fmt: skip
         session.add(build(today))
     session.flush()
 
@@ -112,6 +115,8 @@ def _clean(today: date) -> m.Customer:
 def _balance(today: date) -> m.Customer:
     huabei = _account("huabei", "5000", today, used_amount=D("1234.50"))
     huabei.bills = [m.Bill(period=f"{today:%Y-%m}", amount=D("1234.50"), paid_amount=D("0"), due_date=today + timedelta(days=9))]
+    # Turning this off means repaying the bill above by hand (the unbind journey says so).
+    huabei.bound_services = [m.BoundService(service_type="auto_repay", detail="余额宝", bound_on=today - timedelta(days=200))]
     jiebei = _account("jiebei", "15000", today, used_amount=D("3256.80"))
     jiebei.bills = [
         m.Bill(period=f"{today:%Y-%m}", amount=D("3256.80"), paid_amount=D("0"), due_date=today + timedelta(days=12))
@@ -264,3 +269,23 @@ def _bound(today: date) -> m.Customer:
         m.BoundService(service_type="third_party_auth", merchant="优选商城", bound_on=since),
     ]
     return m.Customer(id="demo_bound", name="孙丽", phone="13800000000", accounts=[huabei, jiebei])
+
+
+def _recently_closed(today: date) -> m.Customer:
+    closed_on = today - timedelta(days=10)
+    jiebei = _account("jiebei", "12000", today, status="closed", closed_on=closed_on)
+    customer = m.Customer(
+        id="demo_recently_closed", name="周杰", phone="13800001212", accounts=[_account("huabei", "5000", today), jiebei]
+    )
+    customer.requests = [
+        m.ServiceRequest(
+            kind="close",
+            status="approved",
+            review_level=2,
+            required_review_levels=2,
+            account=jiebei,
+            created_at=_at(closed_on - timedelta(days=2)),
+            decided_at=_at(closed_on),
+        )
+    ]
+    return customer

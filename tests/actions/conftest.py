@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,13 @@ def action_db(factory, db_url: str, outbox: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("BOT_DEV_MODE", "true")
     monkeypatch.setenv("BOT_DEV_OUTBOX", str(outbox))
     common.settings.cache_clear()
-    monkeypatch.setattr(common, "today", lambda: __import__("tests.conftest").conftest.TODAY)
+    fixed_today = lambda: __import__("tests.conftest").conftest.TODAY  # noqa: E731
+    real_today = common.today
+    monkeypatch.setattr(common, "today", fixed_today)
+    # Modules that imported `today` by name hold their own reference to it.
+    for module in list(sys.modules.values()):
+        if getattr(module, "__name__", "").startswith("actions.") and getattr(module, "today", None) is real_today:
+            monkeypatch.setattr(module, "today", fixed_today)
     yield db_url
     common.settings.cache_clear()
 

@@ -31,3 +31,18 @@ def test_operator_approves_a_pending_closure(cli_db, capsys) -> None:  # type: i
         assert load_customer(s, "demo_clean").account("jiebei").status == "closed"
     assert cli.main(["review", str(request_id), "reject"]) == 1  # already decided
     assert cli.main(["review", "999999", "approve"]) == 1
+
+
+def test_operator_approves_a_reopen_request(cli_db, capsys) -> None:  # type: ignore[no-untyped-def]
+    from bot.reopen import ReopenSubmitted, apply_reopen
+
+    with session_scope(cli_db) as s:
+        outcome = apply_reopen(s, customer_id="demo_closed", product_id="huabei", channel="rest", today=TODAY)
+    assert isinstance(outcome, ReopenSubmitted)
+    assert cli.main(["requests"]) == 0
+    assert f"#{outcome.request_id}\tdemo_closed\treopen\tsubmitted" in capsys.readouterr().out
+    assert cli.main(["review", str(outcome.request_id), "approve"]) == 0
+    with session_scope(cli_db) as s:
+        line = load_customer(s, "demo_closed").account("huabei")
+    assert (line.status, line.closed_on) == ("active", None)
+    assert cli.main(["review", str(outcome.request_id), "reject"]) == 1  # already decided

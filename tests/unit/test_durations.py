@@ -136,3 +136,22 @@ def test_today_defaults_to_the_real_date() -> None:
 )
 def test_cn_number(token: str, value: float | None) -> None:
     assert cn_number(token) == value
+
+
+@pytest.mark.parametrize("text", ["一千一天", "额度留一千一天够用了", "两万五一个月"])
+def test_money_followed_by_a_rate_is_no_length(text: str) -> None:
+    # 一千一天 is "1000 a day", not 1001 days
+    assert parse_duration(text, today=TODAY) is None
+
+
+@pytest.mark.parametrize(("text", "days"), [("一千天", 1000), ("一百一十天", 110), ("先停一阵子再说，三个月吧", 90)])
+def test_plain_large_numbers_and_later_lengths_still_count(text: str, days: int) -> None:
+    assert parse_duration(text, today=TODAY) == days
+
+
+@pytest.mark.parametrize(
+    ("today", "days"),
+    [(date(2026, 1, 1), 364), (date(2026, 6, 30), 184), (date(2026, 12, 30), 1)],
+)
+def test_year_end_depends_on_today(today: date, days: int) -> None:
+    assert parse_duration("到年底", today=today) == days

@@ -1,0 +1,63 @@
+"""Lowering the limit: 「额度太高了想调低」「只给我留一千」.
+
+action_check_limit → (amount acceptable) change_form → action_apply_change.
+The amount is read from the message text by bot.amounts (the contract has no
+amount entity) and kept in `limit_amount` while the product is asked for.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.changes import offer_events, reset_events, unclear_answer
+from actions.common import CustomerAction, catalog, in_session, slot_list, today
+from bot.amounts import parse_amount
+from bot.db.queries import load_customer
+from bot.limit_replies import limit_offer
+from bot.product_choice import choose_products
+
+
+def amount_of(tracker: Tracker) -> Decimal | None:
+    """The amount in the latest message, else one given earlier in this journey."""
+    amount = parse_amount(tracker.latest_message.get("text") or "")
+    if amount is not None:
+        return amount
+    try:
+        kept = tracker.get_slot("limit_amount")
+        return Decimal(str(kept)) if kept is not None else None
+    except InvalidOperation:
+        return None
+
+
+class ActionCheckLimit(CustomerAction):
+    """Ask for the product and the new limit, check it, and set up the confirmation."""
+
+    def name(self) -> str:
+        return "action_check_limit"
+
+    def events_without_customer(self) -> list[dict[str, Any]]:
+        return reset_events()
+
+    async def act(
+        self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        unclear = unclear_answer(tracker, dispatcher, usable=parse_amount(tracker.latest_message.get("text") or "") is not None)
+        if unclear is not None:
+            return unclear
+        customer = await in_session(lambda s: load_customer(s, customer_id))
+        if customer is None:
+            dispatcher.utter_message(response="utter_customer_not_found")
+            return reset_events()
+        external = next(tracker.get_latest_entity_values("external_product"), None)
+        choice = choose_products(slot_list(tracker, "product"), customer, external=external)
+        amount = amount_of(tracker)
+        events = offer_events(dispatcher, domain, limit_offer(choice, catalog(), amount, today=today()))
+        if choice.ask and amount is not None:
+            events.append(SlotSet("limit_amount", str(amount)))
+        return events

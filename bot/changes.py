@@ -1,0 +1,83 @@
+"""Account changes that wait for the customer's "yes": pause, resume/reopen, lower limit, unbind.
+
+Each journey's check produces a `ChangeOffer`: what to say, and, when a change
+is possible, the change itself (a plain dict kept in the `pending_change`
+slot) and the question to confirm it. After an explicit yes, `apply_change`
+carries it out in one transaction through the journey's own function, which
+re-checks first. Shared by all four journeys so the confirmation works the
+same everywhere (one form, one apply action).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot import binding_replies, limit_replies, pause_replies
+from bot.binding import apply_unbind
+from bot.catalog import Catalog
+from bot.limit import apply_lower_limit
+from bot.pause import apply_pause
+from bot.reopen import apply_reopen
+from bot.replies import Part, Reply
+
+
+@dataclass(frozen=True)
+class ChangeContext:
+    """Who asks, through which channel, on which business day."""
+
+    customer_id: str
+    channel: str
+    today: date
+    catalog: Catalog
+
+
+def apply_change(session: Session, change: dict[str, Any], ctx: ChangeContext) -> list[Part]:
+    """Carry out a confirmed change and say what happened (or why nothing did)."""
+    handler = _HANDLERS.get(str(change.get("kind")))
+    if handler is None:
+        return [Reply("utter_change_not_applied")]
+    return handler(session, change, ctx)
+
+
+def _pause(session: Session, change: dict[str, Any], ctx: ChangeContext) -> list[Part]:
+    product = str(change["product"])
+    outcome = apply_pause(
+        session, customer_id=ctx.customer_id, product_id=product, days=int(change["days"]),
+        channel=ctx.channel, today=ctx.today,
+    )  # fmt: skip
+    return pause_replies.pause_outcome_replies(outcome, product, ctx.catalog, today=ctx.today)
+
+
+def _reopen(session: Session, change: dict[str, Any], ctx: ChangeContext) -> list[Part]:
+    product = str(change["product"])
+    outcome = apply_reopen(session, customer_id=ctx.customer_id, product_id=product, channel=ctx.channel, today=ctx.today)
+    return pause_replies.reopen_outcome_replies(outcome, product, ctx.catalog, today=ctx.today)
+
+
+def _lower_limit(session: Session, change: dict[str, Any], ctx: ChangeContext) -> list[Part]:
+    product = str(change["product"])
+    outcome = apply_lower_limit(
+        session, customer_id=ctx.customer_id, product_id=product, amount=Decimal(str(change["amount"])),
+        channel=ctx.channel, today=ctx.today,
+    )  # fmt: skip
+    return limit_replies.limit_outcome_replies(outcome, product, ctx.catalog, today=ctx.today)
+
+
+def _unbind(session: Session, change: dict[str, Any], ctx: ChangeContext) -> list[Part]:
+    ids = [int(i) for i in change.get("service_ids", [])]
+    outcome = apply_unbind(session, customer_id=ctx.customer_id, service_ids=ids, channel=ctx.channel, today=ctx.today)
+    return binding_replies.unbind_outcome_replies(outcome, ctx.catalog)
+
+
+_HANDLERS: dict[str, Callable[[Session, dict[str, Any], ChangeContext], list[Part]]] = {
+    "pause": _pause,
+    "reopen": _reopen,
+    "lower_limit": _lower_limit,
+    "unbind": _unbind,
+}

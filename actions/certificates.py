@@ -18,6 +18,7 @@ from actions.common import (
     catalog,
     channel_of,
     in_session,
+    latest_text,
     render,
     send,
     settings,
@@ -27,7 +28,7 @@ from actions.common import (
 from bot.certificate_issuing import issue_certificate
 from bot.certificate_replies import choice_replies, outcome_replies
 from bot.db.queries import load_customer
-from bot.product_choice import choose_products
+from bot.product_choice import choose_products, means_all
 
 
 class ActionIssueCertificate(CustomerAction):
@@ -44,7 +45,8 @@ class ActionIssueCertificate(CustomerAction):
             dispatcher.utter_message(response="utter_customer_not_found")
             return []
         external = next(tracker.get_latest_entity_values("external_product"), None)
-        choice = choose_products(slot_list(tracker, "product"), customer, external=external)
+        wants_all = means_all(latest_text(tracker))
+        choice = choose_products(slot_list(tracker, "product"), customer, external=external, wants_all=wants_all)
         send(dispatcher, domain, choice_replies(choice, catalog()))
         channel, day, public_url = channel_of(tracker), today(), settings().public_url
         product_ids = [a.product.id for a in choice.accounts]

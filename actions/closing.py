@@ -20,6 +20,7 @@ from actions.common import (
     channel_of,
     customer_of,
     in_session,
+    latest_text,
     say,
     settings,
     slot_list,
@@ -28,7 +29,7 @@ from actions.common import (
 from bot.closure import submit_closure
 from bot.closure_replies import closure_answer, submission_replies
 from bot.db.queries import load_customer
-from bot.product_choice import choose_products
+from bot.product_choice import choose_products, means_all
 from bot.textnorm import normalise
 from bot.verification import CodeCheck, check_code, issue_code, sender_for
 
@@ -64,7 +65,8 @@ class ActionCheckClosure(CustomerAction):
             dispatcher.utter_message(response="utter_customer_not_found")
             return _reset_flow()
         external = next(tracker.get_latest_entity_values("external_product"), None)
-        choice = choose_products(slot_list(tracker, "product"), customer, external=external)
+        wants_all = means_all(latest_text(tracker))
+        choice = choose_products(slot_list(tracker, "product"), customer, external=external, wants_all=wants_all)
         offer = not tracker.get_slot("alternatives_offered")
         answer = closure_answer(choice, customer, catalog(), today=today(), offer_alternatives=offer)
         say(dispatcher, domain, answer.replies)

@@ -70,6 +70,11 @@ async def in_session(work: Callable[[Session], T]) -> T:
     return await asyncio.to_thread(run)
 
 
+def latest_text(tracker: Tracker) -> str:
+    """What the user typed last (a button's payload when they tapped one)."""
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
 def slot_list(tracker: Tracker, name: str) -> list[str]:
     """A list slot's values (tolerating a plain string from older trackers)."""
     value: Any = tracker.get_slot(name)

@@ -180,3 +180,11 @@ def test_new_session_does_not_resume_a_half_finished_closure(chat, db) -> None: 
     reply = c.say("好的")
     assert "尾号" not in reply  # no code is sent for a confirmation asked in an earlier session
     assert state(db, "demo_clean")["statuses"]["huabei"] == "active"
+
+
+def test_typed_both_answers_which_product(chat, db, outbox) -> None:  # type: ignore[no-untyped-def]
+    c = chat("demo_clean")
+    assert "哪" in c.say("我想注销")
+    reply = c.say("两个都")
+    assert "确认要注销花呗和借呗吗" in reply
+    assert state(db, "demo_clean")["statuses"] == {"huabei": "active", "jiebei": "active"}

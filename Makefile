@@ -51,7 +51,7 @@ validate: setup ## rasa data validate (fails on warnings; see scripts/validate_d
 	@$(PY) scripts/validate_data.py
 
 lint: setup ## ruff + mypy
-	@$(BIN)/ruff check bot actions components scripts tests migrations benchmarks
+	@$(BIN)/ruff check bot actions channels components scripts tests migrations benchmarks
 	@$(BIN)/mypy
 
 types: setup ## mypy only

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 HASH_SCHEME = "pbkdf2_sha256"
 HASH_ITERATIONS = 240_000
 SESSION_SECONDS = 12 * 3600
+_LOGIN = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")  # no "." so the session value splits unambiguously
 
 
 class ConsoleConfigError(ValueError):
@@ -61,6 +63,8 @@ def parse_agent_users(spec: str, *, dev_mode: bool) -> dict[str, AgentUser]:
         if len(parts) != 3 or not all(parts):
             raise ConsoleConfigError("each agent must be login:display name:secret")
         login, name, secret = parts
+        if not _LOGIN.match(login):
+            raise ConsoleConfigError(f"agent login {login!r}: letters, digits, _ and - only")
         if not secret.startswith(HASH_SCHEME + "$") and not dev_mode:
             raise ConsoleConfigError(f"agent {login}: plain passwords are for development mode only")
         users[login] = AgentUser(login, name, secret)

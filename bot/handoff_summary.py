@@ -87,7 +87,8 @@ def blocker_data(blocker: el.Blocker) -> dict[str, Any]:
     """A blocker as {"kind": "unpaid_bill", ...its facts}, amounts as ¥ and dates as ISO."""
     data: dict[str, Any] = {"kind": _CAMEL.sub("_", type(blocker).__name__).lower()}
     for f in fields(blocker):
-        data[f.name] = _jsonable(getattr(blocker, f.name))
+        # An order blocker has a kind of its own (refund or unconfirmed order).
+        data["order_kind" if f.name == "kind" else f.name] = _jsonable(getattr(blocker, f.name))
     return data
 
 

@@ -80,3 +80,27 @@ def session(factory: sessionmaker) -> Iterator[Session]:
     """A session in a transaction that commits at the end of the test."""
     with session_scope(factory) as s:
         yield s
+
+
+AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> str:
+    """The local RabbitMQ; with CI=true a broker that is down fails the test instead of skipping it."""
+    import asyncio
+
+    import aio_pika
+
+    async def probe() -> None:
+        connection = await aio_pika.connect(AMQP_URL, timeout=5)
+        await connection.close()
+
+    try:
+        asyncio.run(probe())
+    except Exception as exc:  # pragma: no cover - environment problem, reported clearly
+        message = f"RabbitMQ at {AMQP_URL} is not reachable ({exc}); run `make services`."
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return AMQP_URL

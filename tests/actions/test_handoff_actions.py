@@ -12,7 +12,12 @@ from sqlalchemy import select
 
 from actions import common
 from actions.closing import ActionCheckClosure
-from actions.handoff import ActionHandleFallback, ActionLeaveMessage, ActionRequestHuman, ValidateCallbackForm
+from actions.handoff import (
+    ActionHandleFallback,
+    ActionLeaveMessage,
+    ActionRequestHuman,
+    ValidateCallbackForm,
+)
 from bot.db import models as m
 from bot.db.session import session_scope
 from tests.actions.conftest import make_tracker, run_action

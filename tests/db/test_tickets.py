@@ -121,3 +121,17 @@ def test_message_left_ticket_keeps_the_number_but_the_audit_masks_it(factory) ->
     with pytest.raises(InvalidTicketTransition):
         with session_scope(factory) as s:
             q.transition_ticket(s, ticket_id=ticket_id, action="hand_back", agent="xiaowang", channel="agent_console")
+
+
+def test_reseeding_removes_demo_tickets_with_their_notes(factory) -> None:  # type: ignore[no-untyped-def]
+    from bot.db.seed import reseed_demo
+    from tests.conftest import TODAY
+
+    with session_scope(factory) as s:
+        ticket_id = open_live(s).id
+        q.add_ticket_note(s, ticket_id=ticket_id, agent="xiaowang", text="备注", channel="agent_console")
+    with session_scope(factory) as s:
+        reseed_demo(s, today=TODAY)
+    with session_scope(factory) as s:
+        assert q.get_ticket(s, ticket_id) is None
+        assert s.execute(select(m.TicketNote)).scalars().all() == []

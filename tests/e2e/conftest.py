@@ -22,6 +22,7 @@ import requests
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import REPO_ROOT, Settings
+from bot.console_auth import hash_password
 from bot.db.migrate import upgrade_to_head
 from bot.db.seed import reseed_demo
 from bot.db.session import session_factory, session_scope
@@ -69,9 +70,52 @@ def last_code(outbox: Path, customer: str) -> str:
     return str([x for x in lines if x["customer_id"] == customer][-1]["code"])
 
 
+# Console agents of the e2e servers: the hashed (production) form, a fast KDF for tests.
+AGENTS = {"xiaowang": ("小王", "wang-secret-1"), "xiaoli": ("小李", "li-secret-2")}
+AMQP_URL = os.environ.get("E2E_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+EVENTS_EXCHANGE = f"e2e.handoff.{os.getpid()}"
+
+
+def _agent_users() -> str:
+    return ",".join(f"{login}:{name}:{hash_password(pw, iterations=1000)}" for login, (name, pw) in AGENTS.items())
+
+
+class Servers:
+    """The running action and Rasa servers; the action server can be restarted with other settings."""
+
+    def __init__(self, work: Path, env: dict[str, str]) -> None:
+        self.work, self.env = work, env
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.rasa_url = f"http://localhost:{RASA_PORT}"
+        self.webhook = f"{self.rasa_url}/webhooks/rest/webhook"
+
+    def start_actions(self, **overrides: str) -> None:
+        log = self.work / "actions.log"
+        cmd = [str(BIN / "rasa"), "run", "actions", "--port", str(ACTION_PORT), "--actions", "actions"]
+        self.procs["actions"] = _start(cmd, {**self.env, **overrides}, log)
+        _wait_for(f"http://localhost:{ACTION_PORT}/health", self.procs["actions"], log, 90)
+
+    def stop(self, name: str) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+    def start_rasa(self, model: Path, endpoints: Path) -> None:
+        log = self.work / "rasa.log"
+        cmd = [str(BIN / "rasa"), "run", "--enable-api", "--port", str(RASA_PORT), "--model", str(model),
+               "--credentials", str(REPO_ROOT / "credentials.yml"), "--endpoints", str(endpoints)]
+        self.procs["rasa"] = _start(cmd, self.env, log)
+        _wait_for(f"{self.rasa_url}/status", self.procs["rasa"], log, 240)
+
+
 @pytest.fixture(scope="session")
-def servers(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start both servers; yields the REST webhook URL."""
+def running(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """Start both servers once per session (agents on duty round the clock, events to RabbitMQ)."""
     work = tmp_path_factory.mktemp("servers")
     endpoints = work / "endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://localhost:{ACTION_PORT}/webhook"\n')
@@ -81,32 +125,45 @@ def servers(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory)
         "BOT_DEV_MODE": "true",
         "BOT_DEV_OUTBOX": str(outbox),
         "PYTHONPATH": str(REPO_ROOT),
+        "BOT_SERVICE_HOURS": "00:00-00:00",
+        "BOT_AGENT_USERS": _agent_users(),
+        "BOT_CONSOLE_SECRET": "e2e-console-secret-" + "x" * 32,
+        # Events go to a per-run exchange; publishing to a broker that is down only logs.
+        "BOT_EVENTS_AMQP_URL": AMQP_URL,
+        "BOT_EVENTS_EXCHANGE": EVENTS_EXCHANGE,
     }
     model = _latest_model()
-    procs: list[subprocess.Popen[bytes]] = []
+    servers = Servers(work, env)
     try:
-        action_log = work / "actions.log"
-        procs.append(_start([str(BIN / "rasa"), "run", "actions", "--port", str(ACTION_PORT), "--actions", "actions"], env, action_log))
-        _wait_for(f"http://localhost:{ACTION_PORT}/health", procs[-1], action_log, 90)
-        rasa_log = work / "rasa.log"
-        procs.append(
-            _start(
-                [str(BIN / "rasa"), "run", "--enable-api", "--port", str(RASA_PORT), "--model", str(model),
-                 "--credentials", str(REPO_ROOT / "credentials.yml"), "--endpoints", str(endpoints)],
-                env,
-                rasa_log,
-            )
-        )
-        _wait_for(f"http://localhost:{RASA_PORT}/status", procs[-1], rasa_log, 240)
-        yield f"http://localhost:{RASA_PORT}/webhooks/rest/webhook"
+        servers.start_actions()
+        servers.start_rasa(model, endpoints)
+        yield servers
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        for name in list(servers.procs):
+            servers.stop(name)
+
+
+@pytest.fixture(scope="session")
+def servers(running: Servers) -> str:
+    """The REST webhook URL of the running servers."""
+    return running.webhook
+
+
+@pytest.fixture
+def action_settings(running: Servers) -> Iterator[Any]:
+    """Restart the action server with other settings for one test: action_settings(BOT_SERVICE_HOURS=...)."""
+    changed = False
+
+    def restart(**overrides: str) -> None:
+        nonlocal changed
+        running.stop("actions")
+        running.start_actions(**overrides)
+        changed = True
+
+    yield restart
+    if changed:
+        running.stop("actions")
+        running.start_actions()
 
 
 def _start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -157,3 +214,52 @@ def chat(servers: str, db: sessionmaker) -> Any:
         return c
 
     return open_chat
+
+
+class Console:
+    """An agent's browser session on the console's JSON API."""
+
+    def __init__(self, base: str) -> None:
+        self.base = f"{base}/console/api"
+        self.http = requests.Session()
+        self.csrf = ""
+
+    def login(self, login: str, password: str | None = None) -> requests.Response:
+        password = AGENTS[login][1] if password is None else password
+        resp = self.http.post(f"{self.base}/login", json={"login": login, "password": password}, timeout=10)
+        if resp.ok:
+            self.csrf = resp.json()["csrf"]
+        return resp
+
+    def get(self, path: str) -> requests.Response:
+        return self.http.get(self.base + path, timeout=10)
+
+    def post(self, path: str, body: dict[str, Any] | None = None, *, csrf: bool = True) -> requests.Response:
+        headers = {"X-CSRF-Token": self.csrf} if csrf else {}
+        return self.http.post(self.base + path, json=body or {}, headers=headers, timeout=30)
+
+    def ticket_for(self, conversation_id: str) -> dict[str, Any]:
+        """The newest open ticket of a conversation, as the queue lists it."""
+        rows = [t for t in self.get("/queue").json()["tickets"] if t["conversation_id"] == conversation_id]
+        return max(rows, key=lambda t: t["id"])
+
+
+@pytest.fixture
+def console(running: Servers) -> Any:
+    """Factory: console("xiaowang") is a logged-in agent session."""
+
+    def open_console(login: str | None = None) -> Console:
+        c = Console(running.rasa_url)
+        if login:
+            assert c.login(login).status_code == 200
+        return c
+
+    return open_console
+
+
+def tracker_events(running: Servers, conversation_id: str) -> list[dict[str, Any]]:
+    """The conversation's stored events (Rasa HTTP API)."""
+    resp = requests.get(f"{running.rasa_url}/conversations/{conversation_id}/tracker", timeout=10)
+    resp.raise_for_status()
+    events: list[dict[str, Any]] = resp.json()["events"]
+    return events

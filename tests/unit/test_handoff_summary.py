@@ -3,7 +3,17 @@ from decimal import Decimal
 
 from bot import eligibility as el
 from bot.handoff_summary import Turn, blocker_data, build_summary
-from tests.factories import HUABEI, JIEBEI, TODAY, bill, instalment, make_account, make_customer, order, overdue
+from tests.factories import (
+    HUABEI,
+    JIEBEI,
+    TODAY,
+    bill,
+    instalment,
+    make_account,
+    make_customer,
+    order,
+    overdue,
+)
 
 TURNS = [
     Turn("user", "借呗能注销吗", "close_account"),

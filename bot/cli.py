@@ -3,11 +3,13 @@
 prepare            migrate the database and seed the catalog and demo customers if missing
 seed               migrate, then replace the demo customers with fresh copies
 requests           list requests awaiting review
+hash-password      read an agent's password (twice, not echoed) and print the hash for BOT_AGENT_USERS
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.closure import review_closure
 from bot.config import Settings
+from bot.console_auth import hash_password
 from bot.db import queries
 from bot.db.migrate import upgrade_to_head
 from bot.db.seed import ensure_seeded, reseed_demo
@@ -26,6 +29,8 @@ from bot.requests import InvalidTransition
 def main(argv: list[str] | None = None) -> int:
     """Run one operator command; returns the process exit code."""
     args = _parser().parse_args(argv)
+    if args.command == "hash-password":
+        return _hash_password()
     settings = Settings.from_env()
     _ensure_sqlite_dir(settings.database_url)
     upgrade_to_head(settings.database_url)
@@ -68,6 +73,16 @@ def _review(session: Session, args: argparse.Namespace, today: date) -> int:
     return 0
 
 
+def _hash_password() -> int:
+    # getpass: the password never appears on screen, in shell history or in `ps`.
+    password = getpass.getpass("password: ")
+    if not password or password != getpass.getpass("again: "):
+        print("passwords empty or different", file=sys.stderr)
+        return 1
+    print(hash_password(password))
+    return 0
+
+
 def _ensure_sqlite_dir(url: str) -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -79,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("prepare")
     sub.add_parser("seed")
     sub.add_parser("requests")
+    sub.add_parser("hash-password")
     review = sub.add_parser("review")
     review.add_argument("id", type=int)
     review.add_argument("decision", choices=["approve", "reject"])

@@ -51,17 +51,34 @@ def _latest_model() -> Path:
     return max((REPO_ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
 
 
-@pytest.fixture(scope="session")
-def e2e_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'bot.db'}"
-    upgrade_to_head(url)
-    return url
+# tests/browser imports these fixtures too; pytest would then make a second set of
+# session fixtures (and a second pair of servers on the same ports), so the
+# database, outbox and servers are kept once per run in the pytest config.
+_SHARED = pytest.StashKey[dict[str, Any]]()
+
+
+def _shared(config: pytest.Config) -> dict[str, Any]:
+    if _SHARED not in config.stash:
+        config.stash[_SHARED] = {}
+    return config.stash[_SHARED]
 
 
 @pytest.fixture(scope="session")
-def outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def e2e_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    shared = _shared(request.config)
+    if "db" not in shared:
+        url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'bot.db'}"
+        upgrade_to_head(url)
+        shared["db"] = url
+    return str(shared["db"])
+
+
+@pytest.fixture(scope="session")
+def outbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The development SMS outbox the action server writes one-time codes to."""
-    return tmp_path_factory.mktemp("outbox") / "outbox.jsonl"
+    shared = _shared(request.config)
+    shared.setdefault("outbox", tmp_path_factory.mktemp("outbox") / "outbox.jsonl")
+    return Path(shared["outbox"])
 
 
 def last_code(outbox: Path, customer: str) -> str:
@@ -114,8 +131,14 @@ class Servers:
 
 
 @pytest.fixture(scope="session")
-def running(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+def running(
+    request: pytest.FixtureRequest, e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Servers]:
     """Start both servers once per session (agents on duty round the clock, events to RabbitMQ)."""
+    shared = _shared(request.config)
+    if "servers" in shared:  # started for another test directory in this run
+        yield shared["servers"]
+        return
     work = tmp_path_factory.mktemp("servers")
     endpoints = work / "endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://localhost:{ACTION_PORT}/webhook"\n')
@@ -137,8 +160,10 @@ def running(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory)
     try:
         servers.start_actions()
         servers.start_rasa(model, endpoints)
+        shared["servers"] = servers
         yield servers
     finally:
+        shared.pop("servers", None)
         for name in list(servers.procs):
             servers.stop(name)
 

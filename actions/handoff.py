@@ -46,8 +46,18 @@ def conversation_turns(tracker: Tracker) -> list[Turn]:
 
 
 def user_intents(tracker: Tracker) -> list[str]:
-    """Intents of the user's messages, oldest first."""
-    return [t.intent or "" for t in conversation_turns(tracker) if t.speaker == "user"]
+    """Intents of the user's messages since the bot last resumed, oldest first.
+
+    Messages written while an agent had the conversation do not count towards
+    "two misunderstood messages in a row" once the bot is back.
+    """
+    intents: list[str] = []
+    for event in tracker.events:
+        if event.get("event") == "resume":
+            intents = []
+        elif event.get("event") == "user":
+            intents.append(((event.get("parse_data") or {}).get("intent") or {}).get("name") or "")
+    return intents
 
 
 async def publish(event: str, ticket: Any) -> None:

@@ -107,7 +107,7 @@ class AgentConsoleInput(InputChannel):
         """Routes of the page and the JSON API."""
         bp = Blueprint("agent_console", __name__)
         bp.add_route(self.page, "/", methods=["GET"])
-        bp.add_route(self.static, "/static/<name>", methods=["GET"])
+        bp.add_route(self.asset, "/static/<name>", methods=["GET"])
         bp.add_route(self.login, "/api/login", methods=["POST"])
         bp.add_route(self.logout, "/api/logout", methods=["POST"])
         bp.add_route(self.guarded(self.me), "/api/me", methods=["GET"])
@@ -126,7 +126,7 @@ class AgentConsoleInput(InputChannel):
         """The console page (it shows the login form until /api/me answers)."""
         return await response.file(str(STATIC_DIR / "index.html"), mime_type="text/html; charset=utf-8")
 
-    async def static(self, request: Request, name: str) -> HTTPResponse:
+    async def asset(self, request: Request, name: str) -> HTTPResponse:
         """The console's own script and stylesheet (no CDN)."""
         if name not in STATIC_FILES:
             return _error(404, "not_found")

@@ -119,6 +119,14 @@ async def test_unknown_identity_is_still_handed_over(factory, open_hours, monkey
 
 
 @pytest.mark.usefixtures("open_hours")
+async def test_fallbacks_before_a_hand_back_do_not_count(factory) -> None:  # type: ignore[no-untyped-def]
+    events = [user("??", "nlu_fallback"), {"event": "pause"}, user("!!", "nlu_fallback"), {"event": "resume"}]
+    messages, _ = await run_action(ActionHandleFallback(), conversation("demo_clean", [*events, user("阿巴", "nlu_fallback")]))
+    assert [m["response"] for m in messages] == ["utter_default"]
+    assert tickets(factory) == []
+
+
+@pytest.mark.usefixtures("open_hours")
 async def test_one_fallback_asks_to_rephrase_two_hand_over(factory) -> None:  # type: ignore[no-untyped-def]
     once = [user("你好", "greet"), bot("你好"), user("阿巴阿巴", "nlu_fallback")]
     messages, events = await run_action(ActionHandleFallback(), conversation("demo_clean", once))

@@ -106,10 +106,10 @@ class AgentConsoleInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Routes of the page and the JSON API."""
         bp = Blueprint("agent_console", __name__)
-        bp.add_route(self.page, "/", methods=["GET"])
-        bp.add_route(self.asset, "/static/<name>", methods=["GET"])
-        bp.add_route(self.login, "/api/login", methods=["POST"])
-        bp.add_route(self.logout, "/api/logout", methods=["POST"])
+        bp.add_route(_plain(self.page), "/", methods=["GET"])
+        bp.add_route(_plain(self.asset), "/static/<name>", methods=["GET"])
+        bp.add_route(_plain(self.login), "/api/login", methods=["POST"])
+        bp.add_route(_plain(self.logout), "/api/logout", methods=["POST"])
         bp.add_route(self.guarded(self.me), "/api/me", methods=["GET"])
         bp.add_route(self.guarded(self.queue), "/api/queue", methods=["GET"])
         bp.add_route(self.guarded(self.ticket), "/api/tickets/<ticket_id:int>", methods=["GET"])
@@ -294,6 +294,16 @@ class AgentConsoleInput(InputChannel):
             await ct.resume_silently(request.app.ctx.agent, ticket.conversation_id)
         await self.publisher.publish(ticket_message("ticket_closed", ticket, agent=login))
         return response.json(self._ticket_row(ticket))
+
+
+def _plain(method: Handler) -> Handler:
+    """A bound method as a plain function: Sanic marks route handlers with attributes."""
+
+    @wraps(method)
+    async def handler(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+        return await method(request, *args, **kwargs)
+
+    return handler
 
 
 def _error(status: int, code: str, detail: str = "") -> HTTPResponse:

@@ -15,7 +15,8 @@ from typing import Any
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.policies.policy import PolicyPrediction
-from rasa.shared.core.events import BotUttered, ConversationResumed
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationResumed
 
 from bot.handoff import HANDBACK_RESPONSE
 from channels import live
@@ -71,6 +72,7 @@ async def hand_back(agent: Agent, conversation_id: str) -> list[str]:
         await agent.processor.execute_action(
             conversation_id, HANDBACK_RESPONSE, output, agent.processor.nlg, prediction
         )
+        await _listen(agent, conversation_id)
     texts = [str(m["text"]) for m in output.messages if m.get("text")]
     for text in texts:
         await live.deliver(conversation_id, {"text": text, "sender": "bot", "timestamp": time.time()})
@@ -83,7 +85,20 @@ async def resume_silently(agent: Agent, conversation_id: str) -> None:
         tracker = await agent.processor.get_tracker(conversation_id)
         if tracker.is_paused():
             tracker.update(ConversationResumed())
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
             await agent.tracker_store.save(tracker)
+
+
+async def _listen(agent: Agent, conversation_id: str) -> None:
+    """Record that the bot now waits for the user.
+
+    A paused conversation stops without the usual `action_listen`; without it the
+    policies would read the user's next message as following the handoff action
+    and mispredict.
+    """
+    tracker = await agent.processor.get_tracker(conversation_id)
+    tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+    await agent.tracker_store.save(tracker)
 
 
 async def is_paused(agent: Agent, conversation_id: str) -> bool:

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ConversationPaused, FollowupAction, SlotSet
+from rasa_sdk.events import ActionExecuted, ConversationPaused, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
@@ -124,7 +124,9 @@ async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
     dispatcher.utter_message(
         json_message={"handoff": {"ticket_id": ticket.id, "position": estimate.position, "wait_minutes": estimate.wait_minutes}}
     )
-    return [ConversationPaused()]
+    # Listening, then paused: user messages (and a restart) that arrive while paused
+    # follow an action_listen as usual, so the policies read them normally.
+    return [ConversationPaused(), ActionExecuted("action_listen")]
 
 
 class ActionRequestHuman(Action):

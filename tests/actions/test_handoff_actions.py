@@ -71,7 +71,7 @@ BALANCE_CHAT = [
 @pytest.mark.usefixtures("open_hours")
 async def test_request_human_queues_a_ticket_with_a_summary_and_pauses(factory) -> None:  # type: ignore[no-untyped-def]
     messages, events = await run_action(ActionRequestHuman(), conversation("demo_balance", BALANCE_CHAT))
-    assert events == [{"event": "pause", "timestamp": None}]
+    assert [e["event"] for e in events] == ["pause", "action"] and events[1]["name"] == "action_listen"
     assert messages[0]["response"] == "utter_handoff_queued"
     assert "你前面还有 1 位" in render_all(messages[:1]) and "预计等待约 5 分钟" in render_all(messages[:1])
     (ticket,) = tickets(factory)

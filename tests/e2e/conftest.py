@@ -53,14 +53,17 @@ def _latest_model() -> Path:
 
 # tests/browser imports these fixtures too; pytest would then make a second set of
 # session fixtures (and a second pair of servers on the same ports), so the
-# database, outbox and servers are kept once per run in the pytest config.
-_SHARED = pytest.StashKey[dict[str, Any]]()
+# database, outbox and servers are kept once per run on the pytest config. (An
+# attribute, not a StashKey: this module is imported twice, as a conftest and as
+# tests.e2e.conftest, and each import would make its own key.)
+_SHARED_ATTR = "_credit_assistant_e2e_shared"
 
 
 def _shared(config: pytest.Config) -> dict[str, Any]:
-    if _SHARED not in config.stash:
-        config.stash[_SHARED] = {}
-    return config.stash[_SHARED]
+    if not hasattr(config, _SHARED_ATTR):
+        setattr(config, _SHARED_ATTR, {})
+    shared: dict[str, Any] = getattr(config, _SHARED_ATTR)
+    return shared
 
 
 @pytest.fixture(scope="session")

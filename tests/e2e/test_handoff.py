@@ -39,6 +39,10 @@ def test_request_human_creates_a_ticket_and_pauses_the_bot(chat, db, running) ->
     assert events[last_user]["text"] == "借呗能注销吗"
     assert not any(e["event"] in ("bot", "action") for e in events[last_user:])  # no action ran
 
+    # Starting over (the widget's "new conversation") still works while paused.
+    c.send("/restart")
+    assert "¥3,256.80" in c.say("借呗能注销吗")
+
 
 def test_complaint_is_recorded_as_such(chat, db) -> None:  # type: ignore[no-untyped-def]
     c = chat("demo_refund")

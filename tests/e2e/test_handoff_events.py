@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import aio_pika
 import pytest
 
+from tests.conftest import run_async
 from tests.e2e.conftest import EVENTS_EXCHANGE
 
 pytestmark = pytest.mark.e2e
@@ -39,14 +39,14 @@ async def _drain(url: str, queue_name: str) -> list[tuple[str, dict[str, Any]]]:
 
 def test_ticket_events_from_both_servers(amqp_url: str, chat, console) -> None:  # type: ignore[no-untyped-def]
     queue_name = f"e2e.events.{uuid.uuid4().hex[:8]}"
-    asyncio.run(_bind(amqp_url, queue_name))
+    run_async(_bind(amqp_url, queue_name))
     chat("demo_instalment").say("转人工")
     agent = console("xiaowang")
     tid = agent.ticket_for("demo_instalment")["id"]
     for path, body in [("claim", None), ("reply", {"text": "您好"}), ("note", {"text": "备注"}), ("handback", None)]:
         assert agent.post(f"/tickets/{tid}/{path}", body).status_code == 200
 
-    events = [(key, body) for key, body in asyncio.run(_drain(amqp_url, queue_name)) if body["ticket"]["id"] == tid]
+    events = [(key, body) for key, body in run_async(_drain(amqp_url, queue_name)) if body["ticket"]["id"] == tid]
     assert [key for key, _ in events] == [
         "handoff.ticket_created",
         "handoff.ticket_claimed",

@@ -9,9 +9,17 @@ import uuid
 import aio_pika
 
 from bot.handoff_events import AmqpPublisher, event_message
+from tests.conftest import run_async
+
+# Synchronous tests running their coroutines in a thread (tests.conftest.run_async):
+# Playwright's sync API may already own the main thread's event loop in this run.
 
 
-async def test_published_event_is_consumed_from_a_bound_queue(amqp_url: str) -> None:
+def test_published_event_is_consumed_from_a_bound_queue(amqp_url: str) -> None:
+    run_async(_publish_and_consume(amqp_url))
+
+
+async def _publish_and_consume(amqp_url: str) -> None:
     exchange_name = f"test.handoff.{uuid.uuid4().hex[:8]}"
     connection = await aio_pika.connect(amqp_url, timeout=5)
     async with connection:
@@ -47,9 +55,9 @@ async def test_published_event_is_consumed_from_a_bound_queue(amqp_url: str) -> 
         await exchange.delete()
 
 
-async def test_publishing_to_a_wrong_vhost_reports_failure_without_raising(amqp_url: str) -> None:
+def test_publishing_to_a_wrong_vhost_reports_failure_without_raising(amqp_url: str) -> None:
     bad = amqp_url.rstrip("/") + "/no-such-vhost"
     message = event_message(
         "ticket_closed", ticket_id=1, conversation_id="c", customer_id=None, kind="live", status="closed", reason="requested"
     )
-    assert await asyncio.wait_for(AmqpPublisher(bad, "x").publish(message), timeout=30) is False
+    assert run_async(asyncio.wait_for(AmqpPublisher(bad, "x").publish(message), timeout=30)) is False

@@ -10,7 +10,7 @@ export PYTHONPATH := $(CURDIR)
 # make run / make test act for demo customers: the sender id is the customer id.
 export BOT_DEV_MODE ?= true
 
-.PHONY: help setup run train test test-unit test-e2e validate test-stories crossval lint types format seed review shell bench lookups lock services clean
+.PHONY: help setup run train test test-unit test-browser token test-e2e validate test-stories crossval lint types format seed review shell bench lookups lock services clean
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -38,7 +38,14 @@ test-e2e: setup services ## REST end-to-end conversations only (starts both serv
 	@$(BIN)/pytest -m e2e
 
 test-unit: setup ## fast tests only (no servers, no model)
-	@$(BIN)/pytest -m "not e2e and not slow"
+	@$(BIN)/pytest -m "not e2e and not slow and not browser"
+
+test-browser: setup ## the chat widget in headless Chromium (starts both servers); screenshots in results/browser
+	@scripts/train-if-needed.sh
+	@$(BIN)/pytest -m browser
+
+token: setup ## development only: a signed token for a demo customer: make token CUSTOMER=demo_balance
+	@$(PY) -m bot.cli token $(or $(CUSTOMER),demo_balance)
 
 test-stories: setup ## dialogue-policy tests (rasa test core on tests/conversations)
 	@$(RASA) test core --stories tests/conversations --fail-on-prediction-errors --out results/core --quiet
@@ -51,15 +58,15 @@ validate: setup ## rasa data validate (fails on warnings; see scripts/validate_d
 	@$(PY) scripts/validate_data.py
 
 lint: setup ## ruff + mypy
-	@$(BIN)/ruff check bot actions channels components scripts tests migrations benchmarks
+	@$(BIN)/ruff check bot actions components channels scripts tests migrations benchmarks
 	@$(BIN)/mypy
 
 types: setup ## mypy only
 	@$(BIN)/mypy
 
 format: setup ## ruff format + import sorting
-	@$(BIN)/ruff check --select I --fix bot actions components scripts tests
-	@$(BIN)/ruff format bot actions components scripts tests
+	@$(BIN)/ruff check --select I --fix bot actions components channels scripts tests
+	@$(BIN)/ruff format bot actions components channels scripts tests
 
 seed: setup ## migrate and replace the demo customers with fresh copies
 	@$(PY) -m bot.cli seed

@@ -38,7 +38,16 @@ def today() -> date:
 
 def customer_of(tracker: Tracker) -> str | None:
     """The customer this conversation may act for (bot.identity decides)."""
-    return customer_id_for(tracker.sender_id, settings())
+    return customer_id_for(tracker.sender_id, settings(), latest_user_metadata(tracker))
+
+
+def latest_user_metadata(tracker: Tracker) -> dict[str, Any]:
+    """Metadata of the latest user message: where the project's channels put the verified customer."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            metadata = event.get("metadata")
+            return metadata if isinstance(metadata, dict) else {}
+    return {}
 
 
 def channel_of(tracker: Tracker) -> str:

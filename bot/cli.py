@@ -1,9 +1,11 @@
-"""Operator commands: `python -m bot.cli prepare|seed|requests|review`.
+"""Operator commands: `python -m bot.cli prepare|seed|requests|review|token|hash-password`.
 
 prepare            migrate the database and seed the catalog and demo customers if missing
 seed               migrate, then replace the demo customers with fresh copies
 requests           list requests awaiting review
 hash-password      read an agent's password (twice, not echoed) and print the hash for BOT_AGENT_USERS
+review ID DECISION approve or reject a closure request
+token CUSTOMER     development mode only: print a signed token for a demo customer
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -24,6 +26,7 @@ from bot.db.migrate import upgrade_to_head
 from bot.db.seed import ensure_seeded, reseed_demo
 from bot.db.session import session_factory, session_scope
 from bot.requests import InvalidTransition
+from bot.tokens import mint_token
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "hash-password":
         return _hash_password()
     settings = Settings.from_env()
+    if args.command == "token":
+        return _print_token(settings, args.customer, args.minutes)
     _ensure_sqlite_dir(settings.database_url)
     upgrade_to_head(settings.database_url)
     factory = session_factory(settings.database_url)
@@ -83,6 +88,20 @@ def _hash_password() -> int:
     return 0
 
 
+def _print_token(settings: Settings, customer: str, minutes: int) -> int:
+    # Real tokens come from the platform that knows who is signed in; minting
+    # them here outside development would hand out any customer's identity.
+    if not settings.dev_mode:
+        print("token: only in development mode (BOT_DEV_MODE=true)", file=sys.stderr)
+        return 1
+    try:
+        print(mint_token(customer, secret=settings.jwt_secret, issuer=settings.jwt_issuer, ttl=timedelta(minutes=minutes)))
+    except ValueError:
+        print(f"token: {customer!r} is not a customer id", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _ensure_sqlite_dir(url: str) -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -99,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument("id", type=int)
     review.add_argument("decision", choices=["approve", "reject"])
     review.add_argument("--operator", default="operator")
+    token = sub.add_parser("token")
+    token.add_argument("customer")
+    token.add_argument("--minutes", type=int, default=60)
     return parser
 
 

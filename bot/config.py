@@ -11,7 +11,17 @@ from bot.service_hours import ServiceHours, parse_service_hours
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'bot.db'}"
+DEFAULT_JWT_ISSUER = "credit-assistant"
+# HMAC keys shorter than the hash output are brute-forceable (RFC 7518 §3.2).
+MIN_SECRET_BYTES = 32
+# Development mode already trusts sender ids, so a well-known token secret
+# there exposes nothing more; it lets `make token` and the demo page agree.
+DEV_JWT_SECRET = "development-only-token-secret-not-for-production"
 _TRUE = {"1", "true", "yes", "on"}
+
+
+class ConfigError(RuntimeError):
+    """A setting that makes it unsafe to start."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,11 @@ class Settings:
             development mode (a random one is made per process in development).
         events_amqp_url: RabbitMQ URL for handoff/ticket events; empty = off.
         events_exchange: the topic exchange those events are published to.
+        jwt_secret: HS256 secret shared with the host platform that signs
+            customer tokens (BOT_JWT_SECRET).
+        jwt_issuer: the `iss` those tokens must carry (BOT_JWT_ISSUER).
+        action_secret: shared secret the Rasa server sends to the action
+            server in the X-Action-Secret header (BOT_ACTION_SECRET).
     """
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -52,14 +67,18 @@ class Settings:
     console_secret: str = ""
     events_amqp_url: str = ""
     events_exchange: str = "credit_assistant.handoff"
+    jwt_secret: str = ""
+    jwt_issuer: str = DEFAULT_JWT_ISSUER
+    action_secret: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Build settings from environment variables (see README, Configuration)."""
         env = os.environ if environ is None else environ
+        dev_mode = env.get("BOT_DEV_MODE", "").strip().lower() in _TRUE
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-            dev_mode=env.get("BOT_DEV_MODE", "").strip().lower() in _TRUE,
+            dev_mode=dev_mode,
             timezone=env.get("BOT_TIMEZONE") or "Asia/Shanghai",
             code_sender=env.get("BOT_CODE_SENDER") or "outbox",
             dev_outbox=env.get("BOT_DEV_OUTBOX") or str(REPO_ROOT / "var" / "dev_outbox.jsonl"),
@@ -70,11 +89,34 @@ class Settings:
             console_secret=env.get("BOT_CONSOLE_SECRET", ""),
             events_amqp_url=env.get("BOT_EVENTS_AMQP_URL", ""),
             events_exchange=env.get("BOT_EVENTS_EXCHANGE") or "credit_assistant.handoff",
+            jwt_secret=env.get("BOT_JWT_SECRET") or (DEV_JWT_SECRET if dev_mode else ""),
+            jwt_issuer=env.get("BOT_JWT_ISSUER") or DEFAULT_JWT_ISSUER,
+            action_secret=env.get("BOT_ACTION_SECRET") or "",
         )
 
     def hours(self) -> ServiceHours:
         """Agents' service hours (raises ValueError on a malformed BOT_SERVICE_HOURS)."""
         return parse_service_hours(self.service_hours, self.timezone)
+
+    def require_channel_secrets(self) -> None:
+        """Refuse to serve users in production without a token secret.
+
+        Raises:
+            ConfigError: production mode and BOT_JWT_SECRET unset or too short.
+        """
+        if not self.dev_mode and len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(f"BOT_JWT_SECRET must be set to at least {MIN_SECRET_BYTES} bytes outside development mode")
+
+    def require_action_secret(self) -> None:
+        """Refuse to run the action server without the secret only Rasa knows.
+
+        Raises:
+            ConfigError: BOT_ACTION_SECRET unset, or too short outside development mode.
+        """
+        if not self.action_secret:
+            raise ConfigError("BOT_ACTION_SECRET must be set (scripts/run.sh makes one for development)")
+        if not self.dev_mode and len(self.action_secret.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(f"BOT_ACTION_SECRET must be at least {MIN_SECRET_BYTES} bytes outside development mode")
 
     @property
     def zone(self) -> ZoneInfo:

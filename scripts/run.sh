@@ -11,6 +11,8 @@ BIN=.venv/bin
 ACTION_PORT=${ACTION_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
 mkdir -p var
+# The action server answers only the Rasa server: a secret both know (endpoints.yml).
+export BOT_ACTION_SECRET=${BOT_ACTION_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
 
 pids=()
 stop() {
@@ -30,7 +32,7 @@ wait_for() {  # url, name, seconds
   exit 1
 }
 
-$BIN/rasa run actions --port "$ACTION_PORT" --actions actions >var/actions.log 2>&1 &
+$BIN/python -m channels.action_server --port "$ACTION_PORT" --actions actions >var/actions.log 2>&1 &
 pids+=($!)
 wait_for "http://localhost:$ACTION_PORT/health" "action server" 60
 
@@ -50,6 +52,7 @@ cat <<MSG
   REST:      curl -s localhost:$RASA_PORT/webhooks/rest/webhook \\
                -d '{"sender": "demo_balance", "message": "借呗能注销吗"}'
   socket.io: ws://localhost:$RASA_PORT/socket.io  (the web widget)
+  widget demo: http://localhost:$RASA_PORT/webhooks/socketio/demo  (development mode: pick a demo customer)
   HTTP API:  http://localhost:$RASA_PORT/status
   logs:      var/actions.log  var/rasa.log
   Ctrl-C stops both servers.

@@ -2,8 +2,8 @@
 
 Rasa warns that a response "is not used in any story or rule" even when a
 custom action sends it (the validator only reads stories and rules). This
-script accepts that warning only for responses that the code in actions/ or
-bot/ actually names (literally, or as an f-string prefix such as
+script accepts that warning only for responses that the code in actions/,
+bot/ or channels/ actually names (literally, or as an f-string prefix such as
 "utter_status_{...}") and for form questions (utter_ask_<slot>), and fails on
 anything else.
 """
@@ -35,7 +35,7 @@ def form_questions() -> set[str]:
 
 def responses_named_in_code() -> tuple[set[str], set[str]]:
     names, prefixes = form_questions(), set()
-    for path in list((ROOT / "actions").rglob("*.py")) + list((ROOT / "bot").rglob("*.py")):
+    for path in [p for folder in ("actions", "bot", "channels") for p in (ROOT / folder).rglob("*.py")]:
         for name, brace in NAMED.findall(path.read_text(encoding="utf-8")):
             (prefixes if brace else names).add(name)
     return names, prefixes

@@ -1,78 +1,80 @@
-"""Browser tests: Debian's headless Chromium driven by Playwright against both servers.
+"""Browser fixtures: both servers (development mode) and Debian's headless Chromium via Playwright.
 
-The servers are the e2e ones (tests/e2e/conftest.py, shared once per run).
-Screenshots go to results/browser/ as test artefacts. With CI=true a missing
-browser fails the run instead of skipping it.
+Playwright drives /usr/bin/chromium (never `playwright install`: nothing is
+downloaded). With CI=true a missing browser fails the run instead of skipping.
+Screenshots go to results/browser/.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from bot.config import REPO_ROOT
-from tests.e2e.conftest import (  # noqa: F401 - fixtures shared with the e2e tests
-    action_settings,
-    chat,
-    console,
-    db,
-    e2e_db,
-    outbox,
-    running,
-    servers,
-)
+from tests.e2e import conftest as e2e
 
-CHROMIUM = os.environ.get("BROWSER_EXECUTABLE", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-ARTEFACTS = REPO_ROOT / "results" / "browser"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ACTION_PORT = int(os.environ.get("E2E_BROWSER_ACTION_PORT", "15057"))
+RASA_PORT = int(os.environ.get("E2E_BROWSER_RASA_PORT", "15007"))
+SHOTS = REPO_ROOT / "results" / "browser"
+PHONE = {"width": 360, "height": 740}
+# The e2e fixtures, instantiated again here: the browser servers get their own database.
+e2e_db = e2e.e2e_db
+outbox = e2e.outbox
+db = e2e.db
+DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for the session (never `playwright install`: the system browser)."""
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} not found: install Debian's chromium package"
-        if os.environ.get("CI", "").lower() == "true":
+def chromium_path() -> str:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        message = f"{CHROMIUM} not found: run scripts/ensure-chromium.sh (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    return CHROMIUM
 
+
+@pytest.fixture(scope="session")
+def widget_server(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    env = {"DATABASE_URL": e2e_db, "BOT_DEV_MODE": "true", "BOT_DEV_OUTBOX": str(outbox)}
+    with e2e.running_servers(tmp_path_factory.mktemp("browser"), env, ACTION_PORT, RASA_PORT) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[Browser]:
     with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+        b = p.chromium.launch(executable_path=chromium_path, args=ARGS, headless=True)
+        yield b
+        b.close()
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh browser context (own cookies) and page, 1280×900, Chinese locale."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.set_default_timeout(15_000)
-    yield context.new_page()
+def phone(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    yield page
     context.close()
 
 
 @pytest.fixture
-def shot(request: pytest.FixtureRequest) -> Any:
-    """shot(page, "step") saves results/browser/<test>-<n>-<step>.png."""
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    counter = iter(range(1, 100))
+def desktop(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
 
-    def save(page: Any, step: str) -> Path:
-        path = ARTEFACTS / f"{request.node.name}-{next(counter):02d}-{step}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
 
-    return save
+def screenshot(page: Page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

@@ -28,6 +28,7 @@ PRODUCTION_ENV = {
     "REDIS_HOST": "127.0.0.1",
     "REDIS_PORT": "6379",
     "REDIS_DB": "1",
+    "BOT_ACTION_SECRET": "production-action-secret-" + "x" * 16,
 }
 
 
@@ -75,3 +76,9 @@ async def test_lock_store_serialises_a_conversation_in_redis(endpoints: Availabl
     assert not other_worker.get_lock(conversation).is_locked(waiting)  # its turn now
     other_worker.cleanup(conversation, waiting)
     assert other_worker.get_lock(conversation) is None
+
+
+def test_rasa_sends_the_action_server_secret(endpoints: AvailableEndpoints) -> None:
+    assert endpoints.action.headers == {"X-Action-Secret": PRODUCTION_ENV["BOT_ACTION_SECRET"]}
+    development = AvailableEndpoints.read_endpoints(str(REPO_ROOT / "endpoints.yml"))
+    assert development.action.headers == {"X-Action-Secret": PRODUCTION_ENV["BOT_ACTION_SECRET"]}

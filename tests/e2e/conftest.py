@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -51,37 +52,17 @@ def _latest_model() -> Path:
     return max((REPO_ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
 
 
-# tests/browser imports these fixtures too; pytest would then make a second set of
-# session fixtures (and a second pair of servers on the same ports), so the
-# database, outbox and servers are kept once per run on the pytest config. (An
-# attribute, not a StashKey: this module is imported twice, as a conftest and as
-# tests.e2e.conftest, and each import would make its own key.)
-_SHARED_ATTR = "_credit_assistant_e2e_shared"
-
-
-def _shared(config: pytest.Config) -> dict[str, Any]:
-    if not hasattr(config, _SHARED_ATTR):
-        setattr(config, _SHARED_ATTR, {})
-    shared: dict[str, Any] = getattr(config, _SHARED_ATTR)
-    return shared
+@pytest.fixture(scope="session")
+def e2e_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'bot.db'}"
+    upgrade_to_head(url)
+    return url
 
 
 @pytest.fixture(scope="session")
-def e2e_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    shared = _shared(request.config)
-    if "db" not in shared:
-        url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'bot.db'}"
-        upgrade_to_head(url)
-        shared["db"] = url
-    return str(shared["db"])
-
-
-@pytest.fixture(scope="session")
-def outbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The development SMS outbox the action server writes one-time codes to."""
-    shared = _shared(request.config)
-    shared.setdefault("outbox", tmp_path_factory.mktemp("outbox") / "outbox.jsonl")
-    return Path(shared["outbox"])
+    return tmp_path_factory.mktemp("outbox") / "outbox.jsonl"
 
 
 def last_code(outbox: Path, customer: str) -> str:
@@ -90,30 +71,54 @@ def last_code(outbox: Path, customer: str) -> str:
     return str([x for x in lines if x["customer_id"] == customer][-1]["code"])
 
 
-# Console agents of the e2e servers: the hashed (production) form, a fast KDF for tests.
+# The secret the Rasa server sends and the action server requires (channels/action_server.py).
+ACTION_SECRET = "e2e-action-secret-" + "x" * 32
+# Console agents of the test servers: the hashed (production) form, a fast KDF for tests.
 AGENTS = {"xiaowang": ("小王", "wang-secret-1"), "xiaoli": ("小李", "li-secret-2")}
 AMQP_URL = os.environ.get("E2E_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 EVENTS_EXCHANGE = f"e2e.handoff.{os.getpid()}"
 
 
-def _agent_users() -> str:
-    return ",".join(f"{login}:{name}:{hash_password(pw, iterations=1000)}" for login, (name, pw) in AGENTS.items())
+def _handoff_env() -> dict[str, str]:
+    """Agents on duty round the clock, console logins, events to a per-run RabbitMQ exchange."""
+    users = ",".join(f"{login}:{name}:{hash_password(pw, iterations=1000)}" for login, (name, pw) in AGENTS.items())
+    return {
+        "BOT_SERVICE_HOURS": "00:00-00:00",
+        "BOT_AGENT_USERS": users,
+        "BOT_CONSOLE_SECRET": "e2e-console-secret-" + "x" * 32,
+        # publishing to a broker that is down only logs; tests/events checks the broker itself
+        "BOT_EVENTS_AMQP_URL": AMQP_URL,
+        "BOT_EVENTS_EXCHANGE": EVENTS_EXCHANGE,
+    }
 
 
 class Servers:
-    """The running action and Rasa servers; the action server can be restarted with other settings."""
+    """A running action server and Rasa server; the action server can be restarted with other settings."""
 
-    def __init__(self, work: Path, env: dict[str, str]) -> None:
-        self.work, self.env = work, env
+    def __init__(self, work: Path, env: dict[str, str], action_port: int, rasa_port: int) -> None:
+        self.work, self.env, self.action_port = work, env, action_port
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.rasa_url = f"http://localhost:{RASA_PORT}"
+        self.rasa_url = f"http://localhost:{rasa_port}"
         self.webhook = f"{self.rasa_url}/webhooks/rest/webhook"
+        self.endpoints = work / "endpoints.yml"
+        self.endpoints.write_text(
+            f'action_endpoint:\n  url: "http://localhost:{action_port}/webhook"\n'
+            f"  headers:\n    X-Action-Secret: {ACTION_SECRET}\n"
+        )
 
     def start_actions(self, **overrides: str) -> None:
         log = self.work / "actions.log"
-        cmd = [str(BIN / "rasa"), "run", "actions", "--port", str(ACTION_PORT), "--actions", "actions"]
+        cmd = [str(BIN / "python"), "-m", "channels.action_server", "--port", str(self.action_port)]
         self.procs["actions"] = _start(cmd, {**self.env, **overrides}, log)
-        _wait_for(f"http://localhost:{ACTION_PORT}/health", self.procs["actions"], log, 90)
+        _wait_for(f"http://localhost:{self.action_port}/health", self.procs["actions"], log, 90)
+
+    def start_rasa(self, model: Path) -> None:
+        log = self.work / "rasa.log"
+        port = self.rasa_url.rsplit(":", 1)[1]
+        cmd = [str(BIN / "rasa"), "run", "--enable-api", "--port", port, "--model", str(model),
+               "--credentials", str(REPO_ROOT / "credentials.yml"), "--endpoints", str(self.endpoints)]
+        self.procs["rasa"] = _start(cmd, self.env, log)
+        _wait_for(f"{self.rasa_url}/status", self.procs["rasa"], log, 240)
 
     def stop(self, name: str) -> None:
         proc = self.procs.pop(name, None)
@@ -125,55 +130,40 @@ class Servers:
         except subprocess.TimeoutExpired:
             proc.kill()
 
-    def start_rasa(self, model: Path, endpoints: Path) -> None:
-        log = self.work / "rasa.log"
-        cmd = [str(BIN / "rasa"), "run", "--enable-api", "--port", str(RASA_PORT), "--model", str(model),
-               "--credentials", str(REPO_ROOT / "credentials.yml"), "--endpoints", str(endpoints)]
-        self.procs["rasa"] = _start(cmd, self.env, log)
-        _wait_for(f"{self.rasa_url}/status", self.procs["rasa"], log, 240)
 
-
-@pytest.fixture(scope="session")
-def running(
-    request: pytest.FixtureRequest, e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Servers]:
-    """Start both servers once per session (agents on duty round the clock, events to RabbitMQ)."""
-    shared = _shared(request.config)
-    if "servers" in shared:  # started for another test directory in this run
-        yield shared["servers"]
-        return
-    work = tmp_path_factory.mktemp("servers")
-    endpoints = work / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://localhost:{ACTION_PORT}/webhook"\n')
-    env = {
-        **os.environ,
-        "DATABASE_URL": e2e_db,
-        "BOT_DEV_MODE": "true",
-        "BOT_DEV_OUTBOX": str(outbox),
-        "PYTHONPATH": str(REPO_ROOT),
-        "BOT_SERVICE_HOURS": "00:00-00:00",
-        "BOT_AGENT_USERS": _agent_users(),
-        "BOT_CONSOLE_SECRET": "e2e-console-secret-" + "x" * 32,
-        # Events go to a per-run exchange; publishing to a broker that is down only logs.
-        "BOT_EVENTS_AMQP_URL": AMQP_URL,
-        "BOT_EVENTS_EXCHANGE": EVENTS_EXCHANGE,
-    }
+@contextmanager
+def serving(work: Path, env: dict[str, str], action_port: int, rasa_port: int) -> Iterator[Servers]:
+    """Start the guarded action server and Rasa with the project's channels (and the agent console)."""
+    env = {**os.environ, "BOT_ACTION_SECRET": ACTION_SECRET, "PYTHONPATH": str(REPO_ROOT), **_handoff_env(), **env}
     model = _latest_model()
-    servers = Servers(work, env)
+    servers = Servers(work, env, action_port, rasa_port)
     try:
         servers.start_actions()
-        servers.start_rasa(model, endpoints)
-        shared["servers"] = servers
+        servers.start_rasa(model)
         yield servers
     finally:
-        shared.pop("servers", None)
         for name in list(servers.procs):
             servers.stop(name)
 
 
+@contextmanager
+def running_servers(work: Path, env: dict[str, str], action_port: int, rasa_port: int) -> Iterator[str]:
+    """`serving`, yielding Rasa's base URL."""
+    with serving(work, env, action_port, rasa_port) as servers:
+        yield servers.rasa_url
+
+
+@pytest.fixture(scope="session")
+def running(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """Both servers in development mode, once per session."""
+    env = {"DATABASE_URL": e2e_db, "BOT_DEV_MODE": "true", "BOT_DEV_OUTBOX": str(outbox)}
+    with serving(tmp_path_factory.mktemp("servers"), env, ACTION_PORT, RASA_PORT) as servers:
+        yield servers
+
+
 @pytest.fixture(scope="session")
 def servers(running: Servers) -> str:
-    """The REST webhook URL of the running servers."""
+    """The REST webhook URL of the development servers."""
     return running.webhook
 
 

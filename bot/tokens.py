@@ -1,0 +1,104 @@
+"""Signed customer tokens: the host page vouches for who the user is.
+
+The platform's site or app signs a short-lived JWT (HS256, shared secret)
+whose `sub` is the customer id; the project's channels verify it before any
+message reaches the assistant. Pure functions over PyJWT, no Rasa.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Literal
+
+import jwt
+
+ALGORITHM = "HS256"
+# Customer ids are short ASCII handles; anything else is refused rather than
+# passed to the database.
+CUSTOMER_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+
+TokenProblem = Literal["missing", "expired", "invalid"]
+
+
+class TokenError(Exception):
+    """A token that cannot be trusted; `kind` says why (for the user's message)."""
+
+    def __init__(self, kind: TokenProblem, detail: str = "") -> None:
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind: TokenProblem = kind
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    """What a valid token establishes."""
+
+    customer_id: str
+    expires_at: datetime
+
+
+def is_customer_id(value: object) -> bool:
+    """Whether `value` has the shape of a customer id."""
+    return isinstance(value, str) and bool(CUSTOMER_ID.match(value))
+
+
+def verify_token(
+    token: str | None, *, secret: str, issuer: str, now: datetime | None = None, leeway_seconds: int = 10
+) -> VerifiedToken:
+    """Check a token's signature, issuer and expiry and return its customer.
+
+    Args:
+        token: the compact JWT from the host page (None or "" when absent).
+        secret: the shared HS256 secret.
+        issuer: the expected `iss` claim.
+        now: the current time (tests); defaults to the clock.
+        leeway_seconds: tolerated clock skew for `exp`.
+
+    Returns:
+        The verified customer and the token's expiry.
+
+    Raises:
+        TokenError: kind "missing", "expired" or "invalid" (bad signature,
+            algorithm, issuer, or a missing or malformed claim).
+    """
+    if not token:
+        raise TokenError("missing")
+    if not secret:
+        raise TokenError("invalid", "no secret configured")
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],  # only HS256: never "none", never an algorithm switch
+            issuer=issuer,
+            # expiry is checked below against `now`, so tests need no clock tricks
+            options={"require": ["sub", "iss", "exp"], "verify_exp": False, "verify_iat": False},
+        )
+    except jwt.PyJWTError as exc:
+        raise TokenError("invalid", type(exc).__name__) from exc
+    expires = claims["exp"]
+    if not isinstance(expires, int | float) or isinstance(expires, bool):
+        raise TokenError("invalid", "exp is not a number")
+    current = now or datetime.now(timezone.utc)
+    if current.timestamp() > expires + leeway_seconds:
+        raise TokenError("expired")
+    customer = claims["sub"]
+    if not is_customer_id(customer):
+        raise TokenError("invalid", "sub is not a customer id")
+    return VerifiedToken(customer_id=customer, expires_at=datetime.fromtimestamp(expires, timezone.utc))
+
+
+def mint_token(
+    customer_id: str, *, secret: str, issuer: str, ttl: timedelta = timedelta(hours=1), now: datetime | None = None
+) -> str:
+    """Sign a token for `customer_id` (what the host platform does; here for demos and tests).
+
+    Raises:
+        ValueError: the customer id is malformed.
+    """
+    if not is_customer_id(customer_id):
+        raise ValueError("not a customer id")
+    issued = now or datetime.now(timezone.utc)
+    claims = {"sub": customer_id, "iss": issuer, "iat": int(issued.timestamp()), "exp": int((issued + ttl).timestamp())}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)

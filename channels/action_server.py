@@ -1,0 +1,79 @@
+"""The action server, accepting calls only from the Rasa server.
+
+rasa_sdk 3.6 serves /webhook to anyone and answers a failing call with the
+whole request (the tracker) echoed back. This entry point wraps its app:
+every route but /health needs the shared secret in the X-Action-Secret
+header (endpoints.yml sends it), and errors answer with a bare message.
+
+    python -m channels.action_server --port 5055      (scripts/run.sh does this)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+import logging
+
+from rasa_sdk.endpoint import create_app
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.config import ConfigError, Settings
+
+SECRET_HEADER = "X-Action-Secret"
+OPEN_PATHS = {"/health"}
+logger = logging.getLogger(__name__)
+
+
+def create_guarded_app(settings: Settings, actions_package: str = "actions") -> Sanic:
+    """rasa_sdk's app with the secret check and non-echoing error responses.
+
+    Raises:
+        ConfigError: no usable action secret configured.
+    """
+    settings.require_action_secret()
+    expected = settings.action_secret.encode()
+    # Only the Rasa server calls this app, never a browser: no CORS.
+    app = create_app(actions_package, cors_origins=None)
+
+    @app.middleware("request")
+    async def require_secret(request: Request) -> HTTPResponse | None:
+        if request.path in OPEN_PATHS:
+            return None
+        given = (request.headers.get(SECRET_HEADER) or "").encode()
+        if not given:
+            return response.json({"error": "unauthorised"}, status=401)
+        if not hmac.compare_digest(given, expected):
+            return response.json({"error": "forbidden"}, status=403)
+        return None
+
+    @app.exception(Exception)
+    async def bare_error(request: Request, exception: Exception) -> HTTPResponse:
+        # rasa_sdk's own handler returns the request body: the customer's whole tracker.
+        logger.error("action server error on %s", request.path, exc_info=exception)
+        status = getattr(exception, "status_code", 500)
+        return response.json({"error": "internal error" if status >= 500 else "bad request"}, status=status)
+
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the guarded action server; exits non-zero without a secret."""
+    parser = argparse.ArgumentParser(prog="python -m channels.action_server", description=__doc__)
+    parser.add_argument("--port", type=int, default=5055)
+    parser.add_argument("--host", default="0.0.0.0")
+    parser.add_argument("--actions", default="actions")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    try:
+        app = create_guarded_app(Settings.from_env(), args.actions)
+    except ConfigError as exc:
+        logger.error("%s", exc)
+        return 2
+    app.run(args.host, args.port, workers=1, access_log=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

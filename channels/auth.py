@@ -1,0 +1,80 @@
+"""Token checks shared by the project's input channels.
+
+Both channels turn a request into an `Identity`: in production only a valid
+signed token yields one; in development mode a request without a token may
+still name its conversation itself (sender id = customer, for demos and tests).
+The verified customer then becomes the Rasa sender id and is written into the
+message metadata, replacing whatever the client sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.config import Settings
+from bot.identity import VERIFIED_CUSTOMER
+from bot.tokens import TokenError, TokenProblem, VerifiedToken, verify_token
+
+# Which domain response explains each problem to the user (texts live in domain.yml).
+RESPONSE_FOR: dict[TokenProblem, str] = {
+    "missing": "utter_identity_unknown",
+    "invalid": "utter_identity_unknown",
+    "expired": "utter_auth_expired",
+}
+# Client metadata the channels keep: what the widget displayed for a button
+# click, so a reloaded history shows the title instead of the raw payload.
+DISPLAY_TEXT = "display_text"
+_MAX_DISPLAY = 200
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who sends a message: a verified customer, or (development only) an unverified sender."""
+
+    sender_id: str
+    verified: VerifiedToken | None
+
+    def metadata(self, client: Any = None) -> dict[str, Any]:
+        """Message metadata: the verified customer, never anything the client claims about it."""
+        metadata: dict[str, Any] = {}
+        if isinstance(client, dict) and isinstance(client.get(DISPLAY_TEXT), str):
+            metadata[DISPLAY_TEXT] = client[DISPLAY_TEXT][:_MAX_DISPLAY]
+        if self.verified is not None:
+            metadata[VERIFIED_CUSTOMER] = self.verified.customer_id
+        return metadata
+
+
+def identify(token: str | None, dev_sender: str | None, settings: Settings) -> Identity:
+    """The identity of a request carrying `token` (and, in development, a self-chosen sender).
+
+    Raises:
+        TokenError: no usable token (in development: a bad token, or neither token nor sender).
+    """
+    if token or not settings.dev_mode:
+        verified = verify_token(token, secret=settings.jwt_secret, issuer=settings.jwt_issuer)
+        return Identity(sender_id=verified.customer_id, verified=verified)
+    if not dev_sender:
+        raise TokenError("missing")
+    return Identity(sender_id=dev_sender, verified=None)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def polite_text(app: Any, problem: TokenProblem) -> str | None:
+    """The domain's text for `problem`, from the loaded model (None when no model is loaded)."""
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    domain = getattr(agent, "domain", None)
+    variants = (getattr(domain, "responses", None) or {}).get(RESPONSE_FOR[problem]) or []
+    return str(variants[0].get("text")) if variants else None
+
+
+def refusal(app: Any, problem: TokenProblem) -> dict[str, Any]:
+    """The message a refused request gets: a polite text and a machine-readable reason."""
+    return {"text": polite_text(app, problem), "sender": "system", "auth_error": problem}

@@ -1,0 +1,84 @@
+"""REST input channel bound to the signed customer token.
+
+POST /webhooks/rest/webhook with `Authorization: Bearer <token>` and
+{"message": "..."}: the conversation is the token's customer, whatever
+"sender" or "metadata" the body says. Without a valid token the answer is
+HTTP 401 with one polite message and nothing reaches the assistant. In
+development mode a request without a token keeps Rasa's stock behaviour
+(the body's "sender" is the customer), which the e2e tests and demos use.
+Registered in credentials.yml as `channels.rest.TokenRestInput`.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from asyncio import CancelledError
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.config import Settings
+from bot.tokens import TokenError
+from channels.auth import bearer_token, identify, refusal
+
+logger = structlog.get_logger()
+
+
+class TokenRestInput(RestInput):
+    """Rasa's REST channel, with the sender and metadata taken from a verified token."""
+
+    @classmethod
+    def name(cls) -> str:
+        # Same name as the stock channel, so the documented URL stays /webhooks/rest/webhook.
+        return "rest"
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self.settings.require_channel_secrets()
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TokenRestInput:
+        return cls()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Health check and the webhook."""
+        module = inspect.getmodule(self)
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body = request.json if isinstance(request.json, dict) else {}
+            try:
+                who = identify(bearer_token(request.headers.get("Authorization")), _text(body.get("sender")), self.settings)
+            except TokenError as problem:
+                logger.info("rest.token.refused", reason=problem.kind)
+                return response.json([refusal(request.app, problem.kind)], status=401)
+            text = _text(body.get("message"))
+            if text is None:
+                return response.json({"error": "message must be a string"}, status=400)
+            collector = CollectingOutputChannel()
+            message = UserMessage(text, collector, who.sender_id, input_channel=self.name(), metadata=who.metadata(body.get("metadata")))
+            try:
+                await on_new_message(message)
+            except CancelledError:
+                logger.error("rest.message.received.timeout", text=copy.deepcopy(text))
+            except Exception:
+                logger.exception("rest.message.received.failure", text=copy.deepcopy(text))
+            return response.json(collector.messages)
+
+        return webhook
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

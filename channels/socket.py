@@ -1,0 +1,161 @@
+"""Socket.io input channel bound to the signed customer token (the web widget's channel).
+
+The widget connects to /socket.io with `auth: {token}`. The token is checked
+when the connection opens and again with every message (a message may carry
+a fresher token). The conversation id is the verified customer's id, so a
+client-chosen `session_id` cannot open someone else's conversation; message
+metadata is rebuilt from the token. In development mode a connection without
+a token keeps Rasa's stock behaviour (the client's session id is the sender).
+
+Besides socket.io the blueprint (/webhooks/socketio/...) carries the widget's
+routes (channels/widget_routes.py). Registered in credentials.yml
+as `channels.socket.TokenSocketIOInput`; registers the live deliverer
+(channels.live) for agent messages.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint
+from socketio import AsyncServer
+from socketio.exceptions import ConnectionRefusedError as SocketRefused
+
+from bot.config import Settings
+from bot.tokens import TokenError
+from channels import live
+from channels.auth import Identity, identify, refusal
+from channels.widget_routes import add_widget_routes
+
+logger = structlog.get_logger()
+TURN_DONE_EVT = "bot_turn_done"
+
+
+class WidgetOutput(SocketIOOutput):
+    """Rasa's socket output with the widget's message shape: sender, timestamp, buttons, custom."""
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        await self.sio.emit(self.bot_message_evt, {"sender": "bot", "timestamp": time.time(), **response}, room=socket_id)
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any) -> None:
+        parts = [p for p in text.strip().split("\n\n") if p] or [""]
+        for part in parts[:-1]:
+            await self._send_message(recipient_id, {"text": part})
+        clean = [{"title": b.get("title"), "payload": b.get("payload")} for b in buttons]
+        await self._send_message(recipient_id, {"text": parts[-1], "buttons": clean})
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
+class TokenSocketIOInput(SocketIOInput):
+    """Rasa's socket.io channel with token-bound conversations."""
+
+    @classmethod
+    def name(cls) -> str:
+        # Same name as the stock channel: socket.io at /socket.io, routes under /webhooks/socketio.
+        return "socketio"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TokenSocketIOInput:
+        credentials = credentials or {}
+        return cls(
+            credentials.get("user_message_evt", "user_uttered"),
+            credentials.get("bot_message_evt", "bot_uttered"),
+            socketio_path=credentials.get("socketio_path", "/socket.io"),
+        )
+
+    def __init__(self, user_message_evt: str = "user_uttered", bot_message_evt: str = "bot_uttered",
+                 socketio_path: str = "/socket.io", settings: Settings | None = None) -> None:
+        super().__init__(user_message_evt, bot_message_evt, None, True, socketio_path)
+        self.settings = settings or Settings.from_env()
+        self.settings.require_channel_secrets()
+
+    def get_output_channel(self) -> WidgetOutput | None:
+        """Output to the widget(s) of a conversation (used by Rasa's HTTP API, e.g. reminders)."""
+        return WidgetOutput(self.sio, self.bot_message_evt) if self.sio else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Socket.io events plus the widget, history and (development) demo routes."""
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        bp = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio
+        self._socket_events(sio, on_new_message)
+        add_widget_routes(bp, self._identify, self.settings)
+        live.register(self._deliverer(sio))
+        return bp
+
+    def _deliverer(self, sio: AsyncServer) -> live.Deliverer:
+        async def deliver(conversation_id: str, message: dict[str, Any]) -> bool:
+            if not any(True for _ in sio.manager.get_participants("/", conversation_id)):
+                return False
+            await sio.emit(self.bot_message_evt, {"timestamp": time.time(), **message}, room=conversation_id)
+            return True
+
+        return deliver
+
+    def _identify(self, token: Any, dev_sender: Any) -> Identity:
+        return identify(token if isinstance(token, str) else None,
+                        dev_sender if isinstance(dev_sender, str) else None, self.settings)
+
+    def _socket_events(self, sio: AsyncServer, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        @sio.on("connect")
+        async def connect(sid: str, environ: dict[str, Any], auth: Any) -> bool:
+            token = auth.get("token") if isinstance(auth, dict) else None
+            if token or not self.settings.dev_mode:
+                try:
+                    self._identify(token, None)
+                except TokenError as problem:
+                    logger.info("socketio.token.refused", reason=problem.kind)
+                    # (message, data): socket.io clients get `err.data` with the polite text
+                    raise SocketRefused(f"token {problem.kind}", refusal(environ["sanic.request"].app, problem.kind)) from None
+            await sio.save_session(sid, {"token": token})
+            return True
+
+        @sio.on("session_request")
+        async def session_request(sid: str, data: Any) -> None:
+            token = (await sio.get_session(sid)).get("token")
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            try:
+                who = self._identify(token, requested or uuid.uuid4().hex)
+            except TokenError as problem:
+                await self._refuse(sio, sid, problem)
+                return
+            await sio.enter_room(sid, who.sender_id)
+            await sio.emit("session_confirm", who.sender_id, room=sid)
+
+        @sio.on(self.user_message_evt)
+        async def handle_message(sid: str, data: Any) -> None:
+            data = data if isinstance(data, dict) else {}
+            session = await sio.get_session(sid)
+            if isinstance(data.get("token"), str):
+                session["token"] = data["token"]  # the widget refreshed an expiring token
+                await sio.save_session(sid, session)
+            try:
+                # re-checked on every message: an expired token stops the conversation here
+                who = self._identify(session.get("token"), data.get("session_id"))
+            except TokenError as problem:
+                await self._refuse(sio, sid, problem)
+                return
+            text = data.get("message")
+            if not isinstance(text, str):
+                return
+            output = WidgetOutput(sio, self.bot_message_evt)
+            message = UserMessage(text, output, who.sender_id, input_channel=self.name(),
+                                  metadata=who.metadata(data.get("metadata")))
+            try:
+                await on_new_message(message)
+            finally:
+                await sio.emit(TURN_DONE_EVT, {}, room=sid)
+
+    async def _refuse(self, sio: AsyncServer, sid: str, problem: TokenError) -> None:
+        logger.info("socketio.token.refused", reason=problem.kind)
+        app = sio.get_environ(sid)["sanic.request"].app
+        await sio.emit(self.bot_message_evt, {**refusal(app, problem.kind), "timestamp": time.time()}, room=sid)
+        await sio.emit(TURN_DONE_EVT, {}, room=sid)

@@ -1,0 +1,81 @@
+"""HTTP routes beside the socket channel (/webhooks/socketio/...).
+
+/widget/<file>   the widget's script, styles and the vendored socket.io client
+/history         the conversation of the bearer token's customer, for a reloaded page
+/demo, /dev/token  development mode only: a demo host page and demo customers' tokens
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.config import REPO_ROOT, Settings
+from bot.tokens import TokenError, is_customer_id, mint_token
+from channels.auth import Identity, bearer_token, refusal
+from channels.history import transcript
+
+WIDGET_DIR = REPO_ROOT / "widget"
+# The only files the widget route serves (no path from the URL reaches the filesystem).
+WIDGET_FILES = {
+    "widget.js": "application/javascript",
+    "widget.css": "text/css",
+    "socket.io.min.js": "application/javascript",
+}
+
+
+def add_widget_routes(bp: Blueprint, identify: Callable[[Any, Any], Identity], settings: Settings) -> None:
+    """Add the widget, history and (development) demo routes to the socket channel's blueprint."""
+
+    @bp.route("/", methods=["GET"])
+    async def health(_: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+    @bp.route("/widget/<name:str>", methods=["GET"])
+    async def widget_file(_: Request, name: str) -> HTTPResponse:
+        if name not in WIDGET_FILES:
+            return response.json({"error": "not found"}, status=404)
+        return await response.file(widget_path(name), mime_type=f"{WIDGET_FILES[name]}; charset=utf-8",
+                                   headers={"Cache-Control": "no-cache"})
+
+    @bp.route("/history", methods=["GET"])
+    async def history(request: Request) -> HTTPResponse:
+        try:
+            who = identify(bearer_token(request.headers.get("Authorization")), request.args.get("session_id"))
+        except TokenError as problem:
+            return response.json({"error": problem.kind, "messages": [refusal(request.app, problem.kind)]}, status=401)
+        tracker = await request.app.ctx.agent.tracker_store.retrieve(who.sender_id)
+        events = [e.as_dict() for e in tracker.events] if tracker else []
+        return response.json({"conversation_id": who.sender_id, "messages": transcript(events)})
+
+    if settings.dev_mode:
+        _add_demo_routes(bp, settings)
+
+
+def _add_demo_routes(bp: Blueprint, settings: Settings) -> None:
+    """Only in development mode: a demo host page and tokens for demo customers."""
+
+    @bp.route("/demo", methods=["GET"])
+    async def demo(_: Request) -> HTTPResponse:
+        return await response.file(WIDGET_DIR / "demo.html", mime_type="text/html; charset=utf-8")
+
+    @bp.route("/dev/token", methods=["GET"])
+    async def dev_token(request: Request) -> HTTPResponse:
+        customer = request.args.get("customer", "")
+        if not is_customer_id(customer):
+            return response.json({"error": "customer must be a customer id"}, status=400)
+        seconds = request.args.get("ttl", "3600")
+        ttl = timedelta(seconds=min(int(seconds), 86400) if seconds.isdigit() else 3600)
+        token = mint_token(customer, secret=settings.jwt_secret, issuer=settings.jwt_issuer, ttl=ttl)
+        return response.json({"token": token, "customer_id": customer})
+
+
+def widget_path(name: str) -> Path:
+    """Where a served widget file lives (the vendored client under vendor/)."""
+    return (WIDGET_DIR / "vendor" if name == "socket.io.min.js" else WIDGET_DIR) / name

@@ -1,0 +1,381 @@
+/*
+ * Chat widget for the credit-account assistant (plain JS, no build step, no CDN).
+ *
+ * Embed with one script tag and a config object:
+ *
+ *   <script>window.CreditChatConfig = { token: "<JWT from your backend>" };</script>
+ *   <script src="https://assistant.example/webhooks/socketio/widget/widget.js"></script>
+ *
+ * or call CreditChat.init({...}) after loading the script. Options:
+ *   token       signed customer token (HS256 JWT, `sub` = customer id)
+ *   getToken    function returning a Promise of a fresh token (preferred: called on every connect)
+ *   server      Rasa server origin (default: where this script came from)
+ *   title       header text (default 在线客服)
+ *   container   element or selector to render into (default: floating launcher + panel)
+ *   open        open the panel at once (floating mode)
+ *   sessionId   development mode without a token only: the conversation (= demo customer) id
+ *
+ * Talks socket.io (vendored client 4.x, Engine.IO v4) to the project's socket
+ * channel: `user_uttered` out; `bot_uttered`, `session_confirm`, `bot_turn_done` in.
+ * History comes from GET <server>/webhooks/socketio/history with the same token.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var scriptBase = script ? script.src.replace(/[^/]*$/, "") : "";
+  var TEXT = {
+    title: "在线客服",
+    placeholder: "请输入你的问题",
+    send: "发送",
+    inputLabel: "输入消息",
+    log: "对话记录",
+    typing: "正在输入…",
+    offline: "网络已断开，正在重新连接…",
+    online: "已连接",
+    quickReplies: "快捷回复",
+    open: "打开在线客服",
+    close: "收起对话",
+    you: "我",
+    bot: "智能助手",
+    agent: "人工客服",
+    authFallback: "暂时无法确认你的身份，请刷新页面或重新登录后再试。"
+  };
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key === "text") node.textContent = attrs[key];
+      else if (key === "className") node.className = attrs[key];
+      else node.setAttribute(key, attrs[key]);
+    });
+    (children || []).forEach(function (child) { if (child) node.appendChild(child); });
+    return node;
+  }
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      if (window.io) return resolve();
+      var s = el("script", { src: src });
+      s.onload = resolve;
+      s.onerror = reject;
+      document.head.appendChild(s);
+    });
+  }
+
+  function loadStyle(href) {
+    if (document.querySelector('link[data-credit-chat]')) return;
+    document.head.appendChild(el("link", { rel: "stylesheet", href: href, "data-credit-chat": "" }));
+  }
+
+  function clock(seconds) {
+    var d = seconds ? new Date(seconds * 1000) : new Date();
+    var hm = String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+    var today = new Date();
+    if (d.toDateString() === today.toDateString()) return hm;
+    return (d.getMonth() + 1) + "月" + d.getDate() + "日 " + hm;
+  }
+
+  // Text with bullet lines ("· ", "• ", "- ") becomes paragraphs and lists.
+  function richText(text) {
+    var box = el("div", { className: "cc-text" });
+    var list = null;
+    String(text || "").split("\n").forEach(function (line) {
+      var bullet = /^\s*[·•\-]\s+(.*)$/.exec(line);
+      if (bullet) {
+        if (!list) { list = el("ul", { className: "cc-list" }); box.appendChild(list); }
+        list.appendChild(el("li", { text: bullet[1] }));
+      } else if (line.trim()) {
+        list = null;
+        box.appendChild(el("p", { text: line }));
+      }
+    });
+    return box;
+  }
+
+  // Custom payload {"type": "list", "title": "...", "items": ["...", {"title", "detail"}]}.
+  function customList(custom) {
+    if (!custom || custom.type !== "list" || !Array.isArray(custom.items)) return null;
+    var box = el("div", { className: "cc-text" });
+    if (custom.title) box.appendChild(el("p", { text: custom.title }));
+    var list = el("ul", { className: "cc-list" });
+    custom.items.forEach(function (item) {
+      if (typeof item === "string") { list.appendChild(el("li", { text: item })); return; }
+      var li = el("li", {}, [el("span", { text: item.title || "" })]);
+      if (item.detail) li.appendChild(el("span", { className: "cc-detail", text: " " + item.detail }));
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+    return box;
+  }
+
+  function Widget(config) {
+    this.config = config;
+    this.server = (config.server || scriptBase.replace(/\/webhooks\/socketio\/widget\/$/, "")).replace(/\/$/, "");
+    this.token = config.token || null;
+    this.sessionId = null;
+    this.composing = false;
+    this.typingTimer = null;
+    this.build();
+  }
+
+  Widget.prototype.build = function () {
+    var self = this;
+    var titleId = "cc-title-" + Math.random().toString(36).slice(2, 8);
+    this.log = el("div", { className: "cc-log", role: "log", "aria-live": "polite", "aria-label": TEXT.log, tabindex: "0" });
+    this.offline = el("div", { className: "cc-offline", role: "status", "aria-live": "assertive", text: TEXT.offline });
+    this.offline.hidden = true;
+    this.typing = el("div", { className: "cc-typing", "aria-live": "polite" });
+    this.typing.hidden = true;
+    this.typing.appendChild(el("span", { className: "cc-dots", "aria-hidden": "true" }, [el("i"), el("i"), el("i")]));
+    this.typing.appendChild(el("span", { className: "cc-typing-text", text: TEXT.typing }));
+    this.input = el("textarea", { className: "cc-input", rows: "1", maxlength: "500", placeholder: TEXT.placeholder, "aria-label": TEXT.inputLabel, enterkeyhint: "send" });
+    this.sendButton = el("button", { type: "submit", className: "cc-send", text: TEXT.send });
+    this.sendButton.disabled = true;  // until the socket is connected
+    var form = el("form", { className: "cc-form" }, [this.input, this.sendButton]);
+    var header = el("header", { className: "cc-header" }, [el("h2", { id: titleId, className: "cc-title", text: this.config.title || TEXT.title })]);
+    this.panel = el("section", { className: "cc-panel", role: "region", "aria-labelledby": titleId }, [header, this.offline, this.log, this.typing, form]);
+
+    var host = typeof this.config.container === "string" ? document.querySelector(this.config.container) : this.config.container;
+    if (host) {
+      this.panel.classList.add("cc-inline");
+      host.appendChild(this.panel);
+    } else {
+      this.buildFloating(header);
+    }
+
+    form.addEventListener("submit", function (e) { e.preventDefault(); self.sendText(); });
+    // Chinese IME: Enter that commits a composition must not send the half-typed text.
+    this.input.addEventListener("compositionstart", function () { self.composing = true; });
+    this.input.addEventListener("compositionend", function () { self.composing = false; });
+    this.input.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter" || e.shiftKey) return;
+      if (self.composing || e.isComposing || e.keyCode === 229) return;
+      e.preventDefault();
+      self.sendText();
+    });
+    window.addEventListener("offline", function () { self.setOnline(false); });
+    window.addEventListener("online", function () {
+      if (self.socket && self.socket.connected) self.setOnline(true);
+      else if (self.socket) self.socket.connect();
+    });
+  };
+
+  Widget.prototype.buildFloating = function (header) {
+    var self = this;
+    var key = "creditchat.open";
+    this.panel.classList.add("cc-floating");
+    this.launcher = el("button", { type: "button", className: "cc-launcher", "aria-expanded": "false", "aria-label": TEXT.open, text: TEXT.title });
+    var close = el("button", { type: "button", className: "cc-close", "aria-label": TEXT.close, text: "×" });
+    header.appendChild(close);
+    document.body.appendChild(this.launcher);
+    document.body.appendChild(this.panel);
+    function show(open) {
+      self.panel.hidden = !open;
+      self.launcher.hidden = open;
+      self.launcher.setAttribute("aria-expanded", String(open));
+      try { sessionStorage.setItem(key, open ? "1" : ""); } catch (e) { /* storage disabled */ }
+      if (open) { self.scrollDown(true); self.input.focus(); } else { self.launcher.focus(); }
+    }
+    this.launcher.addEventListener("click", function () { show(true); });
+    close.addEventListener("click", function () { show(false); });
+    this.panel.addEventListener("keydown", function (e) { if (e.key === "Escape") show(false); });
+    var remembered = false;
+    try { remembered = sessionStorage.getItem(key) === "1"; } catch (e) { /* storage disabled */ }
+    show(Boolean(this.config.open) || remembered);
+  };
+
+  Widget.prototype.freshToken = function () {
+    var self = this;
+    if (typeof this.config.getToken !== "function") return Promise.resolve(this.token);
+    return Promise.resolve(this.config.getToken()).then(function (t) { self.token = t; return t; }, function () { return self.token; });
+  };
+
+  Widget.prototype.connect = function () {
+    var self = this;
+    var socket = window.io(this.server, {
+      path: "/socket.io",
+      // Long-polling only: the websocket upgrade fails against Rasa 3.6's Sanic 21.12
+      // with python-engineio 4.15 ("Invalid frame header"); polling works everywhere.
+      transports: ["polling"],
+      upgrade: false,
+      reconnectionDelayMax: 5000,
+      // called on every (re)connection, so a refreshed token is used
+      auth: function (cb) { self.freshToken().then(function (t) { cb(t ? { token: t } : {}); }); }
+    });
+    this.socket = socket;
+    socket.on("connect", function () {
+      self.setOnline(true);
+      socket.emit("session_request", { session_id: self.token ? null : self.devSession() });
+    });
+    socket.on("session_confirm", function (id) {
+      self.sessionId = typeof id === "string" ? id : (id && id.session_id);
+      self.loadHistory();
+    });
+    socket.on("disconnect", function (reason) {
+      self.setOnline(false);
+      if (reason === "io server disconnect") socket.connect();
+    });
+    socket.on("connect_error", function (err) {
+      if (err && err.data && err.data.auth_error) {
+        self.setOnline(true);
+        self.addMessage({ sender: "system", text: err.data.text || TEXT.authFallback });
+        self.input.disabled = true;
+        self.sendButton.disabled = true;
+      } else {
+        self.setOnline(false);
+      }
+    });
+    socket.on("bot_uttered", function (message) {
+      if (message && message.auth_error && !message.text) message.text = TEXT.authFallback;
+      self.addMessage(message || {});
+    });
+    socket.on("bot_turn_done", function () { self.showTyping(false); });
+  };
+
+  Widget.prototype.devSession = function () {
+    if (this.config.sessionId) return this.config.sessionId;
+    var key = "creditchat.session";
+    var id = null;
+    try { id = localStorage.getItem(key); } catch (e) { /* storage disabled */ }
+    if (!id) {
+      id = "web_" + Math.random().toString(36).slice(2, 12);
+      try { localStorage.setItem(key, id); } catch (e) { /* storage disabled */ }
+    }
+    return id;
+  };
+
+  Widget.prototype.loadHistory = function () {
+    var self = this;
+    var url = this.server + "/webhooks/socketio/history";
+    var headers = {};
+    if (this.token) headers.Authorization = "Bearer " + this.token;
+    else url += "?session_id=" + encodeURIComponent(this.sessionId || "");
+    return fetch(url, { headers: headers }).then(function (r) { return r.json(); }).then(function (body) {
+      self.log.textContent = "";
+      (body.messages || []).forEach(function (m) { self.addMessage(m, true); });
+      self.markOldButtons();
+      self.scrollDown(true);
+    }).catch(function () { /* offline: the next reconnect loads it again */ });
+  };
+
+  Widget.prototype.setOnline = function (online) {
+    this.offline.hidden = online;
+    this.sendButton.disabled = !online;
+    this.panel.classList.toggle("cc-is-offline", !online);
+  };
+
+  Widget.prototype.showTyping = function (on) {
+    var self = this;
+    clearTimeout(this.typingTimer);
+    this.typing.hidden = !on;
+    if (on) {
+      this.typingTimer = setTimeout(function () { self.typing.hidden = true; }, 20000);
+      this.scrollDown(true);
+    }
+  };
+
+  Widget.prototype.nearBottom = function () {
+    return this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
+  };
+
+  Widget.prototype.scrollDown = function (force) {
+    if (force || this.nearBottom()) this.log.scrollTop = this.log.scrollHeight;
+  };
+
+  // Rasa sends each blocker or bound service as its own "· ..." message: join
+  // consecutive ones into the list of the bot bubble just before.
+  Widget.prototype.appendToList = function (message) {
+    var last = this.log.lastElementChild;
+    var lines = String(message.text || "").split("\n").filter(function (l) { return l.trim(); });
+    var bullets = lines.length && lines.every(function (l) { return /^\s*[·•\-]\s+/.test(l); });
+    if (!bullets || message.buttons && message.buttons.length || message.custom) return false;
+    if (!last || !last.classList.contains("cc-" + (message.sender || "bot")) || last.querySelector(".cc-buttons")) return false;
+    var text = last.querySelector(".cc-text");
+    if (!text) return false;
+    var list = text.lastElementChild && text.lastElementChild.tagName === "UL" ? text.lastElementChild : null;
+    if (!list) { list = el("ul", { className: "cc-list" }); text.appendChild(list); }
+    lines.forEach(function (l) { list.appendChild(el("li", { text: l.replace(/^\s*[·•\-]\s+/, "") })); });
+    return true;
+  };
+
+  Widget.prototype.addMessage = function (message, fromHistory) {
+    var self = this;
+    var sender = message.sender || "bot";
+    var stick = this.nearBottom() || sender === "user";
+    if (this.appendToList(message)) { if (!fromHistory) this.scrollDown(stick); return; }
+    var item = el("div", { className: "cc-msg cc-" + sender });
+    var label = sender === "agent" ? TEXT.agent + (message.agent_name ? " " + message.agent_name : "")
+      : sender === "user" ? TEXT.you : sender === "bot" ? TEXT.bot : "";
+    if (label) item.appendChild(el("div", { className: "cc-label", text: label }));
+    var bubble = el("div", { className: "cc-bubble" });
+    if (message.text) bubble.appendChild(richText(message.text));
+    var list = customList(message.custom);
+    if (list) bubble.appendChild(list);
+    if (!bubble.childNodes.length && !(message.buttons && message.buttons.length)) return;
+    if (bubble.childNodes.length) item.appendChild(bubble);
+    if (message.buttons && message.buttons.length) {
+      var group = el("div", { className: "cc-buttons", role: "group", "aria-label": TEXT.quickReplies });
+      message.buttons.forEach(function (b) {
+        var button = el("button", { type: "button", className: "cc-quick", text: b.title || b.payload });
+        button.addEventListener("click", function () {
+          if (!self.socket || !self.socket.connected) return;
+          group.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
+          button.classList.add("cc-chosen");
+          // the disabled button loses focus: keep it in the conversation (no phone keyboard pop-up)
+          self.log.focus({ preventScroll: true });
+          self.send(b.payload, b.title || b.payload);
+        });
+        group.appendChild(button);
+      });
+      item.appendChild(group);
+    }
+    item.appendChild(el("time", { className: "cc-time", text: clock(message.timestamp) }));
+    this.log.appendChild(item);
+    if (!fromHistory) this.scrollDown(stick);
+  };
+
+  // After a reload only the latest message's buttons stay usable.
+  Widget.prototype.markOldButtons = function () {
+    var groups = this.log.querySelectorAll(".cc-buttons");
+    var last = this.log.lastElementChild;
+    groups.forEach(function (g) {
+      if (g.parentNode !== last) g.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
+    });
+  };
+
+  Widget.prototype.sendText = function () {
+    var text = this.input.value.trim();
+    if (!text || !this.socket || !this.socket.connected) return;
+    this.input.value = "";
+    this.send(text, text);
+  };
+
+  Widget.prototype.send = function (message, display) {
+    var self = this;
+    this.addMessage({ sender: "user", text: display, timestamp: Date.now() / 1000 });
+    this.showTyping(true);
+    var data = { message: message, session_id: this.sessionId, metadata: { display_text: display } };
+    this.freshToken().then(function (t) {
+      if (t) data.token = t;
+      self.socket.emit("user_uttered", data);
+    });
+  };
+
+  var CreditChat = {
+    init: function (config) {
+      config = config || {};
+      var base = config.server ? config.server.replace(/\/$/, "") + "/webhooks/socketio/widget/" : scriptBase;
+      loadStyle(base + "widget.css");
+      var widget = new Widget(config);
+      loadScript(base + "socket.io.min.js").then(function () { widget.connect(); });
+      return widget;
+    }
+  };
+  window.CreditChat = CreditChat;
+  if (window.CreditChatConfig) {
+    var start = function () { CreditChat.init(window.CreditChatConfig); };
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+    else start();
+  }
+})();

@@ -73,7 +73,7 @@ async def test_request_human_queues_a_ticket_with_a_summary_and_pauses(factory) 
     messages, events = await run_action(ActionRequestHuman(), conversation("demo_balance", BALANCE_CHAT))
     assert [e["event"] for e in events] == ["pause", "action"] and events[1]["name"] == "action_listen"
     assert messages[0]["response"] == "utter_handoff_queued"
-    assert "你前面还有 1 位" in render_all(messages[:1]) and "预计等待约 5 分钟" in render_all(messages[:1])
+    assert "你现在排在第 1 位" in render_all(messages[:1]) and "预计等待约 5 分钟" in render_all(messages[:1])
     (ticket,) = tickets(factory)
     assert messages[1]["custom"] == {"handoff": {"ticket_id": ticket.id, "position": 1, "wait_minutes": 5}}
     assert (ticket.kind, ticket.status, ticket.reason, ticket.customer_id) == ("live", "queued", "requested", "demo_balance")
@@ -85,7 +85,7 @@ async def test_request_human_queues_a_ticket_with_a_summary_and_pauses(factory) 
 
     # A second customer waits behind the first.
     messages, _ = await run_action(ActionRequestHuman(), conversation("demo_clean", [user("人工", "request_human")]))
-    assert "你前面还有 2 位" in render_all(messages[:1]) and "约 10 分钟" in render_all(messages[:1])
+    assert "你现在排在第 2 位" in render_all(messages[:1]) and "约 10 分钟" in render_all(messages[:1])
 
 
 @pytest.mark.usefixtures("open_hours")

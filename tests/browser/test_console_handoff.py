@@ -38,7 +38,7 @@ def test_customer_gets_a_human_in_the_widget_and_the_bot_back(
     expect(log).to_contain_text("¥3,256.80", timeout=TIMEOUT)
     say(phone, "转人工")
     expect(log).to_contain_text("正在为你转接人工客服", timeout=TIMEOUT)
-    expect(log).to_contain_text("你前面还有 1 位")
+    expect(log).to_contain_text("你现在排在第 1 位")
     screenshot(phone, "handoff-1-customer-queued")
 
     # The agent: a wrong password first, then the console.

@@ -25,7 +25,7 @@ def test_request_human_creates_a_ticket_and_pauses_the_bot(chat, db, running) ->
     c = chat("demo_balance")
     assert "¥3,256.80" in c.say("借呗能注销吗")
     reply = c.say("转人工")
-    assert "正在为你转接人工客服" in reply and "你前面还有 1 位" in reply and "预计等待约 5 分钟" in reply
+    assert "正在为你转接人工客服" in reply and "你现在排在第 1 位" in reply and "预计等待约 5 分钟" in reply
     (ticket,) = tickets(db, "demo_balance")
     assert (ticket.status, ticket.kind, ticket.reason) == ("queued", "live", "requested")
     assert "close_account" in ticket.summary["intents"]

@@ -51,7 +51,7 @@ cat <<MSG
 ==> ready
   REST:      curl -s localhost:$RASA_PORT/webhooks/rest/webhook \\
                -d '{"sender": "demo_balance", "message": "借呗能注销吗"}'
-  socket.io: ws://localhost:$RASA_PORT/socket.io  (the web widget)
+  socket.io: http://localhost:$RASA_PORT/socket.io  (the web widget; long-polling)
   widget demo: http://localhost:$RASA_PORT/webhooks/socketio/demo  (development mode: pick a demo customer)
   HTTP API:  http://localhost:$RASA_PORT/status
   logs:      var/actions.log  var/rasa.log

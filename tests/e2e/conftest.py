@@ -118,7 +118,7 @@ class Servers:
         cmd = [str(BIN / "rasa"), "run", "--enable-api", "--port", port, "--model", str(model),
                "--credentials", str(REPO_ROOT / "credentials.yml"), "--endpoints", str(self.endpoints)]
         self.procs["rasa"] = _start(cmd, self.env, log)
-        _wait_for(f"{self.rasa_url}/status", self.procs["rasa"], log, 240)
+        _wait_for(f"{self.rasa_url}/status", self.procs["rasa"], log, 480)  # slow on 2 busy cores
 
     def stop(self, name: str) -> None:
         proc = self.procs.pop(name, None)

@@ -8,7 +8,7 @@ from bot import eligibility as el
 from bot.accounts import AccountSnapshot, CustomerSnapshot
 from bot.credit_impact import intent_answer
 from bot.formatting import cn_date, yuan
-from bot.replies import Fragment, Part, Reply
+from bot.replies import HUMAN_BUTTON, Fragment, Part, Reply
 
 # Reason categories the platform records (credit_accounts.platform_reason_code) → wording in domain.yml.
 REASONS = {
@@ -73,7 +73,7 @@ def platform_closure_answer(customer: CustomerSnapshot | None, *, today: date) -
         parts.append(Reply("utter_platform_nothing_stopped", {"products": names}))
     parts.extend(intent_answer("ask_closed_by_platform"))
     if frozen:
-        parts.append(Reply("utter_platform_human_can_check"))
+        parts.append(Reply("utter_platform_human_can_check", buttons=HUMAN_BUTTON))
     return parts
 
 

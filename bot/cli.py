@@ -1,8 +1,9 @@
-"""Operator commands: `python -m bot.cli prepare|seed|requests|review`.
+"""Operator commands: `python -m bot.cli prepare|seed|requests|review|token|hash-password`.
 
 prepare            migrate the database and seed the catalog and demo customers if missing
 seed               migrate, then replace the demo customers with fresh copies
 requests           list requests awaiting review
+hash-password      read an agent's password (twice, not echoed) and print the hash for BOT_AGENT_USERS
 review ID DECISION approve or reject a closure request
 token CUSTOMER     development mode only: print a signed token for a demo customer
 """
@@ -10,6 +11,7 @@ token CUSTOMER     development mode only: print a signed token for a demo custom
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.closure import review_closure
 from bot.config import Settings
+from bot.console_auth import hash_password
 from bot.data_deletion import review_data_deletion
 from bot.db import queries
 from bot.db.migrate import upgrade_to_head
@@ -31,6 +34,8 @@ from bot.tokens import mint_token
 def main(argv: list[str] | None = None) -> int:
     """Run one operator command; returns the process exit code."""
     args = _parser().parse_args(argv)
+    if args.command == "hash-password":
+        return _hash_password()
     settings = Settings.from_env()
     if args.command == "token":
         return _print_token(settings, args.customer, args.minutes)
@@ -81,6 +86,16 @@ def _review(session: Session, args: argparse.Namespace, today: date) -> int:
     return 0
 
 
+def _hash_password() -> int:
+    # getpass: the password never appears on screen, in shell history or in `ps`.
+    password = getpass.getpass("password: ")
+    if not password or password != getpass.getpass("again: "):
+        print("passwords empty or different", file=sys.stderr)
+        return 1
+    print(hash_password(password))
+    return 0
+
+
 def _print_token(settings: Settings, customer: str, minutes: int) -> int:
     # Real tokens come from the platform that knows who is signed in; minting
     # them here outside development would hand out any customer's identity.
@@ -106,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("prepare")
     sub.add_parser("seed")
     sub.add_parser("requests")
+    sub.add_parser("hash-password")
     review = sub.add_parser("review")
     review.add_argument("id", type=int)
     review.add_argument("decision", choices=["approve", "reject"])

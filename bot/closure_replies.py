@@ -12,7 +12,7 @@ from bot.catalog import Catalog
 from bot.closure import ClosureOutcome, ClosureRefused
 from bot.formatting import cn_date, yuan
 from bot.product_choice import ProductChoice
-from bot.replies import FactUse, Fragment, Param, Part, Reply
+from bot.replies import HUMAN_OFFER, FactUse, Fragment, Param, Part, Reply
 
 # Response names per blocker type; the wording is in domain.yml.
 _REQUEST_STATUS = {"submitted": "utter_status_submitted", "under_review": "utter_status_under_review"}
@@ -72,6 +72,8 @@ def closure_answer(
             replies.append(_reopen_rule(account))
     if eligible and offer_alternatives:
         replies.append(_alternatives(eligible))
+    if any(a.status == "frozen_by_platform" for a in choice.accounts):
+        replies.append(HUMAN_OFFER)  # the bot must not decide about a line the platform froze
     return ClosureAnswer(replies, tuple(eligible))
 
 

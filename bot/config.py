@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.service_hours import ServiceHours, parse_service_hours
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'bot.db'}"
 # Debian's fonts-wqy-zenhei (TrueType outlines, which reportlab can embed; scripts/setup.sh installs it).
@@ -40,6 +42,17 @@ class Settings:
         public_url: the Rasa server's address as users reach it; certificate
             download and verification links start with it.
         certificate_font: a TrueType (.ttf/.ttc) CJK font embedded in certificates.
+        service_hours: when human agents are on duty, "HH:MM-HH:MM" in `timezone`
+            ("00:00-00:00" = round the clock); outside it customers leave a message.
+        handoff_average_minutes: average handling time per ticket, for the expected wait.
+        agents_on_duty: how many agents work the queue in parallel, for the expected wait.
+        agent_users: console logins, "login:显示名:secret" separated by commas; the
+            secret is a pbkdf2_sha256 hash (`python -m bot.cli hash-password`), or
+            a plain password in development mode only.
+        console_secret: key that signs console session cookies; required outside
+            development mode (a random one is made per process in development).
+        events_amqp_url: RabbitMQ URL for handoff/ticket events; empty = off.
+        events_exchange: the topic exchange those events are published to.
         jwt_secret: HS256 secret shared with the host platform that signs
             customer tokens (BOT_JWT_SECRET).
         jwt_issuer: the `iss` those tokens must carry (BOT_JWT_ISSUER).
@@ -54,6 +67,13 @@ class Settings:
     dev_outbox: str = str(REPO_ROOT / "var" / "dev_outbox.jsonl")
     public_url: str = "http://localhost:5005"
     certificate_font: str = DEFAULT_CERTIFICATE_FONT
+    service_hours: str = "09:00-21:00"
+    handoff_average_minutes: float = 5.0
+    agents_on_duty: int = 1
+    agent_users: str = ""
+    console_secret: str = ""
+    events_amqp_url: str = ""
+    events_exchange: str = "credit_assistant.handoff"
     jwt_secret: str = ""
     jwt_issuer: str = DEFAULT_JWT_ISSUER
     action_secret: str = ""
@@ -71,10 +91,21 @@ class Settings:
             dev_outbox=env.get("BOT_DEV_OUTBOX") or str(REPO_ROOT / "var" / "dev_outbox.jsonl"),
             public_url=env.get("BOT_PUBLIC_URL") or "http://localhost:5005",
             certificate_font=env.get("BOT_CERTIFICATE_FONT") or DEFAULT_CERTIFICATE_FONT,
+            service_hours=env.get("BOT_SERVICE_HOURS") or "09:00-21:00",
+            handoff_average_minutes=float(env.get("BOT_HANDOFF_AVERAGE_MINUTES") or 5),
+            agents_on_duty=int(env.get("BOT_AGENTS_ON_DUTY") or 1),
+            agent_users=env.get("BOT_AGENT_USERS", ""),
+            console_secret=env.get("BOT_CONSOLE_SECRET", ""),
+            events_amqp_url=env.get("BOT_EVENTS_AMQP_URL", ""),
+            events_exchange=env.get("BOT_EVENTS_EXCHANGE") or "credit_assistant.handoff",
             jwt_secret=env.get("BOT_JWT_SECRET") or (DEV_JWT_SECRET if dev_mode else ""),
             jwt_issuer=env.get("BOT_JWT_ISSUER") or DEFAULT_JWT_ISSUER,
             action_secret=env.get("BOT_ACTION_SECRET") or "",
         )
+
+    def hours(self) -> ServiceHours:
+        """Agents' service hours (raises ValueError on a malformed BOT_SERVICE_HOURS)."""
+        return parse_service_hours(self.service_hours, self.timezone)
 
     def require_channel_secrets(self) -> None:
         """Refuse to serve users in production without a token secret.

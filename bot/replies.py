@@ -43,3 +43,8 @@ class FactUse:
 
 
 Part = Union[Reply, FactUse]  # noqa: UP007 - runtime alias
+
+
+# A button that hands the conversation to a human (the request_human intent).
+HUMAN_BUTTON: tuple[tuple[Param, str], ...] = ((Fragment("utter_button_human"), "/request_human"),)
+HUMAN_OFFER = Reply("utter_handoff_offer", buttons=HUMAN_BUTTON)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import text
@@ -18,6 +21,7 @@ from bot.db.session import make_engine, session_factory, session_scope
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 TODAY = date(2026, 11, 22)
+T = TypeVar("T")
 
 
 def _reset_postgres(url: str) -> None:
@@ -80,3 +84,35 @@ def session(factory: sessionmaker) -> Iterator[Session]:
     """A session in a transaction that commits at the end of the test."""
     with session_scope(factory) as s:
         yield s
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from synchronous test code.
+
+    In a thread of its own: Playwright's sync API keeps an event loop running in
+    the main thread, where asyncio.run would refuse to start.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> str:
+    """The local RabbitMQ; with CI=true a broker that is down fails the test instead of skipping it."""
+    import aio_pika
+
+    async def probe() -> None:
+        connection = await aio_pika.connect(AMQP_URL, timeout=5)
+        await connection.close()
+
+    try:
+        run_async(probe())
+    except Exception as exc:  # pragma: no cover - environment problem, reported clearly
+        message = f"RabbitMQ at {AMQP_URL} is not reachable ({exc}); run `make services`."
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return AMQP_URL

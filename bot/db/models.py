@@ -48,7 +48,8 @@ ORDER_KINDS = ("order_unconfirmed", "refund_in_progress")
 ORDER_STATUSES = ("pending", "completed")
 REQUEST_KINDS = ("close", "pause", "resume", "reopen", "unbind", "data_deletion")
 REQUEST_STATUSES = ("submitted", "under_review", "approved", "rejected", "withdrawn")
-TICKET_STATUSES = ("open", "claimed", "closed")
+TICKET_STATUSES = ("queued", "claimed", "handed_back", "closed", "message_left")  # bot.handoff.TicketStatus
+TICKET_KINDS = ("live", "message")  # bot.handoff.TicketKind
 CERTIFICATE_STATES = ("closed", "settled")  # bot.certificates
 
 class Money(TypeDecorator):
@@ -268,20 +269,46 @@ class AuditEntry(Base):
 
 
 class HandoffTicket(Base):
-    """A conversation handed to a human agent."""
+    """A conversation handed to a human agent, or a message left outside service hours.
+
+    The life cycle is bot.handoff's state machine; every change is audited.
+    `callback_phone` holds the full number only for message-left tickets, because
+    the agent must be able to call back; everything else stores it masked.
+    """
 
     __tablename__ = "handoff_tickets"
-    __table_args__ = (_one_of("status", TICKET_STATUSES, "ck_tickets_status"),)
+    __table_args__ = (
+        _one_of("status", TICKET_STATUSES, "ck_tickets_status"),
+        _one_of("kind", TICKET_KINDS, "ck_tickets_kind"),
+    )
 
     id = Column(Integer, primary_key=True)
     customer_id = Column(String(64), ForeignKey("customers.id"), nullable=True, index=True)
     conversation_id = Column(String(128), nullable=False, index=True)
-    status = Column(String(16), nullable=False, default="open")
+    kind = Column(String(16), nullable=False, default="live", server_default="live")
+    status = Column(String(16), nullable=False, default="queued")
     reason = Column(String(48), nullable=False)
     summary = Column(JSON, nullable=False, default=dict)
+    message = Column(Text, nullable=True)  # what the customer left outside service hours
+    callback_phone = Column(String(32), nullable=True)
     claimed_by = Column(String(64), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=_utcnow)
-    closed_at = Column(DateTime(timezone=True), nullable=True)
+    claimed_at = Column(DateTime(timezone=True), nullable=True)
+    closed_at = Column(DateTime(timezone=True), nullable=True)  # handed back or closed
+
+    notes = relationship("TicketNote", order_by="TicketNote.id")
+
+
+class TicketNote(Base):
+    """An agent's internal note on a ticket; never shown to the customer."""
+
+    __tablename__ = "ticket_notes"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id"), nullable=False, index=True)
+    author = Column(String(64), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=_utcnow)
 
 
 class VerificationCode(Base):
@@ -360,5 +387,6 @@ __all__ = [
     "Product",
     "ServiceRequest",
     "SettlementCertificate",
+    "TicketNote",
     "VerificationCode",
 ]

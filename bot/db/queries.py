@@ -11,12 +11,14 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot import accounts as snap
 from bot import certificates as cert
+from bot import handoff as ho
 from bot.db import models as m
+from bot.phones import mask_phone
 from bot.requests import ReviewState, advance
 
 
@@ -347,10 +349,188 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+# ── handoff tickets ──────────────────────────────────────────────
+
+
 def customer_phone(session: Session, customer_id: str) -> str | None:
-    """The customer's registered phone number (for "we will text you"), or None."""
+    """The phone number on file for a customer (callers mask it before showing it)."""
     customer = session.get(m.Customer, customer_id)
     return customer.phone if customer is not None else None
+
+
+def open_ticket(
+    session: Session,
+    *,
+    conversation_id: str,
+    customer_id: str | None,
+    kind: ho.TicketKind,
+    reason: str,
+    summary: dict[str, Any],
+    channel: str,
+    message: str | None = None,
+    callback_phone: str | None = None,
+) -> m.HandoffTicket:
+    """Create a queued live ticket (or a message-left one) and audit it (phone masked)."""
+    status = ho.TicketStatus.QUEUED if kind is ho.TicketKind.LIVE else ho.TicketStatus.MESSAGE_LEFT
+    ticket = m.HandoffTicket(
+        conversation_id=conversation_id,
+        customer_id=customer_id if customer_id and session.get(m.Customer, customer_id) else None,
+        kind=kind.value,
+        status=status.value,
+        reason=reason,
+        summary=summary,
+        message=message,
+        callback_phone=callback_phone,
+    )
+    session.add(ticket)
+    session.flush()
+    append_audit(
+        session,
+        actor=f"customer:{customer_id}" if customer_id else f"conversation:{conversation_id}",
+        action="ticket_created",
+        entity_type="handoff_ticket",
+        entity_id=ticket.id,
+        before=None,
+        after={**ticket_state(ticket), "reason": reason, "callback_phone": mask_phone(callback_phone) or None},
+        channel=channel,
+    )
+    return ticket
+
+
+def live_ticket_for(session: Session, conversation_id: str) -> m.HandoffTicket | None:
+    """The conversation's live ticket still waiting or being handled, if any."""
+    stmt = (
+        select(m.HandoffTicket)
+        .where(
+            m.HandoffTicket.conversation_id == conversation_id,
+            m.HandoffTicket.kind == ho.TicketKind.LIVE.value,
+            m.HandoffTicket.status.in_([ho.TicketStatus.QUEUED.value, ho.TicketStatus.CLAIMED.value]),
+        )
+        .order_by(m.HandoffTicket.id.desc())
+    )
+    return session.execute(stmt).scalars().first()
+
+
+def tickets_ahead(session: Session, ticket: m.HandoffTicket) -> int:
+    """Live tickets queued before this one and not yet claimed."""
+    stmt = select(func.count()).where(
+        m.HandoffTicket.kind == ho.TicketKind.LIVE.value,
+        m.HandoffTicket.status == ho.TicketStatus.QUEUED.value,
+        m.HandoffTicket.id < ticket.id,
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def list_tickets(session: Session, *, include_finished: int = 0) -> list[m.HandoffTicket]:
+    """Open tickets oldest first, then up to `include_finished` most recently finished ones."""
+    open_stmt = (
+        select(m.HandoffTicket)
+        .where(m.HandoffTicket.status.in_([s.value for s in ho.OPEN_STATUSES]))
+        .order_by(m.HandoffTicket.id)
+    )
+    tickets = list(session.execute(open_stmt).scalars())
+    if include_finished:
+        done_stmt = (
+            select(m.HandoffTicket)
+            .where(m.HandoffTicket.status.in_([s.value for s in ho.FINAL_STATUSES]))
+            .order_by(m.HandoffTicket.id.desc())
+            .limit(include_finished)
+        )
+        tickets.extend(session.execute(done_stmt).scalars())
+    return tickets
+
+
+def get_ticket(session: Session, ticket_id: int, *, for_update: bool = False) -> m.HandoffTicket | None:
+    """One ticket by id; `for_update` locks the row (PostgreSQL) so two agents cannot both claim it."""
+    stmt = select(m.HandoffTicket).where(m.HandoffTicket.id == ticket_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.execute(stmt).scalars().first()
+
+
+def _state_of(ticket: m.HandoffTicket) -> ho.TicketState:
+    return ho.TicketState(ho.TicketStatus(ticket.status), ho.TicketKind(ticket.kind), ticket.claimed_by)
+
+
+def transition_ticket(session: Session, *, ticket_id: int, action: str, agent: str, channel: str) -> m.HandoffTicket:
+    """Claim, hand back or close a ticket as `agent` and audit it.
+
+    Raises:
+        LookupError: no such ticket.
+        bot.handoff.InvalidTicketTransition: the state machine refuses the action.
+    """
+    ticket = get_ticket(session, ticket_id, for_update=True)
+    if ticket is None:
+        raise LookupError(f"ticket {ticket_id} does not exist")
+    before = ticket_state(ticket)
+    state = ho.advance(_state_of(ticket), action, agent=agent)
+    now = datetime.now(timezone.utc)
+    ticket.status = state.status.value
+    ticket.claimed_by = state.claimed_by
+    if action == "claim":
+        ticket.claimed_at = now
+    if state.status in ho.FINAL_STATUSES:
+        ticket.closed_at = now
+    append_audit(
+        session,
+        actor=f"agent:{agent}",
+        action=f"ticket_{action}",
+        entity_type="handoff_ticket",
+        entity_id=ticket.id,
+        before=before,
+        after=ticket_state(ticket),
+        channel=channel,
+    )
+    return ticket
+
+
+def add_ticket_note(session: Session, *, ticket_id: int, agent: str, text: str, channel: str) -> m.TicketNote:
+    """Add an internal note (never shown to the customer) and audit that one was added."""
+    ticket = get_ticket(session, ticket_id)
+    if ticket is None:
+        raise LookupError(f"ticket {ticket_id} does not exist")
+    ho.ensure_can_write(_state_of(ticket), agent=agent, to_customer=False)
+    note = m.TicketNote(ticket_id=ticket.id, author=agent, text=text)
+    session.add(note)
+    session.flush()
+    append_audit(
+        session,
+        actor=f"agent:{agent}",
+        action="ticket_note_added",
+        entity_type="handoff_ticket",
+        entity_id=ticket.id,
+        before=None,
+        after={"note_id": note.id, "chars": len(text)},
+        channel=channel,
+    )
+    return note
+
+
+def record_agent_reply(session: Session, *, ticket_id: int, agent: str, text: str, channel: str) -> m.HandoffTicket:
+    """Check that `agent` may answer on this ticket and audit the reply (its text lives in the tracker)."""
+    ticket = get_ticket(session, ticket_id)
+    if ticket is None:
+        raise LookupError(f"ticket {ticket_id} does not exist")
+    ho.ensure_can_write(_state_of(ticket), agent=agent, to_customer=True)
+    append_audit(
+        session,
+        actor=f"agent:{agent}",
+        action="ticket_agent_replied",
+        entity_type="handoff_ticket",
+        entity_id=ticket.id,
+        before=None,
+        after={"chars": len(text)},
+        channel=channel,
+    )
+    return ticket
+
+
+def ticket_state(ticket: m.HandoffTicket) -> dict[str, Any]:
+    """The audited fields of a ticket."""
+    return {"kind": ticket.kind, "status": ticket.status, "claimed_by": ticket.claimed_by}
+
+
+# ── settlement certificates ──────────────────────────────────────
 
 
 def add_certificate(

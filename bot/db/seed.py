@@ -71,6 +71,8 @@ def _delete_demo_customers(session: Session) -> None:
     ids = list(DEMO_CUSTOMERS)
     account_ids = list(session.execute(select(m.CreditAccount.id).where(m.CreditAccount.customer_id.in_(ids))).scalars())
     session.execute(delete(m.ServiceRequest).where(m.ServiceRequest.customer_id.in_(ids)))
+    ticket_ids = list(session.execute(select(m.HandoffTicket.id).where(m.HandoffTicket.customer_id.in_(ids))).scalars())
+    session.execute(delete(m.TicketNote).where(m.TicketNote.ticket_id.in_(ticket_ids)))
     session.execute(delete(m.HandoffTicket).where(m.HandoffTicket.customer_id.in_(ids)))
     session.execute(delete(m.VerificationCode).where(m.VerificationCode.customer_id.in_(ids)))
     session.execute(delete(m.SettlementCertificate).where(m.SettlementCertificate.customer_id.in_(ids)))

@@ -49,7 +49,10 @@ def widget_server(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFa
         yield base
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in
+# the main thread until it stops, and async tests collected after tests/browser
+# (tests/e2e) could not start theirs meanwhile.
+@pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Browser]:
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium_path, args=ARGS, headless=True)

@@ -46,3 +46,25 @@ def test_operator_approves_a_reopen_request(cli_db, capsys) -> None:  # type: ig
         line = load_customer(s, "demo_closed").account("huabei")
     assert (line.status, line.closed_on) == ("active", None)
     assert cli.main(["review", str(outcome.request_id), "reject"]) == 1  # already decided
+def test_hash_password_prints_a_hash_that_verifies(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import getpass
+
+    from bot import cli
+    from bot.console_auth import AgentUser, verify_password
+
+    answers = iter(["座席密码-1", "座席密码-1"])
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
+    assert cli.main(["hash-password"]) == 0
+    hashed = capsys.readouterr().out.strip()
+    assert hashed.startswith("pbkdf2_sha256$") and "座席密码" not in hashed
+    assert verify_password(AgentUser("a", "A", hashed), "座席密码-1")
+
+
+def test_hash_password_refuses_a_mismatch(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import getpass
+
+    from bot import cli
+
+    answers = iter(["one", "two"])
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
+    assert cli.main(["hash-password"]) == 1

@@ -23,6 +23,7 @@ import requests
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import REPO_ROOT, Settings
+from bot.console_auth import hash_password
 from bot.db.migrate import upgrade_to_head
 from bot.db.seed import reseed_demo
 from bot.db.session import session_factory, session_scope
@@ -72,57 +73,123 @@ def last_code(outbox: Path, customer: str) -> str:
 
 # The secret the Rasa server sends and the action server requires (channels/action_server.py).
 ACTION_SECRET = "e2e-action-secret-" + "x" * 32
+# Console agents of the test servers: the hashed (production) form, a fast KDF for tests.
+AGENTS = {"xiaowang": ("小王", "wang-secret-1"), "xiaoli": ("小李", "li-secret-2")}
+AMQP_URL = os.environ.get("E2E_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+EVENTS_EXCHANGE = f"e2e.handoff.{os.getpid()}"
+
+
+def _handoff_env() -> dict[str, str]:
+    """Agents on duty round the clock, console logins, events to a per-run RabbitMQ exchange."""
+    users = ",".join(f"{login}:{name}:{hash_password(pw, iterations=1000)}" for login, (name, pw) in AGENTS.items())
+    return {
+        "BOT_SERVICE_HOURS": "00:00-00:00",
+        "BOT_AGENT_USERS": users,
+        "BOT_CONSOLE_SECRET": "e2e-console-secret-" + "x" * 32,
+        # publishing to a broker that is down only logs; tests/events checks the broker itself
+        "BOT_EVENTS_AMQP_URL": AMQP_URL,
+        "BOT_EVENTS_EXCHANGE": EVENTS_EXCHANGE,
+    }
+
+
+class Servers:
+    """A running action server and Rasa server; the action server can be restarted with other settings."""
+
+    def __init__(self, work: Path, env: dict[str, str], action_port: int, rasa_port: int) -> None:
+        self.work, self.env, self.action_port = work, env, action_port
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.rasa_url = f"http://localhost:{rasa_port}"
+        self.webhook = f"{self.rasa_url}/webhooks/rest/webhook"
+        self.endpoints = work / "endpoints.yml"
+        self.endpoints.write_text(
+            f'action_endpoint:\n  url: "http://localhost:{action_port}/webhook"\n'
+            f"  headers:\n    X-Action-Secret: {ACTION_SECRET}\n"
+        )
+
+    def start_actions(self, **overrides: str) -> None:
+        log = self.work / "actions.log"
+        cmd = [str(BIN / "python"), "-m", "channels.action_server", "--port", str(self.action_port)]
+        self.procs["actions"] = _start(cmd, {**self.env, **overrides}, log)
+        _wait_for(f"http://localhost:{self.action_port}/health", self.procs["actions"], log, 90)
+
+    def start_rasa(self, model: Path) -> None:
+        log = self.work / "rasa.log"
+        port = self.rasa_url.rsplit(":", 1)[1]
+        cmd = [str(BIN / "rasa"), "run", "--enable-api", "--port", port, "--model", str(model),
+               "--credentials", str(REPO_ROOT / "credentials.yml"), "--endpoints", str(self.endpoints)]
+        self.procs["rasa"] = _start(cmd, self.env, log)
+        _wait_for(f"{self.rasa_url}/status", self.procs["rasa"], log, 480)  # slow on 2 busy cores
+
+    def stop(self, name: str) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 @contextmanager
-def running_servers(work: Path, env: dict[str, str], action_port: int, rasa_port: int) -> Iterator[str]:
-    """Start the guarded action server and Rasa with the project's channels; yields Rasa's base URL."""
-    endpoints = work / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://localhost:{action_port}/webhook"\n'
-        f"  headers:\n    X-Action-Secret: {ACTION_SECRET}\n"
-    )
+def serving(work: Path, env: dict[str, str], action_port: int, rasa_port: int) -> Iterator[Servers]:
+    """Start the guarded action server and Rasa with the project's channels (and the agent console)."""
     env = {
         **os.environ,
         "BOT_ACTION_SECRET": ACTION_SECRET,
         "PYTHONPATH": str(REPO_ROOT),
         # certificate links must point at this Rasa server
         "BOT_PUBLIC_URL": f"http://localhost:{rasa_port}",
+        **_handoff_env(),
         **env,
     }
     model = _latest_model()
-    procs: list[subprocess.Popen[bytes]] = []
+    servers = Servers(work, env, action_port, rasa_port)
     try:
-        action_log = work / "actions.log"
-        procs.append(_start([str(BIN / "python"), "-m", "channels.action_server", "--port", str(action_port)], env, action_log))
-        _wait_for(f"http://localhost:{action_port}/health", procs[-1], action_log, 90)
-        rasa_log = work / "rasa.log"
-        procs.append(
-            _start(
-                [str(BIN / "rasa"), "run", "--enable-api", "--port", str(rasa_port), "--model", str(model),
-                 "--credentials", str(REPO_ROOT / "credentials.yml"), "--endpoints", str(endpoints)],
-                env,
-                rasa_log,
-            )
-        )
-        _wait_for(f"http://localhost:{rasa_port}/status", procs[-1], rasa_log, 480)  # slow on 2 busy cores
-        yield f"http://localhost:{rasa_port}"
+        servers.start_actions()
+        servers.start_rasa(model)
+        yield servers
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        for name in list(servers.procs):
+            servers.stop(name)
+
+
+@contextmanager
+def running_servers(work: Path, env: dict[str, str], action_port: int, rasa_port: int) -> Iterator[str]:
+    """`serving`, yielding Rasa's base URL."""
+    with serving(work, env, action_port, rasa_port) as servers:
+        yield servers.rasa_url
 
 
 @pytest.fixture(scope="session")
-def servers(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start both servers in development mode; yields the REST webhook URL."""
+def running(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """Both servers in development mode, once per session."""
     env = {"DATABASE_URL": e2e_db, "BOT_DEV_MODE": "true", "BOT_DEV_OUTBOX": str(outbox)}
-    with running_servers(tmp_path_factory.mktemp("servers"), env, ACTION_PORT, RASA_PORT) as base:
-        yield f"{base}/webhooks/rest/webhook"
+    with serving(tmp_path_factory.mktemp("servers"), env, ACTION_PORT, RASA_PORT) as servers:
+        yield servers
+
+
+@pytest.fixture(scope="session")
+def servers(running: Servers) -> str:
+    """The REST webhook URL of the development servers."""
+    return running.webhook
+
+
+@pytest.fixture
+def action_settings(running: Servers) -> Iterator[Any]:
+    """Restart the action server with other settings for one test: action_settings(BOT_SERVICE_HOURS=...)."""
+    changed = False
+
+    def restart(**overrides: str) -> None:
+        nonlocal changed
+        running.stop("actions")
+        running.start_actions(**overrides)
+        changed = True
+
+    yield restart
+    if changed:
+        running.stop("actions")
+        running.start_actions()
 
 
 def _start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -173,3 +240,53 @@ def chat(servers: str, db: sessionmaker) -> Any:
         return c
 
     return open_chat
+
+
+class Console:
+    """An agent's browser session on the console's JSON API."""
+
+    def __init__(self, base: str) -> None:
+        self.base = f"{base}/console/api"
+        self.http = requests.Session()
+        self.csrf = ""
+
+    def login(self, login: str, password: str | None = None) -> requests.Response:
+        password = AGENTS[login][1] if password is None else password
+        resp = self.http.post(f"{self.base}/login", json={"login": login, "password": password}, timeout=10)
+        if resp.ok:
+            self.csrf = resp.json()["csrf"]
+        return resp
+
+    def get(self, path: str) -> requests.Response:
+        return self.http.get(self.base + path, timeout=10)
+
+    def post(self, path: str, body: dict[str, Any] | None = None, *, csrf: bool = True) -> requests.Response:
+        headers = {"X-CSRF-Token": self.csrf} if csrf else {}
+        return self.http.post(self.base + path, json=body or {}, headers=headers, timeout=30)
+
+    def ticket_for(self, conversation_id: str) -> dict[str, Any]:
+        """The newest open ticket of a conversation, as the queue lists it."""
+        rows = [t for t in self.get("/queue").json()["tickets"] if t["conversation_id"] == conversation_id]
+        return max(rows, key=lambda t: t["id"])
+
+
+@pytest.fixture
+def console(running: Servers) -> Any:
+    """Factory: console("xiaowang") is a logged-in agent session."""
+
+    def open_console(login: str | None = None) -> Console:
+        c = Console(running.rasa_url)
+        if login:
+            assert c.login(login).status_code == 200
+        return c
+
+    return open_console
+
+
+def tracker_events(running: Servers, conversation_id: str) -> list[dict[str, Any]]:
+    """The conversation's stored events since its last restart (earlier tests used the same ids)."""
+    resp = requests.get(f"{running.rasa_url}/conversations/{conversation_id}/tracker", timeout=10)
+    resp.raise_for_status()
+    events: list[dict[str, Any]] = resp.json()["events"]
+    restarts = [i for i, e in enumerate(events) if e["event"] == "restart"]
+    return events[restarts[-1] :] if restarts else events

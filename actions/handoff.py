@@ -1,0 +1,224 @@
+"""Handoff to a human agent: 「转人工」「我要投诉」, two misunderstood messages in a row, frozen lines.
+
+In service hours: a ticket with a summary for the agent, the customer's place in
+the queue and expected wait, then `ConversationPaused` (the bot stays silent
+until the agent hands back from the console). Outside service hours:
+callback_form [callback_message, callback_phone] → a message-left ticket.
+Slot and response names here match domain.yml; rules in data/rules/handoff.yml.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActionExecuted, ConversationPaused, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
+
+from actions.common import channel_of, customer_of, in_session, settings, today
+from bot import handoff as ho
+from bot.db import queries
+from bot.handoff_events import publisher_for, ticket_message
+from bot.handoff_summary import Turn, build_summary
+from bot.phones import find_mobile, mask_phone
+from bot.textnorm import normalise
+
+log = logging.getLogger(__name__)
+FORM_SLOTS = ("callback_message", "callback_phone", "handoff_reason")
+MAX_MESSAGE_CHARS = 500
+
+
+def conversation_turns(tracker: Tracker) -> list[Turn]:
+    """The conversation so far as plain turns (user text + intent, bot and agent texts)."""
+    turns: list[Turn] = []
+    for event in tracker.events:
+        if event.get("event") == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            turns.append(Turn("user", str(event.get("text") or ""), intent))
+        elif event.get("event") == "bot" and event.get("text"):
+            speaker = "agent" if (event.get("metadata") or {}).get("sender") == "agent" else "bot"
+            turns.append(Turn(speaker, str(event["text"])))
+    return turns
+
+
+def user_intents(tracker: Tracker) -> list[str]:
+    """Intents of the user's messages since the bot last resumed, oldest first.
+
+    Messages written while an agent had the conversation do not count towards
+    "two misunderstood messages in a row" once the bot is back.
+    """
+    intents: list[str] = []
+    for event in tracker.events:
+        if event.get("event") == "resume":
+            intents = []
+        elif event.get("event") == "user":
+            intents.append(((event.get("parse_data") or {}).get("intent") or {}).get("name") or "")
+    return intents
+
+
+async def publish(event: str, ticket: Any) -> None:
+    """Publish a ticket event when events are configured (never fails the conversation)."""
+    s = settings()
+    await publisher_for(s.events_amqp_url, s.events_exchange).publish(ticket_message(event, ticket))
+
+
+def _summary(session: Session, tracker: Tracker, reason: ho.HandoffReason) -> tuple[str | None, dict[str, Any]]:
+    customer_id = customer_of(tracker)
+    customer = queries.load_customer(session, customer_id) if customer_id else None
+    phone = queries.customer_phone(session, customer_id) if customer_id else None
+    summary = build_summary(
+        reason=reason.value, customer=customer, phone=phone, turns=conversation_turns(tracker), today=today()
+    )
+    return (customer.customer_id if customer else None), summary
+
+
+async def _choose_reason(tracker: Tracker) -> ho.HandoffReason:
+    customer_id = customer_of(tracker)
+    customer = await in_session(lambda s: queries.load_customer(s, customer_id)) if customer_id else None
+    frozen = customer is not None and any(a.status == "frozen_by_platform" for a in customer.accounts)
+    text = normalise(tracker.latest_message.get("text") or "")
+    return ho.choose_reason(text, fallback_streak=ho.fallback_streak(user_intents(tracker)), has_frozen_account=frozen)
+
+
+async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+    """Queue a live ticket and pause the bot, or (outside service hours) start callback_form."""
+    reason = await _choose_reason(tracker)
+    hours = settings().hours()
+    if not hours.is_open(datetime.now(timezone.utc)):
+        dispatcher.utter_message(response="utter_handoff_closed_hours", hours=hours.label())
+        return [SlotSet("handoff_reason", reason.value), FollowupAction("callback_form")]
+    conversation_id, channel = tracker.sender_id, channel_of(tracker)
+
+    def queue(session: Session) -> tuple[Any, ho.QueueEstimate]:
+        ticket = queries.live_ticket_for(session, conversation_id)
+        if ticket is None:
+            customer_id, summary = _summary(session, tracker, reason)
+            ticket = queries.open_ticket(
+                session,
+                conversation_id=conversation_id,
+                customer_id=customer_id,
+                kind=ho.TicketKind.LIVE,
+                reason=reason.value,
+                summary=summary,
+                channel=channel,
+            )
+        s = settings()
+        estimate = ho.estimate_wait(
+            queries.tickets_ahead(session, ticket),
+            average_handling_minutes=s.handoff_average_minutes,
+            agents_on_duty=s.agents_on_duty,
+        )
+        return ticket, estimate
+
+    ticket, estimate = await in_session(queue)
+    log.info("handoff ticket %s (%s) for conversation %s", ticket.id, reason.value, conversation_id)
+    await publish("ticket_created", ticket)
+    response = "utter_handoff_fallback_queued" if reason is ho.HandoffReason.REPEATED_FALLBACK else "utter_handoff_queued"
+    dispatcher.utter_message(
+        response=response, position=str(estimate.position), wait_minutes=str(estimate.wait_minutes)
+    )
+    dispatcher.utter_message(
+        json_message={"handoff": {"ticket_id": ticket.id, "position": estimate.position, "wait_minutes": estimate.wait_minutes}}
+    )
+    # Listening, then paused: user messages (and a restart) that arrive while paused
+    # follow an action_listen as usual, so the policies read them normally.
+    return [ConversationPaused(), ActionExecuted("action_listen")]
+
+
+class ActionRequestHuman(Action):
+    """「转人工」「我要投诉」「我不是自己借的，找人工核实」: hand the conversation to an agent."""
+
+    def name(self) -> str:
+        return "action_request_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        return await hand_over(dispatcher, tracker)
+
+
+class ActionHandleFallback(Action):
+    """Ask to rephrase once; the second misunderstood message in a row goes to a human."""
+
+    def name(self) -> str:
+        return "action_handle_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        if ho.fallback_streak(user_intents(tracker)) < 2:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        return await hand_over(dispatcher, tracker)
+
+
+class ValidateCallbackForm(FormValidationAction):
+    """Outside service hours: a message and a valid mobile number, or 'no thanks'."""
+
+    def name(self) -> str:
+        return "validate_callback_form"
+
+    async def validate_callback_message(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        if not text:
+            return {"callback_message": None}
+        # A number typed into the message is taken as the callback number too.
+        phone = find_mobile(text)
+        result: dict[str, Any] = {"callback_message": text[:MAX_MESSAGE_CHARS]}
+        if phone:
+            result["callback_phone"] = phone
+        return result
+
+    async def validate_callback_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        phone = find_mobile(str(value or ""))
+        if phone is None:
+            dispatcher.utter_message(response="utter_handoff_phone_invalid")
+        return {"callback_phone": phone}
+
+
+class ActionLeaveMessage(Action):
+    """After callback_form: store a message-left ticket for an agent to call back, or nothing."""
+
+    def name(self) -> str:
+        return "action_leave_message"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        reset = [SlotSet(name, None) for name in FORM_SLOTS]
+        message, phone = tracker.get_slot("callback_message"), tracker.get_slot("callback_phone")
+        if not message or not phone:  # 'no thanks' (data/rules/handoff.yml) ends the form early
+            dispatcher.utter_message(response="utter_handoff_message_declined")
+            return reset
+        reason = ho.HandoffReason(tracker.get_slot("handoff_reason") or ho.HandoffReason.REQUESTED.value)
+        conversation_id, channel = tracker.sender_id, channel_of(tracker)
+
+        def leave(session: Session) -> Any:
+            customer_id, summary = _summary(session, tracker, reason)
+            return queries.open_ticket(
+                session,
+                conversation_id=conversation_id,
+                customer_id=customer_id,
+                kind=ho.TicketKind.MESSAGE,
+                reason=reason.value,
+                summary=summary,
+                channel=channel,
+                message=str(message),
+                callback_phone=str(phone),
+            )
+
+        ticket = await in_session(leave)
+        log.info("message-left ticket %s, callback %s", ticket.id, mask_phone(str(phone)))
+        await publish("ticket_created", ticket)
+        dispatcher.utter_message(
+            response="utter_handoff_message_left", phone_masked=mask_phone(str(phone)), hours=settings().hours().label()
+        )
+        return reset

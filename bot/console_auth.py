@@ -1,0 +1,113 @@
+"""Agent console logins: configured agents, password hashes, signed session cookies, CSRF tokens.
+
+Agents come from BOT_AGENT_USERS ("login:显示名:secret", comma separated). The
+secret is `pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>` (stdlib KDF; make
+one with `python -m bot.cli hash-password`); a plain password is accepted in
+development mode only. A session cookie is "<login>.<expiry>.<hmac>", signed
+with BOT_CONSOLE_SECRET, so the server keeps no session table. JSON POSTs carry
+an X-CSRF-Token derived from the session, which another site cannot read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import time
+from dataclasses import dataclass
+
+HASH_SCHEME = "pbkdf2_sha256"
+HASH_ITERATIONS = 240_000
+SESSION_SECONDS = 12 * 3600
+_LOGIN = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")  # no "." so the session value splits unambiguously
+
+
+class ConsoleConfigError(ValueError):
+    """BOT_AGENT_USERS or the console secret cannot be used as configured."""
+
+
+@dataclass(frozen=True)
+class AgentUser:
+    """One agent who may log into the console."""
+
+    login: str
+    display_name: str
+    secret: str  # a pbkdf2 hash, or (development only) the password itself
+
+
+def hash_password(password: str, *, salt: bytes | None = None, iterations: int = HASH_ITERATIONS) -> str:
+    """A pbkdf2_sha256 hash string for BOT_AGENT_USERS."""
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    return f"{HASH_SCHEME}${iterations}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(user: AgentUser, password: str) -> bool:
+    """Check a typed password against the configured secret in constant time."""
+    if not user.secret.startswith(HASH_SCHEME + "$"):
+        return hmac.compare_digest(user.secret.encode("utf-8"), password.encode("utf-8"))
+    try:
+        _, iterations, salt, expected = user.secret.split("$")
+        digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), bytes.fromhex(salt), int(iterations))
+    except ValueError:
+        return False
+    return hmac.compare_digest(digest.hex(), expected)
+
+
+def parse_agent_users(spec: str, *, dev_mode: bool) -> dict[str, AgentUser]:
+    """Parse BOT_AGENT_USERS; plain-text passwords are refused outside development mode."""
+    users: dict[str, AgentUser] = {}
+    for entry in filter(None, (e.strip() for e in spec.split(","))):
+        parts = entry.split(":", 2)
+        if len(parts) != 3 or not all(parts):
+            raise ConsoleConfigError("each agent must be login:display name:secret")
+        login, name, secret = parts
+        if not _LOGIN.match(login):
+            raise ConsoleConfigError(f"agent login {login!r}: letters, digits, _ and - only")
+        if not secret.startswith(HASH_SCHEME + "$") and not dev_mode:
+            raise ConsoleConfigError(f"agent {login}: plain passwords are for development mode only")
+        users[login] = AgentUser(login, name, secret)
+    return users
+
+
+def console_secret(configured: str, *, dev_mode: bool) -> bytes:
+    """The cookie-signing key; outside development mode it must be configured (≥ 32 characters)."""
+    if configured:
+        if len(configured) < 32 and not dev_mode:
+            raise ConsoleConfigError("BOT_CONSOLE_SECRET must be at least 32 characters")
+        return configured.encode("utf-8")
+    if not dev_mode:
+        raise ConsoleConfigError("BOT_CONSOLE_SECRET is required outside development mode")
+    return secrets.token_bytes(32)  # development: sessions end when the server restarts
+
+
+def _sign(secret: bytes, payload: str) -> str:
+    return hmac.new(secret, payload.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def make_session(secret: bytes, login: str, *, now: float | None = None) -> str:
+    """A signed session value for `login`, valid SESSION_SECONDS."""
+    expiry = int((now if now is not None else time.time()) + SESSION_SECONDS)
+    payload = f"{login}.{expiry}"
+    return f"{payload}.{_sign(secret, payload)}"
+
+
+def read_session(secret: bytes, value: str | None, *, now: float | None = None) -> str | None:
+    """The login in a valid, unexpired session value, else None."""
+    if not value or value.count(".") < 2:
+        return None
+    payload, signature = value.rsplit(".", 1)
+    login, expiry = payload.rsplit(".", 1)
+    if not hmac.compare_digest(_sign(secret, payload), signature):
+        return None
+    try:
+        expired = int(expiry) < (now if now is not None else time.time())
+    except ValueError:
+        return None
+    return None if expired else login
+
+
+def csrf_token(secret: bytes, session_value: str) -> str:
+    """The CSRF token that goes with a session (sent back in X-CSRF-Token)."""
+    return _sign(secret, "csrf:" + session_value)

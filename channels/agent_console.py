@@ -1,0 +1,324 @@
+"""The agent console: a Rasa input channel serving the console page and its JSON API at /console.
+
+Registered in credentials.yml as `channels.agent_console.AgentConsoleInput`.
+Agents log in (BOT_AGENT_USERS, see bot.console_auth), see the live queue,
+read a ticket's summary and transcript, claim it, reply into the customer's
+widget, add internal notes, hand back to the bot or close. Ticket rules live
+in bot.handoff and bot.db.queries; tracker changes in channels.console_tracker.
+
+Every POST is JSON with the X-CSRF-Token of the session; the session cookie is
+HttpOnly, SameSite=Strict and signed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sqlalchemy.orm import Session
+
+from bot import console_auth as auth
+from bot.config import REPO_ROOT, Settings
+from bot.db import models as m
+from bot.db import queries
+from bot.db.session import session_factory, session_scope
+from bot.handoff import InvalidTicketTransition, TicketKind
+from bot.handoff_events import publisher_for, ticket_message
+from bot.phones import mask_phone
+from channels import console_tracker as ct
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+STATIC_DIR = REPO_ROOT / "console"
+STATIC_FILES = {"console.js": "application/javascript", "console.css": "text/css"}
+COOKIE = "console_session"
+MAX_TEXT = 2000
+CHANNEL = "agent_console"
+RECENTLY_FINISHED = 10
+Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
+
+
+class AgentConsoleInput(InputChannel):
+    """Console page and JSON API for human agents (no user messages arrive through it)."""
+
+    @classmethod
+    def name(cls) -> str:
+        """Channel name (the credentials.yml key is the class path)."""
+        return "agent_console"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """Build the console from the environment (credentials.yml holds no secrets)."""
+        return cls(Settings.from_env())
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        # Misconfiguration stops the server at start-up, not at an agent's first login.
+        self.users = auth.parse_agent_users(settings.agent_users, dev_mode=settings.dev_mode)
+        self.secret = auth.console_secret(settings.console_secret, dev_mode=settings.dev_mode)
+        self.publisher = publisher_for(settings.events_amqp_url, settings.events_exchange)
+
+    def url_prefix(self) -> str:
+        """Serve under /console rather than /webhooks/agent_console."""
+        return "/console"
+
+    async def db(self, work: Callable[[Session], T]) -> T:
+        """Run database work in one transaction off the event loop."""
+        factory = session_factory(self.settings.database_url)
+
+        def run() -> T:
+            with session_scope(factory) as session:
+                return work(session)
+
+        return await asyncio.to_thread(run)
+
+    def login_of(self, request: Request) -> str | None:
+        """The logged-in agent's login from the signed session cookie, or None."""
+        login = auth.read_session(self.secret, request.cookies.get(COOKIE))
+        return login if login in self.users else None
+
+    def guarded(self, handler: Handler) -> Handler:
+        """Require a session (and for POSTs a JSON body and the CSRF token) before `handler`."""
+
+        @wraps(handler)
+        async def check(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+            login = self.login_of(request)
+            if login is None:
+                return _error(401, "login_required")
+            if request.method == "POST":
+                expected = auth.csrf_token(self.secret, request.cookies.get(COOKIE, ""))
+                if request.headers.get("x-csrf-token") != expected:
+                    return _error(403, "csrf")
+                if not (request.content_type or "").startswith("application/json"):
+                    return _error(415, "json_required")
+            return await handler(request, login, *args, **kwargs)
+
+        return check
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Routes of the page and the JSON API."""
+        bp = Blueprint("agent_console", __name__)
+        bp.add_route(_plain(self.page), "/", methods=["GET"])
+        bp.add_route(_plain(self.asset), "/static/<name>", methods=["GET"])
+        bp.add_route(_plain(self.login), "/api/login", methods=["POST"])
+        bp.add_route(_plain(self.logout), "/api/logout", methods=["POST"])
+        bp.add_route(self.guarded(self.me), "/api/me", methods=["GET"])
+        bp.add_route(self.guarded(self.queue), "/api/queue", methods=["GET"])
+        bp.add_route(self.guarded(self.ticket), "/api/tickets/<ticket_id:int>", methods=["GET"])
+        bp.add_route(self.guarded(self.claim), "/api/tickets/<ticket_id:int>/claim", methods=["POST"])
+        bp.add_route(self.guarded(self.reply), "/api/tickets/<ticket_id:int>/reply", methods=["POST"])
+        bp.add_route(self.guarded(self.note), "/api/tickets/<ticket_id:int>/note", methods=["POST"])
+        bp.add_route(self.guarded(self.handback), "/api/tickets/<ticket_id:int>/handback", methods=["POST"])
+        bp.add_route(self.guarded(self.close), "/api/tickets/<ticket_id:int>/close", methods=["POST"])
+        return bp
+
+    # ── page and login ───────────────────────────────────────────
+
+    async def page(self, request: Request) -> HTTPResponse:
+        """The console page (it shows the login form until /api/me answers)."""
+        return await response.file(str(STATIC_DIR / "index.html"), mime_type="text/html; charset=utf-8")
+
+    async def asset(self, request: Request, name: str) -> HTTPResponse:
+        """The console's own script and stylesheet (no CDN)."""
+        if name not in STATIC_FILES:
+            return _error(404, "not_found")
+        return await response.file(str(Path(STATIC_DIR / name)), mime_type=f"{STATIC_FILES[name]}; charset=utf-8")
+
+    async def login(self, request: Request) -> HTTPResponse:
+        """Check login and password; set the signed session cookie."""
+        body = _json_body(request)
+        login, password = str(body.get("login") or ""), str(body.get("password") or "")
+        user = self.users.get(login)
+        if user is None or not auth.verify_password(user, password):
+            log.info("console login refused for %r", login[:64])
+            return _error(401, "bad_credentials")
+        session = auth.make_session(self.secret, login)
+        resp = response.json(self._me_body(login, session))
+        resp.cookies[COOKIE] = session
+        cookie = resp.cookies[COOKIE]
+        cookie["httponly"] = True
+        cookie["samesite"] = "Strict"
+        cookie["path"] = "/console"
+        cookie["max-age"] = auth.SESSION_SECONDS
+        return resp
+
+    async def logout(self, request: Request) -> HTTPResponse:
+        """Drop the session cookie."""
+        resp = response.json({"ok": True})
+        resp.cookies[COOKIE] = ""
+        resp.cookies[COOKIE]["path"] = "/console"
+        resp.cookies[COOKIE]["max-age"] = 0
+        return resp
+
+    def _me_body(self, login: str, session: str) -> dict[str, Any]:
+        return {"login": login, "name": self.users[login].display_name, "csrf": auth.csrf_token(self.secret, session)}
+
+    async def me(self, request: Request, login: str) -> HTTPResponse:
+        """The logged-in agent and the CSRF token for POSTs."""
+        return response.json(self._me_body(login, request.cookies.get(COOKIE, "")))
+
+    # ── queue and tickets ────────────────────────────────────────
+
+    async def queue(self, request: Request, login: str) -> HTTPResponse:
+        """Open tickets, oldest first, with queue positions, then recently finished ones."""
+        tickets = await self.db(
+            lambda s: [self._ticket_row(t) for t in queries.list_tickets(s, include_finished=RECENTLY_FINISHED)]
+        )
+        position = 0
+        for row in tickets:
+            if row["status"] == "queued":
+                position += 1
+                row["position"] = position
+        return response.json({"tickets": tickets})
+
+    def _ticket_row(self, ticket: m.HandoffTicket) -> dict[str, Any]:
+        customer = (ticket.summary or {}).get("customer") or {}
+        return {
+            "id": ticket.id,
+            "kind": ticket.kind,
+            "status": ticket.status,
+            "reason": ticket.reason,
+            "conversation_id": ticket.conversation_id,
+            "customer_id": ticket.customer_id,
+            "customer_name": customer.get("name"),
+            "claimed_by": ticket.claimed_by,
+            "claimed_by_name": self.users[ticket.claimed_by].display_name if ticket.claimed_by in self.users else ticket.claimed_by,
+            "created_at": ticket.created_at.isoformat() if ticket.created_at else None,
+        }
+
+    async def ticket(self, request: Request, login: str, ticket_id: int) -> HTTPResponse:
+        """One ticket: summary, message, notes, transcript, whether the bot is paused."""
+        def load(session: Session) -> dict[str, Any] | None:
+            ticket = queries.get_ticket(session, ticket_id)
+            if ticket is None:
+                return None
+            body = self._ticket_row(ticket)
+            body["summary"] = ticket.summary
+            body["message"] = ticket.message
+            # The full callback number is shown only here, to a logged-in agent who must call back.
+            body["callback_phone"] = ticket.callback_phone
+            body["callback_phone_masked"] = mask_phone(ticket.callback_phone) or None
+            body["notes"] = [
+                {"author": n.author, "text": n.text, "created_at": n.created_at.isoformat()} for n in ticket.notes
+            ]
+            return body
+
+        body = await self.db(load)
+        if body is None:
+            return _error(404, "not_found")
+        agent = request.app.ctx.agent
+        body["transcript"] = await ct.transcript(agent, body["conversation_id"])
+        body["bot_paused"] = await ct.is_paused(agent, body["conversation_id"])
+        return response.json(body)
+
+    async def _transition(self, ticket_id: int, action: str, login: str) -> m.HandoffTicket | HTTPResponse:
+        try:
+            return await self.db(
+                lambda s: queries.transition_ticket(s, ticket_id=ticket_id, action=action, agent=login, channel=CHANNEL)
+            )
+        except LookupError:
+            return _error(404, "not_found")
+        except InvalidTicketTransition as exc:
+            return _error(409, "invalid_transition", str(exc))
+
+    async def claim(self, request: Request, login: str, ticket_id: int) -> HTTPResponse:
+        """Claim a queued (or message-left) ticket for this agent."""
+        ticket = await self._transition(ticket_id, "claim", login)
+        if isinstance(ticket, HTTPResponse):
+            return ticket
+        await self.publisher.publish(ticket_message("ticket_claimed", ticket, agent=login))
+        return response.json(self._ticket_row(ticket))
+
+    async def reply(self, request: Request, login: str, ticket_id: int) -> HTTPResponse:
+        """Send the agent's message to the customer (tracker + widget)."""
+        text = _text_of(request)
+        if text is None:
+            return _error(400, "text_required")
+        try:
+            ticket = await self.db(
+                lambda s: queries.record_agent_reply(s, ticket_id=ticket_id, agent=login, text=text, channel=CHANNEL)
+            )
+        except LookupError:
+            return _error(404, "not_found")
+        except InvalidTicketTransition as exc:
+            return _error(409, "invalid_transition", str(exc))
+        name = self.users[login].display_name
+        delivered = await ct.agent_reply(request.app.ctx.agent, ticket.conversation_id, text=text, agent_name=name)
+        await self.publisher.publish(ticket_message("agent_replied", ticket, agent=login, data={"chars": len(text)}))
+        return response.json({"ok": True, "delivered": delivered})
+
+    async def note(self, request: Request, login: str, ticket_id: int) -> HTTPResponse:
+        """Add an internal note (never shown to the customer)."""
+        text = _text_of(request)
+        if text is None:
+            return _error(400, "text_required")
+
+        def add(session: Session) -> m.HandoffTicket:
+            queries.add_ticket_note(session, ticket_id=ticket_id, agent=login, text=text, channel=CHANNEL)
+            ticket = queries.get_ticket(session, ticket_id)
+            assert ticket is not None  # add_ticket_note raised otherwise
+            return ticket
+
+        try:
+            ticket = await self.db(add)
+        except LookupError:
+            return _error(404, "not_found")
+        except InvalidTicketTransition as exc:
+            return _error(409, "invalid_transition", str(exc))
+        await self.publisher.publish(ticket_message("note_added", ticket, agent=login, data={"chars": len(text)}))
+        return response.json({"ok": True})
+
+    async def handback(self, request: Request, login: str, ticket_id: int) -> HTTPResponse:
+        """Give the conversation back to the bot, which says so."""
+        ticket = await self._transition(ticket_id, "hand_back", login)
+        if isinstance(ticket, HTTPResponse):
+            return ticket
+        texts = await ct.hand_back(request.app.ctx.agent, ticket.conversation_id)
+        await self.publisher.publish(ticket_message("handed_back", ticket, agent=login))
+        return response.json({**self._ticket_row(ticket), "bot_said": texts})
+
+    async def close(self, request: Request, login: str, ticket_id: int) -> HTTPResponse:
+        """Close the ticket; a live conversation is resumed without a message."""
+        ticket = await self._transition(ticket_id, "close", login)
+        if isinstance(ticket, HTTPResponse):
+            return ticket
+        if ticket.kind == TicketKind.LIVE.value:
+            await ct.resume_silently(request.app.ctx.agent, ticket.conversation_id)
+        await self.publisher.publish(ticket_message("ticket_closed", ticket, agent=login))
+        return response.json(self._ticket_row(ticket))
+
+
+def _plain(method: Handler) -> Handler:
+    """A bound method as a plain function: Sanic marks route handlers with attributes."""
+
+    @wraps(method)
+    async def handler(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+        return await method(request, *args, **kwargs)
+
+    return handler
+
+
+def _error(status: int, code: str, detail: str = "") -> HTTPResponse:
+    return response.json({"error": code, "detail": detail}, status=status)
+
+
+def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = request.json
+    except Exception:  # malformed JSON: treated as an empty body, answered with a clean 4xx
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _text_of(request: Request) -> str | None:
+    """The message text of a reply or note: non-empty, at most MAX_TEXT characters."""
+    text = str(_json_body(request).get("text") or "").strip()
+    return text if 0 < len(text) <= MAX_TEXT else None

@@ -1,0 +1,198 @@
+"""Handoff actions against a real, seeded database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from rasa_sdk import Tracker
+from sqlalchemy import select
+
+from actions import common
+from actions.closing import ActionCheckClosure
+from actions.handoff import (
+    ActionHandleFallback,
+    ActionLeaveMessage,
+    ActionRequestHuman,
+    ValidateCallbackForm,
+)
+from bot.db import models as m
+from bot.db.session import session_scope
+from tests.actions.conftest import make_tracker, run_action
+from tests.rendering import domain, render_all
+
+pytestmark = pytest.mark.usefixtures("action_db")
+
+
+@pytest.fixture
+def open_hours(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_SERVICE_HOURS", "00:00-00:00")  # round the clock
+    common.settings.cache_clear()
+
+
+@pytest.fixture
+def closed_hours(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A one-hour window that starts two hours from now (business time), so it is closed now."""
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    window = f"{now + timedelta(hours=2):%H:%M}-{now + timedelta(hours=3):%H:%M}"
+    monkeypatch.setenv("BOT_SERVICE_HOURS", window)
+    common.settings.cache_clear()
+    return window
+
+
+def user(text: str, intent: str) -> dict[str, Any]:
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}, "entities": []}}
+
+
+def bot(text: str) -> dict[str, Any]:
+    return {"event": "bot", "text": text}
+
+
+def conversation(sender: str, events: list[dict[str, Any]], slots: dict[str, Any] | None = None) -> Tracker:
+    latest = next(e for e in reversed(events) if e["event"] == "user")
+    message = {"text": latest["text"], **latest["parse_data"]}
+    return Tracker(sender, slots or {}, message, events, False, None, {}, "rest")
+
+
+def tickets(factory) -> list[m.HandoffTicket]:  # type: ignore[no-untyped-def]
+    with session_scope(factory) as s:
+        return list(s.execute(select(m.HandoffTicket).order_by(m.HandoffTicket.id)).scalars())
+
+
+BALANCE_CHAT = [
+    user("借呗能注销吗", "close_account"),
+    bot("借呗现在还不能注销，需要先处理下面这些："),
+    user("转人工", "request_human"),
+]
+
+
+@pytest.mark.usefixtures("open_hours")
+async def test_request_human_queues_a_ticket_with_a_summary_and_pauses(factory) -> None:  # type: ignore[no-untyped-def]
+    messages, events = await run_action(ActionRequestHuman(), conversation("demo_balance", BALANCE_CHAT))
+    assert [e["event"] for e in events] == ["pause", "action"] and events[1]["name"] == "action_listen"
+    assert messages[0]["response"] == "utter_handoff_queued"
+    assert "你现在排在第 1 位" in render_all(messages[:1]) and "预计等待约 5 分钟" in render_all(messages[:1])
+    (ticket,) = tickets(factory)
+    assert messages[1]["custom"] == {"handoff": {"ticket_id": ticket.id, "position": 1, "wait_minutes": 5}}
+    assert (ticket.kind, ticket.status, ticket.reason, ticket.customer_id) == ("live", "queued", "requested", "demo_balance")
+    summary = ticket.summary
+    assert summary["customer"]["phone_masked"] == "138****2222"
+    assert [p["owed"] for p in summary["products"]] == ["¥1,234.50", "¥3,256.80"]
+    assert summary["intents"] == ["close_account", "request_human"]
+    assert summary["bot_explained"] == ["借呗现在还不能注销，需要先处理下面这些："]
+
+    # A second customer waits behind the first.
+    messages, _ = await run_action(ActionRequestHuman(), conversation("demo_clean", [user("人工", "request_human")]))
+    assert "你现在排在第 2 位" in render_all(messages[:1]) and "约 10 分钟" in render_all(messages[:1])
+
+
+@pytest.mark.usefixtures("open_hours")
+async def test_asking_again_does_not_open_a_second_ticket(factory) -> None:  # type: ignore[no-untyped-def]
+    await run_action(ActionRequestHuman(), conversation("demo_balance", BALANCE_CHAT))
+    await run_action(ActionRequestHuman(), conversation("demo_balance", [*BALANCE_CHAT, user("人工！！！", "request_human")]))
+    assert len(tickets(factory)) == 1
+
+
+@pytest.mark.usefixtures("open_hours")
+@pytest.mark.parametrize(
+    ("sender", "text", "reason"),
+    [
+        ("demo_balance", "我要投诉 你们的花呗不让我关", "complaint"),
+        ("demo_clean", "我的账户被盗用了 要找人工", "suspected_fraud"),
+        ("demo_frozen", "人工客服", "frozen_by_platform"),
+    ],
+)
+async def test_reason_recorded(factory, sender: str, text: str, reason: str) -> None:  # type: ignore[no-untyped-def]
+    await run_action(ActionRequestHuman(), conversation(sender, [user(text, "request_human")]))
+    assert tickets(factory)[0].reason == reason
+
+
+async def test_unknown_identity_is_still_handed_over(factory, open_hours, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("BOT_DEV_MODE", "false")
+    common.settings.cache_clear()
+    _, events = await run_action(ActionRequestHuman(), conversation("web-visitor-1", [user("转人工", "request_human")]))
+    assert events[0]["event"] == "pause"
+    (ticket,) = tickets(factory)
+    assert ticket.customer_id is None and ticket.summary["customer"] is None
+
+
+@pytest.mark.usefixtures("open_hours")
+async def test_fallbacks_before_a_hand_back_do_not_count(factory) -> None:  # type: ignore[no-untyped-def]
+    events = [user("??", "nlu_fallback"), {"event": "pause"}, user("!!", "nlu_fallback"), {"event": "resume"}]
+    messages, _ = await run_action(ActionHandleFallback(), conversation("demo_clean", [*events, user("阿巴", "nlu_fallback")]))
+    assert [m["response"] for m in messages] == ["utter_default"]
+    assert tickets(factory) == []
+
+
+@pytest.mark.usefixtures("open_hours")
+async def test_one_fallback_asks_to_rephrase_two_hand_over(factory) -> None:  # type: ignore[no-untyped-def]
+    once = [user("你好", "greet"), bot("你好"), user("阿巴阿巴", "nlu_fallback")]
+    messages, events = await run_action(ActionHandleFallback(), conversation("demo_clean", once))
+    assert [m["response"] for m in messages] == ["utter_default"] and events == []
+    assert tickets(factory) == []
+
+    twice = [*once, bot("抱歉，我没太看懂。"), user("嗯嗯嗯嗯", "nlu_fallback")]
+    messages, events = await run_action(ActionHandleFallback(), conversation("demo_clean", twice))
+    assert messages[0]["response"] == "utter_handoff_fallback_queued" and events[0]["event"] == "pause"
+    assert tickets(factory)[0].reason == "repeated_fallback"
+
+
+async def test_outside_hours_offers_a_message_instead(factory, closed_hours: str) -> None:  # type: ignore[no-untyped-def]
+    messages, events = await run_action(ActionRequestHuman(), conversation("demo_balance", BALANCE_CHAT))
+    assert render_all(messages) == f"人工客服的服务时间是每天 {closed_hours}，现在不在服务时间内。"
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "handoff_reason", "value": "requested"},
+        {"event": "followup", "timestamp": None, "name": "callback_form"},
+    ]
+    assert tickets(factory) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("138 1234 5678", "13812345678"), ("+86 139-0000-1111", "13900001111"), ("12345", None), ("😀", None)],
+)
+async def test_callback_number_is_validated(typed: str, stored: str | None) -> None:
+    messages: list[dict[str, Any]] = []
+    from rasa_sdk.executor import CollectingDispatcher
+
+    dispatcher = CollectingDispatcher()
+    result = await ValidateCallbackForm().validate_callback_phone(typed, dispatcher, make_tracker("demo_balance"), domain())
+    messages = dispatcher.messages
+    assert result == {"callback_phone": stored}
+    assert [m["response"] for m in messages] == ([] if stored else ["utter_handoff_phone_invalid"])
+
+
+async def test_a_number_inside_the_message_fills_the_phone_too() -> None:
+    from rasa_sdk.executor import CollectingDispatcher
+
+    result = await ValidateCallbackForm().validate_callback_message(
+        "借呗冻结了想问原因，回电13812345678", CollectingDispatcher(), make_tracker("demo_frozen"), domain()
+    )
+    assert result == {"callback_message": "借呗冻结了想问原因，回电13812345678", "callback_phone": "13812345678"}
+
+
+async def test_leaving_a_message_files_a_ticket_without_pausing(factory, closed_hours: str) -> None:  # type: ignore[no-untyped-def]
+    slots = {"callback_message": "借呗为什么冻结了", "callback_phone": "13812345678", "handoff_reason": "frozen_by_platform"}
+    events_in = [user("转人工", "request_human"), user("借呗为什么冻结了", "inform"), user("13812345678", "inform")]
+    messages, events = await run_action(ActionLeaveMessage(), conversation("demo_frozen", events_in, slots))
+    text = render_all(messages)
+    assert f"客服会在服务时间（每天 {closed_hours}）内打 138****5678 给你" in text
+    assert all(e["event"] == "slot" and e["value"] is None for e in events)  # no pause: nobody is on duty
+    (ticket,) = tickets(factory)
+    assert (ticket.kind, ticket.status, ticket.reason) == ("message", "message_left", "frozen_by_platform")
+    assert (ticket.message, ticket.callback_phone) == ("借呗为什么冻结了", "13812345678")
+    assert "13812345678" not in repr(ticket.summary)  # the summary masks it
+
+
+async def test_no_thanks_leaves_nothing(factory, closed_hours: str) -> None:  # type: ignore[no-untyped-def]
+    messages, _ = await run_action(ActionLeaveMessage(), conversation("demo_frozen", [user("不用了", "deny")]))
+    assert [m["response"] for m in messages] == ["utter_handoff_message_declined"]
+    assert tickets(factory) == []
+
+
+async def test_frozen_line_offers_a_human_with_a_button() -> None:
+    messages, _ = await run_action(ActionCheckClosure(), make_tracker("demo_frozen", slots={"product": ["jiebei"]}))
+    offer = next(m for m in messages if m["response"] == "utter_handoff_offer")
+    assert offer["buttons"] == [{"title": "转人工客服", "payload": "/request_human"}]

@@ -1,0 +1,99 @@
+"""Handoff through the REST channel with both servers up: tickets, pausing, outside hours."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.db import models as m
+from bot.db.session import session_scope
+from tests.e2e.conftest import tracker_events
+
+pytestmark = pytest.mark.e2e
+
+
+def tickets(db, conversation_id: str) -> list[m.HandoffTicket]:  # type: ignore[no-untyped-def]
+    with session_scope(db) as s:
+        stmt = select(m.HandoffTicket).where(m.HandoffTicket.conversation_id == conversation_id)
+        return list(s.execute(stmt.order_by(m.HandoffTicket.id)).scalars())
+
+
+def test_request_human_creates_a_ticket_and_pauses_the_bot(chat, db, running) -> None:  # type: ignore[no-untyped-def]
+    c = chat("demo_balance")
+    assert "¥3,256.80" in c.say("借呗能注销吗")
+    reply = c.say("转人工")
+    assert "正在为你转接人工客服" in reply and "你现在排在第 1 位" in reply and "预计等待约 5 分钟" in reply
+    (ticket,) = tickets(db, "demo_balance")
+    assert (ticket.status, ticket.kind, ticket.reason) == ("queued", "live", "requested")
+    assert "close_account" in ticket.summary["intents"]
+    assert any("借呗现在还不能注销" in t for t in ticket.summary["bot_explained"])
+
+    # Paused: the bot no longer answers, but what the user writes is kept for the agent.
+    assert c.send("借呗能注销吗") == []
+    events = tracker_events(running, "demo_balance")
+    assert any(e["event"] == "pause" for e in events)
+    last_user = max(i for i, e in enumerate(events) if e["event"] == "user")
+    assert events[last_user]["text"] == "借呗能注销吗"
+    assert not any(e["event"] in ("bot", "action") for e in events[last_user:])  # no action ran
+
+    # Starting over (the widget's "new conversation") still works while paused.
+    c.send("/restart")
+    assert "¥3,256.80" in c.say("借呗能注销吗")
+
+
+def test_complaint_is_recorded_as_such(chat, db) -> None:  # type: ignore[no-untyped-def]
+    c = chat("demo_refund")
+    assert "转接人工客服" in c.say("我要投诉 你们的花呗不让我关")
+    assert tickets(db, "demo_refund")[-1].reason == "complaint"
+
+
+def test_two_fallbacks_in_a_row_hand_over(chat, db) -> None:  # type: ignore[no-untyped-def]
+    c = chat("demo_clean")
+    # "/nlu_fallback" is what the FallbackClassifier yields for text the NLU cannot place.
+    assert "换个说法" in c.say("/nlu_fallback")
+    assert tickets(db, "demo_clean") == []
+    reply = c.say("/nlu_fallback")
+    assert "连续两次没能理解" in reply and "转接人工客服" in reply
+    assert tickets(db, "demo_clean")[-1].reason == "repeated_fallback"
+    assert c.send("你好") == []
+
+
+def test_frozen_line_offers_a_human_button(chat, db) -> None:  # type: ignore[no-untyped-def]
+    c = chat("demo_frozen")
+    replies = c.send("借呗能注销吗")
+    offer = next(r for r in replies if r.get("buttons"))
+    assert offer["buttons"] == [{"title": "转人工客服", "payload": "/request_human"}]
+    assert "转接人工客服" in c.say(offer["buttons"][0]["payload"])
+    assert tickets(db, "demo_frozen")[-1].reason == "frozen_by_platform"
+
+
+def _closed_window() -> str:
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    return f"{now + timedelta(hours=2):%H:%M}-{now + timedelta(hours=3):%H:%M}"
+
+
+def test_outside_hours_the_user_leaves_a_message(chat, db, action_settings) -> None:  # type: ignore[no-untyped-def]
+    window = _closed_window()
+    action_settings(BOT_SERVICE_HOURS=window)
+    c = chat("demo_frozen")
+    reply = c.say("转人工")
+    assert f"人工客服的服务时间是每天 {window}" in reply and "可以给客服留言" in reply
+    assert "手机号码" in c.say("借呗为什么被冻结了，想请人核实一下")
+    assert "号码好像不对" in c.say("12345")
+    reply = c.say("138 1234 5678")
+    assert "留言已收到" in reply and "138****5678" in reply and "13812345678" not in reply
+    (ticket,) = tickets(db, "demo_frozen")
+    assert (ticket.kind, ticket.status, ticket.reason) == ("message", "message_left", "frozen_by_platform")
+    assert (ticket.message, ticket.callback_phone) == ("借呗为什么被冻结了，想请人核实一下", "13812345678")
+    assert "¥" in c.say("借呗能注销吗") or "冻结" in c.say("借呗能注销吗")  # not paused: the bot still answers
+
+    # 'No thanks' leaves nothing.
+    c = chat("demo_balance")
+    replies = c.send("转人工")
+    no_thanks = next(r for r in replies if r.get("buttons"))["buttons"][0]
+    assert no_thanks["title"] == "不用了"
+    assert "不留言了" in c.say(no_thanks["payload"])
+    assert [t.kind for t in tickets(db, "demo_balance")] == []

@@ -15,6 +15,21 @@ export BOT_PUBLIC_URL=${BOT_PUBLIC_URL:-http://localhost:$RASA_PORT}
 mkdir -p var
 # The action server answers only the Rasa server: a secret both know (endpoints.yml).
 export BOT_ACTION_SECRET=${BOT_ACTION_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
+# A demo agent for the console in development (plain passwords work only there).
+if [ "${BOT_DEV_MODE:-false}" = "true" ] && [ -z "${BOT_AGENT_USERS:-}" ]; then
+  export BOT_AGENT_USERS="xiaowang:小王:dev-password"
+fi
+
+# Rasa's HTTP API can read and write any conversation: outside development mode
+# it runs only behind a token (pass it as ?token=... to /conversations/...).
+api_args=(--enable-api)
+if [ "${BOT_DEV_MODE:-false}" != "true" ]; then
+  if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
+    echo "RASA_AUTH_TOKEN must be set outside development mode (it protects Rasa's HTTP API)" >&2
+    exit 1
+  fi
+  api_args+=(--auth-token "$RASA_AUTH_TOKEN")
+fi
 
 pids=()
 stop() {
@@ -43,7 +58,7 @@ if [ "${1:-}" = "--shell" ]; then
   exit 0
 fi
 
-$BIN/rasa run --enable-api --cors "*" --port "$RASA_PORT" \
+$BIN/rasa run "${api_args[@]}" --cors "*" --port "$RASA_PORT" \
   --credentials credentials.yml --endpoints endpoints.yml --model models >var/rasa.log 2>&1 &
 pids+=($!)
 wait_for "http://localhost:$RASA_PORT/" "Rasa server" 180
@@ -55,6 +70,7 @@ cat <<MSG
                -d '{"sender": "demo_balance", "message": "借呗能注销吗"}'
   socket.io: http://localhost:$RASA_PORT/socket.io  (the web widget; long-polling)
   widget demo: http://localhost:$RASA_PORT/webhooks/socketio/demo  (development mode: pick a demo customer)
+  agent console: http://localhost:$RASA_PORT/console/  (development: log in as xiaowang / dev-password)
   HTTP API:  http://localhost:$RASA_PORT/status
   logs:      var/actions.log  var/rasa.log
   Ctrl-C stops both servers.

@@ -1,7 +1,8 @@
 """Operator commands: `python -m bot.cli prepare|seed|requests|review|token|hash-password`.
 
-prepare            migrate the database and seed the catalog and demo customers if missing
-seed               migrate, then replace the demo customers with fresh copies
+prepare            migrate the database and load the product catalog; in development mode
+                   also the demo customers if missing
+seed               development mode only: migrate, then replace the demo customers with fresh copies
 requests           list requests awaiting review
 hash-password      read an agent's password (twice, not echoed) and print the hash for BOT_AGENT_USERS
 review ID DECISION approve or reject a closure request
@@ -18,13 +19,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from bot.catalog import load_catalog
 from bot.closure import review_closure
 from bot.config import Settings
 from bot.console_auth import hash_password
 from bot.data_deletion import review_data_deletion
 from bot.db import queries
 from bot.db.migrate import upgrade_to_head
-from bot.db.seed import ensure_seeded, reseed_demo
+from bot.db.seed import ensure_seeded, reseed_demo, seed_catalog
 from bot.db.session import session_factory, session_scope
 from bot.reopen import review_reopen
 from bot.requests import InvalidTransition
@@ -45,9 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     today = datetime.now(settings.zone).date()
     with session_scope(factory) as session:
         if args.command == "prepare":
-            seeded = ensure_seeded(session, today=today)
-            print("demo customers seeded" if seeded else "database ready")
+            return _prepare(session, settings, today)
         elif args.command == "seed":
+            if not settings.dev_mode:
+                print("demo customers are for development mode only (BOT_DEV_MODE=true)", file=sys.stderr)
+                return 1
             reseed_demo(session, today=today)
             print("demo customers re-seeded")
         elif args.command == "requests":
@@ -63,6 +67,18 @@ def _print_open_requests(session: Session) -> None:
         print("no requests awaiting review")
     for r in pending:
         print(f"#{r.id}\t{r.customer_id}\t{r.kind}\t{r.status}\tlevel {r.review_level}/{r.required_review_levels}")
+
+
+def _prepare(session: Session, settings: Settings, today: date) -> int:
+    # A production database must never receive the demo customers: they are
+    # real-looking accounts that any development token could act on.
+    if not settings.dev_mode:
+        seed_catalog(session, load_catalog())
+        print("database ready (catalog loaded)")
+        return 0
+    seeded = ensure_seeded(session, today=today)
+    print("demo customers seeded" if seeded else "database ready")
+    return 0
 
 
 def _review(session: Session, args: argparse.Namespace, today: date) -> int:

@@ -68,3 +68,21 @@ def test_hash_password_refuses_a_mismatch(monkeypatch) -> None:  # type: ignore[
     answers = iter(["one", "two"])
     monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
     assert cli.main(["hash-password"]) == 1
+
+
+def test_prepare_outside_development_loads_the_catalog_but_no_demo_customers(db_url, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from bot.db import models as m
+    from bot.db.session import session_factory
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("BOT_DEV_MODE", "false")
+    assert cli.main(["prepare"]) == 0
+    assert "catalog loaded" in capsys.readouterr().out
+    with session_scope(session_factory(db_url)) as s:
+        assert s.query(m.Product).count() >= 2
+        assert s.query(m.Customer).count() == 0
+
+
+def test_reseeding_demo_customers_is_refused_outside_development(cli_db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("BOT_DEV_MODE", "false")
+    assert cli.main(["seed"]) == 1

@@ -11,6 +11,15 @@ Message format (the same dict the widget receives as a `bot_uttered` event)::
      "agent_name": "小王",            # only when sender == "agent"
      "timestamp": 1732320000.0}       # seconds since the epoch, UTC
 
+Status messages carry no text and change what the widget shows about a handoff::
+
+    {"sender": "system", "status": "bot_resumed"}   # the agent handed back or closed the
+                                                    # ticket: the bot answers again
+
+(The "waiting for an agent" state comes from the bot's own custom payload
+{"handoff": {"ticket_id", "position", "wait_minutes"}}, and "agent joined" from
+the first message with sender "agent".)
+
 Agent messages are also stored in the conversation's tracker as `BotUttered`
 events whose metadata carries {"sender": "agent", "agent_name": ...}, so the
 transcript and a reloaded widget show them as the agent's.
@@ -20,6 +29,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+BOT_RESUMED: dict[str, Any] = {"sender": "system", "status": "bot_resumed"}
 
 Deliverer = Callable[[str, dict[str, Any]], Awaitable[bool]]
 

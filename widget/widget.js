@@ -21,7 +21,8 @@
  *
  * Handoff to a human: the bot's custom payload {"handoff": {"position", ...}} starts
  * the waiting state, the first message with sender "agent" means an agent joined,
- * and {"sender": "system", "status": "bot_resumed"} (channels/live.py) ends it. The
+ * {"sender": "system", "status": "queued", "position"} updates the place, and
+ * {"sender": "system", "status": "bot_resumed"} (channels/live.py) ends it. The
  * history's "handoff" field restores the state after a reload. While a human has the
  * conversation the bot does not answer, so no typing indicator is shown.
  */
@@ -308,6 +309,10 @@
   // Handoff signals among incoming messages; true when the message has nothing else to show.
   Widget.prototype.trackHandoff = function (message, fromHistory) {
     if (message.status === "bot_resumed") { if (!fromHistory) this.setHandoff(null); return true; }
+    if (message.status === "queued") {  // a ticket ahead was served: the place now
+      if (!(this.handoff && this.handoff.state === "agent")) this.setHandoff({ state: "waiting", position: message.position });
+      return true;
+    }
     var custom = message.custom;
     if (custom && custom.handoff) {
       if (!fromHistory) this.setHandoff({ state: "waiting", position: custom.handoff.position });

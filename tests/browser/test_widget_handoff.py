@@ -92,9 +92,11 @@ def test_waiting_then_agent_joined_then_handed_back(phone: Page, widget_server: 
     phone.wait_for_timeout(500)  # bot_turn_done has had time to arrive too
     assert not phone.evaluate("window.__typingShown"), "no typing indicator while waiting for a human"
 
-    # The other customer is served first: after a reload this one is next (fresh from the queue).
+    # The other customer is served first: this one is next, told at once and after a reload.
     first = console.ticket_for("demo_clean")["id"]
-    assert console.post(f"/tickets/{first}/claim").ok and console.post(f"/tickets/{first}/close").ok
+    assert console.post(f"/tickets/{first}/claim").ok
+    expect(line).to_have_text("正在为你转接人工客服，你是下一位", timeout=TIMEOUT)
+    assert console.post(f"/tickets/{first}/close").ok
     phone.reload()
     expect(status_line(phone)).to_have_text("正在为你转接人工客服，你是下一位", timeout=TIMEOUT)
     screenshot(phone, "widget-handoff-2-waiting-after-reload")

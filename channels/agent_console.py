@@ -30,10 +30,11 @@ from bot.config import REPO_ROOT, Settings
 from bot.db import models as m
 from bot.db import queries
 from bot.db.session import session_factory, session_scope
-from bot.handoff import InvalidTicketTransition, TicketKind
+from bot.handoff import InvalidTicketTransition, TicketKind, TicketStatus
 from bot.handoff_events import publisher_for, ticket_message
 from bot.phones import mask_phone
 from channels import console_tracker as ct
+from channels import live
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -235,6 +236,7 @@ class AgentConsoleInput(InputChannel):
         if isinstance(ticket, HTTPResponse):
             return ticket
         await self.publisher.publish(ticket_message("ticket_claimed", ticket, agent=login))
+        await self._announce_queue()
         return response.json(self._ticket_row(ticket))
 
     async def reply(self, request: Request, login: str, ticket_id: int) -> HTTPResponse:
@@ -293,7 +295,17 @@ class AgentConsoleInput(InputChannel):
         if ticket.kind == TicketKind.LIVE.value:
             await ct.resume_silently(request.app.ctx.agent, ticket.conversation_id)
         await self.publisher.publish(ticket_message("ticket_closed", ticket, agent=login))
+        await self._announce_queue()
         return response.json(self._ticket_row(ticket))
+
+    async def _announce_queue(self) -> None:
+        """Tell every customer still waiting their place now (a ticket ahead may have left the queue)."""
+        waiting = await self.db(lambda s: [
+            t.conversation_id for t in queries.list_tickets(s)
+            if t.kind == TicketKind.LIVE.value and t.status == TicketStatus.QUEUED.value
+        ])
+        for position, conversation_id in enumerate(waiting, start=1):
+            await live.deliver(conversation_id, live.queue_place(position))
 
 
 def _plain(method: Handler) -> Handler:

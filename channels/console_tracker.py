@@ -3,7 +3,9 @@
 Agent replies are stored as `BotUttered` with {"sender": "agent", "agent_name"}
 metadata (the contract in channels/live.py) and pushed to the widget; handing
 back appends `ConversationResumed` and runs `utter_handback`, whose message is
-pushed too. Every change to a tracker happens under the conversation's lock,
+pushed too. Whenever the bot resumes (hand back, or a live ticket closed) the
+widget is also told so with a status message (`live.BOT_RESUMED`), so it can
+leave its "waiting for a human" state even when the bot says nothing. Every change to a tracker happens under the conversation's lock,
 so it cannot interleave with a user message being processed.
 """
 
@@ -74,6 +76,7 @@ async def hand_back(agent: Agent, conversation_id: str) -> list[str]:
         )
         await _listen(agent, conversation_id)
     texts = [str(m["text"]) for m in output.messages if m.get("text")]
+    await live.deliver(conversation_id, live.BOT_RESUMED)
     for text in texts:
         await live.deliver(conversation_id, {"text": text, "sender": "bot", "timestamp": time.time()})
     return texts
@@ -83,10 +86,12 @@ async def resume_silently(agent: Agent, conversation_id: str) -> None:
     """Resume the bot without a message (a live ticket closed by the agent: nobody would read a reply)."""
     async with agent.lock_store.lock(conversation_id):
         tracker = await agent.processor.get_tracker(conversation_id)
-        if tracker.is_paused():
-            tracker.update(ConversationResumed())
-            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
-            await agent.tracker_store.save(tracker)
+        if not tracker.is_paused():
+            return
+        tracker.update(ConversationResumed())
+        tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+        await agent.tracker_store.save(tracker)
+    await live.deliver(conversation_id, live.BOT_RESUMED)
 
 
 async def _listen(agent: Agent, conversation_id: str) -> None:

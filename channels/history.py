@@ -51,3 +51,28 @@ def _bot(event: dict[str, Any]) -> list[dict[str, Any]]:
     if data.get("custom"):
         messages[-1]["custom"] = data["custom"]
     return [m for m in messages if m["text"] or m.get("buttons") or m.get("custom")]
+
+
+def handoff_state(events: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
+    """Where a handoff stands for a reloaded widget, from tracker events; None when the bot is answering.
+
+    Paused (the bot handed over and no agent has resumed it): {"state": "waiting",
+    "position", "wait_minutes"} from the handoff payload the bot sent, or
+    {"state": "agent", "agent_name"} once an agent has written since the pause.
+    The queue position is as the bot announced it; the history route refreshes it.
+    """
+    state: dict[str, Any] | None = None
+    paused = False
+    for event in events:
+        kind = event.get("event")
+        custom = (event.get("data") or {}).get("custom") if kind == "bot" else None
+        if kind == "pause":
+            paused = True
+        elif kind in ("resume", "restart", "session_started"):
+            paused, state = False, None
+        elif isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
+            payload = custom["handoff"]
+            state = {"state": "waiting", "position": payload.get("position"), "wait_minutes": payload.get("wait_minutes")}
+        elif kind == "bot" and (event.get("metadata") or {}).get("sender") == "agent":
+            state = {"state": "agent", "agent_name": (event.get("metadata") or {}).get("agent_name") or ""}
+    return state if paused and state is not None else None

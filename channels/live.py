@@ -11,6 +11,18 @@ Message format (the same dict the widget receives as a `bot_uttered` event)::
      "agent_name": "小王",            # only when sender == "agent"
      "timestamp": 1732320000.0}       # seconds since the epoch, UTC
 
+Status messages carry no text and change what the widget shows about a handoff::
+
+    {"sender": "system", "status": "bot_resumed"}   # the agent handed back or closed the
+                                                    # ticket: the bot answers again
+    {"sender": "system", "status": "queued", "position": 2}
+                                                    # still waiting; the place in the queue now
+                                                    # (sent when a ticket ahead is claimed or closed)
+
+(The "waiting for an agent" state comes from the bot's own custom payload
+{"handoff": {"ticket_id", "position", "wait_minutes"}}, and "agent joined" from
+the first message with sender "agent".)
+
 Agent messages are also stored in the conversation's tracker as `BotUttered`
 events whose metadata carries {"sender": "agent", "agent_name": ...}, so the
 transcript and a reloaded widget show them as the agent's.
@@ -20,6 +32,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+BOT_RESUMED: dict[str, Any] = {"sender": "system", "status": "bot_resumed"}
+
+
+
+def queue_place(position: int) -> dict[str, Any]:
+    """The status message telling a waiting customer their current place in the queue (1 = next)."""
+    return {"sender": "system", "status": "queued", "position": position}
+
 
 Deliverer = Callable[[str, dict[str, Any]], Awaitable[bool]]
 

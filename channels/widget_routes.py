@@ -1,12 +1,13 @@
 """HTTP routes beside the socket channel (/webhooks/socketio/...).
 
 /widget/<file>   the widget's script, styles and the vendored socket.io client
-/history         the conversation of the bearer token's customer, for a reloaded page
+/history         the conversation of the bearer token's customer and where a handoff stands, for a reloaded page
 /demo, /dev/token  development mode only: a demo host page and demo customers' tokens
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -16,10 +17,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import handoff as ho
 from bot.config import REPO_ROOT, Settings
+from bot.db import queries
+from bot.db.session import session_factory, session_scope
 from bot.tokens import TokenError, is_customer_id, mint_token
 from channels.auth import Identity, bearer_token, refusal
-from channels.history import transcript
+from channels.history import handoff_state, transcript
 
 WIDGET_DIR = REPO_ROOT / "widget"
 # The only files the widget route serves (no path from the URL reaches the filesystem).
@@ -52,10 +56,25 @@ def add_widget_routes(bp: Blueprint, identify: Callable[[Any, Any], Identity], s
             return response.json({"error": problem.kind, "messages": [refusal(request.app, problem.kind)]}, status=401)
         tracker = await request.app.ctx.agent.tracker_store.retrieve(who.sender_id)
         events = [e.as_dict() for e in tracker.events] if tracker else []
-        return response.json({"conversation_id": who.sender_id, "messages": transcript(events)})
+        handoff = handoff_state(events)
+        if handoff and handoff["state"] == "waiting":
+            handoff = {**handoff, **await asyncio.to_thread(_queue_place, settings, who.sender_id)}
+        return response.json({"conversation_id": who.sender_id, "messages": transcript(events), "handoff": handoff})
 
     if settings.dev_mode:
         _add_demo_routes(bp, settings)
+
+
+def _queue_place(settings: Settings, conversation_id: str) -> dict[str, int]:
+    """The waiting conversation's place in the queue now (others may have been served since the bot said it)."""
+    with session_scope(session_factory(settings.database_url)) as session:
+        ticket = queries.live_ticket_for(session, conversation_id)
+        if ticket is None:
+            return {}
+        estimate = ho.estimate_wait(queries.tickets_ahead(session, ticket),
+                                    average_handling_minutes=settings.handoff_average_minutes,
+                                    agents_on_duty=settings.agents_on_duty)
+        return {"position": estimate.position, "wait_minutes": estimate.wait_minutes}
 
 
 def _add_demo_routes(bp: Blueprint, settings: Settings) -> None:

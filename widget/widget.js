@@ -18,6 +18,13 @@
  * Talks socket.io (vendored client 4.x, Engine.IO v4) to the project's socket
  * channel: `user_uttered` out; `bot_uttered`, `session_confirm`, `bot_turn_done` in.
  * History comes from GET <server>/webhooks/socketio/history with the same token.
+ *
+ * Handoff to a human: the bot's custom payload {"handoff": {"position", ...}} starts
+ * the waiting state, the first message with sender "agent" means an agent joined,
+ * {"sender": "system", "status": "queued", "position"} updates the place, and
+ * {"sender": "system", "status": "bot_resumed"} (channels/live.py) ends it. The
+ * history's "handoff" field restores the state after a reload. While a human has the
+ * conversation the bot does not answer, so no typing indicator is shown.
  */
 (function () {
   "use strict";
@@ -39,6 +46,10 @@
     you: "我",
     bot: "智能助手",
     agent: "人工客服",
+    waitingNext: "正在为你转接人工客服，你是下一位",
+    waitingAhead: function (n) { return "正在为你转接人工客服，前面还有 " + n + " 位"; },
+    agentJoined: function (name) { return "人工客服" + (name ? " " + name : "") + " 已接入"; },
+    download: "下载",
     authFallback: "暂时无法确认你的身份，请刷新页面或重新登录后再试。"
   };
 
@@ -109,6 +120,17 @@
     return box;
   }
 
+  // Custom payload {"attachment": {"type": "file", "url", "name"}}: a download link (http(s) only).
+  function attachment(custom) {
+    var file = custom && custom.attachment;
+    if (!file || file.type !== "file" || !/^https?:\/\//i.test(String(file.url || ""))) return null;
+    var name = String(file.name || "");
+    var link = el("a", { className: "cc-file", href: file.url, download: name, rel: "noopener" });
+    link.appendChild(el("span", { className: "cc-file-icon", "aria-hidden": "true", text: "PDF" }));
+    link.appendChild(el("span", { text: TEXT.download + " " + (name || file.url) }));
+    return link;
+  }
+
   function Widget(config) {
     this.config = config;
     this.server = (config.server || scriptBase.replace(/\/webhooks\/socketio\/widget\/$/, "")).replace(/\/$/, "");
@@ -116,6 +138,7 @@
     this.sessionId = null;
     this.composing = false;
     this.typingTimer = null;
+    this.handoff = null;  // null, {state: "waiting", position} or {state: "agent", agent_name}
     this.build();
   }
 
@@ -125,6 +148,9 @@
     this.log = el("div", { className: "cc-log", role: "log", "aria-live": "polite", "aria-label": TEXT.log, tabindex: "0" });
     this.offline = el("div", { className: "cc-offline", role: "status", "aria-live": "assertive", text: TEXT.offline });
     this.offline.hidden = true;
+    // Handoff status: its own polite live region, so screen readers announce each change once.
+    this.handoffLine = el("div", { className: "cc-handoff", role: "status", "aria-live": "polite" });
+    this.handoffLine.hidden = true;
     this.typing = el("div", { className: "cc-typing", "aria-live": "polite" });
     this.typing.hidden = true;
     this.typing.appendChild(el("span", { className: "cc-dots", "aria-hidden": "true" }, [el("i"), el("i"), el("i")]));
@@ -134,7 +160,7 @@
     this.sendButton.disabled = true;  // until the socket is connected
     var form = el("form", { className: "cc-form" }, [this.input, this.sendButton]);
     var header = el("header", { className: "cc-header" }, [el("h2", { id: titleId, className: "cc-title", text: this.config.title || TEXT.title })]);
-    this.panel = el("section", { className: "cc-panel", role: "region", "aria-labelledby": titleId }, [header, this.offline, this.log, this.typing, form]);
+    this.panel = el("section", { className: "cc-panel", role: "region", "aria-labelledby": titleId }, [header, this.offline, this.handoffLine, this.log, this.typing, form]);
 
     var host = typeof this.config.container === "string" ? document.querySelector(this.config.container) : this.config.container;
     if (host) {
@@ -254,6 +280,7 @@
     return fetch(url, { headers: headers }).then(function (r) { return r.json(); }).then(function (body) {
       self.log.textContent = "";
       (body.messages || []).forEach(function (m) { self.addMessage(m, true); });
+      self.setHandoff(body.handoff || null);
       self.markOldButtons();
       self.scrollDown(true);
     }).catch(function () { /* offline: the next reconnect loads it again */ });
@@ -265,9 +292,45 @@
     this.panel.classList.toggle("cc-is-offline", !online);
   };
 
+  Widget.prototype.setHandoff = function (state) {
+    this.handoff = state && (state.state === "waiting" || state.state === "agent") ? state : null;
+    var text = "";
+    if (this.handoff && this.handoff.state === "agent") text = TEXT.agentJoined(this.handoff.agent_name);
+    else if (this.handoff) {
+      var ahead = Math.max((parseInt(this.handoff.position, 10) || 1) - 1, 0);
+      text = ahead ? TEXT.waitingAhead(ahead) : TEXT.waitingNext;
+    }
+    if (this.handoffLine.textContent !== text) this.handoffLine.textContent = text;
+    this.handoffLine.hidden = !text;
+    this.handoffLine.classList.toggle("cc-handoff-agent", Boolean(this.handoff && this.handoff.state === "agent"));
+    if (this.handoff) this.showTyping(false);
+  };
+
+  // Handoff signals among incoming messages; true when the message has nothing else to show.
+  Widget.prototype.trackHandoff = function (message, fromHistory) {
+    if (message.status === "bot_resumed") { if (!fromHistory) this.setHandoff(null); return true; }
+    if (message.status === "queued") {  // a ticket ahead was served: the place now
+      if (!(this.handoff && this.handoff.state === "agent")) this.setHandoff({ state: "waiting", position: message.position });
+      return true;
+    }
+    var custom = message.custom;
+    if (custom && custom.handoff) {
+      if (!fromHistory) this.setHandoff({ state: "waiting", position: custom.handoff.position });
+      return !message.text;
+    }
+    if (fromHistory) return false;  // the history's own "handoff" field says where things stand
+    if (message.sender === "agent") {
+      this.setHandoff({ state: "agent", agent_name: message.agent_name || "" });
+    } else if (message.sender === "bot" && this.handoff && !message.auth_error) {
+      this.setHandoff(null);  // the bot only speaks again once it has the conversation back
+    }
+    return false;
+  };
+
   Widget.prototype.showTyping = function (on) {
     var self = this;
     clearTimeout(this.typingTimer);
+    if (on && this.handoff) on = false;  // a paused bot never answers: nothing is "typing"
     this.typing.hidden = !on;
     if (on) {
       this.typingTimer = setTimeout(function () { self.typing.hidden = true; }, 20000);
@@ -303,6 +366,7 @@
     var self = this;
     var sender = message.sender || "bot";
     var stick = this.nearBottom() || sender === "user";
+    if (this.trackHandoff(message, fromHistory)) return;
     if (this.appendToList(message)) { if (!fromHistory) this.scrollDown(stick); return; }
     var item = el("div", { className: "cc-msg cc-" + sender });
     var label = sender === "agent" ? TEXT.agent + (message.agent_name ? " " + message.agent_name : "")
@@ -312,6 +376,8 @@
     if (message.text) bubble.appendChild(richText(message.text));
     var list = customList(message.custom);
     if (list) bubble.appendChild(list);
+    var file = attachment(message.custom);
+    if (file) bubble.appendChild(file);
     if (!bubble.childNodes.length && !(message.buttons && message.buttons.length)) return;
     if (bubble.childNodes.length) item.appendChild(bubble);
     if (message.buttons && message.buttons.length) {

@@ -15,6 +15,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -68,7 +69,7 @@ class CertificateChannel(InputChannel):
                 rendered.pdf,
                 content_type="application/pdf",
                 headers={
-                    "Content-Disposition": f'attachment; filename="{rendered.filename}"',
+                    "Content-Disposition": _disposition(rendered.filename, issued),
                     "Cache-Control": "private, no-store",
                 },
             )
@@ -97,3 +98,9 @@ class CertificateChannel(InputChannel):
             )
 
         return bp
+
+
+def _disposition(ascii_name: str, issued: IssuedCertificate) -> str:
+    """Save as 花呗结清证明-<code>.pdf (RFC 6266 filename*), with an ASCII name for old clients."""
+    chinese = f"{issued.content.product_name}结清证明-{issued.verification_code}.pdf"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(chinese)}"

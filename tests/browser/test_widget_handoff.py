@@ -163,7 +163,7 @@ def test_certificate_is_a_download_link(desktop: Page, widget_server: str, db: A
     with desktop.expect_download(timeout=TIMEOUT) as download:
         link.click()
     # The server's Content-Disposition name (with the verification code) wins over the link's.
-    assert download.value.suggested_filename.startswith("huabei-settlement-JQ-")
+    assert download.value.suggested_filename.startswith("花呗结清证明-JQ-")
     with open(download.value.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
     desktop.reload()  # the link comes back from the history too

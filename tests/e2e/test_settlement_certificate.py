@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -66,6 +67,7 @@ def test_nothing_owed_gets_a_certificate_link_and_a_pdf(chat, db, customer, mess
     pdf = requests.get(url, timeout=30)
     assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
     assert row.verification_code in pdf.headers["Content-Disposition"]
+    assert "filename*=UTF-8''" + quote(f"{row.product_name}结清证明-") in pdf.headers["Content-Disposition"]
     body = pdf_text(pdf.content)
     for fact in ["结清证明", name, row.product_name, limit, cn_date(settled), cn_date(today), row.verification_code]:
         assert fact in body, fact

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import models as m
+from bot.db import queries
 from bot.db.session import session_scope
 from tests.e2e.conftest import tracker_events
 
@@ -97,3 +98,22 @@ def test_outside_hours_the_user_leaves_a_message(chat, db, action_settings) -> N
     assert no_thanks["title"] == "不用了"
     assert "不留言了" in c.say(no_thanks["payload"])
     assert [t.kind for t in tickets(db, "demo_balance")] == []
+
+
+@pytest.mark.parametrize(
+    ("customer", "message", "reason"),
+    [
+        ("demo_past_overdue", "有人盗用我的身份开了借呗", "suspected_fraud"),
+        ("demo_paused", "这笔借款不是我借的", "suspected_fraud"),
+        ("demo_closed", "花呗有一笔交易我不认可", "dispute"),
+    ],
+)
+def test_fraud_and_disputes_go_to_a_human_whatever_the_intent(chat, db, customer, message, reason) -> None:  # type: ignore[no-untyped-def]
+    reply = chat(customer).say(message)
+    assert "正在为你转接人工客服" in reply
+    ticket = tickets(db, customer)[-1]
+    assert (ticket.status, ticket.reason) == ("queued", reason)
+    # Leave the queue as the other tests expect it: an agent takes and closes the ticket.
+    with session_scope(db) as s:
+        for action in ("claim", "close"):
+            queries.transition_ticket(s, ticket_id=ticket.id, action=action, agent="test-agent", channel="test")

@@ -11,6 +11,7 @@ from bot.handoff import (
     ensure_can_write,
     estimate_wait,
     fallback_streak,
+    must_not_decide,
 )
 
 Q, C, HB, X, ML = (
@@ -132,3 +133,20 @@ def test_fallback_streak(intents: list[str], streak: int) -> None:
 def test_queue_position_and_wait(ahead: int, minutes: float, agents: int, position: int, wait: int) -> None:
     estimate = estimate_wait(ahead, average_handling_minutes=minutes, agents_on_duty=agents)
     assert (estimate.position, estimate.wait_minutes) == (position, wait)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("有人盗用我的身份开了借呗", HandoffReason.SUSPECTED_FRAUD),
+        ("这笔借款不是我借的", HandoffReason.SUSPECTED_FRAUD),
+        ("账户被盗了钱被借走了", HandoffReason.SUSPECTED_FRAUD),
+        ("花呗有一笔交易我不认可", HandoffReason.DISPUTE),
+        ("我没买过这个东西为什么扣我钱", HandoffReason.DISPUTE),
+        ("借呗能注销吗", None),
+        ("你们是骗子吧 我要注销花呗", None),  # angry, but a request the bot can serve
+        ("自动还款乱扣钱 帮我关掉", None),
+    ],
+)
+def test_must_not_decide(text: str, reason: HandoffReason | None) -> None:
+    assert must_not_decide(text) == reason

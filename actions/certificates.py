@@ -17,6 +17,7 @@ from actions.common import (
     CustomerAction,
     catalog,
     channel_of,
+    customer_or_say,
     in_session,
     latest_text,
     render,
@@ -27,7 +28,6 @@ from actions.common import (
 )
 from bot.certificate_issuing import issue_certificate
 from bot.certificate_replies import choice_replies, outcome_replies
-from bot.db.queries import load_customer
 from bot.product_choice import choose_products, means_all
 
 
@@ -40,9 +40,8 @@ class ActionIssueCertificate(CustomerAction):
     async def act(
         self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        customer = await in_session(lambda s: load_customer(s, customer_id))
+        customer = await customer_or_say(customer_id, dispatcher)
         if customer is None:
-            dispatcher.utter_message(response="utter_customer_not_found")
             return []
         external = next(tracker.get_latest_entity_values("external_product"), None)
         wants_all = means_all(latest_text(tracker))

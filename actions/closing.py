@@ -19,6 +19,7 @@ from actions.common import (
     catalog,
     channel_of,
     customer_of,
+    customer_or_say,
     in_session,
     latest_text,
     say,
@@ -28,7 +29,6 @@ from actions.common import (
 )
 from bot.closure import submit_closure
 from bot.closure_replies import closure_answer, submission_replies
-from bot.db.queries import load_customer
 from bot.product_choice import choose_products, means_all
 from bot.textnorm import normalise
 from bot.verification import CodeCheck, check_code, issue_code, sender_for
@@ -60,9 +60,8 @@ class ActionCheckClosure(CustomerAction):
     async def act(
         self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        customer = await in_session(lambda s: load_customer(s, customer_id))
+        customer = await customer_or_say(customer_id, dispatcher)
         if customer is None:
-            dispatcher.utter_message(response="utter_customer_not_found")
             return _reset_flow()
         external = next(tracker.get_latest_entity_values("external_product"), None)
         wants_all = means_all(latest_text(tracker))

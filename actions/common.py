@@ -14,8 +14,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
+from bot.accounts import CustomerSnapshot
 from bot.catalog import Catalog, load_catalog
 from bot.config import Settings
+from bot.db.queries import load_customer
 from bot.db.session import session_factory, session_scope
 from bot.identity import customer_id_for
 from bot.knowledge import load_knowledge
@@ -68,6 +70,14 @@ async def in_session(work: Callable[[Session], T]) -> T:
             return work(session)
 
     return await asyncio.to_thread(run)
+
+
+async def customer_or_say(customer_id: str, dispatcher: CollectingDispatcher) -> CustomerSnapshot | None:
+    """The customer's accounts; None after telling the user none were found."""
+    customer = await in_session(lambda s: load_customer(s, customer_id))
+    if customer is None:
+        dispatcher.utter_message(response="utter_customer_not_found")
+    return customer
 
 
 def latest_text(tracker: Tracker) -> str:

@@ -16,9 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.changes import offer_events, reset_events, unclear_answer
-from actions.common import CustomerAction, catalog, in_session, slot_list, today
+from actions.common import CustomerAction, catalog, customer_or_say, slot_list, today
 from bot.amounts import parse_amount
-from bot.db.queries import load_customer
 from bot.limit_replies import limit_offer
 from bot.product_choice import choose_products
 
@@ -50,9 +49,8 @@ class ActionCheckLimit(CustomerAction):
         unclear = unclear_answer(tracker, dispatcher, usable=parse_amount(tracker.latest_message.get("text") or "") is not None)
         if unclear is not None:
             return unclear
-        customer = await in_session(lambda s: load_customer(s, customer_id))
+        customer = await customer_or_say(customer_id, dispatcher)
         if customer is None:
-            dispatcher.utter_message(response="utter_customer_not_found")
             return reset_events()
         external = next(tracker.get_latest_entity_values("external_product"), None)
         choice = choose_products(slot_list(tracker, "product"), customer, external=external)

@@ -13,8 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.changes import offer_events, reset_events, unclear_answer
-from actions.common import CustomerAction, catalog, in_session, slot_list, today
-from bot.db.queries import load_customer
+from actions.common import CustomerAction, catalog, customer_or_say, slot_list, today
 from bot.pause_replies import pause_offer, reopen_offer
 from bot.product_choice import choose_products
 
@@ -42,9 +41,8 @@ class ActionCheckPause(CustomerAction):
         unclear = unclear_answer(tracker, dispatcher, usable=bool(list(tracker.get_latest_entity_values("duration"))))
         if unclear is not None:
             return unclear
-        customer = await in_session(lambda s: load_customer(s, customer_id))
+        customer = await customer_or_say(customer_id, dispatcher)
         if customer is None:
-            dispatcher.utter_message(response="utter_customer_not_found")
             return reset_events()
         external = next(tracker.get_latest_entity_values("external_product"), None)
         choice = choose_products(slot_list(tracker, "product"), customer, external=external)
@@ -65,9 +63,8 @@ class ActionCheckReopen(CustomerAction):
     async def act(
         self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        customer = await in_session(lambda s: load_customer(s, customer_id))
+        customer = await customer_or_say(customer_id, dispatcher)
         if customer is None:
-            dispatcher.utter_message(response="utter_customer_not_found")
             return reset_events()
         external = next(tracker.get_latest_entity_values("external_product"), None)
         requested = list(tracker.get_latest_entity_values("product")) or slot_list(tracker, "product")

@@ -13,10 +13,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.changes import offer_events, reset_events, unclear_answer
-from actions.common import CustomerAction, catalog, in_session, today
+from actions.common import CustomerAction, catalog, customer_or_say, today
 from bot.binding import plan_unbind
 from bot.binding_replies import unbind_offer
-from bot.db.queries import load_customer
 
 
 class ActionCheckUnbind(CustomerAction):
@@ -31,9 +30,8 @@ class ActionCheckUnbind(CustomerAction):
     async def act(
         self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        customer = await in_session(lambda s: load_customer(s, customer_id))
+        customer = await customer_or_say(customer_id, dispatcher)
         if customer is None:
-            dispatcher.utter_message(response="utter_customer_not_found")
             return reset_events()
         # Only this message counts: an earlier product or service must not narrow a new request.
         products = list(dict.fromkeys(tracker.get_latest_entity_values("product")))

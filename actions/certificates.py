@@ -26,9 +26,9 @@ from actions.common import (
     slot_list,
     today,
 )
-from bot.certificate_issuing import issue_certificate
-from bot.certificate_replies import choice_replies, outcome_replies
-from bot.product_choice import choose_products, means_all
+from bot.certificates.issuing import issue_certificate
+from bot.certificates.replies import choice_replies, outcome_replies
+from bot.core.product_choice import choose_products, means_all
 
 
 class ActionIssueCertificate(CustomerAction):

@@ -16,8 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import CustomerAction, catalog, channel_of, in_session, render, say, today
-from bot.change_offer import ChangeOffer
 from bot.changes import ChangeContext, apply_change
+from bot.core.change_offer import ChangeOffer
 
 # Slots a journey may leave behind; cleared whenever a change is applied or dropped.
 INPUT_SLOTS = ("duration", "limit_amount")

@@ -27,11 +27,11 @@ from actions.common import (
     slot_list,
     today,
 )
-from bot.closure import submit_closure
-from bot.closure_replies import closure_answer, submission_replies
-from bot.product_choice import choose_products, means_all
-from bot.textnorm import normalise
-from bot.verification import CodeCheck, check_code, issue_code, sender_for
+from bot.closing.replies import closure_answer, submission_replies
+from bot.closing.submission import submit_closure
+from bot.core.product_choice import choose_products, means_all
+from bot.nlu.textnorm import normalise
+from bot.security.verification import CodeCheck, check_code, issue_code, sender_for
 
 FLOW_SLOTS = ("closure_products", "closure_product_names", "closure_confirmed", "closure_code")
 NOT_READY = SlotSet("closure_ready", False)

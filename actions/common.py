@@ -14,14 +14,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
-from bot.accounts import CustomerSnapshot
-from bot.catalog import Catalog, load_catalog
 from bot.config import Settings
+from bot.core.accounts import CustomerSnapshot
+from bot.core.catalog import Catalog, load_catalog
+from bot.core.replies import FactUse, Fragment, Param, Part, Reply
+from bot.credit.knowledge import load_knowledge
 from bot.db.queries import load_customer
 from bot.db.session import session_factory, session_scope
-from bot.identity import customer_id_for
-from bot.knowledge import load_knowledge
-from bot.replies import FactUse, Fragment, Param, Part, Reply
+from bot.security.identity import customer_id_for
 
 T = TypeVar("T")
 CHANNEL_FALLBACK = "chat"
@@ -39,7 +39,7 @@ def today() -> date:
 
 
 def customer_of(tracker: Tracker) -> str | None:
-    """The customer this conversation may act for (bot.identity decides)."""
+    """The customer this conversation may act for (bot.security.identity decides)."""
     return customer_id_for(tracker.sender_id, settings(), latest_user_metadata(tracker))
 
 
@@ -131,7 +131,7 @@ def render(domain: DomainDict, param: Param) -> str:
 class CustomerAction(Action, ABC):
     """An action on the conversation's own customer.
 
-    The identity check lives here, once: when bot.identity cannot establish
+    The identity check lives here, once: when bot.security.identity cannot establish
     the customer, the user is told politely and nothing is read or changed.
     Abstract, so the action server does not register it as an action itself.
     """

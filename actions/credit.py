@@ -1,6 +1,6 @@
 """Credit-report and closure-consequence questions: 「关闭花呗影响征信吗」「逾期记录多久能消」.
 
-Facts come from bot/knowledge/credit.yml (sent as their reviewed wording);
+Facts come from bot/credit/credit.yml (sent as their reviewed wording);
 sentences about the customer's own accounts are domain responses.
 """
 
@@ -13,11 +13,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import customer_of, in_session, say, today
-from bot.account_explanations import closure_effects_answer, platform_closure_answer
-from bot.accounts import CustomerSnapshot
-from bot.credit_impact import credit_impact_answer, detect_topic, intent_answer
+from bot.core.accounts import CustomerSnapshot
+from bot.credit.explanations import closure_effects_answer, platform_closure_answer
+from bot.credit.impact import credit_impact_answer, detect_topic, intent_answer
+from bot.credit.knowledge import load_knowledge
 from bot.db.queries import load_customer
-from bot.knowledge import load_knowledge
 
 
 async def customer_or_none(tracker: Tracker) -> CustomerSnapshot | None:

@@ -15,10 +15,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import CustomerAction, channel_of, in_session, say, send, today
-from bot.catalog import DataRequestPolicy, load_data_request_policy
-from bot.data_deletion import deletion_answer, submission_replies, submit_data_deletion
+from bot.core.catalog import DataRequestPolicy, load_data_request_policy
+from bot.data_deletion.deletion import deletion_answer, submission_replies, submit_data_deletion
 from bot.db.queries import customer_phone, load_customer, load_requests
-from bot.verification import phone_tail
+from bot.security.verification import phone_tail
 
 
 @lru_cache(maxsize=1)

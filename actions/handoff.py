@@ -20,12 +20,12 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
 from actions.common import channel_of, customer_of, in_session, settings, today
-from bot import handoff as ho
 from bot.db import queries
-from bot.handoff_events import publisher_for, ticket_message
-from bot.handoff_summary import Turn, build_summary
-from bot.phones import find_mobile, mask_phone
-from bot.textnorm import normalise
+from bot.handoff import tickets as ho
+from bot.handoff.events import publisher_for, ticket_message
+from bot.handoff.phones import find_mobile, mask_phone
+from bot.handoff.summary import Turn, build_summary
+from bot.nlu.textnorm import normalise
 
 log = logging.getLogger(__name__)
 FORM_SLOTS = ("callback_message", "callback_phone", "handoff_reason")

@@ -1,7 +1,7 @@
 """Lowering the limit: 「额度太高了想调低」「只给我留一千」.
 
 action_check_limit → (amount acceptable) change_form → action_apply_change.
-The amount is read from the message text by bot.amounts (the contract has no
+The amount is read from the message text by bot.nlu.amounts (the contract has no
 amount entity) and kept in `limit_amount` while the product is asked for.
 """
 
@@ -17,9 +17,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.changes import offer_events, reset_events, unclear_answer
 from actions.common import CustomerAction, catalog, customer_or_say, slot_list, today
-from bot.amounts import parse_amount
-from bot.limit_replies import limit_offer
-from bot.product_choice import choose_products
+from bot.core.product_choice import choose_products
+from bot.limit.replies import limit_offer
+from bot.nlu.amounts import parse_amount
 
 
 def amount_of(tracker: Tracker) -> Decimal | None:

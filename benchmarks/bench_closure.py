@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.closing.eligibility import check_closure  # noqa: E402
 from bot.db.migrate import upgrade_to_head  # noqa: E402
 from bot.db.queries import load_customer  # noqa: E402
 from bot.db.seed import DEMO_CUSTOMERS, reseed_demo  # noqa: E402
 from bot.db.session import session_factory, session_scope  # noqa: E402
-from bot.eligibility import check_closure  # noqa: E402
 
 ROUNDS = 300
 

@@ -18,13 +18,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import binding_replies, limit_replies, pause_replies
-from bot.binding import apply_unbind
-from bot.catalog import Catalog
-from bot.limit import apply_lower_limit
-from bot.pause import apply_pause
-from bot.reopen import apply_reopen
-from bot.replies import Part, Reply
+from bot.core.catalog import Catalog
+from bot.core.replies import Part, Reply
+from bot.limit import replies as limit_replies
+from bot.limit.limit import apply_lower_limit
+from bot.pause import replies as pause_replies
+from bot.pause.pause import apply_pause
+from bot.pause.reopen import apply_reopen
+from bot.unbinding import replies as binding_replies
+from bot.unbinding.unbinding import apply_unbind
 
 
 @dataclass(frozen=True)

@@ -19,18 +19,18 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from bot.catalog import load_catalog
-from bot.closure import review_closure
+from bot.closing.submission import review_closure
 from bot.config import Settings
-from bot.console_auth import hash_password
-from bot.data_deletion import review_data_deletion
+from bot.core.catalog import load_catalog
+from bot.data_deletion.deletion import review_data_deletion
 from bot.db import queries
 from bot.db.migrate import upgrade_to_head
 from bot.db.seed import ensure_seeded, reseed_demo, seed_catalog
 from bot.db.session import session_factory, session_scope
-from bot.reopen import review_reopen
-from bot.requests import InvalidTransition
-from bot.tokens import mint_token
+from bot.pause.reopen import review_reopen
+from bot.security.console_auth import hash_password
+from bot.security.tokens import mint_token
+from bot.service_requests.lifecycle import InvalidTransition
 
 
 def main(argv: list[str] | None = None) -> int:

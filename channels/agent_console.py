@@ -1,10 +1,10 @@
 """The agent console: a Rasa input channel serving the console page and its JSON API at /console.
 
 Registered in credentials.yml as `channels.agent_console.AgentConsoleInput`.
-Agents log in (BOT_AGENT_USERS, see bot.console_auth), see the live queue,
+Agents log in (BOT_AGENT_USERS, see bot.security.console_auth), see the live queue,
 read a ticket's summary and transcript, claim it, reply into the customer's
 widget, add internal notes, hand back to the bot or close. Ticket rules live
-in bot.handoff and bot.db.queries; tracker changes in channels.console_tracker.
+in bot.handoff.tickets and bot.db.queries; tracker changes in channels.console_tracker.
 
 Every POST is JSON with the X-CSRF-Token of the session; the session cookie is
 HttpOnly, SameSite=Strict and signed.
@@ -25,14 +25,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
-from bot import console_auth as auth
 from bot.config import REPO_ROOT, Settings
 from bot.db import models as m
 from bot.db import queries
 from bot.db.session import session_factory, session_scope
-from bot.handoff import InvalidTicketTransition, TicketKind, TicketStatus
-from bot.handoff_events import publisher_for, ticket_message
-from bot.phones import mask_phone
+from bot.handoff.events import publisher_for, ticket_message
+from bot.handoff.phones import mask_phone
+from bot.handoff.tickets import InvalidTicketTransition, TicketKind, TicketStatus
+from bot.security import console_auth as auth
 from channels import console_tracker as ct
 from channels import live
 

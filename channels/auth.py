@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import Settings
-from bot.identity import VERIFIED_CUSTOMER
-from bot.tokens import TokenError, TokenProblem, VerifiedToken, verify_token
+from bot.security.identity import VERIFIED_CUSTOMER
+from bot.security.tokens import TokenError, TokenProblem, VerifiedToken, verify_token
 
 # Which domain response explains each problem to the user (texts live in domain.yml).
 RESPONSE_FOR: dict[TokenProblem, str] = {

@@ -22,8 +22,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.certificate_pdf import render_certificate
-from bot.certificates import IssuedCertificate
+from bot.certificates.eligibility import IssuedCertificate
+from bot.certificates.pdf import render_certificate
 from bot.config import Settings
 from bot.db.queries import certificate_by_code, certificate_by_token
 from bot.db.session import session_factory, session_scope

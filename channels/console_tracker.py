@@ -20,7 +20,7 @@ from rasa.core.policies.policy import PolicyPrediction
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationResumed
 
-from bot.handoff import HANDBACK_RESPONSE
+from bot.handoff.tickets import HANDBACK_RESPONSE
 from channels import live
 
 

@@ -25,7 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.config import Settings
-from bot.tokens import TokenError
+from bot.security.tokens import TokenError
 from channels.auth import bearer_token, identify, refusal
 
 logger = structlog.get_logger()

@@ -28,7 +28,7 @@ from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from bot.config import Settings
-from bot.tokens import TokenError
+from bot.security.tokens import TokenError
 from channels import live
 from channels.auth import Identity, identify, refusal
 from channels.widget_routes import add_widget_routes

@@ -17,11 +17,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import handoff as ho
 from bot.config import REPO_ROOT, Settings
 from bot.db import queries
 from bot.db.session import session_factory, session_scope
-from bot.tokens import TokenError, is_customer_id, mint_token
+from bot.handoff import tickets as ho
+from bot.security.tokens import TokenError, is_customer_id, mint_token
 from channels.auth import Identity, bearer_token, refusal
 from channels.history import handoff_state, transcript
 

@@ -3,7 +3,7 @@
 The bot must not decide these (issue 6), yet users report them in words the NLU
 files under many intents ("有人盗用我的身份开了借呗" reads like reopening,
 "账户被盗了" like a platform closure). So the decision rests on the text itself
-(`bot.handoff.must_not_decide`), not on the intent, and outranks every other
+(`bot.handoff.tickets.must_not_decide`), not on the intent, and outranks every other
 policy for that turn. Inside a form the form's own rules handle a human request.
 """
 
@@ -21,8 +21,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.handoff import must_not_decide
-from bot.textnorm import normalise
+from bot.handoff.tickets import must_not_decide
+from bot.nlu.textnorm import normalise
 
 HANDOFF_ACTION = "action_request_human"
 # Above RulePolicy (6): a fraud report must not continue an ordinary rule.

@@ -1,7 +1,7 @@
 """Rasa component that applies the product/service catalog and duration rules to entities.
 
 Place it after DIETClassifier and before EntitySynonymMapper. The merging
-rules live in `bot.nlu_rules`; this class only trains, persists and runs the
+rules live in `bot.nlu.rules`; this class only trains, persists and runs the
 spaCy rule pipeline that finds the spans.
 """
 
@@ -25,10 +25,11 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.language import Language
 from spacy.pipeline import SpanRuler
 
-from bot import catalog as bot_catalog
-from bot import durations, nlu_rules, textnorm
-from bot.nlu_rules import MergeContext, RuleMatch
-from bot.textnorm import normalise
+from bot.core import catalog as bot_catalog
+from bot.nlu import durations, textnorm
+from bot.nlu import rules as nlu_rules
+from bot.nlu.rules import MergeContext, RuleMatch
+from bot.nlu.textnorm import normalise
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ def build_pipeline(patterns: list[dict[str, Any]]) -> Language:
 
     A `span_ruler` rather than an `entity_ruler`: it takes the same patterns
     but keeps overlapping matches (doc.ents cannot overlap), so 花呗 inside
-    the service alias 收钱码收花呗 is still reported; `bot.nlu_rules` then
+    the service alias 收钱码收花呗 is still reported; `bot.nlu.rules` then
     decides which overlaps stand.
     """
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})

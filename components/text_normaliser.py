@@ -21,14 +21,14 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import textnorm
-from bot.nlu_rules import code_fingerprint
-from bot.textnorm import normalise
+from bot.nlu import textnorm
+from bot.nlu.rules import code_fingerprint
+from bot.nlu.textnorm import normalise
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class TextNormaliser(GraphComponent):
-    """Replaces TEXT with `bot.textnorm.normalise(TEXT)` (same length, so offsets hold)."""
+    """Replaces TEXT with `bot.nlu.textnorm.normalise(TEXT)` (same length, so offsets hold)."""
 
     @classmethod
     def create(
@@ -44,7 +44,7 @@ class TextNormaliser(GraphComponent):
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """Retrain when the normalisation changes.
 
-        Rasa fingerprints only this class's source, not `bot.textnorm` or the
+        Rasa fingerprints only this class's source, not `bot.nlu.textnorm` or the
         OpenCC table it reads; without this, a changed table would reuse
         cached downstream models trained on differently normalised text.
         """

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a plain script, without installing the project
 
-from bot.nlu_rules import (  # noqa: E402
+from bot.nlu.rules import (  # noqa: E402
     PRODUCT,
     SERVICE,
     Catalog,

@@ -8,7 +8,7 @@ PYTHON=${PYTHON:-python3}
 VENV=.venv
 STAMP=$VENV/.installed
 
-# Settlement certificates embed a CJK TrueType font (bot/certificate_pdf.py);
+# Settlement certificates embed a CJK TrueType font (bot/certificates/pdf.py);
 # Debian's fonts-wqy-zenhei is the default (BOT_CERTIFICATE_FONT overrides it).
 FONT=${BOT_CERTIFICATE_FONT:-/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc}
 if [ ! -f "$FONT" ]; then

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from bot.accounts import (
+from bot.core.accounts import (
     AccountSnapshot,
     Bill,
     CustomerSnapshot,

@@ -48,9 +48,9 @@ ORDER_KINDS = ("order_unconfirmed", "refund_in_progress")
 ORDER_STATUSES = ("pending", "completed")
 REQUEST_KINDS = ("close", "pause", "resume", "reopen", "unbind", "data_deletion")
 REQUEST_STATUSES = ("submitted", "under_review", "approved", "rejected", "withdrawn")
-TICKET_STATUSES = ("queued", "claimed", "handed_back", "closed", "message_left")  # bot.handoff.TicketStatus
-TICKET_KINDS = ("live", "message")  # bot.handoff.TicketKind
-CERTIFICATE_STATES = ("closed", "settled")  # bot.certificates
+TICKET_STATUSES = ("queued", "claimed", "handed_back", "closed", "message_left")  # bot.handoff.tickets.TicketStatus
+TICKET_KINDS = ("live", "message")  # bot.handoff.tickets.TicketKind
+CERTIFICATE_STATES = ("closed", "settled")  # bot.certificates.eligibility
 
 class Money(TypeDecorator):
     """Yuan amounts stored as integer fen.
@@ -271,7 +271,7 @@ class AuditEntry(Base):
 class HandoffTicket(Base):
     """A conversation handed to a human agent, or a message left outside service hours.
 
-    The life cycle is bot.handoff's state machine; every change is audited.
+    The life cycle is bot.handoff.tickets's state machine; every change is audited.
     `callback_phone` holds the full number only for message-left tickets, because
     the agent must be able to call back; everything else stores it masked.
     """

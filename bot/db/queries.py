@@ -2,7 +2,7 @@
 
 Every function takes an open `Session` (from `bot.db.session.session_scope`)
 and never commits itself, so the caller's unit of work decides what is atomic.
-Reads return frozen snapshots from `bot.accounts`; writes append audit rows.
+Reads return frozen snapshots from `bot.core.accounts`; writes append audit rows.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot import accounts as snap
-from bot import certificates as cert
-from bot import handoff as ho
+from bot.certificates import eligibility as cert
+from bot.core import accounts as snap
 from bot.db import models as m
-from bot.phones import mask_phone
-from bot.requests import ReviewState, advance
+from bot.handoff import tickets as ho
+from bot.handoff.phones import mask_phone
+from bot.service_requests.lifecycle import ReviewState, advance
 
 
 def to_product_info(row: m.Product) -> snap.ProductInfo:
@@ -223,7 +223,7 @@ def transition_request(
     customer_id: str | None = None,
     note: str | None = None,
 ) -> m.ServiceRequest | None:
-    """Move a request through its life cycle (see bot.requests) and audit the move.
+    """Move a request through its life cycle (see bot.service_requests.lifecycle) and audit the move.
 
     When `customer_id` is given, only that customer's request can be moved, so a
     conversation can never touch someone else's request. Returns None if not found.
@@ -457,7 +457,7 @@ def transition_ticket(session: Session, *, ticket_id: int, action: str, agent: s
 
     Raises:
         LookupError: no such ticket.
-        bot.handoff.InvalidTicketTransition: the state machine refuses the action.
+        bot.handoff.tickets.InvalidTicketTransition: the state machine refuses the action.
     """
     ticket = get_ticket(session, ticket_id, for_update=True)
     if ticket is None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.catalog import Catalog, load_catalog
+from bot.core.catalog import Catalog, load_catalog
 from bot.db import models as m
 
 DEMO_CUSTOMERS: dict[str, str] = {

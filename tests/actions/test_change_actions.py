@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from actions.changes import ActionApplyChange
 from actions.limit import ActionCheckLimit
 from actions.pause import ActionCheckPause, ActionCheckReopen
-from actions.unbind import ActionCheckUnbind
+from actions.unbinding import ActionCheckUnbind
 from bot.db import models as m
 from bot.db.queries import load_customer
 from bot.db.session import session_scope

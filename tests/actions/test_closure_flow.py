@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from actions.closing import ActionCheckClosure, ActionSubmitClosure, ValidateClosureForm
-from actions.requests import ActionPrepareWithdrawal, ActionWithdrawRequest
+from actions.service_requests import ActionPrepareWithdrawal, ActionWithdrawRequest
 from bot.db import models as m
 from bot.db.queries import load_customer
 from bot.db.session import session_scope

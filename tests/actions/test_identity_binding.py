@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 
 from actions import common
 from actions.closing import ActionCheckClosure
-from bot.identity import VERIFIED_CUSTOMER
+from bot.security.identity import VERIFIED_CUSTOMER
 from tests.actions.conftest import run_action
 from tests.rendering import render_all
 

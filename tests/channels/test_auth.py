@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 
 from bot.config import Settings
-from bot.identity import VERIFIED_CUSTOMER
-from bot.tokens import TokenError, mint_token
+from bot.security.identity import VERIFIED_CUSTOMER
+from bot.security.tokens import TokenError, mint_token
 from channels.auth import bearer_token, identify, polite_text
 from tests.rendering import domain
 

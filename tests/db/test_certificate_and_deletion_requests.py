@@ -5,11 +5,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from bot import certificates as cert
-from bot import closure
-from bot.catalog import load_data_request_policy
-from bot.certificate_issuing import Issued, issue_certificate
-from bot.data_deletion import (
+from bot.certificates import eligibility as cert
+from bot.certificates.issuing import Issued, issue_certificate
+from bot.closing import submission as closure
+from bot.core.catalog import load_data_request_policy
+from bot.data_deletion.deletion import (
     SCOPE_ALL,
     SCOPE_UNUSED,
     DeletionAlreadyOpen,
@@ -117,7 +117,7 @@ def test_deletion_request_can_be_withdrawn_by_its_owner_only(factory) -> None:  
 
 
 def test_operator_decides_a_deletion_request(factory) -> None:  # type: ignore[no-untyped-def]
-    from bot.data_deletion import review_data_deletion
+    from bot.data_deletion.deletion import review_data_deletion
 
     outcome = delete_request(factory, "demo_clean")
     with session_scope(factory) as s:

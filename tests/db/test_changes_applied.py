@@ -6,11 +6,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot import binding, limit, pause, reopen
 from bot.db import models as m
 from bot.db import queries
 from bot.db.queries import load_customer
 from bot.db.session import session_scope
+from bot.limit import limit
+from bot.pause import pause, reopen
+from bot.unbinding import unbinding as binding
 from tests.conftest import TODAY
 
 

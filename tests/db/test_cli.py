@@ -3,7 +3,7 @@
 import pytest
 
 from bot import cli
-from bot.closure import submit_closure
+from bot.closing.submission import submit_closure
 from bot.db.queries import load_customer
 from bot.db.session import session_scope
 from tests.conftest import TODAY
@@ -34,7 +34,7 @@ def test_operator_approves_a_pending_closure(cli_db, capsys) -> None:  # type: i
 
 
 def test_operator_approves_a_reopen_request(cli_db, capsys) -> None:  # type: ignore[no-untyped-def]
-    from bot.reopen import ReopenSubmitted, apply_reopen
+    from bot.pause.reopen import ReopenSubmitted, apply_reopen
 
     with session_scope(cli_db) as s:
         outcome = apply_reopen(s, customer_id="demo_closed", product_id="huabei", channel="rest", today=TODAY)
@@ -50,7 +50,7 @@ def test_hash_password_prints_a_hash_that_verifies(monkeypatch, capsys) -> None:
     import getpass
 
     from bot import cli
-    from bot.console_auth import AgentUser, verify_password
+    from bot.security.console_auth import AgentUser, verify_password
 
     answers = iter(["座席密码-1", "座席密码-1"])
     monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))

@@ -3,12 +3,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from bot import closure
+from bot.closing import submission as closure
+from bot.closing.eligibility import RequestPending, UnpaidBill
 from bot.db import models as m
 from bot.db.queries import load_customer
 from bot.db.session import session_scope
-from bot.eligibility import RequestPending, UnpaidBill
-from bot.requests import InvalidTransition
+from bot.service_requests.lifecycle import InvalidTransition
 from tests.conftest import TODAY
 
 

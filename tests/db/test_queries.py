@@ -11,7 +11,7 @@ from bot.db.queries import (
     transition_request,
 )
 from bot.db.session import session_scope
-from bot.requests import InvalidTransition
+from bot.service_requests.lifecycle import InvalidTransition
 
 
 def audit_rows(session, entity_id) -> list[m.AuditEntry]:  # type: ignore[no-untyped-def]

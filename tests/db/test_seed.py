@@ -3,11 +3,11 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from bot.closing.eligibility import check_closure
 from bot.db import models as m
 from bot.db.queries import load_customer, load_products
 from bot.db.seed import DEMO_CUSTOMERS, ensure_seeded, reseed_demo
 from bot.db.session import session_scope
-from bot.eligibility import check_closure
 from tests.conftest import TODAY
 
 

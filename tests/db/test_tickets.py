@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.db import models as m
 from bot.db import queries as q
 from bot.db.session import session_scope
-from bot.handoff import InvalidTicketTransition, TicketKind
+from bot.handoff.tickets import InvalidTicketTransition, TicketKind
 
 
 def open_live(session, conversation="demo_balance", customer="demo_balance"):  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.db import models as m
 from bot.db.session import session_scope
-from bot.verification import CodeCheck, OutboxSender, check_code, issue_code, sender_for
+from bot.security.verification import CodeCheck, OutboxSender, check_code, issue_code, sender_for
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 

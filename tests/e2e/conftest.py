@@ -23,10 +23,10 @@ import requests
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import REPO_ROOT, Settings
-from bot.console_auth import hash_password
 from bot.db.migrate import upgrade_to_head
 from bot.db.seed import reseed_demo
 from bot.db.session import session_factory, session_scope
+from bot.security.console_auth import hash_password
 
 ACTION_PORT = int(os.environ.get("E2E_ACTION_PORT", "15055"))
 RASA_PORT = int(os.environ.get("E2E_RASA_PORT", "15005"))

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.core.formatting import cn_date
 from bot.db import models as m
 from bot.db.queries import load_customer, load_requests
 from bot.db.session import session_scope
-from bot.formatting import cn_date
 
 pytestmark = pytest.mark.e2e
 

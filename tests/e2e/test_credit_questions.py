@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from bot.config import Settings
-from bot.credit_impact import record_kept_until
-from bot.formatting import cn_date
+from bot.core.formatting import cn_date
+from bot.credit.impact import record_kept_until
 
 pytestmark = pytest.mark.e2e
 

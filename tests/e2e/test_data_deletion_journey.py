@@ -78,7 +78,7 @@ def test_typed_confirmation_submits(chat, db, customer: str, phone_tail: str, op
 
 
 def test_with_a_closure_also_pending_the_deletion_request_is_picked_by_its_button(chat, db) -> None:  # type: ignore[no-untyped-def]
-    from bot import closure
+    from bot.closing import submission as closure
     from tests.e2e.test_settlement_certificate import business_today
 
     with session_scope(db) as s:

@@ -22,8 +22,8 @@ from sqlalchemy import func, select
 
 from bot.db import models as m
 from bot.db.session import session_scope
-from bot.identity import VERIFIED_CUSTOMER
-from bot.tokens import mint_token
+from bot.security.identity import VERIFIED_CUSTOMER
+from bot.security.tokens import mint_token
 from tests.e2e.conftest import ACTION_SECRET, last_code, running_servers
 from tests.e2e.test_closing_journey import state
 

@@ -12,12 +12,12 @@ import requests
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from bot import closure
-from bot.certificates import add_months
+from bot.certificates.eligibility import add_months
+from bot.closing import submission as closure
 from bot.config import Settings
+from bot.core.formatting import cn_date
 from bot.db import models as m
 from bot.db.session import session_scope
-from bot.formatting import cn_date
 from tests.e2e.conftest import RASA_PORT
 
 pytestmark = pytest.mark.e2e

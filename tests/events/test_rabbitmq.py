@@ -8,7 +8,7 @@ import uuid
 
 import aio_pika
 
-from bot.handoff_events import AmqpPublisher, event_message
+from bot.handoff.events import AmqpPublisher, event_message
 from tests.conftest import run_async
 
 # Synchronous tests running their coroutines in a thread (tests.conftest.run_async):

@@ -100,7 +100,7 @@ def test_intent_macro_f1(agent, predictions, capsys) -> None:  # type: ignore[no
 
 
 def test_product_entities(predictions, capsys) -> None:  # type: ignore[no-untyped-def]
-    from bot.catalog import load_catalog
+    from bot.core.catalog import load_catalog
 
     aliases = {a: p.id for p in load_catalog().products for a in p.aliases}
     expected, found = 0, 0

@@ -12,7 +12,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.config import REPO_ROOT
-from bot.textnorm import normalise
+from bot.nlu.textnorm import normalise
 
 
 def test_entity_spans_match_jieba_token_boundaries(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,107 @@
+"""Requests: status 「我的注销申请到哪一步了」 and withdrawal 「不注销了，撤回申请」."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
+
+from actions.common import (
+    CustomerAction,
+    catalog,
+    channel_of,
+    in_session,
+    render,
+    send,
+    slot_list,
+    today,
+)
+from bot.closing.submission import withdraw_closure
+from bot.db.queries import load_requests
+from bot.service_requests.lifecycle import InvalidTransition
+from bot.service_requests.replies import choose_withdrawal, request_status_replies
+
+WITHDRAW_SLOTS = ("withdraw_request_id", "withdraw_description", "withdraw_confirmed")
+
+
+def _reset() -> list[dict[str, Any]]:
+    return [SlotSet("withdraw_ready", False), *(SlotSet(s, None) for s in WITHDRAW_SLOTS)]
+
+
+class ActionShowRequests(CustomerAction):
+    """Show each of the customer's requests with its state and date."""
+
+    def name(self) -> str:
+        return "action_show_requests"
+
+    async def act(
+        self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        requests = await in_session(lambda s: load_requests(s, customer_id))
+        send(dispatcher, domain, request_status_replies(requests, catalog(), today=today()))
+        return []
+
+
+class ActionPrepareWithdrawal(CustomerAction):
+    """「不注销了，撤回申请」: find the open request to withdraw, then withdraw_form confirms."""
+
+    def name(self) -> str:
+        return "action_prepare_withdrawal"
+
+    def events_without_customer(self) -> list[dict[str, Any]]:
+        return _reset()
+
+    async def act(
+        self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        reset = _reset()
+        requests = await in_session(lambda s: load_requests(s, customer_id))
+        kinds = tuple(tracker.get_latest_entity_values("request_kind"))
+        choice = choose_withdrawal(requests, slot_list(tracker, "product"), catalog(), today=today(), kinds=kinds)
+        send(dispatcher, domain, choice.replies)
+        if choice.request_id is None or choice.description is None:
+            return reset
+        return [
+            *reset,
+            SlotSet("withdraw_ready", True),
+            SlotSet("withdraw_request_id", float(choice.request_id)),
+            SlotSet("withdraw_description", render(domain, choice.description)),
+        ]
+
+
+class ActionWithdrawRequest(CustomerAction):
+    """Withdraw the request once the customer confirmed; otherwise keep it."""
+
+    def name(self) -> str:
+        return "action_withdraw_request"
+
+    def events_without_customer(self) -> list[dict[str, Any]]:
+        return _reset()
+
+    async def act(
+        self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        reset = _reset()
+        request_id = tracker.get_slot("withdraw_request_id")
+        description = tracker.get_slot("withdraw_description") or ""
+        if request_id is None or tracker.get_slot("withdraw_confirmed") is not True:
+            dispatcher.utter_message(response="utter_withdraw_kept")
+            return reset
+        channel = channel_of(tracker)
+
+        def withdraw(session: Session) -> bool:
+            try:
+                done = withdraw_closure(session, customer_id=customer_id, request_id=int(request_id), channel=channel)
+            except InvalidTransition:
+                return False
+            return done is not None
+
+        if await in_session(withdraw):
+            dispatcher.utter_message(response="utter_withdraw_done", withdraw_description=description)
+        else:
+            dispatcher.utter_message(response="utter_withdraw_failed")
+        return reset

@@ -1,0 +1,46 @@
+"""Unbinding linked services: 「关闭自动还款」「解绑代扣」「把滴滴的免密关了」.
+
+action_check_unbind lists what is bound (buttons) or explains what unbinding
+the named services changes → change_form → action_apply_change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.changes import offer_events, reset_events, unclear_answer
+from actions.common import CustomerAction, catalog, customer_or_say, today
+from bot.unbinding.replies import unbind_offer
+from bot.unbinding.unbinding import plan_unbind
+
+
+class ActionCheckUnbind(CustomerAction):
+    """Resolve the services named (types or merchants) against this customer's bindings."""
+
+    def name(self) -> str:
+        return "action_check_unbind"
+
+    def events_without_customer(self) -> list[dict[str, Any]]:
+        return reset_events()
+
+    async def act(
+        self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        customer = await customer_or_say(customer_id, dispatcher)
+        if customer is None:
+            return reset_events()
+        # Only this message counts: an earlier product or service must not narrow a new request.
+        products = list(dict.fromkeys(tracker.get_latest_entity_values("product")))
+        services = list(dict.fromkeys(tracker.get_latest_entity_values("service")))
+        text = tracker.latest_message.get("text") or ""
+        plan = plan_unbind(customer, product_ids=products, service_types=services, text=text)
+        unclear = unclear_answer(tracker, dispatcher, usable=plan.asked)
+        if unclear is not None:
+            return unclear
+        names = "、".join(a.product.display_name for a in customer.accounts if not products or a.product.id in products)
+        offer = unbind_offer(plan, catalog(), product_names=names, today=today())
+        return offer_events(dispatcher, domain, offer)

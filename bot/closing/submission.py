@@ -1,0 +1,149 @@
+"""Closing a credit line: submit, review, apply, withdraw.
+
+Every function runs inside the caller's unit of work (one `session_scope`), so
+a request, its status changes, the unbinding of services and the audit rows
+are written together or not at all. The customer's confirmation and one-time
+code are checked by the dialogue before `submit_closure` is ever called.
+
+Review (the catalog's `closure_review_levels`): the demo's deterministic first
+level re-checks eligibility at submission and approves clean accounts; any
+further level waits for an operator (`python -m bot.cli review`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from bot.closing import eligibility as el
+from bot.db import models as m
+from bot.db import queries
+
+AUTO_REVIEWER = "system:auto_review"
+
+
+@dataclass(frozen=True)
+class ClosureSubmitted:
+    """A closure request was created; `status` is approved (closed now) or under_review."""
+
+    product_id: str
+    request_id: int
+    status: str
+    review_days: int
+    services_stopped: int
+
+
+@dataclass(frozen=True)
+class ClosureRefused:
+    """Nothing was submitted: the account is (no longer) eligible, e.g. a duplicate request."""
+
+    product_id: str
+    check: el.ClosureCheck
+
+
+ClosureOutcome = ClosureSubmitted | ClosureRefused
+
+
+def submit_closure(
+    session: Session, *, customer_id: str, product_id: str, channel: str, today: date
+) -> ClosureOutcome | None:
+    """Submit (and auto-review) a closure of the customer's `product_id` line.
+
+    Eligibility is checked again here, inside the transaction: the account may
+    have changed since the customer was told it could be closed.
+
+    Returns:
+        The outcome, or None if the customer holds no such account.
+    """
+    customer = queries.load_customer(session, customer_id)
+    account = customer.account(product_id) if customer else None
+    if account is None:
+        return None
+    check = el.check_closure(account, today=today)
+    if not check.eligible:
+        return ClosureRefused(product_id, check)
+    actor = f"customer:{customer_id}"
+    request = queries.submit_request(
+        session,
+        customer_id=customer_id,
+        account_id=account.account_id,
+        kind="close",
+        required_review_levels=account.product.closure_review_levels,
+        details={"previous_status": account.status, "product_id": product_id},
+        channel=channel,
+    )
+    queries.update_account(
+        session, account_id=account.account_id, actor=actor, channel=channel,
+        action="closure_requested", status="pending_closure",
+    )
+    _auto_review(session, request, channel=channel, today=today)
+    return ClosureSubmitted(
+        product_id=product_id,
+        request_id=request.id,
+        status=request.status,
+        review_days=account.product.closure_review_days,
+        services_stopped=len(check.affected_services) if request.status == "approved" else 0,
+    )
+
+
+def review_closure(session: Session, *, request_id: int, approve: bool, operator: str, today: date) -> m.ServiceRequest | None:
+    """An operator's decision on a pending closure (raises InvalidTransition if it is not pending)."""
+    request = queries.get_request(session, request_id)
+    if request is None or request.kind != "close":
+        return None
+    actor = f"operator:{operator}"
+    if request.status == "submitted":
+        queries.transition_request(session, request_id=request.id, action="start_review", actor=actor, channel="cli")
+    queries.transition_request(
+        session, request_id=request.id, action="approve" if approve else "reject", actor=actor, channel="cli"
+    )
+    _settle(session, request, actor=actor, channel="cli", today=today)
+    return request
+
+
+def withdraw_closure(session: Session, *, customer_id: str, request_id: int, channel: str) -> m.ServiceRequest | None:
+    """The customer withdraws their own pending request; the account goes back as it was."""
+    request = queries.transition_request(
+        session, request_id=request_id, action="withdraw", actor=f"customer:{customer_id}",
+        channel=channel, customer_id=customer_id,
+    )
+    if request is not None:
+        _restore_account(session, request, actor=f"customer:{customer_id}", channel=channel)
+    return request
+
+
+def _auto_review(session: Session, request: m.ServiceRequest, *, channel: str, today: date) -> None:
+    # The first review level is the deterministic demo rule: the account was
+    # re-checked as eligible just before submission, so it passes.
+    queries.transition_request(session, request_id=request.id, action="start_review", actor=AUTO_REVIEWER, channel=channel)
+    queries.transition_request(session, request_id=request.id, action="approve", actor=AUTO_REVIEWER, channel=channel)
+    _settle(session, request, actor=AUTO_REVIEWER, channel=channel, today=today)
+
+
+def _settle(session: Session, request: m.ServiceRequest, *, actor: str, channel: str, today: date) -> None:
+    if request.status == "approved":
+        _apply_closure(session, request, actor=actor, channel=channel, today=today)
+    elif request.status == "rejected":
+        _restore_account(session, request, actor=actor, channel=channel)
+
+
+def _apply_closure(session: Session, request: m.ServiceRequest, *, actor: str, channel: str, today: date) -> None:
+    account_id = request.account_id
+    assert account_id is not None  # closure requests always name an account
+    queries.update_account(
+        session, account_id=account_id, actor=actor, channel=channel, action="account_closed",
+        status="closed", closed_on=today, paused_until=None,
+    )
+    active = [s.id for s in session.get(m.CreditAccount, account_id).bound_services if s.status == "active"]
+    queries.unbind_services(session, service_ids=active, on=today, actor=actor, channel=channel, account_id=account_id)
+
+
+def _restore_account(session: Session, request: m.ServiceRequest, *, actor: str, channel: str) -> None:
+    account = session.get(m.CreditAccount, request.account_id) if request.account_id else None
+    if account is not None and account.status == "pending_closure":
+        previous = (request.details or {}).get("previous_status", "active")
+        queries.update_account(
+            session, account_id=account.id, actor=actor, channel=channel, action="closure_not_applied", status=previous
+        )

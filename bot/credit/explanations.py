@@ -1,0 +1,84 @@
+"""「关了借呗花呗还能用吗」「为什么突然给我关了」: general facts, then this customer's accounts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.closing import eligibility as el
+from bot.core.accounts import AccountSnapshot, CustomerSnapshot
+from bot.core.formatting import cn_date, yuan
+from bot.core.replies import HUMAN_BUTTON, Fragment, Part, Reply
+from bot.credit.impact import intent_answer
+
+# Reason categories the platform records (credit_accounts.platform_reason_code) → wording in domain.yml.
+REASONS = {
+    "overdue": "utter_reason_overdue",
+    "risk_assessment": "utter_reason_risk_assessment",
+    "identity_expired": "utter_reason_identity_expired",
+    "security": "utter_reason_security",
+}
+
+
+def closure_effects_answer(customer: CustomerSnapshot | None, product_ids: list[str], *, today: date) -> list[Part]:
+    """What closing would do, then for each product asked about (or all): what is owed, what stops."""
+    parts: list[Part] = list(intent_answer("ask_closure_effects"))
+    if customer is None:
+        return parts
+    accounts = [a for a in customer.accounts if not product_ids or a.product.id in product_ids]
+    for account in accounts:
+        parts.extend(_effects_for(account, today))
+    return parts
+
+
+def _effects_for(account: AccountSnapshot, today: date) -> list[Part]:
+    name = account.product.display_name
+    if account.status == "closed":
+        return []
+    check = el.check_closure(account, today=today)
+    parts: list[Part] = []
+    if check.amount_owed > 0:
+        parts.append(Reply("utter_effects_still_owed", {"product_name": name, "amount": yuan(check.amount_owed)}))
+    refunds = [b for b in check.blockers if isinstance(b, el.OrderPending)]
+    if refunds:
+        parts.append(Reply("utter_effects_pending_orders", {"product_name": name, "count": str(len(refunds))}))
+    if check.affected_services:
+        parts.append(
+            Reply("utter_effects_services", {"product_name": name, "count": str(len(check.affected_services))})
+        )
+    if not parts:
+        parts.append(Reply("utter_effects_nothing_owed", {"product_name": name}))
+    return parts
+
+
+def platform_closure_answer(customer: CustomerSnapshot | None, *, today: date) -> list[Part]:
+    """Which of the customer's lines the platform stopped and why (by category), then their rights."""
+    if customer is None:
+        return list(intent_answer("ask_closed_by_platform"))
+    parts: list[Part] = []
+    frozen = [a for a in customer.accounts if a.status == "frozen_by_platform"]
+    for account in frozen:
+        reason = Fragment(REASONS.get(account.platform_reason_code or "", "utter_reason_unspecified"))
+        parts.append(Reply("utter_platform_frozen", {"product_name": account.product.display_name, "reason": reason}))
+    for account in customer.accounts:
+        closed_by_request = _closed_at_customers_request(account)
+        if closed_by_request is not None:
+            parts.append(
+                Reply(
+                    "utter_platform_closed_by_you",
+                    {"product_name": account.product.display_name, "closed_on": cn_date(closed_by_request, today=today)},
+                )
+            )
+    if not frozen and not parts:
+        names = "和".join(a.product.display_name for a in customer.accounts)
+        parts.append(Reply("utter_platform_nothing_stopped", {"products": names}))
+    parts.extend(intent_answer("ask_closed_by_platform"))
+    if frozen:
+        parts.append(Reply("utter_platform_human_can_check", buttons=HUMAN_BUTTON))
+    return parts
+
+
+def _closed_at_customers_request(account: AccountSnapshot) -> date | None:
+    if account.status != "closed":
+        return None
+    approved = [r for r in account.requests if r.kind == "close" and r.status == "approved"]
+    return account.closed_on if approved else None

@@ -1,0 +1,183 @@
+"""「请删除我的资料」「注销后我的信息会删除吗」: what can be deleted, and the deletion request.
+
+Explaining is not requesting: the answer states the reviewed facts (what the
+law keeps: anti-money-laundering records, credit-report data), then what a
+request would cover for *this* customer, and only offers a request. A request
+is created only after the customer confirms (data_deletion_form), as a
+`data_deletion` request in the usual life cycle (bot/service_requests/lifecycle.py), audited.
+
+Scope: while a line is still open, what serves it (identity, bills,
+repayments) is needed for the contract, so the request covers what is not;
+once every line is closed, everything except what the law requires to keep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from bot.core.accounts import CustomerSnapshot, RequestInfo
+from bot.core.catalog import DataRequestPolicy
+from bot.core.formatting import cn_date
+from bot.core.replies import Fragment, Part, Reply
+from bot.credit.impact import intent_answer
+from bot.db import models as m
+from bot.db import queries
+
+KIND = "data_deletion"
+SCOPE_ALL = "all_but_retained"  # every line closed
+SCOPE_UNUSED = "not_needed_for_open_lines"  # lines still open
+# What is kept whatever the scope: fact ids in bot/credit/credit.yml.
+RETAINED_BY_LAW = ("aml_retention", "credit_data_separate")
+
+
+@dataclass(frozen=True)
+class DeletionAnswer:
+    """What to say, and whether to offer a deletion request afterwards."""
+
+    parts: list[Part]
+    offer: bool
+
+
+@dataclass(frozen=True)
+class DeletionSubmitted:
+    """A deletion request was created."""
+
+    request_id: int
+    scope: str
+    handling_working_days: int
+
+
+@dataclass(frozen=True)
+class DeletionAlreadyOpen:
+    """The customer already has a deletion request awaiting handling."""
+
+    request: RequestInfo
+
+
+def open_lines(customer: CustomerSnapshot) -> tuple[str, ...]:
+    """Names of the customer's lines that are not closed (their data still serves them)."""
+    return tuple(a.product.display_name for a in customer.accounts if a.status != "closed")
+
+
+def deletion_scope(customer: CustomerSnapshot) -> str:
+    """What a request can delete now for this customer."""
+    return SCOPE_UNUSED if open_lines(customer) else SCOPE_ALL
+
+
+def pending_deletion(requests: list[RequestInfo]) -> RequestInfo | None:
+    """The customer's open deletion request, if any."""
+    return next((r for r in requests if r.kind == KIND and r.is_open), None)
+
+
+def deletion_answer(
+    customer: CustomerSnapshot | None, requests: list[RequestInfo], policy: DataRequestPolicy, *, today: date
+) -> DeletionAnswer:
+    """The reviewed facts, then what a request would cover for this customer, then the offer."""
+    parts: list[Part] = list(intent_answer("ask_data_deletion"))
+    if customer is None:
+        return DeletionAnswer(parts, offer=False)
+    pending = pending_deletion(requests)
+    if pending is not None:
+        parts.append(
+            Reply(
+                "utter_deletion_pending",
+                {
+                    "submitted": cn_date(pending.created_at.date(), today=today),
+                    "status": Fragment(f"utter_status_{pending.status}"),
+                },
+            )
+        )
+        return DeletionAnswer(parts, offer=False)
+    lines = open_lines(customer)
+    if lines:
+        parts.append(Reply("utter_deletion_scope_open_lines", {"products": "和".join(lines)}))
+    else:
+        parts.append(Reply("utter_deletion_scope_all_closed"))
+    parts.append(Reply("utter_deletion_offer", {"handling_days": str(policy.handling_working_days)}))
+    return DeletionAnswer(parts, offer=True)
+
+
+def submit_data_deletion(
+    session: Session, *, customer_id: str, channel: str, policy: DataRequestPolicy
+) -> DeletionSubmitted | DeletionAlreadyOpen | None:
+    """Create the confirmed deletion request (re-checked inside the transaction); None for an unknown customer."""
+    customer = queries.load_customer(session, customer_id)
+    if customer is None:
+        return None
+    pending = pending_deletion(queries.load_requests(session, customer_id))
+    if pending is not None:
+        return DeletionAlreadyOpen(pending)
+    scope = deletion_scope(customer)
+    request = queries.submit_request(
+        session,
+        customer_id=customer_id,
+        account_id=None,
+        kind=KIND,
+        required_review_levels=policy.review_levels,
+        details={
+            "scope": scope,
+            "open_products": [a.product.id for a in customer.accounts if a.status != "closed"],
+            "retained_by_law": list(RETAINED_BY_LAW),
+            "handling_working_days": policy.handling_working_days,
+            "notify_by": policy.notify_by,
+        },
+        channel=channel,
+    )
+    return DeletionSubmitted(request.id, scope, policy.handling_working_days)
+
+
+def submission_replies(
+    outcome: DeletionSubmitted | DeletionAlreadyOpen | None, *, phone_tail: str, today: date
+) -> list[Reply]:
+    """What to say once the customer confirmed."""
+    if outcome is None:
+        return [Reply("utter_customer_not_found")]
+    if isinstance(outcome, DeletionAlreadyOpen):
+        return [
+            Reply(
+                "utter_deletion_pending",
+                {
+                    "submitted": cn_date(outcome.request.created_at.date(), today=today),
+                    "status": Fragment(f"utter_status_{outcome.request.status}"),
+                },
+            )
+        ]
+    scope = "utter_deletion_scope_note_all" if outcome.scope == SCOPE_ALL else "utter_deletion_scope_note_unused"
+    notify: Fragment = (
+        Fragment("utter_deletion_notify_phone", {"phone_tail": phone_tail})
+        if phone_tail
+        else Fragment("utter_deletion_notify_contact")
+    )
+    return [
+        Reply(
+            "utter_deletion_submitted",
+            {
+                "request_id": str(outcome.request_id),
+                "handling_days": str(outcome.handling_working_days),
+                "scope": Fragment(scope),
+                "notify": notify,
+            },
+        )
+    ]
+
+
+def review_data_deletion(session: Session, *, request_id: int, approve: bool, operator: str) -> m.ServiceRequest | None:
+    """An operator's decision on a deletion request (raises InvalidTransition if it is not pending).
+
+    Approval records that the operator checked what the law requires to keep;
+    erasing the data in the systems that hold it is the operator's step, not
+    automated here.
+    """
+    request = queries.get_request(session, request_id)
+    if request is None or request.kind != KIND:
+        return None
+    actor = f"operator:{operator}"
+    if request.status == "submitted":
+        queries.transition_request(session, request_id=request.id, action="start_review", actor=actor, channel="cli")
+    queries.transition_request(
+        session, request_id=request.id, action="approve" if approve else "reject", actor=actor, channel="cli"
+    )
+    return request

@@ -1,0 +1,38 @@
+"""Callback numbers left outside service hours: validation and masking.
+
+Only mainland mobile numbers are accepted (11 digits starting 13–19); a
+callback to a landline or abroad is not something the service desk does.
+Everywhere except the agent's own ticket view the number is masked
+(138****5678): logs, summaries, audit rows and published events.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.nlu.textnorm import normalise
+
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86)?(1[3-9]\d{9})(?!\d)")
+_SEPARATORS = re.compile(r"[\s\-()]")
+
+
+def find_mobile(text: str) -> str | None:
+    """The first mainland mobile number in `text` (spaces, dashes and +86 tolerated), or None."""
+    compact = _SEPARATORS.sub("", normalise(text or ""))
+    match = _MOBILE.search(compact)
+    return match.group(1) if match else None
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****5678; short or missing numbers are masked entirely."""
+    if not phone:
+        return ""
+    digits = phone.strip()
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
+
+
+def mask_phones_in(text: str) -> str:
+    """Replace every mobile number in free text by its masked form (for logs and summaries)."""
+    return _MOBILE.sub(lambda m: mask_phone(m.group(1)), text)

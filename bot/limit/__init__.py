@@ -1,0 +1,1 @@
+"""Lowering one's own credit limit."""

@@ -1,0 +1,1 @@
+"""Text rules that help the statistical NLU: normalisation, durations, amounts, catalog aliases."""

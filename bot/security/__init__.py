@@ -1,0 +1,1 @@
+"""Who the customer is (identity, signed tokens), one-time codes, agent console logins."""

@@ -1,0 +1,79 @@
+"""What to tell a customer about their requests (「我的注销申请到哪一步了」)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.core.accounts import RequestInfo
+from bot.core.catalog import Catalog
+from bot.core.formatting import cn_date
+from bot.core.replies import Fragment, Reply
+
+
+def request_status_replies(requests: list[RequestInfo], catalog: Catalog, *, today: date) -> list[Reply]:
+    """List each request with its product, kind, submission date and state, newest first."""
+    if not requests:
+        return [Reply("utter_requests_none")]
+    replies = [Reply("utter_requests_intro")]
+    for r in requests:
+        product = catalog.product(r.product_id) if r.product_id else None
+        replies.append(
+            Reply(
+                "utter_request_line",
+                {
+                    "product_name": product.display_name if product else "",
+                    "kind": Fragment(f"utter_request_kind_{r.kind}"),
+                    "submitted": cn_date(r.created_at.date(), today=today),
+                    "status": Fragment(f"utter_status_{r.status}"),
+                },
+            )
+        )
+    return replies
+
+
+@dataclass(frozen=True)
+class WithdrawalChoice:
+    """Which open request the customer wants to withdraw, or what to ask or say instead."""
+
+    replies: list[Reply]
+    request_id: int | None = None
+    description: Fragment | None = None  # "借呗注销申请（11月22日提交）", shown in the confirmation
+
+
+def choose_withdrawal(
+    requests: list[RequestInfo], product_ids: list[str], catalog: Catalog, *, today: date, kinds: tuple[str, ...] = ()
+) -> WithdrawalChoice:
+    """Pick the open request to withdraw (narrowed by the products or request kinds named), asking when ambiguous."""
+    open_requests = [r for r in requests if r.is_open]
+    if product_ids:
+        open_requests = [r for r in open_requests if r.product_id in product_ids] or open_requests
+    if kinds:
+        open_requests = [r for r in open_requests if r.kind in kinds] or open_requests
+    if not open_requests:
+        return WithdrawalChoice([Reply("utter_withdraw_nothing")])
+    if len(open_requests) == 1:
+        only = open_requests[0]
+        return WithdrawalChoice([], only.id, _describe(only, catalog, today))
+    buttons = tuple((_describe(r, catalog, today), _pick_payload(r)) for r in open_requests)
+    return WithdrawalChoice([Reply("utter_ask_withdraw_which", buttons=buttons)])
+
+
+def _pick_payload(request: RequestInfo) -> str:
+    # A request about one line is picked by its product; one about the customer
+    # (data deletion) by its kind (the request_kind entity only buttons send).
+    if request.product_id:
+        return f'/cancel_request{{"product":"{request.product_id}"}}'
+    return f'/cancel_request{{"request_kind":"{request.kind}"}}'
+
+
+def _describe(request: RequestInfo, catalog: Catalog, today: date) -> Fragment:
+    product = catalog.product(request.product_id) if request.product_id else None
+    return Fragment(
+        "utter_request_description",
+        {
+            "product_name": product.display_name if product else "",
+            "kind": Fragment(f"utter_request_kind_{request.kind}"),
+            "submitted": cn_date(request.created_at.date(), today=today),
+        },
+    )

@@ -1,0 +1,1 @@
+"""Unbinding linked services (auto-repay, password-free payments, withholding)."""

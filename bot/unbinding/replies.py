@@ -1,0 +1,78 @@
+"""What to say about unbinding linked services; the wording is in domain.yml."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from bot.core.catalog import Catalog
+from bot.core.change_offer import ChangeOffer
+from bot.core.formatting import cn_date, yuan
+from bot.core.replies import FactUse, Fragment, Param, Part, Reply
+from bot.unbinding.unbinding import Bound, Unbinding, UnbindPlan, Unbound
+
+
+def label(bound: Bound, catalog: Catalog) -> str:
+    """「花呗免密支付（滴滴出行）」: product, service kind and, if known, merchant or detail (all catalog/DB data)."""
+    kind = catalog.service(bound.service.service_type)
+    name = bound.account.product.display_name + (kind.display_name if kind else bound.service.service_type)
+    extra = bound.service.merchant or bound.service.detail
+    return f"{name}（{extra}）" if extra else name
+
+
+def unbind_offer(plan: UnbindPlan, catalog: Catalog, *, product_names: str, today: date) -> ChangeOffer:
+    """The answer to 「关闭自动还款」: list, explain consequences and ask to confirm, or say why not."""
+    replies: list[Part] = []
+    for kind in plan.not_bound:
+        info = catalog.service(kind)
+        replies.append(Reply("utter_unbind_not_bound", {"service_name": info.display_name if info else kind}))
+    for bound in plan.already_unbound:
+        when: Param = cn_date(bound.service.unbound_on, today=today) if bound.service.unbound_on else Fragment("utter_date_unknown")
+        replies.append(Reply("utter_unbind_already", {"service": label(bound, catalog), "unbound_on": when}))
+    if not plan.bound:
+        replies.append(Reply("utter_unbind_nothing_bound", {"products": product_names}))
+        return ChangeOffer(replies)
+    if not plan.chosen:
+        response = "utter_unbind_list_other" if plan.asked else "utter_unbind_list"
+        replies.append(Reply(response, {"products": product_names}, _buttons(plan.bound, catalog)))
+        return ChangeOffer(replies)
+    replies.append(Reply("utter_unbind_intro"))
+    replies.extend(_consequence(u, catalog, today) for u in plan.chosen)
+    if any(u.bound.service.service_type == "auto_repay" for u in plan.chosen):
+        replies.append(FactUse("unbinding_auto_repay"))
+    labels = "、".join(label(u.bound, catalog) for u in plan.chosen)
+    change = {"kind": "unbind", "service_ids": [u.bound.service.id for u in plan.chosen]}
+    return ChangeOffer(replies, change, Fragment("utter_change_question_unbind", {"services": labels}))
+
+
+def _buttons(bound: tuple[Bound, ...], catalog: Catalog) -> tuple[tuple[Param, str], ...]:
+    buttons: dict[str, tuple[Param, str]] = {}
+    for b in bound:
+        payload = "/unbind_service" + json.dumps({"service": b.service.service_type, "product": b.account.product.id})
+        buttons.setdefault(payload, (label(b, catalog), payload))
+    return tuple(buttons.values())
+
+
+def _consequence(unbinding: Unbinding, catalog: Catalog, today: date) -> Reply:
+    bound = unbinding.bound
+    product = bound.account.product.display_name
+    params: dict[str, Param] = {
+        "service": label(bound, catalog),
+        "product_name": product,
+        "merchant": bound.service.merchant or bound.service.detail or "",
+    }
+    if bound.service.service_type == "auto_repay":
+        due = unbinding.next_due
+        params["next_due"] = (
+            Fragment("utter_unbind_next_due", {"product_name": product, "due_date": cn_date(due.due_date, today=today), "amount": yuan(due.amount)})
+            if due
+            else Fragment("utter_unbind_nothing_due", {"product_name": product})
+        )
+    return Reply(f"utter_unbind_effect_{bound.service.service_type}", params)
+
+
+def unbind_outcome_replies(outcome: Unbound, catalog: Catalog) -> list[Part]:
+    """What changed after a confirmed unbind, or that nothing did."""
+    if outcome.stale or not outcome.services:
+        return [Reply("utter_unbind_stale")]
+    return [Reply("utter_unbind_done", {"services": "、".join(label(b, catalog) for b in outcome.services)})]

@@ -1,0 +1,147 @@
+"""Unbinding linked services (「关闭自动还款」「解绑代扣」「把滴滴的免密关了」).
+
+`plan_unbind` is pure: which of the customer's bound services the request
+means (by service type and/or merchant name), which it names that are not
+bound or already unbound, and what unbinding each one changes.
+`apply_unbind` unbinds everything confirmed in the caller's transaction:
+all or nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from bot.core.accounts import AccountSnapshot, CustomerSnapshot, LinkedService
+from bot.core.repayments import NextRepayment, next_repayment
+from bot.db import queries
+from bot.nlu.textnorm import normalise
+
+# "Everything" when nothing more specific is named (全部解绑, 都关掉).
+_EVERYTHING = re.compile(r"全部|所有|全都|都解|都关|都取消|都不要|一起解")
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A service bound to one of the customer's lines."""
+
+    service: LinkedService
+    account: AccountSnapshot
+
+
+@dataclass(frozen=True)
+class Unbinding:
+    """One service to unbind and what changes: for auto-repay, the next repayment to make by hand."""
+
+    bound: Bound
+    next_due: NextRepayment | None = None
+
+
+@dataclass(frozen=True)
+class UnbindPlan:
+    """What the customer asked for, resolved against their own bindings.
+
+    Attributes:
+        chosen: services to unbind after confirmation (empty: nothing to confirm).
+        bound: every service still bound on the lines asked about (to list as buttons).
+        already_unbound: named services that were bound once and are unbound now.
+        not_bound: named service types the customer never had on those lines.
+        asked: True when the request named something (a type or a merchant).
+    """
+
+    chosen: tuple[Unbinding, ...]
+    bound: tuple[Bound, ...]
+    already_unbound: tuple[Bound, ...]
+    not_bound: tuple[str, ...]
+    asked: bool
+
+
+def plan_unbind(
+    customer: CustomerSnapshot, *, product_ids: list[str], service_types: list[str], text: str
+) -> UnbindPlan:
+    """Resolve an unbind request against the customer's bindings.
+
+    Args:
+        customer: the customer's snapshot.
+        product_ids: the lines the request is about (empty: all).
+        service_types: contract `service` values named in the request.
+        text: the user's message, searched for merchant names of bound services.
+    """
+    accounts = [a for a in customer.accounts if not product_ids or a.product.id in product_ids]
+    every = [Bound(s, a) for a in accounts for s in a.services]
+    active = [b for b in every if b.service.status == "active"]
+    by_merchant = _merchant_matches(every, text)
+    wanted_types = list(dict.fromkeys(service_types))
+    chosen: list[Bound] = [b for b in by_merchant if b.service.status == "active"]
+    for kind in wanted_types:
+        if not any(b.service.service_type == kind for b in by_merchant):
+            chosen.extend(b for b in active if b.service.service_type == kind and b not in chosen)
+    everything = not (wanted_types or by_merchant) and bool(_EVERYTHING.search(normalise(text)))
+    if everything:
+        chosen = list(active)
+    named = [b for b in every if b.service.service_type in wanted_types] + by_merchant
+    already = tuple(dict.fromkeys(b for b in named if b.service.status != "active"))
+    already = tuple(b for b in already if not any(c.service.service_type == b.service.service_type for c in chosen))
+    not_bound = tuple(k for k in wanted_types if not any(b.service.service_type == k for b in every))
+    return UnbindPlan(
+        chosen=tuple(_unbinding(b) for b in chosen),
+        bound=tuple(active),
+        already_unbound=already,
+        not_bound=not_bound,
+        asked=bool(wanted_types or by_merchant or everything),
+    )
+
+
+def _merchant_matches(services: list[Bound], text: str) -> list[Bound]:
+    """Services whose merchant the user named (「滴滴那个」「爱奇艺会员的代扣」)."""
+    norm = normalise(text)
+    found = []
+    for bound in services:
+        merchant = normalise(bound.service.merchant or "")
+        # Users shorten merchant names: 滴滴 for 滴滴出行, 爱奇艺 for 爱奇艺会员.
+        if merchant and (merchant in norm or (len(merchant) >= 2 and merchant[:2] in norm)):
+            found.append(bound)
+    return found
+
+
+def _unbinding(bound: Bound) -> Unbinding:
+    if bound.service.service_type == "auto_repay":
+        return Unbinding(bound, next_repayment(bound.account))
+    return Unbinding(bound)
+
+
+@dataclass(frozen=True)
+class Unbound:
+    """The services unbound, or why nothing was (`stale`: some were no longer bound)."""
+
+    services: tuple[Bound, ...]
+    stale: bool = False
+
+
+def apply_unbind(
+    session: Session, *, customer_id: str, service_ids: list[int], channel: str, today: date
+) -> Unbound:
+    """Unbind the confirmed services of this customer, all or nothing.
+
+    If any of them is not (or no longer) one of the customer's bound services,
+    nothing is changed and `stale` is set, so the customer can be asked again.
+    """
+    customer = queries.load_customer(session, customer_id)
+    if customer is None or not service_ids:
+        return Unbound((), stale=True)
+    mine = {s.id: Bound(s, a) for a in customer.accounts for s in a.active_services}
+    if any(i not in mine for i in service_ids):
+        return Unbound((), stale=True)
+    chosen = [mine[i] for i in dict.fromkeys(service_ids)]
+    actor = f"customer:{customer_id}"
+    for account_id in dict.fromkeys(b.account.account_id for b in chosen):
+        ids = [b.service.id for b in chosen if b.account.account_id == account_id]
+        queries.unbind_services(session, service_ids=ids, on=today, actor=actor, channel=channel, account_id=account_id)
+        queries.record_done_request(
+            session, customer_id=customer_id, account_id=account_id, kind="unbind",
+            details={"service_ids": ids}, channel=channel, actor=actor,
+        )  # fmt: skip
+    return Unbound(tuple(chosen))

@@ -1,0 +1,27 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from bot.core.formatting import cn_date, yuan
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        (Decimal("1234.5"), "¥1,234.50"),
+        (Decimal("0"), "¥0.00"),
+        (Decimal("0.005"), "¥0.01"),
+        (Decimal("1234567.891"), "¥1,234,567.89"),
+        (12, "¥12.00"),
+        (Decimal("-3.2"), "-¥3.20"),
+    ],
+)
+def test_yuan(amount, text) -> None:  # type: ignore[no-untyped-def]
+    assert yuan(amount) == text
+
+
+def test_cn_date_drops_the_year_only_for_this_year() -> None:
+    assert cn_date(date(2026, 12, 5), today=date(2026, 11, 22)) == "12月5日"
+    assert cn_date(date(2027, 1, 5), today=date(2026, 11, 22)) == "2027年1月5日"
+    assert cn_date(date(2027, 1, 5)) == "2027年1月5日"

@@ -1,0 +1,98 @@
+from datetime import datetime, timedelta, timezone
+
+import jwt
+import pytest
+
+from bot.security.tokens import TokenError, mint_token, verify_token
+
+SECRET = "s" * 40
+ISSUER = "credit-assistant"
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+
+
+def sign(claims: dict, secret: str = SECRET, algorithm: str = "HS256") -> str:  # type: ignore[type-arg]
+    return jwt.encode(claims, secret, algorithm=algorithm)
+
+
+def claims(**over: object) -> dict:  # type: ignore[type-arg]
+    base = {"sub": "demo_balance", "iss": ISSUER, "exp": int((NOW + timedelta(minutes=5)).timestamp())}
+    base.update(over)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def problem(token: str | None, **kw: object) -> str:
+    with pytest.raises(TokenError) as err:
+        verify_token(token, secret=SECRET, issuer=ISSUER, now=NOW, **kw)  # type: ignore[arg-type]
+    return err.value.kind
+
+
+def test_a_valid_token_names_its_customer() -> None:
+    verified = verify_token(sign(claims()), secret=SECRET, issuer=ISSUER, now=NOW)
+    assert verified.customer_id == "demo_balance"
+    assert verified.expires_at == NOW + timedelta(minutes=5)
+
+
+def test_minted_tokens_verify() -> None:
+    token = mint_token("demo_clean", secret=SECRET, issuer=ISSUER, ttl=timedelta(minutes=1), now=NOW)
+    assert verify_token(token, secret=SECRET, issuer=ISSUER, now=NOW).customer_id == "demo_clean"
+    assert _stale(token) == "expired"
+
+
+def _stale(token: str) -> str:
+    with pytest.raises(TokenError) as err:
+        verify_token(token, secret=SECRET, issuer=ISSUER, now=NOW + timedelta(minutes=2))
+    return err.value.kind
+
+
+@pytest.mark.parametrize("token", [None, ""])
+def test_missing(token: str | None) -> None:
+    assert problem(token) == "missing"
+
+
+def test_expired_beyond_the_leeway() -> None:
+    assert problem(sign(claims(exp=int((NOW - timedelta(seconds=30)).timestamp())))) == "expired"
+    # a few seconds of clock skew are tolerated
+    verify_token(sign(claims(exp=int((NOW - timedelta(seconds=5)).timestamp()))), secret=SECRET, issuer=ISSUER, now=NOW)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        sign(claims(), secret="another-secret-" + "x" * 30),  # wrong secret
+        sign(claims(iss="someone-else")),  # wrong issuer
+        sign(claims(iss=None)),  # no issuer
+        sign(claims(sub=None)),  # no customer
+        sign(claims(exp=None)),  # never expires: refused
+        sign(claims(sub="../etc")),  # not a customer id
+        sign(claims(sub="x" * 65)),
+        sign(claims(sub="a b")),
+        sign(claims(exp="tomorrow")),
+        sign(claims(), algorithm="HS512"),  # only HS256 is accepted
+        "not.a.jwt",
+        "garbage",
+    ],
+)
+def test_invalid(token: str) -> None:
+    assert problem(token) == "invalid"
+
+
+def test_alg_none_is_refused() -> None:
+    unsigned = jwt.encode(claims(), None, algorithm="none")  # type: ignore[arg-type]
+    assert problem(unsigned) == "invalid"
+
+
+def test_tampered_payload_is_refused() -> None:
+    header, _, signature = sign(claims()).split(".")
+    other = jwt.utils.base64url_encode(b'{"sub":"demo_overdue","iss":"credit-assistant","exp":9999999999}').decode()
+    assert problem(f"{header}.{other}.{signature}") == "invalid"
+
+
+def test_no_secret_configured_refuses_everything() -> None:
+    with pytest.raises(TokenError) as err:
+        verify_token(sign(claims()), secret="", issuer=ISSUER, now=NOW)
+    assert err.value.kind == "invalid"
+
+
+def test_mint_refuses_malformed_customer_ids() -> None:
+    with pytest.raises(ValueError):
+        mint_token("not a customer", secret=SECRET, issuer=ISSUER)

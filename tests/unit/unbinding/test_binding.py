@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from bot.core.accounts import LinkedService
+from bot.core.catalog import load_catalog
+from bot.core.replies import FactUse, Fragment, Reply
+from bot.unbinding.replies import unbind_offer
+from bot.unbinding.unbinding import plan_unbind
+from tests.factories import JIEBEI, TODAY, bill, make_account, make_customer
+
+CATALOG = load_catalog()
+
+
+def svc(id: int, kind: str, merchant: str | None = None, status: str = "active", unbound_on: date | None = None) -> LinkedService:
+    return LinkedService(id, kind, status, merchant, None, unbound_on)
+
+
+HUABEI_LINE = make_account(
+    account_id=1,
+    bills=(bill("1234.50", date(2026, 12, 1)),),
+    services=(
+        svc(1, "auto_repay"),
+        svc(2, "password_free", "滴滴出行"),
+        svc(3, "withholding", "爱奇艺会员"),
+        svc(4, "default_payment", status="unbound", unbound_on=date(2026, 10, 3)),
+    ),
+)
+JIEBEI_LINE = make_account(JIEBEI, account_id=2, services=(svc(5, "auto_repay"), svc(6, "password_free", "美团外卖")))
+CUSTOMER = make_customer(HUABEI_LINE, JIEBEI_LINE)
+
+
+def plan(products: list[str] | None = None, services: list[str] | None = None, text: str = ""):  # type: ignore[no-untyped-def]
+    return plan_unbind(CUSTOMER, product_ids=products or [], service_types=services or [], text=text)
+
+
+def chosen_ids(p) -> list[int]:  # type: ignore[no-untyped-def]
+    return [u.bound.service.id for u in p.chosen]
+
+
+def test_nothing_named_lists_every_bound_service() -> None:
+    p = plan()
+    assert not p.asked and not p.chosen
+    assert [b.service.id for b in p.bound] == [1, 2, 3, 5, 6]
+
+
+def test_a_type_on_both_products_takes_both_unless_a_product_is_named() -> None:
+    assert chosen_ids(plan(services=["auto_repay"])) == [1, 5]
+    assert chosen_ids(plan(products=["jiebei"], services=["auto_repay"])) == [5]
+
+
+def test_a_merchant_narrows_the_type() -> None:
+    assert chosen_ids(plan(services=["password_free"], text="把滴滴的免密关了")) == [2]
+
+
+def test_a_merchant_alone_is_enough_even_shortened() -> None:
+    assert chosen_ids(plan(text="爱奇艺那个不要了")) == [3]
+
+
+def test_several_at_once() -> None:
+    assert chosen_ids(plan(services=["withholding", "password_free"], products=["huabei"])) == [3, 2]
+
+
+def test_already_unbound_is_answered_not_repeated() -> None:
+    p = plan(services=["default_payment"])
+    assert not p.chosen and [b.service.id for b in p.already_unbound] == [4]
+
+
+def test_never_bound_is_said() -> None:
+    p = plan(services=["family_repay"])
+    assert not p.chosen and p.not_bound == ("family_repay",) and p.asked
+
+
+def test_auto_repay_consequence_names_the_next_due_bill() -> None:
+    (unbinding, _) = plan(services=["auto_repay"]).chosen
+    assert unbinding.next_due is not None
+    assert (unbinding.next_due.due_date, unbinding.next_due.amount) == (date(2026, 12, 1), Decimal("1234.50"))
+
+
+def test_offer_explains_each_consequence_and_asks_to_confirm() -> None:
+    offer = unbind_offer(plan(services=["auto_repay", "default_payment"], products=["huabei"]), CATALOG, product_names="花呗", today=TODAY)
+    names = [r.response for r in offer.replies if isinstance(r, Reply)]
+    assert names == ["utter_unbind_already", "utter_unbind_intro", "utter_unbind_effect_auto_repay"]
+    effect = offer.replies[2]
+    assert isinstance(effect, Reply) and effect.params["next_due"] == Fragment(
+        "utter_unbind_next_due", {"product_name": "花呗", "due_date": "12月1日", "amount": "¥1,234.50"}
+    )
+    assert FactUse("unbinding_auto_repay") in offer.replies
+    assert offer.change == {"kind": "unbind", "service_ids": [1]}
+    assert offer.question == Fragment("utter_change_question_unbind", {"services": "花呗自动还款"})
+
+
+def test_removing_default_payment_changes_nothing_owed() -> None:
+    customer = make_customer(make_account(services=(svc(7, "default_payment"),)))
+    p = plan_unbind(customer, product_ids=[], service_types=["default_payment"], text="")
+    offer = unbind_offer(p, CATALOG, product_names="花呗", today=TODAY)
+    assert "utter_unbind_effect_default_payment" in [r.response for r in offer.replies if isinstance(r, Reply)]
+    assert FactUse("unbinding_auto_repay") not in offer.replies
+
+
+def test_list_offers_a_button_per_service_with_its_product() -> None:
+    offer = unbind_offer(plan(), CATALOG, product_names="花呗、借呗", today=TODAY)
+    (listing,) = offer.replies
+    assert isinstance(listing, Reply) and offer.change is None
+    assert ("借呗免密支付（美团外卖）", '/unbind_service{"service": "password_free", "product": "jiebei"}') in listing.buttons
+
+
+def test_nothing_bound() -> None:
+    p = plan_unbind(make_customer(make_account()), product_ids=[], service_types=["auto_repay"], text="")
+    offer = unbind_offer(p, CATALOG, product_names="花呗", today=TODAY)
+    assert [r.response for r in offer.replies if isinstance(r, Reply)] == ["utter_unbind_not_bound", "utter_unbind_nothing_bound"]
+
+
+def test_everything_when_asked_for_all_and_nothing_more_specific() -> None:
+    assert chosen_ids(plan(text="全部解绑")) == [1, 2, 3, 5, 6]
+    assert chosen_ids(plan(products=["jiebei"], text="都关掉吧")) == [5, 6]
+    assert chosen_ids(plan(services=["withholding"], text="代扣全部解绑")) == [3]
+    assert chosen_ids(plan(text="我绑了哪些服务")) == []

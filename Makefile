@@ -9,6 +9,8 @@ RASA   := $(BIN)/rasa
 export PYTHONPATH := $(CURDIR)
 # make run / make test act for demo customers: the sender id is the customer id.
 export BOT_DEV_MODE ?= true
+# Every Python folder the linters and the formatter look at.
+PY_DIRS := bot actions components channels scripts tests migrations benchmarks
 
 .PHONY: help setup run train test test-unit test-browser token test-e2e validate test-stories crossval lint types format seed review shell bench lookups lock services clean
 
@@ -57,16 +59,17 @@ crossval: setup ## 5-fold NLU cross-validation (slow: ~5 trainings); prints inte
 validate: setup ## rasa data validate (fails on warnings; see scripts/validate_data.py)
 	@$(PY) scripts/validate_data.py
 
-lint: setup ## ruff + mypy
-	@$(BIN)/ruff check bot actions components channels scripts tests migrations benchmarks
+lint: setup ## ruff format check, ruff lint, mypy
+	@$(BIN)/ruff format --check --quiet $(PY_DIRS) || { echo "run: make format" >&2; exit 1; }
+	@$(BIN)/ruff check $(PY_DIRS)
 	@$(BIN)/mypy
 
 types: setup ## mypy only
 	@$(BIN)/mypy
 
 format: setup ## ruff format + import sorting
-	@$(BIN)/ruff check --select I --fix bot actions components channels scripts tests
-	@$(BIN)/ruff format bot actions components channels scripts tests
+	@$(BIN)/ruff check --select I --fix $(PY_DIRS)
+	@$(BIN)/ruff format $(PY_DIRS)
 
 seed: setup ## migrate and replace the demo customers with fresh copies
 	@$(PY) -m bot.cli seed

@@ -140,9 +140,7 @@ class CustomerAction(Action, ABC):
         """Events to return when the customer is unknown (e.g. resetting a flow)."""
         return []
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Resolve the customer, then `act` for them."""
         customer_id = customer_of(tracker)
         if customer_id is None:

@@ -32,9 +32,7 @@ class ActionExplainCreditImpact(Action):
     def name(self) -> str:
         return "action_explain_credit_impact"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         topic = detect_topic(tracker.latest_message.get("text") or "", load_knowledge())
         customer = await customer_or_none(tracker)
         say(dispatcher, domain, credit_impact_answer(topic, customer, today=today()))
@@ -47,9 +45,7 @@ class ActionExplainClosureEffects(Action):
     def name(self) -> str:
         return "action_explain_closure_effects"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         customer = await customer_or_none(tracker)
         products = list(tracker.get_latest_entity_values("product"))
         say(dispatcher, domain, closure_effects_answer(customer, products, today=today()))
@@ -62,9 +58,7 @@ class ActionExplainPlatformClosure(Action):
     def name(self) -> str:
         return "action_explain_platform_closure"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         customer = await customer_or_none(tracker)
         say(dispatcher, domain, platform_closure_answer(customer, today=today()))
         return []
@@ -76,9 +70,7 @@ class ActionExplainFromKnowledge(Action):
     def name(self) -> str:
         return "action_explain_from_knowledge"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name", "")
         say(dispatcher, domain, intent_answer(intent))
         return []

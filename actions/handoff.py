@@ -117,12 +117,16 @@ async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
     ticket, estimate = await in_session(queue)
     log.info("handoff ticket %s (%s) for conversation %s", ticket.id, reason.value, conversation_id)
     await publish("ticket_created", ticket)
-    response = "utter_handoff_fallback_queued" if reason is ho.HandoffReason.REPEATED_FALLBACK else "utter_handoff_queued"
+    response = (
+        "utter_handoff_fallback_queued" if reason is ho.HandoffReason.REPEATED_FALLBACK else "utter_handoff_queued"
+    )
     dispatcher.utter_message(
         response=response, position=str(estimate.position), wait_minutes=str(estimate.wait_minutes)
     )
     dispatcher.utter_message(
-        json_message={"handoff": {"ticket_id": ticket.id, "position": estimate.position, "wait_minutes": estimate.wait_minutes}}
+        json_message={
+            "handoff": {"ticket_id": ticket.id, "position": estimate.position, "wait_minutes": estimate.wait_minutes}
+        }
     )
     # Listening, then paused: user messages (and a restart) that arrive while paused
     # follow an action_listen as usual, so the policies read them normally.
@@ -135,9 +139,7 @@ class ActionRequestHuman(Action):
     def name(self) -> str:
         return "action_request_human"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         return await hand_over(dispatcher, tracker)
 
 
@@ -147,9 +149,7 @@ class ActionHandleFallback(Action):
     def name(self) -> str:
         return "action_handle_fallback"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         if ho.fallback_streak(user_intents(tracker)) < 2:
             dispatcher.utter_message(response="utter_default")
             return []
@@ -190,9 +190,7 @@ class ActionLeaveMessage(Action):
     def name(self) -> str:
         return "action_leave_message"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         reset = [SlotSet(name, None) for name in FORM_SLOTS]
         message, phone = tracker.get_slot("callback_message"), tracker.get_slot("callback_phone")
         if not message or not phone:  # 'no thanks' (data/rules/handoff.yml) ends the form early

@@ -46,7 +46,9 @@ class ActionCheckLimit(CustomerAction):
     async def act(
         self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        unclear = unclear_answer(tracker, dispatcher, usable=parse_amount(tracker.latest_message.get("text") or "") is not None)
+        unclear = unclear_answer(
+            tracker, dispatcher, usable=parse_amount(tracker.latest_message.get("text") or "") is not None
+        )
         if unclear is not None:
             return unclear
         customer = await customer_or_say(customer_id, dispatcher)

@@ -44,7 +44,10 @@ def bench(url: str) -> None:
         timings.append((time.perf_counter() - start) * 1000)
     timings.sort()
     p95 = timings[int(len(timings) * 0.95)]
-    print(f"{url.split(':')[0]:12s} load+check  median {statistics.median(timings):6.2f} ms  p95 {p95:6.2f} ms  ({ROUNDS} calls)")
+    print(
+        f"{url.split(':')[0]:12s} load+check  median {statistics.median(timings):6.2f} ms"
+        f"  p95 {p95:6.2f} ms  ({ROUNDS} calls)"
+    )
 
 
 def main() -> None:

@@ -47,7 +47,10 @@ async def run() -> None:
             timings.append((time.perf_counter() - t0) * 1000)
     timings.sort()
     print(f"model {model.name}: load {load_s:.1f} s")
-    print(f"parse median {statistics.median(timings):.1f} ms  p95 {timings[int(len(timings) * 0.95)]:.1f} ms  ({len(timings)} messages)")
+    print(
+        f"parse median {statistics.median(timings):.1f} ms"
+        f"  p95 {timings[int(len(timings) * 0.95)]:.1f} ms  ({len(timings)} messages)"
+    )
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

@@ -50,24 +50,34 @@ def apply_change(session: Session, change: dict[str, Any], ctx: ChangeContext) -
 def _pause(session: Session, change: dict[str, Any], ctx: ChangeContext) -> list[Part]:
     product = str(change["product"])
     outcome = apply_pause(
-        session, customer_id=ctx.customer_id, product_id=product, days=int(change["days"]),
-        channel=ctx.channel, today=ctx.today,
-    )  # fmt: skip
+        session,
+        customer_id=ctx.customer_id,
+        product_id=product,
+        days=int(change["days"]),
+        channel=ctx.channel,
+        today=ctx.today,
+    )
     return pause_replies.pause_outcome_replies(outcome, product, ctx.catalog, today=ctx.today)
 
 
 def _reopen(session: Session, change: dict[str, Any], ctx: ChangeContext) -> list[Part]:
     product = str(change["product"])
-    outcome = apply_reopen(session, customer_id=ctx.customer_id, product_id=product, channel=ctx.channel, today=ctx.today)
+    outcome = apply_reopen(
+        session, customer_id=ctx.customer_id, product_id=product, channel=ctx.channel, today=ctx.today
+    )
     return pause_replies.reopen_outcome_replies(outcome, product, ctx.catalog, today=ctx.today)
 
 
 def _lower_limit(session: Session, change: dict[str, Any], ctx: ChangeContext) -> list[Part]:
     product = str(change["product"])
     outcome = apply_lower_limit(
-        session, customer_id=ctx.customer_id, product_id=product, amount=Decimal(str(change["amount"])),
-        channel=ctx.channel, today=ctx.today,
-    )  # fmt: skip
+        session,
+        customer_id=ctx.customer_id,
+        product_id=product,
+        amount=Decimal(str(change["amount"])),
+        channel=ctx.channel,
+        today=ctx.today,
+    )
     return limit_replies.limit_outcome_replies(outcome, product, ctx.catalog, today=ctx.today)
 
 

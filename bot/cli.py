@@ -119,7 +119,9 @@ def _print_token(settings: Settings, customer: str, minutes: int) -> int:
         print("token: only in development mode (BOT_DEV_MODE=true)", file=sys.stderr)
         return 1
     try:
-        print(mint_token(customer, secret=settings.jwt_secret, issuer=settings.jwt_issuer, ttl=timedelta(minutes=minutes)))
+        print(
+            mint_token(customer, secret=settings.jwt_secret, issuer=settings.jwt_issuer, ttl=timedelta(minutes=minutes))
+        )
     except ValueError:
         print(f"token: {customer!r} is not a customer id", file=sys.stderr)
         return 1
@@ -132,7 +134,9 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot.cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("prepare")
     sub.add_parser("seed")

@@ -114,7 +114,9 @@ class Settings:
             ConfigError: production mode and BOT_JWT_SECRET unset or too short.
         """
         if not self.dev_mode and len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
-            raise ConfigError(f"BOT_JWT_SECRET must be set to at least {MIN_SECRET_BYTES} bytes outside development mode")
+            raise ConfigError(
+                f"BOT_JWT_SECRET must be set to at least {MIN_SECRET_BYTES} bytes outside development mode"
+            )
 
     def require_action_secret(self) -> None:
         """Refuse to run the action server without the secret only Rasa knows.

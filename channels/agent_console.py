@@ -191,12 +191,15 @@ class AgentConsoleInput(InputChannel):
             "customer_id": ticket.customer_id,
             "customer_name": customer.get("name"),
             "claimed_by": ticket.claimed_by,
-            "claimed_by_name": self.users[ticket.claimed_by].display_name if ticket.claimed_by in self.users else ticket.claimed_by,
+            "claimed_by_name": self.users[ticket.claimed_by].display_name
+            if ticket.claimed_by in self.users
+            else ticket.claimed_by,
             "created_at": ticket.created_at.isoformat() if ticket.created_at else None,
         }
 
     async def ticket(self, request: Request, login: str, ticket_id: int) -> HTTPResponse:
         """One ticket: summary, message, notes, transcript, whether the bot is paused."""
+
         def load(session: Session) -> dict[str, Any] | None:
             ticket = queries.get_ticket(session, ticket_id)
             if ticket is None:
@@ -300,10 +303,13 @@ class AgentConsoleInput(InputChannel):
 
     async def _announce_queue(self) -> None:
         """Tell every customer still waiting their place now (a ticket ahead may have left the queue)."""
-        waiting = await self.db(lambda s: [
-            t.conversation_id for t in queries.list_tickets(s)
-            if t.kind == TicketKind.LIVE.value and t.status == TicketStatus.QUEUED.value
-        ])
+        waiting = await self.db(
+            lambda s: [
+                t.conversation_id
+                for t in queries.list_tickets(s)
+                if t.kind == TicketKind.LIVE.value and t.status == TicketStatus.QUEUED.value
+            ]
+        )
         for position, conversation_id in enumerate(waiting, start=1):
             await live.deliver(conversation_id, live.queue_place(position))
 

@@ -33,7 +33,9 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _CODE = re.compile(r"^[A-Z0-9-]{6,24}$")
 
 
-def _find(settings: Settings, lookup: Callable[[Any, str], IssuedCertificate | None], key: str) -> IssuedCertificate | None:
+def _find(
+    settings: Settings, lookup: Callable[[Any, str], IssuedCertificate | None], key: str
+) -> IssuedCertificate | None:
     with session_scope(session_factory(settings.database_url)) as session:
         return lookup(session, key)
 

@@ -5,8 +5,8 @@ metadata (the contract in channels/live.py) and pushed to the widget; handing
 back appends `ConversationResumed` and runs `utter_handback`, whose message is
 pushed too. Whenever the bot resumes (hand back, or a live ticket closed) the
 widget is also told so with a status message (`live.BOT_RESUMED`), so it can
-leave its "waiting for a human" state even when the bot says nothing. Every change to a tracker happens under the conversation's lock,
-so it cannot interleave with a user message being processed.
+leave its "waiting for a human" state even when the bot says nothing. Every
+change to a tracker happens under the conversation's lock, so it cannot interleave with a user message being processed.
 """
 
 from __future__ import annotations

@@ -72,7 +72,11 @@ def handoff_state(events: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
             paused, state = False, None
         elif isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
             payload = custom["handoff"]
-            state = {"state": "waiting", "position": payload.get("position"), "wait_minutes": payload.get("wait_minutes")}
+            state = {
+                "state": "waiting",
+                "position": payload.get("position"),
+                "wait_minutes": payload.get("wait_minutes"),
+            }
         elif kind == "bot" and (event.get("metadata") or {}).get("sender") == "agent":
             state = {"state": "agent", "agent_name": (event.get("metadata") or {}).get("agent_name") or ""}
     return state if paused and state is not None else None

@@ -36,7 +36,6 @@ from typing import Any
 BOT_RESUMED: dict[str, Any] = {"sender": "system", "status": "bot_resumed"}
 
 
-
 def queue_place(position: int) -> dict[str, Any]:
     """The status message telling a waiting customer their current place in the queue (1 = next)."""
     return {"sender": "system", "status": "queued", "position": position}

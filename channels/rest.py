@@ -60,7 +60,9 @@ class TokenRestInput(RestInput):
         async def receive(request: Request) -> HTTPResponse:
             body = request.json if isinstance(request.json, dict) else {}
             try:
-                who = identify(bearer_token(request.headers.get("Authorization")), _text(body.get("sender")), self.settings)
+                who = identify(
+                    bearer_token(request.headers.get("Authorization")), _text(body.get("sender")), self.settings
+                )
             except TokenError as problem:
                 logger.info("rest.token.refused", reason=problem.kind)
                 return response.json([refusal(request.app, problem.kind)], status=401)
@@ -68,7 +70,9 @@ class TokenRestInput(RestInput):
             if text is None:
                 return response.json({"error": "message must be a string"}, status=400)
             collector = CollectingOutputChannel()
-            message = UserMessage(text, collector, who.sender_id, input_channel=self.name(), metadata=who.metadata(body.get("metadata")))
+            message = UserMessage(
+                text, collector, who.sender_id, input_channel=self.name(), metadata=who.metadata(body.get("metadata"))
+            )
             try:
                 await on_new_message(message)
             except CancelledError:

@@ -41,9 +41,13 @@ class WidgetOutput(SocketIOOutput):
     """Rasa's socket output with the widget's message shape: sender, timestamp, buttons, custom."""
 
     async def _send_message(self, socket_id: str, response: Any) -> None:
-        await self.sio.emit(self.bot_message_evt, {"sender": "bot", "timestamp": time.time(), **response}, room=socket_id)
+        await self.sio.emit(
+            self.bot_message_evt, {"sender": "bot", "timestamp": time.time(), **response}, room=socket_id
+        )
 
-    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
         parts = [p for p in text.strip().split("\n\n") if p] or [""]
         for part in parts[:-1]:
             await self._send_message(recipient_id, {"text": part})
@@ -71,8 +75,13 @@ class TokenSocketIOInput(SocketIOInput):
             socketio_path=credentials.get("socketio_path", "/socket.io"),
         )
 
-    def __init__(self, user_message_evt: str = "user_uttered", bot_message_evt: str = "bot_uttered",
-                 socketio_path: str = "/socket.io", settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        user_message_evt: str = "user_uttered",
+        bot_message_evt: str = "bot_uttered",
+        socketio_path: str = "/socket.io",
+        settings: Settings | None = None,
+    ) -> None:
         super().__init__(user_message_evt, bot_message_evt, None, True, socketio_path)
         self.settings = settings or Settings.from_env()
         self.settings.require_channel_secrets()
@@ -101,8 +110,11 @@ class TokenSocketIOInput(SocketIOInput):
         return deliver
 
     def _identify(self, token: Any, dev_sender: Any) -> Identity:
-        return identify(token if isinstance(token, str) else None,
-                        dev_sender if isinstance(dev_sender, str) else None, self.settings)
+        return identify(
+            token if isinstance(token, str) else None,
+            dev_sender if isinstance(dev_sender, str) else None,
+            self.settings,
+        )
 
     def _socket_events(self, sio: AsyncServer, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         @sio.on("connect")
@@ -114,7 +126,9 @@ class TokenSocketIOInput(SocketIOInput):
                 except TokenError as problem:
                     logger.info("socketio.token.refused", reason=problem.kind)
                     # (message, data): socket.io clients get `err.data` with the polite text
-                    raise SocketRefused(f"token {problem.kind}", refusal(environ["sanic.request"].app, problem.kind)) from None
+                    raise SocketRefused(
+                        f"token {problem.kind}", refusal(environ["sanic.request"].app, problem.kind)
+                    ) from None
             await sio.save_session(sid, {"token": token})
             return True
 
@@ -147,8 +161,9 @@ class TokenSocketIOInput(SocketIOInput):
             if not isinstance(text, str):
                 return
             output = WidgetOutput(sio, self.bot_message_evt)
-            message = UserMessage(text, output, who.sender_id, input_channel=self.name(),
-                                  metadata=who.metadata(data.get("metadata")))
+            message = UserMessage(
+                text, output, who.sender_id, input_channel=self.name(), metadata=who.metadata(data.get("metadata"))
+            )
             try:
                 await on_new_message(message)
             finally:

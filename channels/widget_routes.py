@@ -45,8 +45,9 @@ def add_widget_routes(bp: Blueprint, identify: Callable[[Any, Any], Identity], s
     async def widget_file(_: Request, name: str) -> HTTPResponse:
         if name not in WIDGET_FILES:
             return response.json({"error": "not found"}, status=404)
-        return await response.file(widget_path(name), mime_type=f"{WIDGET_FILES[name]}; charset=utf-8",
-                                   headers={"Cache-Control": "no-cache"})
+        return await response.file(
+            widget_path(name), mime_type=f"{WIDGET_FILES[name]}; charset=utf-8", headers={"Cache-Control": "no-cache"}
+        )
 
     @bp.route("/history", methods=["GET"])
     async def history(request: Request) -> HTTPResponse:
@@ -71,9 +72,11 @@ def _queue_place(settings: Settings, conversation_id: str) -> dict[str, int]:
         ticket = queries.live_ticket_for(session, conversation_id)
         if ticket is None:
             return {}
-        estimate = ho.estimate_wait(queries.tickets_ahead(session, ticket),
-                                    average_handling_minutes=settings.handoff_average_minutes,
-                                    agents_on_duty=settings.agents_on_duty)
+        estimate = ho.estimate_wait(
+            queries.tickets_ahead(session, ticket),
+            average_handling_minutes=settings.handoff_average_minutes,
+            agents_on_duty=settings.agents_on_duty,
+        )
         return {"position": estimate.position, "wait_minutes": estimate.wait_minutes}
 
 

@@ -141,10 +141,7 @@ class RuleEntityExtractor(GraphComponent, EntityExtractorMixin):
         assert self._nlp is not None
         normalised = normalise(text)
         doc = self._nlp(normalised)
-        matches = [
-            RuleMatch(span.label_, span.id_, span.start_char, span.end_char)
-            for span in doc.spans[SPANS_KEY]
-        ]
+        matches = [RuleMatch(span.label_, span.id_, span.start_char, span.end_char) for span in doc.spans[SPANS_KEY]]
         ctx = MergeContext.build(normalised, self._index, self.name)
         selected = nlu_rules.select_matches(matches, normalised)
         return nlu_rules.merge_entities(message.get(ENTITIES) or [], selected, ctx)
@@ -163,9 +160,7 @@ def build_pipeline(patterns: list[dict[str, Any]]) -> Language:
     decides which overlaps stand.
     """
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
-    ruler = nlp.add_pipe(
-        "span_ruler", config={"spans_key": SPANS_KEY, "annotate_ents": False, "validate": True}
-    )
+    ruler = nlp.add_pipe("span_ruler", config={"spans_key": SPANS_KEY, "annotate_ents": False, "validate": True})
     assert isinstance(ruler, SpanRuler)
     ruler.add_patterns(patterns)
     return nlp

@@ -58,7 +58,9 @@ def instalment(terms: int, amount: str, early: bool = True) -> Instalment:
 
 
 def order(kind: str = "refund_in_progress", status: str = "pending", completed: date | None = None) -> PendingOrder:
-    return PendingOrder(kind, "优选家电旗舰店", Decimal("1299.00"), status, date(2026, 11, 20), date(2026, 11, 25), completed)
+    return PendingOrder(
+        kind, "优选家电旗舰店", Decimal("1299.00"), status, date(2026, 11, 20), date(2026, 11, 25), completed
+    )
 
 
 def overdue(start: date, end: date | None, amount: str = "100") -> OverdueEpisode:
@@ -69,5 +71,7 @@ def service(kind: str, merchant: str | None = None, status: str = "active", id: 
     return LinkedService(id, kind, status, merchant)
 
 
-def request(kind: str = "close", status: str = "under_review", id: int = 7, day: date = date(2026, 11, 20)) -> RequestInfo:
+def request(
+    kind: str = "close", status: str = "under_review", id: int = 7, day: date = date(2026, 11, 20)
+) -> RequestInfo:
     return RequestInfo(id, kind, status, datetime(day.year, day.month, day.day, 10, tzinfo=timezone.utc), 1, "huabei")

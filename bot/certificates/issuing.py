@@ -47,5 +47,7 @@ def issue_certificate(
         issued_on=today,
         issued_at=datetime.now(timezone.utc),
     )
-    queries.add_certificate(session, customer_id=customer_id, account_id=account.account_id, issued=issued, channel=channel)
+    queries.add_certificate(
+        session, customer_id=customer_id, account_id=account.account_id, issued=issued, channel=channel
+    )
     return Issued(issued)

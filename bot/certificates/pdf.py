@@ -83,8 +83,15 @@ def render_certificate(issued: IssuedCertificate, *, public_url: str, font_path:
     ]
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm, topMargin=30 * mm, bottomMargin=25 * mm,
-        title=template["title"], author="", subject=issued.verification_code,
+        buffer,
+        pagesize=A4,
+        leftMargin=25 * mm,
+        rightMargin=25 * mm,
+        topMargin=30 * mm,
+        bottomMargin=25 * mm,
+        title=template["title"],
+        author="",
+        subject=issued.verification_code,
     )
     doc.build(story)
     return RenderedCertificate(buffer.getvalue(), template["filename"].format(**values))

@@ -33,7 +33,9 @@ def choice_replies(choice: ProductChoice, catalog: Catalog) -> list[Reply]:
     replies: list[Reply] = []
     if choice.external and not choice.accounts:
         served = "、".join(p.display_name for p in catalog.products)
-        replies.append(Reply("utter_product_not_served", {"external_product": choice.external, "served_products": served}))
+        replies.append(
+            Reply("utter_product_not_served", {"external_product": choice.external, "served_products": served})
+        )
     if choice.ask:
         buttons: tuple[tuple[Param, str], ...] = tuple(
             (a.product.display_name, f'/request_settlement_certificate{{"product":"{a.product.id}"}}')
@@ -41,11 +43,15 @@ def choice_replies(choice: ProductChoice, catalog: Catalog) -> list[Reply]:
         )
         if len(choice.options) > 1:
             both = json.dumps([a.product.id for a in choice.options])
-            buttons += ((Fragment("utter_button_all_products"), f'/request_settlement_certificate{{"product":{both}}}'),)
+            buttons += (
+                (Fragment("utter_button_all_products"), f'/request_settlement_certificate{{"product":{both}}}'),
+            )
         replies.append(Reply("utter_ask_certificate_product", buttons=buttons))
     for pid in choice.missing:
         product = catalog.product(pid)
-        replies.append(Reply("utter_certificate_no_account", {"product_name": product.display_name if product else pid}))
+        replies.append(
+            Reply("utter_certificate_no_account", {"product_name": product.display_name if product else pid})
+        )
     return replies
 
 
@@ -58,7 +64,11 @@ def outcome_replies(
     product = catalog.product(outcome.product_id)
     name = product.display_name if product else outcome.product_id
     if isinstance(outcome, cert.AwaitingClosure):
-        submitted: Param = cn_date(outcome.submitted_at.date(), today=today) if outcome.submitted_at else Fragment("utter_date_unknown")
+        submitted: Param = (
+            cn_date(outcome.submitted_at.date(), today=today)
+            if outcome.submitted_at
+            else Fragment("utter_date_unknown")
+        )
         return [
             Reply(
                 "utter_certificate_awaiting_closure",
@@ -92,7 +102,9 @@ def _still_owed(owed: cert.StillOwed, name: str, today: date) -> list[Reply]:
     replies += [_debt_line(b, today) for b in owed.blockers]
     when = cn_date(owed.last_due, today=today) if owed.last_due is not None else None
     if owed.total <= 0:  # only orders or refunds still open
-        replies.append(Reply("utter_certificate_orders_by", {"date": when}) if when else Reply("utter_certificate_orders"))
+        replies.append(
+            Reply("utter_certificate_orders_by", {"date": when}) if when else Reply("utter_certificate_orders")
+        )
     elif when:
         replies.append(Reply("utter_certificate_owed_total_by", {"amount": yuan(owed.total), "date": when}))
     else:
@@ -102,18 +114,26 @@ def _still_owed(owed: cert.StillOwed, name: str, today: date) -> list[Reply]:
 
 def _debt_line(blocker: el.Blocker, today: date) -> Reply:
     if isinstance(blocker, el.UnpaidBill):
-        return Reply("utter_certificate_owed_bill", {"amount": yuan(blocker.amount), "due_date": cn_date(blocker.due_date, today=today)})
+        return Reply(
+            "utter_certificate_owed_bill",
+            {"amount": yuan(blocker.amount), "due_date": cn_date(blocker.due_date, today=today)},
+        )
     if isinstance(blocker, el.UnbilledSpending):
         return Reply("utter_certificate_owed_unbilled", {"amount": yuan(blocker.amount)})
     if isinstance(blocker, el.CurrentlyOverdue):
-        return Reply("utter_certificate_owed_overdue", {"amount": yuan(blocker.amount), "since": cn_date(blocker.since, today=today)})
+        return Reply(
+            "utter_certificate_owed_overdue",
+            {"amount": yuan(blocker.amount), "since": cn_date(blocker.since, today=today)},
+        )
     if isinstance(blocker, el.InstalmentsRemaining):
         return _instalment_line(blocker, today)
     if isinstance(blocker, el.OrderPending):
         expected: Param = ""
         if blocker.expected_settle_on is not None:
             expected = Fragment("utter_closure_expected_by", {"date": cn_date(blocker.expected_settle_on, today=today)})
-        response = "utter_certificate_owed_refund" if blocker.kind == "refund_in_progress" else "utter_certificate_owed_order"
+        response = (
+            "utter_certificate_owed_refund" if blocker.kind == "refund_in_progress" else "utter_certificate_owed_order"
+        )
         return Reply(response, {"merchant": blocker.merchant, "amount": yuan(blocker.amount), "expected": expected})
     raise TypeError(f"not a debt: {blocker!r}")
 

@@ -47,7 +47,9 @@ def closure_answer(
     replies: list[Part] = []
     if choice.external and not choice.accounts:
         served = "、".join(p.display_name for p in catalog.products)
-        replies.append(Reply("utter_product_not_served", {"external_product": choice.external, "served_products": served}))
+        replies.append(
+            Reply("utter_product_not_served", {"external_product": choice.external, "served_products": served})
+        )
     if choice.ask:
         # Buttons re-send the intent with the product, so the same rule answers the pick.
         buttons: tuple[tuple[Param, str], ...] = tuple(
@@ -59,7 +61,9 @@ def closure_answer(
         replies.append(Reply("utter_ask_closure_product", buttons=buttons))
     for pid in choice.missing:
         product = catalog.product(pid)
-        replies.append(Reply("utter_no_account_for_product", {"product_name": product.display_name if product else pid}))
+        replies.append(
+            Reply("utter_no_account_for_product", {"product_name": product.display_name if product else pid})
+        )
     service_names = {s.id: s.display_name for s in catalog.services}
     eligible: list[AccountSnapshot] = []
     for account in choice.accounts:
@@ -101,7 +105,9 @@ def _consequences(
     closing_ids = {a.product.id for a in closing}
     for other in customer.accounts:
         if other.product.id not in closing_ids and other.status in ("active", "paused"):
-            replies.append(Reply("utter_closure_other_product_unaffected", {"other_product": other.product.display_name}))
+            replies.append(
+                Reply("utter_closure_other_product_unaffected", {"other_product": other.product.display_name})
+            )
     return replies
 
 
@@ -196,7 +202,10 @@ def _affected_services(check: el.ClosureCheck, service_names: dict[str, str]) ->
     if not check.affected_services:
         return []
     names = [service_names.get(s.service_type, s.service_type) for s in check.affected_services]
-    labelled = [f"{n}（{s.merchant or s.detail}）" if (s.merchant or s.detail) else n for n, s in zip(names, check.affected_services, strict=False)]
+    labelled = [
+        f"{n}（{s.merchant or s.detail}）" if (s.merchant or s.detail) else n
+        for n, s in zip(names, check.affected_services, strict=False)
+    ]
     return [Reply("utter_closure_affected_services", {"services": "、".join(dict.fromkeys(labelled))})]
 
 
@@ -220,7 +229,11 @@ def submission_replies(outcomes: list[ClosureOutcome], catalog: Catalog, *, toda
             replies.append(
                 Reply(
                     "utter_closure_under_review",
-                    {"product_name": name, "request_id": str(outcome.request_id), "review_days": str(outcome.review_days)},
+                    {
+                        "product_name": name,
+                        "request_id": str(outcome.request_id),
+                        "review_days": str(outcome.review_days),
+                    },
                 )
             )
     return replies

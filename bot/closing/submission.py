@@ -75,8 +75,12 @@ def submit_closure(
         channel=channel,
     )
     queries.update_account(
-        session, account_id=account.account_id, actor=actor, channel=channel,
-        action="closure_requested", status="pending_closure",
+        session,
+        account_id=account.account_id,
+        actor=actor,
+        channel=channel,
+        action="closure_requested",
+        status="pending_closure",
     )
     _auto_review(session, request, channel=channel, today=today)
     return ClosureSubmitted(
@@ -88,7 +92,9 @@ def submit_closure(
     )
 
 
-def review_closure(session: Session, *, request_id: int, approve: bool, operator: str, today: date) -> m.ServiceRequest | None:
+def review_closure(
+    session: Session, *, request_id: int, approve: bool, operator: str, today: date
+) -> m.ServiceRequest | None:
     """An operator's decision on a pending closure (raises InvalidTransition if it is not pending)."""
     request = queries.get_request(session, request_id)
     if request is None or request.kind != "close":
@@ -106,8 +112,12 @@ def review_closure(session: Session, *, request_id: int, approve: bool, operator
 def withdraw_closure(session: Session, *, customer_id: str, request_id: int, channel: str) -> m.ServiceRequest | None:
     """The customer withdraws their own pending request; the account goes back as it was."""
     request = queries.transition_request(
-        session, request_id=request_id, action="withdraw", actor=f"customer:{customer_id}",
-        channel=channel, customer_id=customer_id,
+        session,
+        request_id=request_id,
+        action="withdraw",
+        actor=f"customer:{customer_id}",
+        channel=channel,
+        customer_id=customer_id,
     )
     if request is not None:
         _restore_account(session, request, actor=f"customer:{customer_id}", channel=channel)
@@ -117,7 +127,9 @@ def withdraw_closure(session: Session, *, customer_id: str, request_id: int, cha
 def _auto_review(session: Session, request: m.ServiceRequest, *, channel: str, today: date) -> None:
     # The first review level is the deterministic demo rule: the account was
     # re-checked as eligible just before submission, so it passes.
-    queries.transition_request(session, request_id=request.id, action="start_review", actor=AUTO_REVIEWER, channel=channel)
+    queries.transition_request(
+        session, request_id=request.id, action="start_review", actor=AUTO_REVIEWER, channel=channel
+    )
     queries.transition_request(session, request_id=request.id, action="approve", actor=AUTO_REVIEWER, channel=channel)
     _settle(session, request, actor=AUTO_REVIEWER, channel=channel, today=today)
 
@@ -133,8 +145,14 @@ def _apply_closure(session: Session, request: m.ServiceRequest, *, actor: str, c
     account_id = request.account_id
     assert account_id is not None  # closure requests always name an account
     queries.update_account(
-        session, account_id=account_id, actor=actor, channel=channel, action="account_closed",
-        status="closed", closed_on=today, paused_until=None,
+        session,
+        account_id=account_id,
+        actor=actor,
+        channel=channel,
+        action="account_closed",
+        status="closed",
+        closed_on=today,
+        paused_until=None,
     )
     active = [s.id for s in session.get(m.CreditAccount, account_id).bound_services if s.status == "active"]
     queries.unbind_services(session, service_ids=active, on=today, actor=actor, channel=channel, account_id=account_id)

@@ -27,7 +27,9 @@ def choice_notes(choice: ProductChoice, catalog: Catalog) -> list[Part]:
     replies: list[Part] = []
     if choice.external and not choice.accounts:
         served = "、".join(p.display_name for p in catalog.products)
-        replies.append(Reply("utter_product_not_served", {"external_product": choice.external, "served_products": served}))
+        replies.append(
+            Reply("utter_product_not_served", {"external_product": choice.external, "served_products": served})
+        )
     for pid in choice.missing:
         product = catalog.product(pid)
         replies.append(Reply("utter_no_such_account", {"product_name": product.display_name if product else pid}))

@@ -65,7 +65,10 @@ def platform_closure_answer(customer: CustomerSnapshot | None, *, today: date) -
             parts.append(
                 Reply(
                     "utter_platform_closed_by_you",
-                    {"product_name": account.product.display_name, "closed_on": cn_date(closed_by_request, today=today)},
+                    {
+                        "product_name": account.product.display_name,
+                        "closed_on": cn_date(closed_by_request, today=today),
+                    },
                 )
             )
     if not frozen and not parts:

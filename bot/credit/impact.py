@@ -102,7 +102,11 @@ def _account_overdues(account: AccountSnapshot, today: date) -> list[Reply]:
             replies.append(
                 Reply(
                     "utter_credit_personal_overdue_ongoing",
-                    {"product_name": name, "since": cn_date(episode.started_on, today=today), "amount": yuan(episode.amount)},
+                    {
+                        "product_name": name,
+                        "since": cn_date(episode.started_on, today=today),
+                        "amount": yuan(episode.amount),
+                    },
                 )
             )
             continue

@@ -52,6 +52,7 @@ TICKET_STATUSES = ("queued", "claimed", "handed_back", "closed", "message_left")
 TICKET_KINDS = ("live", "message")  # bot.handoff.tickets.TicketKind
 CERTIFICATE_STATES = ("closed", "settled")  # bot.certificates.eligibility
 
+
 class Money(TypeDecorator):
     """Yuan amounts stored as integer fen.
 

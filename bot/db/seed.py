@@ -69,7 +69,9 @@ def reseed_demo(session: Session, *, today: date) -> None:
 
 def _delete_demo_customers(session: Session) -> None:
     ids = list(DEMO_CUSTOMERS)
-    account_ids = list(session.execute(select(m.CreditAccount.id).where(m.CreditAccount.customer_id.in_(ids))).scalars())
+    account_ids = list(
+        session.execute(select(m.CreditAccount.id).where(m.CreditAccount.customer_id.in_(ids))).scalars()
+    )
     session.execute(delete(m.ServiceRequest).where(m.ServiceRequest.customer_id.in_(ids)))
     ticket_ids = list(session.execute(select(m.HandoffTicket.id).where(m.HandoffTicket.customer_id.in_(ids))).scalars())
     session.execute(delete(m.TicketNote).where(m.TicketNote.ticket_id.in_(ticket_ids)))
@@ -85,8 +87,18 @@ def _delete_demo_customers(session: Session) -> None:
 
 def _insert_demo_customers(session: Session, today: date) -> None:
     for build in (
-        _clean, _balance, _overdue, _past_overdue, _instalment, _refund, _frozen, _closed, _paused, _bound, _recently_closed,
-    ):  # fmt: skip
+        _clean,
+        _balance,
+        _overdue,
+        _past_overdue,
+        _instalment,
+        _refund,
+        _frozen,
+        _closed,
+        _paused,
+        _bound,
+        _recently_closed,
+    ):
         session.add(build(today))
     session.flush()
 
@@ -116,9 +128,13 @@ def _clean(today: date) -> m.Customer:
 
 def _balance(today: date) -> m.Customer:
     huabei = _account("huabei", "5000", today, used_amount=D("1234.50"))
-    huabei.bills = [m.Bill(period=f"{today:%Y-%m}", amount=D("1234.50"), paid_amount=D("0"), due_date=today + timedelta(days=9))]
+    huabei.bills = [
+        m.Bill(period=f"{today:%Y-%m}", amount=D("1234.50"), paid_amount=D("0"), due_date=today + timedelta(days=9))
+    ]
     # Turning this off means repaying the bill above by hand (the unbind journey says so).
-    huabei.bound_services = [m.BoundService(service_type="auto_repay", detail="余额宝", bound_on=today - timedelta(days=200))]
+    huabei.bound_services = [
+        m.BoundService(service_type="auto_repay", detail="余额宝", bound_on=today - timedelta(days=200))
+    ]
     jiebei = _account("jiebei", "15000", today, used_amount=D("3256.80"))
     jiebei.bills = [
         m.Bill(period=f"{today:%Y-%m}", amount=D("3256.80"), paid_amount=D("0"), due_date=today + timedelta(days=12))
@@ -139,7 +155,9 @@ def _overdue(today: date) -> m.Customer:
 def _past_overdue(today: date) -> m.Customer:
     ended = today - timedelta(days=730)
     huabei = _account("huabei", "6000", today, opened_on=today - timedelta(days=6 * 365))
-    huabei.overdue_records = [m.OverdueRecord(started_on=ended - timedelta(days=23), ended_on=ended, amount=D("560.00"))]
+    huabei.overdue_records = [
+        m.OverdueRecord(started_on=ended - timedelta(days=23), ended_on=ended, amount=D("560.00"))
+    ]
     return m.Customer(
         id="demo_past_overdue", name="刘洋", phone="13800004444", accounts=[huabei, _account("jiebei", "12000", today)]
     )
@@ -196,7 +214,12 @@ def _refund(today: date) -> m.Customer:
 
 def _frozen(today: date) -> m.Customer:
     jiebei = _account(
-        "jiebei", "20000", today, status="frozen_by_platform", platform_reason_code="risk_assessment", used_amount=D("3090.00")
+        "jiebei",
+        "20000",
+        today,
+        status="frozen_by_platform",
+        platform_reason_code="risk_assessment",
+        used_amount=D("3090.00"),
     )
     jiebei.instalment_plans = [
         m.InstalmentPlan(
@@ -277,7 +300,10 @@ def _recently_closed(today: date) -> m.Customer:
     closed_on = today - timedelta(days=10)
     jiebei = _account("jiebei", "12000", today, status="closed", closed_on=closed_on)
     customer = m.Customer(
-        id="demo_recently_closed", name="周杰", phone="13800001212", accounts=[_account("huabei", "5000", today), jiebei]
+        id="demo_recently_closed",
+        name="周杰",
+        phone="13800001212",
+        accounts=[_account("huabei", "5000", today), jiebei],
     )
     customer.requests = [
         m.ServiceRequest(

@@ -57,9 +57,9 @@ def build_summary(
         "products": [_product(a, today) for a in customer.accounts] if customer else [],
         "intents": _intents(turns),
         "bot_explained": _explained(turns),
-        "last_messages": [
-            {"speaker": t.speaker, "text": mask_phones_in(t.text)} for t in turns if t.text
-        ][-LAST_MESSAGES:],
+        "last_messages": [{"speaker": t.speaker, "text": mask_phones_in(t.text)} for t in turns if t.text][
+            -LAST_MESSAGES:
+        ],
     }
 
 

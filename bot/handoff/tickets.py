@@ -114,7 +114,10 @@ def ensure_can_write(state: TicketState, *, agent: str, to_customer: bool) -> No
 # Words that make a request for a human something more specific. The contract keeps
 # complaints inside `request_human`, and disputes or fraud must not be decided by the bot.
 _REASON_MARKERS: tuple[tuple[HandoffReason, tuple[str, ...]], ...] = (
-    (HandoffReason.SUSPECTED_FRAUD, ("盗用", "被盗", "盗刷", "不是我本人", "不是本人", "不是自己借", "不是我借", "冒用", "冒名", "诈骗", "骗子")),
+    (
+        HandoffReason.SUSPECTED_FRAUD,
+        ("盗用", "被盗", "盗刷", "不是我本人", "不是本人", "不是自己借", "不是我借", "冒用", "冒名", "诈骗", "骗子"),
+    ),
     (HandoffReason.DISPUTE, ("不认可", "有异议", "争议", "乱扣", "多扣", "扣错", "乱收费", "不是我买", "没买过")),
     (HandoffReason.COMPLAINT, ("投诉", "举报", "12378")),
 )
@@ -124,7 +127,10 @@ _REASON_MARKERS: tuple[tuple[HandoffReason, tuple[str, ...]], ...] = (
 # read like a reopen or platform-closure question). Narrower than the markers above:
 # "乱扣" or "骗子" also come up in angry requests the bot can serve.
 _MUST_NOT_DECIDE: tuple[tuple[HandoffReason, tuple[str, ...]], ...] = (
-    (HandoffReason.SUSPECTED_FRAUD, ("盗用", "被盗", "盗刷", "不是我本人", "不是本人", "不是自己借", "不是我借", "冒用", "冒名", "诈骗")),
+    (
+        HandoffReason.SUSPECTED_FRAUD,
+        ("盗用", "被盗", "盗刷", "不是我本人", "不是本人", "不是自己借", "不是我借", "冒用", "冒名", "诈骗"),
+    ),
     (HandoffReason.DISPUTE, ("不认可", "有异议", "扣错", "多扣", "不是我买", "没买过")),
 )
 

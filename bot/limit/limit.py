@@ -102,7 +102,11 @@ def apply_lower_limit(
     if not isinstance(check, LimitPlan):
         return check
     queries.update_account(
-        session, account_id=account.account_id, actor=f"customer:{customer_id}", channel=channel,
-        action="limit_lowered", credit_limit=check.new,
-    )  # fmt: skip
+        session,
+        account_id=account.account_id,
+        actor=f"customer:{customer_id}",
+        channel=channel,
+        action="limit_lowered",
+        credit_limit=check.new,
+    )
     return LimitLowered(product_id, check.old, check.new)

@@ -28,14 +28,19 @@ def limit_offer(choice: ProductChoice, catalog: Catalog, amount: Decimal | None,
     if not isinstance(check, lm.LimitPlan):
         return ChangeOffer(replies)
     change = {"kind": "lower_limit", "product": account.product.id, "amount": str(check.new)}
-    question = Fragment("utter_change_question_limit", {"product_name": account.product.display_name, "new": yuan(check.new)})
+    question = Fragment(
+        "utter_change_question_limit", {"product_name": account.product.display_name, "new": yuan(check.new)}
+    )
     return ChangeOffer(replies, change, question)
 
 
 def limit_check_replies(account: AccountSnapshot, check: lm.LimitCheck) -> list[Part]:
     """Everything to say about one limit check; a wrong amount is followed by the question again."""
     name = account.product.display_name
-    ask = Reply("utter_ask_limit_amount", {"product_name": name, "limit": yuan(account.credit_limit), "used": yuan(account.used_amount)})
+    ask = Reply(
+        "utter_ask_limit_amount",
+        {"product_name": name, "limit": yuan(account.credit_limit), "used": yuan(account.used_amount)},
+    )
     if isinstance(check, lm.LimitBlocked):
         return [Reply("utter_limit_blocked", {"product_name": name, "state": state(check.status)})]
     if isinstance(check, lm.NeedAmount):

@@ -28,8 +28,7 @@ _CURRENCY = re.compile(r"\s*(?:元|块|圆|rmb|人民币)")
 _TARGET_MARK = re.compile(r"(?:到|成|为|留|剩|至|改|只要|保留)\s*$")
 
 _PATTERN = re.compile(
-    rf"(?P<sign>[-−负])?\s*(?:[¥￥]\s*)?"
-    rf"(?:(?P<arabic>{_ARABIC})\s*(?P<scale>[万千百wk])?|(?P<chinese>[{_CN}]+))"
+    rf"(?P<sign>[-−负])?\s*(?:[¥￥]\s*)?" rf"(?:(?P<arabic>{_ARABIC})\s*(?P<scale>[万千百wk])?|(?P<chinese>[{_CN}]+))"
 )
 
 

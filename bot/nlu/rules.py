@@ -147,8 +147,7 @@ def ruler_patterns(catalog: Catalog) -> list[dict[str, Any]]:
     normalised text.
     """
     phrases = [
-        {"label": label, "pattern": alias, "id": value}
-        for alias, (label, value) in alias_index(catalog).items()
+        {"label": label, "pattern": alias, "id": value} for alias, (label, value) in alias_index(catalog).items()
     ]
     return phrases + duration_patterns()
 
@@ -276,9 +275,7 @@ class MergeContext:
         return cls(text, catalog_index, canonical, extractor, today)
 
 
-def merge_entities(
-    entities: Sequence[Entity], matches: Sequence[RuleMatch], ctx: MergeContext
-) -> list[Entity]:
+def merge_entities(entities: Sequence[Entity], matches: Sequence[RuleMatch], ctx: MergeContext) -> list[Entity]:
     """Combine DIET's entities with rule matches; the result is new dicts, sorted by position.
 
     Order matters: other companies' products are removed before anything is
@@ -298,21 +295,15 @@ def merge_entities(
     return dedupe_entities(sorted(result, key=lambda e: (e["start"], e["end"])))
 
 
-def _apply_external(
-    entities: list[Entity], matches: Sequence[RuleMatch], ctx: MergeContext
-) -> list[Entity]:
+def _apply_external(entities: list[Entity], matches: Sequence[RuleMatch], ctx: MergeContext) -> list[Entity]:
     """Drop `product` entities on other companies' products; add `external_product`."""
     kept = [
-        e
-        for e in entities
-        if e.get("entity") != PRODUCT or not any(m.overlaps(e["start"], e["end"]) for m in matches)
+        e for e in entities if e.get("entity") != PRODUCT or not any(m.overlaps(e["start"], e["end"]) for m in matches)
     ]
     return kept + [_new_entity(m, m.id, ctx) for m in matches]
 
 
-def _apply_catalog_match(
-    entities: list[Entity], touched: set[int], match: RuleMatch, ctx: MergeContext
-) -> None:
+def _apply_catalog_match(entities: list[Entity], touched: set[int], match: RuleMatch, ctx: MergeContext) -> None:
     """Canonicalise the overlapping DIET entity of the same type, or add one."""
     position = _find_overlapping(entities, touched, match)
     if position is None:
@@ -324,9 +315,7 @@ def _apply_catalog_match(
     touched.add(position)
 
 
-def _apply_duration_match(
-    entities: list[Entity], touched: set[int], match: RuleMatch, ctx: MergeContext
-) -> None:
+def _apply_duration_match(entities: list[Entity], touched: set[int], match: RuleMatch, ctx: MergeContext) -> None:
     """Give an overlapping duration entity its days, or add one if the span parses.
 
     The rule span is tried before DIET's, and a DIET span inside it is
@@ -363,9 +352,7 @@ def _canonicalise_leftover(entity: Entity, ctx: MergeContext) -> None:
         _rewrite(entity, target[1], ctx)
 
 
-def _find_overlapping(
-    entities: Sequence[Entity], touched: set[int], match: RuleMatch
-) -> int | None:
+def _find_overlapping(entities: Sequence[Entity], touched: set[int], match: RuleMatch) -> int | None:
     """First not-yet-claimed entity of the match's type sharing a character with it."""
     for position, entity in enumerate(entities):
         same_type = entity.get("entity") == match.label

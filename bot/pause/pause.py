@@ -128,11 +128,21 @@ def apply_pause(
         return check
     actor = f"customer:{customer_id}"
     request = queries.record_done_request(
-        session, customer_id=customer_id, account_id=account.account_id, kind="pause",
-        details={"days": days, "until": check.until.isoformat()}, channel=channel, actor=actor,
-    )  # fmt: skip
+        session,
+        customer_id=customer_id,
+        account_id=account.account_id,
+        kind="pause",
+        details={"days": days, "until": check.until.isoformat()},
+        channel=channel,
+        actor=actor,
+    )
     queries.update_account(
-        session, account_id=account.account_id, actor=actor, channel=channel, action="account_paused",
-        status="paused", paused_until=check.until,
-    )  # fmt: skip
+        session,
+        account_id=account.account_id,
+        actor=actor,
+        channel=channel,
+        action="account_paused",
+        status="paused",
+        paused_until=check.until,
+    )
     return PauseApplied(product_id, check.until, request.id)

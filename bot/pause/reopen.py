@@ -143,13 +143,23 @@ def apply_reopen(
     actor = f"customer:{customer_id}"
     if isinstance(check, ResumeNow):
         queries.record_done_request(
-            session, customer_id=customer_id, account_id=account.account_id, kind="resume",
-            details={"paused_until": check.until.isoformat() if check.until else None}, channel=channel, actor=actor,
-        )  # fmt: skip
+            session,
+            customer_id=customer_id,
+            account_id=account.account_id,
+            kind="resume",
+            details={"paused_until": check.until.isoformat() if check.until else None},
+            channel=channel,
+            actor=actor,
+        )
         queries.update_account(
-            session, account_id=account.account_id, actor=actor, channel=channel, action="account_resumed",
-            status="active", paused_until=None,
-        )  # fmt: skip
+            session,
+            account_id=account.account_id,
+            actor=actor,
+            channel=channel,
+            action="account_resumed",
+            status="active",
+            paused_until=None,
+        )
         return Resumed(product_id)
     if isinstance(check, CanApply):
         return _submit_reopen(session, account, check, actor=actor, channel=channel)
@@ -162,18 +172,33 @@ def _submit_reopen(
     details = {"closed_on": check.closed_on.isoformat() if check.closed_on else None}
     if check.requires_review:
         request = queries.submit_request(
-            session, customer_id=account.customer_id, account_id=account.account_id, kind="reopen",
-            required_review_levels=1, details=details, channel=channel,
-        )  # fmt: skip
+            session,
+            customer_id=account.customer_id,
+            account_id=account.account_id,
+            kind="reopen",
+            required_review_levels=1,
+            details=details,
+            channel=channel,
+        )
         return ReopenSubmitted(account.product.id, request.id, reopened=False)
     done = queries.record_done_request(
-        session, customer_id=account.customer_id, account_id=account.account_id, kind="reopen",
-        details=details, channel=channel, actor=actor,
-    )  # fmt: skip
+        session,
+        customer_id=account.customer_id,
+        account_id=account.account_id,
+        kind="reopen",
+        details=details,
+        channel=channel,
+        actor=actor,
+    )
     queries.update_account(
-        session, account_id=account.account_id, actor=actor, channel=channel, action="account_reopened",
-        status="active", closed_on=None,
-    )  # fmt: skip
+        session,
+        account_id=account.account_id,
+        actor=actor,
+        channel=channel,
+        action="account_reopened",
+        status="active",
+        closed_on=None,
+    )
     return ReopenSubmitted(account.product.id, done.id, reopened=True)
 
 
@@ -194,7 +219,13 @@ def review_reopen(
     queries.transition_request(session, request_id=request.id, action=decision, actor=actor, channel="cli")
     if request.status == "approved" and request.account_id is not None:
         queries.update_account(
-            session, account_id=request.account_id, actor=actor, channel="cli", action="account_reopened",
-            status="active", closed_on=None, paused_until=None,
-        )  # fmt: skip
+            session,
+            account_id=request.account_id,
+            actor=actor,
+            channel="cli",
+            action="account_reopened",
+            status="active",
+            closed_on=None,
+            paused_until=None,
+        )
     return request

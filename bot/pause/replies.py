@@ -24,7 +24,9 @@ def pause_offer(choice: ProductChoice, catalog: Catalog, days: int | None, *, to
     replies = choice_notes(choice, catalog)
     extra = {"duration": days} if days is not None else {}
     if choice.ask:
-        return ChangeOffer([*replies, product_question("utter_ask_pause_product", "pause_credit", choice.options, **extra)])
+        return ChangeOffer(
+            [*replies, product_question("utter_ask_pause_product", "pause_credit", choice.options, **extra)]
+        )
     if len(choice.accounts) != 1:
         return ChangeOffer(replies)  # nothing we hold was named; choice_notes said so
     account = choice.accounts[0]
@@ -35,7 +37,11 @@ def pause_offer(choice: ProductChoice, catalog: Catalog, days: int | None, *, to
     change = {"kind": "pause", "product": account.product.id, "days": check.days}
     question = Fragment(
         "utter_change_question_pause",
-        {"product_name": account.product.display_name, "days": str(check.days), "until": cn_date(check.until, today=today)},
+        {
+            "product_name": account.product.display_name,
+            "days": str(check.days),
+            "until": cn_date(check.until, today=today),
+        },
     )
     return ChangeOffer(replies, change, question)
 
@@ -53,7 +59,11 @@ def pause_check_replies(account: AccountSnapshot, check: pz.PauseCheck, *, today
     if isinstance(check, pz.NeedDuration):
         return [_ask_duration(account, check.min_days, check.max_days)]
     if isinstance(check, pz.DurationOutOfRange):
-        bounds: dict[str, Param] = {"days": str(check.days), "min_days": str(check.min_days), "max_days": str(check.max_days)}
+        bounds: dict[str, Param] = {
+            "days": str(check.days),
+            "min_days": str(check.min_days),
+            "max_days": str(check.max_days),
+        }
         return [Reply("utter_pause_out_of_range", bounds), _ask_duration(account, check.min_days, check.max_days)]
     return _plan_replies(account, check, today)
 
@@ -64,7 +74,11 @@ def _ask_duration(account: AccountSnapshot, min_days: int, max_days: int) -> Rep
         for days, title in SUGGESTED_DAYS
         if min_days <= days <= max_days
     )
-    params: dict[str, Param] = {"product_name": account.product.display_name, "min_days": str(min_days), "max_days": str(max_days)}
+    params: dict[str, Param] = {
+        "product_name": account.product.display_name,
+        "min_days": str(min_days),
+        "max_days": str(max_days),
+    }
     return Reply("utter_ask_pause_duration", params, buttons)
 
 
@@ -79,7 +93,10 @@ def _plan_replies(account: AccountSnapshot, plan: pz.PausePlan, today: date) -> 
         ),
     ]
     if plan.next_due is not None:
-        due: dict[str, Param] = {"due_date": cn_date(plan.next_due.due_date, today=today), "amount": yuan(plan.next_due.amount)}
+        due: dict[str, Param] = {
+            "due_date": cn_date(plan.next_due.due_date, today=today),
+            "amount": yuan(plan.next_due.amount),
+        }
         replies.append(Reply("utter_pause_next_due", due))
     replies.append(FactUse("pause_not_negative"))
     return replies
@@ -94,9 +111,7 @@ def pause_outcome_replies(outcome: object, product_id: str, catalog: Catalog, *,
     return [Reply("utter_change_refused_now")]
 
 
-def reopen_offer(
-    customer: CustomerSnapshot, choice: ProductChoice, catalog: Catalog, *, today: date
-) -> ChangeOffer:
+def reopen_offer(customer: CustomerSnapshot, choice: ProductChoice, catalog: Catalog, *, today: date) -> ChangeOffer:
     """The answer to 「恢复使用」「关了还能再开吗」 for the product asked about (or the one not in use)."""
     replies = choice_notes(choice, catalog)
     accounts = choice.accounts
@@ -115,9 +130,17 @@ def reopen_offer(
     replies.extend(reopen_check_replies(account, check, today=today))
     name = account.product.display_name
     if isinstance(check, ro.ResumeNow):
-        return ChangeOffer(replies, {"kind": "reopen", "product": account.product.id}, Fragment("utter_change_question_resume", {"product_name": name}))
+        return ChangeOffer(
+            replies,
+            {"kind": "reopen", "product": account.product.id},
+            Fragment("utter_change_question_resume", {"product_name": name}),
+        )
     if isinstance(check, ro.CanApply):
-        return ChangeOffer(replies, {"kind": "reopen", "product": account.product.id}, Fragment("utter_change_question_reopen", {"product_name": name}))
+        return ChangeOffer(
+            replies,
+            {"kind": "reopen", "product": account.product.id},
+            Fragment("utter_change_question_reopen", {"product_name": name}),
+        )
     return ChangeOffer(replies)
 
 
@@ -132,11 +155,18 @@ def reopen_check_replies(account: AccountSnapshot, check: ro.ReopenCheck, *, tod
     if isinstance(check, ro.AlreadyActive):
         return [Reply("utter_reopen_already_active", {"product_name": name})]
     if isinstance(check, ro.CoolingDown):
-        return [Reply("utter_reopen_cooling_down", {
-            "product_name": name, "closed_on": cn_date(check.closed_on, today=today),
-            "cooldown_days": str(account.product.reopen_cooldown_days),
-            "allowed_from": cn_date(check.allowed_from, today=today), "days_left": str(check.days_left),
-        })]  # fmt: skip
+        return [
+            Reply(
+                "utter_reopen_cooling_down",
+                {
+                    "product_name": name,
+                    "closed_on": cn_date(check.closed_on, today=today),
+                    "cooldown_days": str(account.product.reopen_cooldown_days),
+                    "allowed_from": cn_date(check.allowed_from, today=today),
+                    "days_left": str(check.days_left),
+                },
+            )
+        ]
     if isinstance(check, ro.CanApply):
         return _can_apply(account, check, today)
     if isinstance(check, ro.ReopenPending):

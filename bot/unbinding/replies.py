@@ -27,7 +27,11 @@ def unbind_offer(plan: UnbindPlan, catalog: Catalog, *, product_names: str, toda
         info = catalog.service(kind)
         replies.append(Reply("utter_unbind_not_bound", {"service_name": info.display_name if info else kind}))
     for bound in plan.already_unbound:
-        when: Param = cn_date(bound.service.unbound_on, today=today) if bound.service.unbound_on else Fragment("utter_date_unknown")
+        when: Param = (
+            cn_date(bound.service.unbound_on, today=today)
+            if bound.service.unbound_on
+            else Fragment("utter_date_unknown")
+        )
         replies.append(Reply("utter_unbind_already", {"service": label(bound, catalog), "unbound_on": when}))
     if not plan.bound:
         replies.append(Reply("utter_unbind_nothing_bound", {"products": product_names}))
@@ -64,7 +68,10 @@ def _consequence(unbinding: Unbinding, catalog: Catalog, today: date) -> Reply:
     if bound.service.service_type == "auto_repay":
         due = unbinding.next_due
         params["next_due"] = (
-            Fragment("utter_unbind_next_due", {"product_name": product, "due_date": cn_date(due.due_date, today=today), "amount": yuan(due.amount)})
+            Fragment(
+                "utter_unbind_next_due",
+                {"product_name": product, "due_date": cn_date(due.due_date, today=today), "amount": yuan(due.amount)},
+            )
             if due
             else Fragment("utter_unbind_nothing_due", {"product_name": product})
         )

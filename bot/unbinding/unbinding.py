@@ -121,9 +121,7 @@ class Unbound:
     stale: bool = False
 
 
-def apply_unbind(
-    session: Session, *, customer_id: str, service_ids: list[int], channel: str, today: date
-) -> Unbound:
+def apply_unbind(session: Session, *, customer_id: str, service_ids: list[int], channel: str, today: date) -> Unbound:
     """Unbind the confirmed services of this customer, all or nothing.
 
     If any of them is not (or no longer) one of the customer's bound services,
@@ -141,7 +139,12 @@ def apply_unbind(
         ids = [b.service.id for b in chosen if b.account.account_id == account_id]
         queries.unbind_services(session, service_ids=ids, on=today, actor=actor, channel=channel, account_id=account_id)
         queries.record_done_request(
-            session, customer_id=customer_id, account_id=account_id, kind="unbind",
-            details={"service_ids": ids}, channel=channel, actor=actor,
-        )  # fmt: skip
+            session,
+            customer_id=customer_id,
+            account_id=account_id,
+            kind="unbind",
+            details={"service_ids": ids},
+            channel=channel,
+            actor=actor,
+        )
     return Unbound(tuple(chosen))

@@ -37,7 +37,9 @@ async def test_certificate_is_a_link_and_a_file_payload(factory, monkeypatch: py
 
 
 async def test_both_products_owed_are_listed_and_nothing_is_stored(factory) -> None:  # type: ignore[no-untyped-def]
-    tracker = make_tracker("demo_balance", intent="request_settlement_certificate", slots={"product": ["huabei", "jiebei"]})
+    tracker = make_tracker(
+        "demo_balance", intent="request_settlement_certificate", slots={"product": ["huabei", "jiebei"]}
+    )
     messages, _ = await run_action(ActionIssueCertificate(), tracker)
     said = render_all(messages)
     assert "花呗还有没结清的款项" in said and "借呗还有没结清的款项" in said
@@ -46,7 +48,9 @@ async def test_both_products_owed_are_listed_and_nothing_is_stored(factory) -> N
 
 
 async def test_explaining_offers_but_creates_no_request(factory) -> None:  # type: ignore[no-untyped-def]
-    messages, events = await run_action(ActionExplainDataDeletion(), make_tracker("demo_clean", intent="ask_data_deletion"))
+    messages, events = await run_action(
+        ActionExplainDataDeletion(), make_tracker("demo_clean", intent="ask_data_deletion")
+    )
     assert slots_of(events)["deletion_ready"] is True
     assert "至少保存 10 年" in render_all(messages) and "15 个工作日内" in render_all(messages)
     assert stored(factory, m.ServiceRequest, "demo_clean") == []

@@ -58,12 +58,18 @@ async def apply(sender: str, change: dict[str, Any] | None, confirmed: bool | No
 
 async def test_pause_with_a_length_explains_and_asks_to_confirm(factory) -> None:  # type: ignore[no-untyped-def]
     before = snapshot(factory, "demo_balance")
-    text, slots = await check(ActionCheckPause(), "demo_balance", intent="pause_credit", slots={"product": ["huabei"], "duration": 90.0})
+    text, slots = await check(
+        ActionCheckPause(), "demo_balance", intent="pause_credit", slots={"product": ["huabei"], "duration": 90.0}
+    )
     until = TODAY + timedelta(days=90)
     assert f"到{until.year}年{until.month}月{until.day}日为止花呗不能再付款或借款" in text
     assert "¥5,000.00的额度保留不变" in text and "自动还款也会照常扣款" in text
     assert "最近一笔要还的是" in text and "¥1,234.50" in text and "不算不良记录" in text
-    assert slots["change_ready"] is True and slots["pending_change"] == {"kind": "pause", "product": "huabei", "days": 90}
+    assert slots["change_ready"] is True and slots["pending_change"] == {
+        "kind": "pause",
+        "product": "huabei",
+        "days": 90,
+    }
     assert "确认把花呗暂停 90 天" in slots["change_question"]
     assert snapshot(factory, "demo_balance") == before  # nothing changes before the yes
 
@@ -76,18 +82,24 @@ async def test_pause_without_a_length_asks_for_one_with_the_bounds() -> None:
 
 @pytest.mark.parametrize("days", [400.0, 3.0])
 async def test_pause_out_of_range_is_answered_and_asked_again(days: float) -> None:
-    text, slots = await check(ActionCheckPause(), "demo_clean", intent="inform", slots={"product": ["huabei"], "duration": days})
+    text, slots = await check(
+        ActionCheckPause(), "demo_clean", intent="inform", slots={"product": ["huabei"], "duration": days}
+    )
     assert f"你说的是 {int(days)} 天" in text and "想暂停多久" in text
     assert slots["change_ready"] is False and slots["duration"] is None  # the wrong length is forgotten
 
 
 async def test_pause_vague_length_is_asked() -> None:
-    text, _ = await check(ActionCheckPause(), "demo_clean", intent="pause_credit", slots={"product": ["huabei"], "duration": "一阵子"})
+    text, _ = await check(
+        ActionCheckPause(), "demo_clean", intent="pause_credit", slots={"product": ["huabei"], "duration": "一阵子"}
+    )
     assert "想暂停多久" in text
 
 
 async def test_pause_without_a_product_asks_and_keeps_the_length() -> None:
-    messages, events = await run_action(ActionCheckPause(), make_tracker("demo_clean", intent="pause_credit", slots={"duration": 90.0}))
+    messages, events = await run_action(
+        ActionCheckPause(), make_tracker("demo_clean", intent="pause_credit", slots={"duration": 90.0})
+    )
     assert "你想暂停哪一个" in render_all(messages)
     assert '/pause_credit{"product": "huabei", "duration": 90}' in [b["payload"] for b in messages[0]["buttons"]]
     assert "duration" not in slots_of(events)
@@ -104,7 +116,9 @@ async def test_confirmed_pause_is_applied_and_unconfirmed_is_not(factory) -> Non
 
 
 async def test_frozen_line_cannot_be_paused() -> None:
-    text, slots = await check(ActionCheckPause(), "demo_frozen", intent="pause_credit", slots={"product": ["jiebei"], "duration": 30.0})
+    text, slots = await check(
+        ActionCheckPause(), "demo_frozen", intent="pause_credit", slots={"product": ["jiebei"], "duration": 30.0}
+    )
     assert "借呗目前被平台暂停使用，不能设置暂停" in text and slots["change_ready"] is False
 
 
@@ -121,7 +135,11 @@ async def test_paused_line_offers_to_resume_now(factory) -> None:  # type: ignor
 async def test_inside_the_cool_down_gives_the_dates() -> None:
     text, slots = await check(ActionCheckReopen(), "demo_recently_closed", intent="reopen_account")
     allowed = TODAY + timedelta(days=20)
-    assert "注销满 30 天后才能申请重新开通" in text and f"{allowed.month}月{allowed.day}日起" in text and "还要等 20 天" in text
+    assert (
+        "注销满 30 天后才能申请重新开通" in text
+        and f"{allowed.month}月{allowed.day}日起" in text
+        and "还要等 20 天" in text
+    )
     assert slots["change_ready"] is False
 
 
@@ -152,7 +170,9 @@ async def test_nothing_to_resume() -> None:
 
 
 async def test_lower_limit_to_a_named_amount(factory) -> None:  # type: ignore[no-untyped-def]
-    text, slots = await check(ActionCheckLimit(), "demo_clean", intent="lower_limit", slots={"product": ["huabei"]}, text="花呗额度只留两千五")
+    text, slots = await check(
+        ActionCheckLimit(), "demo_clean", intent="lower_limit", slots={"product": ["huabei"]}, text="花呗额度只留两千五"
+    )
     assert "从 ¥8,000.00 变成 ¥2,500.00" in text
     assert slots["pending_change"] == {"kind": "lower_limit", "product": "huabei", "amount": "2500.00"}
     assert "额度已经调到 ¥2,500.00" in await apply("demo_clean", slots["pending_change"], confirmed=True)
@@ -160,7 +180,9 @@ async def test_lower_limit_to_a_named_amount(factory) -> None:  # type: ignore[n
 
 
 async def test_lower_limit_below_used_is_refused_and_asked_again() -> None:
-    text, slots = await check(ActionCheckLimit(), "demo_balance", intent="inform", slots={"product": ["huabei"]}, text="一千")
+    text, slots = await check(
+        ActionCheckLimit(), "demo_balance", intent="inform", slots={"product": ["huabei"]}, text="一千"
+    )
     assert "不能低于已用的 ¥1,234.50" in text and "想调到多少" in text and slots["change_ready"] is False
 
 
@@ -168,7 +190,10 @@ async def test_lower_limit_keeps_the_amount_while_asking_for_the_product() -> No
     text, slots = await check(ActionCheckLimit(), "demo_clean", intent="lower_limit", text="额度给我留一千")
     assert "你想调低哪一个的额度" in text and slots["limit_amount"] == "1000.00"
     text, slots = await check(
-        ActionCheckLimit(), "demo_clean", intent="lower_limit", slots={"product": ["jiebei"], "limit_amount": "1000.00"},
+        ActionCheckLimit(),
+        "demo_clean",
+        intent="lower_limit",
+        slots={"product": ["jiebei"], "limit_amount": "1000.00"},
         text='/lower_limit{"product":"jiebei"}',
     )
     assert "从 ¥20,000.00 变成 ¥1,000.00" in text
@@ -179,7 +204,11 @@ async def test_lower_limit_keeps_the_amount_while_asking_for_the_product() -> No
 
 async def test_unbind_by_merchant_explains_and_asks(factory) -> None:  # type: ignore[no-untyped-def]
     text, slots = await check(
-        ActionCheckUnbind(), "demo_bound", intent="unbind_service", entities=[entity("service", "password_free")], text="把滴滴的免密关了"
+        ActionCheckUnbind(),
+        "demo_bound",
+        intent="unbind_service",
+        entities=[entity("service", "password_free")],
+        text="把滴滴的免密关了",
     )
     assert "花呗免密支付（滴滴出行）：关闭后在滴滴出行用花呗付款时需要输入密码" in text
     ids = slots["pending_change"]["service_ids"]
@@ -189,25 +218,33 @@ async def test_unbind_by_merchant_explains_and_asks(factory) -> None:  # type: i
 
 
 async def test_unbind_auto_repay_gives_the_next_due_date_and_amount() -> None:
-    text, _ = await check(ActionCheckUnbind(), "demo_balance", intent="unbind_service", entities=[entity("service", "auto_repay")])
+    text, _ = await check(
+        ActionCheckUnbind(), "demo_balance", intent="unbind_service", entities=[entity("service", "auto_repay")]
+    )
     due = TODAY + timedelta(days=9)
     assert f"花呗下一笔是{due.month}月{due.day}日到期的 ¥1,234.50" in text and "自己还" in text
 
 
 async def test_unbind_nothing_named_lists_with_buttons() -> None:
-    messages, events = await run_action(ActionCheckUnbind(), make_tracker("demo_bound", intent="unbind_service", text="我绑了哪些服务"))
+    messages, events = await run_action(
+        ActionCheckUnbind(), make_tracker("demo_bound", intent="unbind_service", text="我绑了哪些服务")
+    )
     assert "想解绑哪个" in render_all(messages)
     assert len(messages[-1]["buttons"]) == 9 and slots_of(events)["change_ready"] is False
 
 
 async def test_unbind_with_nothing_bound() -> None:
-    text, slots = await check(ActionCheckUnbind(), "demo_clean", intent="unbind_service", entities=[entity("service", "withholding")])
+    text, slots = await check(
+        ActionCheckUnbind(), "demo_clean", intent="unbind_service", entities=[entity("service", "withholding")]
+    )
     assert "你没有绑定代扣协议" in text and "目前没有绑定任何关联服务" in text and slots["change_ready"] is False
 
 
 async def test_unbind_declined_changes_nothing(factory) -> None:  # type: ignore[no-untyped-def]
     before = snapshot(factory, "demo_bound")
-    _, slots = await check(ActionCheckUnbind(), "demo_bound", intent="unbind_service", entities=[entity("service", "auto_repay")])
+    _, slots = await check(
+        ActionCheckUnbind(), "demo_bound", intent="unbind_service", entities=[entity("service", "auto_repay")]
+    )
     assert len(slots["pending_change"]["service_ids"]) == 2
     assert "没有做任何更改" in await apply("demo_bound", slots["pending_change"], confirmed=False)
     assert snapshot(factory, "demo_bound") == before
@@ -215,15 +252,23 @@ async def test_unbind_declined_changes_nothing(factory) -> None:  # type: ignore
 
 async def test_unclear_answer_to_the_amount_question_asks_again_and_keeps_the_journey() -> None:
     text, slots = await check(
-        ActionCheckLimit(), "demo_clean", intent="nlu_fallback", slots={"product": ["huabei"], "limit_amount": "1000"}, text="嗯嗯嗯？"
+        ActionCheckLimit(),
+        "demo_clean",
+        intent="nlu_fallback",
+        slots={"product": ["huabei"], "limit_amount": "1000"},
+        text="嗯嗯嗯？",
     )
     assert "换个说法" in text and slots["change_ready"] is False and "limit_amount" not in slots
 
 
 async def test_unclear_message_with_a_usable_length_is_taken() -> None:
     _, slots = await check(
-        ActionCheckPause(), "demo_clean", intent="nlu_fallback", slots={"product": ["huabei"], "duration": 60.0},
-        entities=[entity("duration", 60)], text="额那就两个月",
+        ActionCheckPause(),
+        "demo_clean",
+        intent="nlu_fallback",
+        slots={"product": ["huabei"], "duration": 60.0},
+        entities=[entity("duration", 60)],
+        text="额那就两个月",
     )
     assert slots["pending_change"] == {"kind": "pause", "product": "huabei", "days": 60}
 

@@ -76,7 +76,12 @@ async def test_request_human_queues_a_ticket_with_a_summary_and_pauses(factory) 
     assert "你现在排在第 1 位" in render_all(messages[:1]) and "预计等待约 5 分钟" in render_all(messages[:1])
     (ticket,) = tickets(factory)
     assert messages[1]["custom"] == {"handoff": {"ticket_id": ticket.id, "position": 1, "wait_minutes": 5}}
-    assert (ticket.kind, ticket.status, ticket.reason, ticket.customer_id) == ("live", "queued", "requested", "demo_balance")
+    assert (ticket.kind, ticket.status, ticket.reason, ticket.customer_id) == (
+        "live",
+        "queued",
+        "requested",
+        "demo_balance",
+    )
     summary = ticket.summary
     assert summary["customer"]["phone_masked"] == "138****2222"
     assert [p["owed"] for p in summary["products"]] == ["¥1,234.50", "¥3,256.80"]
@@ -91,7 +96,9 @@ async def test_request_human_queues_a_ticket_with_a_summary_and_pauses(factory) 
 @pytest.mark.usefixtures("open_hours")
 async def test_asking_again_does_not_open_a_second_ticket(factory) -> None:  # type: ignore[no-untyped-def]
     await run_action(ActionRequestHuman(), conversation("demo_balance", BALANCE_CHAT))
-    await run_action(ActionRequestHuman(), conversation("demo_balance", [*BALANCE_CHAT, user("人工！！！", "request_human")]))
+    await run_action(
+        ActionRequestHuman(), conversation("demo_balance", [*BALANCE_CHAT, user("人工！！！", "request_human")])
+    )
     assert len(tickets(factory)) == 1
 
 
@@ -121,7 +128,9 @@ async def test_unknown_identity_is_still_handed_over(factory, open_hours, monkey
 @pytest.mark.usefixtures("open_hours")
 async def test_fallbacks_before_a_hand_back_do_not_count(factory) -> None:  # type: ignore[no-untyped-def]
     events = [user("??", "nlu_fallback"), {"event": "pause"}, user("!!", "nlu_fallback"), {"event": "resume"}]
-    messages, _ = await run_action(ActionHandleFallback(), conversation("demo_clean", [*events, user("阿巴", "nlu_fallback")]))
+    messages, _ = await run_action(
+        ActionHandleFallback(), conversation("demo_clean", [*events, user("阿巴", "nlu_fallback")])
+    )
     assert [m["response"] for m in messages] == ["utter_default"]
     assert tickets(factory) == []
 
@@ -158,7 +167,9 @@ async def test_callback_number_is_validated(typed: str, stored: str | None) -> N
     from rasa_sdk.executor import CollectingDispatcher
 
     dispatcher = CollectingDispatcher()
-    result = await ValidateCallbackForm().validate_callback_phone(typed, dispatcher, make_tracker("demo_balance"), domain())
+    result = await ValidateCallbackForm().validate_callback_phone(
+        typed, dispatcher, make_tracker("demo_balance"), domain()
+    )
     messages = dispatcher.messages
     assert result == {"callback_phone": stored}
     assert [m["response"] for m in messages] == ([] if stored else ["utter_handoff_phone_invalid"])
@@ -174,7 +185,11 @@ async def test_a_number_inside_the_message_fills_the_phone_too() -> None:
 
 
 async def test_leaving_a_message_files_a_ticket_without_pausing(factory, closed_hours: str) -> None:  # type: ignore[no-untyped-def]
-    slots = {"callback_message": "借呗为什么冻结了", "callback_phone": "13812345678", "handoff_reason": "frozen_by_platform"}
+    slots = {
+        "callback_message": "借呗为什么冻结了",
+        "callback_phone": "13812345678",
+        "handoff_reason": "frozen_by_platform",
+    }
     events_in = [user("转人工", "request_human"), user("借呗为什么冻结了", "inform"), user("13812345678", "inform")]
     messages, events = await run_action(ActionLeaveMessage(), conversation("demo_frozen", events_in, slots))
     text = render_all(messages)

@@ -19,8 +19,15 @@ from bot.config import REPO_ROOT
 from tests.e2e import conftest as e2e
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 ACTION_PORT = int(os.environ.get("E2E_BROWSER_ACTION_PORT", "15057"))
 RASA_PORT = int(os.environ.get("E2E_BROWSER_RASA_PORT", "15007"))
 SHOTS = REPO_ROOT / "results" / "browser"

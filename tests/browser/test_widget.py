@@ -26,9 +26,15 @@ def open_demo(page: Page, base: str, customer: str) -> None:
 
 
 def restart(base: str, customer: str) -> None:
-    token = requests.get(f"{base}/webhooks/socketio/dev/token", params={"customer": customer}, timeout=30).json()["token"]
-    requests.post(f"{base}/webhooks/rest/webhook", json={"message": "/restart"},
-                  headers={"Authorization": f"Bearer {token}"}, timeout=60).raise_for_status()
+    token = requests.get(f"{base}/webhooks/socketio/dev/token", params={"customer": customer}, timeout=30).json()[
+        "token"
+    ]
+    requests.post(
+        f"{base}/webhooks/rest/webhook",
+        json={"message": "/restart"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    ).raise_for_status()
 
 
 def say(page: Page, text: str) -> None:
@@ -69,7 +75,10 @@ def test_ime_composition_is_not_sent_until_it_ends(desktop: Page, widget_server:
     box.fill("huabei")
     box.dispatch_event("compositionstart")
     # the Enter that commits the IME candidate arrives while composing
-    box.evaluate("el => el.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', isComposing: true, bubbles: true, cancelable: true}))")
+    box.evaluate(
+        "el => el.dispatchEvent(new KeyboardEvent('keydown',"
+        " {key: 'Enter', isComposing: true, bubbles: true, cancelable: true}))"
+    )
     box.fill("花呗能注销吗")
     box.dispatch_event("compositionend")
     expect(desktop.locator(".cc-user")).to_have_count(0)
@@ -82,8 +91,16 @@ def test_ime_composition_is_not_sent_until_it_ends(desktop: Page, widget_server:
 
 def test_agent_messages_are_labelled(desktop: Page, widget_server: str, db: Any) -> None:
     restart(widget_server, "demo_overdue")
-    events = [{"event": "bot", "text": "您好，我是人工客服小王，我来帮你看看。", "metadata": {"sender": "agent", "agent_name": "小王"}}]
-    requests.post(f"{widget_server}/conversations/demo_overdue/tracker/events", json=events, timeout=30).raise_for_status()
+    events = [
+        {
+            "event": "bot",
+            "text": "您好，我是人工客服小王，我来帮你看看。",
+            "metadata": {"sender": "agent", "agent_name": "小王"},
+        }
+    ]
+    requests.post(
+        f"{widget_server}/conversations/demo_overdue/tracker/events", json=events, timeout=30
+    ).raise_for_status()
     open_demo(desktop, widget_server, "demo_overdue")
     agent = desktop.locator(".cc-agent")
     expect(agent.locator(".cc-label")).to_have_text("人工客服 小王", timeout=TIMEOUT)

@@ -37,8 +37,12 @@ def token_for(base: str, customer: str) -> str:
 
 
 def rest_say(base: str, customer: str, text: str) -> list[dict[str, Any]]:
-    resp = requests.post(f"{base}/webhooks/rest/webhook", json={"message": text},
-                         headers={"Authorization": f"Bearer {token_for(base, customer)}"}, timeout=60)
+    resp = requests.post(
+        f"{base}/webhooks/rest/webhook",
+        json={"message": text},
+        headers={"Authorization": f"Bearer {token_for(base, customer)}"},
+        timeout=60,
+    )
     resp.raise_for_status()
     replies: list[dict[str, Any]] = resp.json()
     return replies
@@ -126,7 +130,9 @@ def test_waiting_then_agent_joined_then_handed_back(phone: Page, widget_server: 
     expect(status_line(phone)).to_be_hidden()
 
 
-def test_closing_the_ticket_ends_the_waiting_state_without_a_message(desktop: Page, widget_server: str, db: Any) -> None:
+def test_closing_the_ticket_ends_the_waiting_state_without_a_message(
+    desktop: Page, widget_server: str, db: Any
+) -> None:
     restart(widget_server, "demo_overdue")
     open_demo(desktop, widget_server, "demo_overdue")
     say(desktop, "转人工")

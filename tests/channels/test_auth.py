@@ -21,7 +21,9 @@ def token_for(customer: str, ttl: timedelta = timedelta(minutes=5)) -> str:
 def test_the_token_decides_the_conversation_not_the_client(settings: Settings) -> None:
     who = identify(token_for("demo_balance"), "demo_overdue", settings)
     assert who.sender_id == "demo_balance"
-    assert who.metadata({VERIFIED_CUSTOMER: "demo_overdue", "customer_id": "demo_overdue"}) == {VERIFIED_CUSTOMER: "demo_balance"}
+    assert who.metadata({VERIFIED_CUSTOMER: "demo_overdue", "customer_id": "demo_overdue"}) == {
+        VERIFIED_CUSTOMER: "demo_balance"
+    }
 
 
 def test_production_needs_a_token_whatever_the_client_says() -> None:
@@ -50,11 +52,22 @@ def test_development_without_a_token_keeps_the_chosen_sender_but_never_a_claimed
 
 def test_only_the_display_text_survives_from_client_metadata() -> None:
     who = identify(token_for("demo_balance"), None, PROD)
-    assert who.metadata({"display_text": "借呗" * 200, "x": 1}) == {"display_text": ("借呗" * 200)[:200], VERIFIED_CUSTOMER: "demo_balance"}
+    assert who.metadata({"display_text": "借呗" * 200, "x": 1}) == {
+        "display_text": ("借呗" * 200)[:200],
+        VERIFIED_CUSTOMER: "demo_balance",
+    }
 
 
 @pytest.mark.parametrize(
-    "header, token", [("Bearer abc", "abc"), ("bearer abc ", "abc"), ("Basic abc", None), ("Bearer ", None), (None, None), ("abc", None)]
+    "header, token",
+    [
+        ("Bearer abc", "abc"),
+        ("bearer abc ", "abc"),
+        ("Basic abc", None),
+        ("Bearer ", None),
+        (None, None),
+        ("abc", None),
+    ],
 )
 def test_bearer_header(header: str | None, token: str | None) -> None:
     assert bearer_token(header) == token

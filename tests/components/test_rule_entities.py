@@ -38,9 +38,7 @@ def resource() -> Resource:
 
 
 @pytest.fixture(scope="module")
-def trained(
-    storage_dir: Path, context: ExecutionContext, resource: Resource
-) -> RuleEntityExtractor:
+def trained(storage_dir: Path, context: ExecutionContext, resource: Resource) -> RuleEntityExtractor:
     """Trained like the recipe's train node: `create`, then `train`."""
     config = {"catalog_dir": str(CATALOG_DIR)}
     extractor = RuleEntityExtractor.create(
@@ -102,9 +100,7 @@ def test_typo_product_added(trained: RuleEntityExtractor) -> None:
     assert entities[0]["confidence_entity"] == 1.0
 
 
-def test_traditional_text_through_normaliser(
-    trained: RuleEntityExtractor, normaliser: TextNormaliser
-) -> None:
+def test_traditional_text_through_normaliser(trained: RuleEntityExtractor, normaliser: TextNormaliser) -> None:
     entities = run(trained, "借唄能註銷嗎", normaliser=normaliser)
     assert summary(entities) == [("product", "jiebei", NAME)]
     assert entities[0]["text"] == "借呗"
@@ -189,9 +185,7 @@ def test_load_from_a_copied_model_directory(
     assert summary(run(extractor, "借贝能关吗")) == [("product", "jiebei", NAME)]
 
 
-def test_untrained_resource_leaves_entities_alone(
-    tmp_path: Path, context: ExecutionContext
-) -> None:
+def test_untrained_resource_leaves_entities_alone(tmp_path: Path, context: ExecutionContext) -> None:
     extractor = RuleEntityExtractor.load({}, LocalModelStorage(tmp_path), Resource("x"), context)
     entities = [diet("product", 0, 2, "花被")]
     assert run(extractor, "花被", entities) == entities

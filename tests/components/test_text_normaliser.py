@@ -49,9 +49,7 @@ def test_intent_shortcut_messages_are_left_alone(normaliser: TextNormaliser) -> 
 def test_training_data_text_and_copied_entity_values(normaliser: TextNormaliser) -> None:
     plain = {"entity": "product", "start": 0, "end": 2, "value": "借唄"}
     synonym = {"entity": "product", "start": 3, "end": 5, "value": "huabei"}
-    example = Message(
-        {TEXT: "借唄和花唄能註銷嗎", "intent": "close_account", "entities": [plain, synonym]}
-    )
+    example = Message({TEXT: "借唄和花唄能註銷嗎", "intent": "close_account", "entities": [plain, synonym]})
     data = TrainingData([example])
     assert normaliser.process_training_data(data) is data
     assert example.get(TEXT) == "借呗和花呗能注销吗"
@@ -62,9 +60,7 @@ def test_training_data_text_and_copied_entity_values(normaliser: TextNormaliser)
 def test_tokenizer_after_it_sees_normalised_text(
     normaliser: TextNormaliser, storage: LocalModelStorage, context: ExecutionContext
 ) -> None:
-    tokenizer = JiebaTokenizer.create(
-        JiebaTokenizer.get_default_config(), storage, Resource("jieba"), context
-    )
+    tokenizer = JiebaTokenizer.create(JiebaTokenizer.get_default_config(), storage, Resource("jieba"), context)
     data = TrainingData([Message({TEXT: "借唄能註銷嗎", "intent": "close_account"})])
     tokenizer.process_training_data(normaliser.process_training_data(data))
     tokens = [t.text for t in data.training_examples[0].get(TEXT_TOKENS)]

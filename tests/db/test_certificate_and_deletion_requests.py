@@ -37,10 +37,17 @@ def test_closed_line_gets_a_stored_certificate_found_by_code_and_token(factory) 
     assert isinstance(outcome, Issued)
     content = outcome.certificate.content
     assert (content.masked_name, content.state, content.settled_on, content.credit_limit) == (
-        "黄*", cert.CLOSED, TODAY - timedelta(days=32), Decimal("5000.00"),
+        "黄*",
+        cert.CLOSED,
+        TODAY - timedelta(days=32),
+        Decimal("5000.00"),
     )
     [row] = rows(factory, m.SettlementCertificate)
-    assert (row.customer_id, row.product_id, row.verification_code) == ("demo_closed", "huabei", outcome.certificate.verification_code)
+    assert (row.customer_id, row.product_id, row.verification_code) == (
+        "demo_closed",
+        "huabei",
+        outcome.certificate.verification_code,
+    )
     with session_scope(factory) as s:
         by_code, by_token = certificate_by_code(s, row.verification_code), certificate_by_token(s, row.download_token)
         for found in (by_code, by_token):
@@ -110,7 +117,9 @@ def test_deletion_scope_once_every_line_is_closed(factory) -> None:  # type: ign
 def test_deletion_request_can_be_withdrawn_by_its_owner_only(factory) -> None:  # type: ignore[no-untyped-def]
     outcome = delete_request(factory, "demo_bound")
     with session_scope(factory) as s:
-        assert closure.withdraw_closure(s, customer_id="demo_clean", request_id=outcome.request_id, channel="rest") is None
+        assert (
+            closure.withdraw_closure(s, customer_id="demo_clean", request_id=outcome.request_id, channel="rest") is None
+        )
     with session_scope(factory) as s:
         withdrawn = closure.withdraw_closure(s, customer_id="demo_bound", request_id=outcome.request_id, channel="rest")
         assert withdrawn is not None and withdrawn.status == "withdrawn"

@@ -86,7 +86,9 @@ def test_frozen_line_is_not_reopened(factory) -> None:  # type: ignore[no-untype
 
 
 def test_lower_limit_is_applied_and_audited_with_before_and_after(factory) -> None:  # type: ignore[no-untyped-def]
-    outcome = run(factory, limit.apply_lower_limit, customer_id="demo_balance", product_id="huabei", amount=Decimal("2000"))
+    outcome = run(
+        factory, limit.apply_lower_limit, customer_id="demo_balance", product_id="huabei", amount=Decimal("2000")
+    )
     assert outcome == limit.LimitLowered("huabei", Decimal("5000.00"), Decimal("2000"))
     assert account(factory, "demo_balance", "huabei").credit_limit == Decimal("2000.00")
     with session_scope(factory) as s:
@@ -95,14 +97,21 @@ def test_lower_limit_is_applied_and_audited_with_before_and_after(factory) -> No
 
 
 def test_lower_limit_below_used_changes_nothing(factory) -> None:  # type: ignore[no-untyped-def]
-    outcome = run(factory, limit.apply_lower_limit, customer_id="demo_balance", product_id="huabei", amount=Decimal("1000"))
+    outcome = run(
+        factory, limit.apply_lower_limit, customer_id="demo_balance", product_id="huabei", amount=Decimal("1000")
+    )
     assert isinstance(outcome, limit.BelowUsed)
     assert account(factory, "demo_balance", "huabei").credit_limit == Decimal("5000.00")
 
 
 def bound_ids(factory, customer: str, *types: str) -> list[int]:  # type: ignore[no-untyped-def]
     with session_scope(factory) as s:
-        return [svc.id for a in load_customer(s, customer).accounts for svc in a.active_services if svc.service_type in types]
+        return [
+            svc.id
+            for a in load_customer(s, customer).accounts
+            for svc in a.active_services
+            if svc.service_type in types
+        ]
 
 
 def test_unbind_several_across_products_in_one_go(factory) -> None:  # type: ignore[no-untyped-def]

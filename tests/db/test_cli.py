@@ -22,7 +22,9 @@ def test_prepare_is_idempotent(cli_db, capsys) -> None:  # type: ignore[no-untyp
 
 def test_operator_approves_a_pending_closure(cli_db, capsys) -> None:  # type: ignore[no-untyped-def]
     with session_scope(cli_db) as s:
-        request_id = submit_closure(s, customer_id="demo_clean", product_id="jiebei", channel="rest", today=TODAY).request_id
+        request_id = submit_closure(
+            s, customer_id="demo_clean", product_id="jiebei", channel="rest", today=TODAY
+        ).request_id
     assert cli.main(["requests"]) == 0
     assert f"#{request_id}\tdemo_clean\tclose\tunder_review\tlevel 1/2" in capsys.readouterr().out
     assert cli.main(["review", str(request_id), "approve", "--operator", "li"]) == 0
@@ -46,6 +48,8 @@ def test_operator_approves_a_reopen_request(cli_db, capsys) -> None:  # type: ig
         line = load_customer(s, "demo_closed").account("huabei")
     assert (line.status, line.closed_on) == ("active", None)
     assert cli.main(["review", str(outcome.request_id), "reject"]) == 1  # already decided
+
+
 def test_hash_password_prints_a_hash_that_verifies(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     import getpass
 

@@ -36,7 +36,11 @@ def test_single_level_product_closes_at_once_and_stops_services(factory) -> None
     assert account(factory, "demo_bound", "jiebei").status == "active"  # the other product is untouched
     actions = audit_actions(factory)
     assert actions[:5] == [
-        "request_close_submitted", "closure_requested", "request_start_review", "request_approve", "account_closed",
+        "request_close_submitted",
+        "closure_requested",
+        "request_start_review",
+        "request_approve",
+        "account_closed",
     ]
     assert actions.count("service_unbound") == 6
 
@@ -85,7 +89,9 @@ def test_unknown_product_or_customer(factory) -> None:  # type: ignore[no-untype
 def test_withdrawal_is_scoped_to_the_customer_and_restores_status(factory) -> None:  # type: ignore[no-untyped-def]
     outcome = submit(factory, "demo_paused", "jiebei")
     with session_scope(factory) as s:
-        assert closure.withdraw_closure(s, customer_id="demo_clean", request_id=outcome.request_id, channel="rest") is None
+        assert (
+            closure.withdraw_closure(s, customer_id="demo_clean", request_id=outcome.request_id, channel="rest") is None
+        )
     assert account(factory, "demo_paused", "jiebei").status == "pending_closure"
     with session_scope(factory) as s:
         request = closure.withdraw_closure(s, customer_id="demo_paused", request_id=outcome.request_id, channel="rest")

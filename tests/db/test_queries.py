@@ -27,8 +27,12 @@ def test_submit_request_is_audited_and_visible_on_the_account(factory) -> None: 
     with session_scope(factory) as s:
         account = load_customer(s, "demo_clean").account("jiebei")
         req = submit_request(
-            s, customer_id="demo_clean", account_id=account.account_id, kind="close",
-            required_review_levels=2, channel="rest",
+            s,
+            customer_id="demo_clean",
+            account_id=account.account_id,
+            kind="close",
+            required_review_levels=2,
+            channel="rest",
         )
         req_id = req.id
     with session_scope(factory) as s:
@@ -36,7 +40,12 @@ def test_submit_request_is_audited_and_visible_on_the_account(factory) -> None: 
         assert (info.id, info.kind, info.status, info.product_id) == (req_id, "close", "submitted", "jiebei")
         assert load_customer(s, "demo_clean").account("jiebei").requests[0].id == req_id
         (row,) = audit_rows(s, req_id)
-        assert (row.actor, row.action, row.channel, row.before) == ("customer:demo_clean", "request_close_submitted", "rest", None)
+        assert (row.actor, row.action, row.channel, row.before) == (
+            "customer:demo_clean",
+            "request_close_submitted",
+            "rest",
+            None,
+        )
         assert row.after["status"] == "submitted"
         assert req_id in [r.id for r in list_open_requests(s)]
 
@@ -45,14 +54,34 @@ def test_transitions_are_audited_and_scoped_to_the_customer(factory) -> None:  #
     with session_scope(factory) as s:
         account = load_customer(s, "demo_clean").account("huabei")
         req_id = submit_request(
-            s, customer_id="demo_clean", account_id=account.account_id, kind="close", required_review_levels=1, channel="rest"
+            s,
+            customer_id="demo_clean",
+            account_id=account.account_id,
+            kind="close",
+            required_review_levels=1,
+            channel="rest",
         ).id
     with session_scope(factory) as s:
         # another customer cannot touch it
-        assert transition_request(s, request_id=req_id, action="withdraw", actor="customer:demo_balance",
-                                  channel="rest", customer_id="demo_balance") is None
-        moved = transition_request(s, request_id=req_id, action="withdraw", actor="customer:demo_clean",
-                                   channel="rest", customer_id="demo_clean")
+        assert (
+            transition_request(
+                s,
+                request_id=req_id,
+                action="withdraw",
+                actor="customer:demo_balance",
+                channel="rest",
+                customer_id="demo_balance",
+            )
+            is None
+        )
+        moved = transition_request(
+            s,
+            request_id=req_id,
+            action="withdraw",
+            actor="customer:demo_clean",
+            channel="rest",
+            customer_id="demo_clean",
+        )
         assert moved.status == "withdrawn" and moved.decided_at is not None
     with session_scope(factory) as s:
         rows = audit_rows(s, req_id)
@@ -64,7 +93,9 @@ def test_transitions_are_audited_and_scoped_to_the_customer(factory) -> None:  #
 
 def test_audit_log_is_append_only(factory) -> None:  # type: ignore[no-untyped-def]
     with session_scope(factory) as s:
-        entry = append_audit(s, actor="system", action="test", entity_type="x", entity_id=1, before=None, after={}, channel="cli")
+        entry = append_audit(
+            s, actor="system", action="test", entity_type="x", entity_id=1, before=None, after={}, channel="cli"
+        )
         s.flush()
         entry_id = entry.id
     with pytest.raises(m.AuditLogIsAppendOnly):
@@ -83,8 +114,14 @@ def test_a_failed_unit_of_work_leaves_nothing_behind(factory) -> None:  # type: 
     with pytest.raises(RuntimeError):
         with session_scope(factory) as s:
             account = load_customer(s, "demo_clean").account("huabei")
-            submit_request(s, customer_id="demo_clean", account_id=account.account_id, kind="close",
-                           required_review_levels=1, channel="rest")
+            submit_request(
+                s,
+                customer_id="demo_clean",
+                account_id=account.account_id,
+                kind="close",
+                required_review_levels=1,
+                channel="rest",
+            )
             raise RuntimeError("fails after the insert")
     with session_scope(factory) as s:
         assert s.execute(select(func.count()).select_from(m.ServiceRequest)).scalar_one() == before

@@ -24,7 +24,9 @@ def open_live(session, conversation="demo_balance", customer="demo_balance"):  #
 
 
 def audits(session, ticket_id):  # type: ignore[no-untyped-def]
-    stmt = select(m.AuditEntry).where(m.AuditEntry.entity_type == "handoff_ticket", m.AuditEntry.entity_id == str(ticket_id))
+    stmt = select(m.AuditEntry).where(
+        m.AuditEntry.entity_type == "handoff_ticket", m.AuditEntry.entity_id == str(ticket_id)
+    )
     return list(session.execute(stmt.order_by(m.AuditEntry.id)).scalars())
 
 

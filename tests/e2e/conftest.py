@@ -115,8 +115,19 @@ class Servers:
     def start_rasa(self, model: Path) -> None:
         log = self.work / "rasa.log"
         port = self.rasa_url.rsplit(":", 1)[1]
-        cmd = [str(BIN / "rasa"), "run", "--enable-api", "--port", port, "--model", str(model),
-               "--credentials", str(REPO_ROOT / "credentials.yml"), "--endpoints", str(self.endpoints)]
+        cmd = [
+            str(BIN / "rasa"),
+            "run",
+            "--enable-api",
+            "--port",
+            port,
+            "--model",
+            str(model),
+            "--credentials",
+            str(REPO_ROOT / "credentials.yml"),
+            "--endpoints",
+            str(self.endpoints),
+        ]
         self.procs["rasa"] = _start(cmd, self.env, log)
         _wait_for(f"{self.rasa_url}/status", self.procs["rasa"], log, 480)  # slow on 2 busy cores
 

@@ -28,7 +28,9 @@ def state(db: Any, customer: str) -> dict[str, Any]:
         audit = s.execute(select(m.AuditEntry.id).where(m.AuditEntry.actor == f"customer:{customer}")).scalars().all()
         return {
             "accounts": {a.product.id: (a.status, a.paused_until, a.credit_limit) for a in snapshot.accounts},
-            "services": sorted((a.product.id, svc.service_type, svc.merchant) for a in snapshot.accounts for svc in a.active_services),
+            "services": sorted(
+                (a.product.id, svc.service_type, svc.merchant) for a in snapshot.accounts for svc in a.active_services
+            ),
             "requests": [(r.kind, r.status) for r in load_requests(s, customer)],
             "audit": len(audit),
         }

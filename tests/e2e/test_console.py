@@ -72,7 +72,9 @@ def test_claim_reply_note_and_hand_back(console, chat, running) -> None:  # type
     assert wang.post(f"/tickets/{tid}/note", {"text": "客户想先还清再注销，已告知流程"}).status_code == 200
     events = tracker_events(running, "demo_balance")
     agent_msgs = [e for e in events if e["event"] == "bot" and (e.get("metadata") or {}).get("sender") == "agent"]
-    assert [(e["text"], e["metadata"]["agent_name"]) for e in agent_msgs] == [("您好，我是人工客服小王，借呗可以提前还清。", "小王")]
+    assert [(e["text"], e["metadata"]["agent_name"]) for e in agent_msgs] == [
+        ("您好，我是人工客服小王，借呗可以提前还清。", "小王")
+    ]
     assert not any("已告知流程" in str(e.get("text")) for e in events)  # the note never reaches the user
     detail = wang.get(f"/tickets/{tid}").json()
     assert [n["text"] for n in detail["notes"]] == ["客户想先还清再注销，已告知流程"]

@@ -52,7 +52,11 @@ def test_closure_effects_and_data_deletion_are_reviewed_facts(chat) -> None:  # 
 @pytest.mark.parametrize(
     ("customer", "message", "facts"),
     [
-        ("demo_frozen", "为什么突然把我借呗给停了", ["借呗目前被平台暂停使用", "综合评估", "有权要求说明", "12378", "人工客服"]),
+        (
+            "demo_frozen",
+            "为什么突然把我借呗给停了",
+            ["借呗目前被平台暂停使用", "综合评估", "有权要求说明", "12378", "人工客服"],
+        ),
         ("demo_closed", "花呗怎么被关了", ["是你自己在", "申请注销的"]),
         ("demo_clean", "逾期了会被停用吗", ["都没有被平台暂停", "逾期或还款异常"]),
     ],

@@ -14,7 +14,9 @@ LAW = ["至少保存 10 年", "匿名化", "征信规则"]
 
 def deletion_requests(db, customer: str) -> list[m.ServiceRequest]:  # type: ignore[no-untyped-def]
     with session_scope(db) as s:
-        stmt = select(m.ServiceRequest).where(m.ServiceRequest.customer_id == customer, m.ServiceRequest.kind == "data_deletion")
+        stmt = select(m.ServiceRequest).where(
+            m.ServiceRequest.customer_id == customer, m.ServiceRequest.kind == "data_deletion"
+        )
         return list(s.execute(stmt).scalars())
 
 
@@ -49,7 +51,11 @@ def test_confirmed_request_is_created_shown_and_withdrawn(chat, db) -> None:  # 
     assert deletion_requests(db, "demo_closed") == []  # asking is not requesting
     submitted = c.say("/affirm")  # the 提交申请 button
     [request] = deletion_requests(db, "demo_closed")
-    assert (request.status, request.details["scope"], request.details["open_products"]) == ("submitted", "not_needed_for_open_lines", ["jiebei"])
+    assert (request.status, request.details["scope"], request.details["open_products"]) == (
+        "submitted",
+        "not_needed_for_open_lines",
+        ["jiebei"],
+    )
     for fact in [f"申请编号 {request.id}", "15 个工作日内", "尾号8888的手机", "申请进度", "撤回申请"]:
         assert fact in submitted, fact
     assert audit(db, request.id, since) == ["request_data_deletion_submitted"]
@@ -97,6 +103,8 @@ def test_with_a_closure_also_pending_the_deletion_request_is_picked_by_its_butto
     assert request.status == "withdrawn"
     with session_scope(db) as s:
         jiebei_closure = s.execute(
-            select(m.ServiceRequest).where(m.ServiceRequest.customer_id == "demo_clean", m.ServiceRequest.kind == "close")
+            select(m.ServiceRequest).where(
+                m.ServiceRequest.customer_id == "demo_clean", m.ServiceRequest.kind == "close"
+            )
         ).scalar_one()
         assert jiebei_closure.status == "under_review"  # the other request is untouched

@@ -16,7 +16,9 @@ def db_counts(db) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
         return (
             s.execute(select(func.count()).select_from(m.AuditEntry)).scalar_one(),
             s.execute(select(func.count()).select_from(m.ServiceRequest)).scalar_one(),
-            s.execute(select(func.count()).select_from(m.CreditAccount).where(m.CreditAccount.status == "active")).scalar_one(),
+            s.execute(
+                select(func.count()).select_from(m.CreditAccount).where(m.CreditAccount.status == "active")
+            ).scalar_one(),
         )
 
 

@@ -44,9 +44,15 @@ def sms_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def prod(e2e_db: str, sms_log: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    env = {"DATABASE_URL": e2e_db, "BOT_DEV_MODE": "false", "BOT_JWT_SECRET": SECRET, "BOT_JWT_ISSUER": ISSUER,
-           # production refuses the development outbox: codes go through the gateway hook
-           "BOT_CODE_SENDER": "tests.e2e.sms_gateway:RecordingGateway", "E2E_SMS_LOG": str(sms_log)}
+    env = {
+        "DATABASE_URL": e2e_db,
+        "BOT_DEV_MODE": "false",
+        "BOT_JWT_SECRET": SECRET,
+        "BOT_JWT_ISSUER": ISSUER,
+        # production refuses the development outbox: codes go through the gateway hook
+        "BOT_CODE_SENDER": "tests.e2e.sms_gateway:RecordingGateway",
+        "E2E_SMS_LOG": str(sms_log),
+    }
     with running_servers(tmp_path_factory.mktemp("prod"), env, ACTION_PORT, RASA_PORT) as base:
         yield base
 
@@ -117,7 +123,16 @@ def test_another_customers_sender_metadata_or_slot_never_reaches_their_account(p
     spoof = {"sender": "demo_balance", "metadata": {VERIFIED_CUSTOMER: "demo_balance", "customer_id": "demo_balance"}}
     replies = [
         post(prod, {**spoof, "message": "借呗能注销吗"}, mine),
-        post(prod, {**spoof, "message": '/close_account{"product": "jiebei", "customer_id": "demo_balance", "sender": "demo_balance"}'}, mine),
+        post(
+            prod,
+            {
+                **spoof,
+                "message": (
+                    '/close_account{"product": "jiebei", "customer_id": "demo_balance", "sender": "demo_balance"}'
+                ),
+            },
+            mine,
+        ),
     ]
     for reply in replies:
         assert reply.ok and B_AMOUNT not in body(reply)
@@ -164,21 +179,32 @@ def test_history_needs_the_token_and_shows_only_its_own_conversation(prod, db) -
     post(prod, {"message": "借呗能注销吗"}, token("demo_balance"))
     url = f"{prod}/webhooks/socketio/history"
     assert requests.get(url, params={"session_id": "demo_balance"}, timeout=30).status_code == 401
-    theirs = requests.get(url, params={"session_id": "demo_balance"}, headers={"Authorization": f"Bearer {token('demo_clean')}"}, timeout=30)
+    theirs = requests.get(
+        url,
+        params={"session_id": "demo_balance"},
+        headers={"Authorization": f"Bearer {token('demo_clean')}"},
+        timeout=30,
+    )
     assert theirs.ok and theirs.json()["conversation_id"] == "demo_clean" and B_AMOUNT not in body(theirs)
     own = requests.get(url, headers={"Authorization": f"Bearer {token('demo_balance')}"}, timeout=30)
     assert own.ok and B_AMOUNT in body(own)
 
 
 def test_development_routes_do_not_exist_in_production(prod) -> None:  # type: ignore[no-untyped-def]
-    assert requests.get(f"{prod}/webhooks/socketio/dev/token", params={"customer": "demo_balance"}, timeout=30).status_code == 404
+    assert (
+        requests.get(f"{prod}/webhooks/socketio/dev/token", params={"customer": "demo_balance"}, timeout=30).status_code
+        == 404
+    )
     assert requests.get(f"{prod}/webhooks/socketio/demo", timeout=30).status_code == 404
 
 
 @pytest.mark.parametrize("headers, status", [({}, 401), ({"X-Action-Secret": "wrong"}, 403)])
 def test_the_action_server_answers_only_the_rasa_server(prod, headers, status) -> None:  # type: ignore[no-untyped-def]
-    call = {"next_action": "action_check_closure", "sender_id": "demo_balance",
-            "tracker": {"sender_id": "demo_balance", "slots": {"marker": "TRACKER-MARKER-123"}, "events": []}}
+    call = {
+        "next_action": "action_check_closure",
+        "sender_id": "demo_balance",
+        "tracker": {"sender_id": "demo_balance", "slots": {"marker": "TRACKER-MARKER-123"}, "events": []},
+    }
     response = requests.post(f"http://localhost:{ACTION_PORT}/webhook", json=call, headers=headers, timeout=30)
     assert response.status_code == status
     assert "TRACKER-MARKER-123" not in response.text and "demo_balance" not in response.text
@@ -186,5 +212,7 @@ def test_the_action_server_answers_only_the_rasa_server(prod, headers, status) -
 
 def test_action_server_errors_do_not_echo_the_tracker(prod) -> None:  # type: ignore[no-untyped-def]
     call = {"next_action": "action_check_closure", "tracker": {"slots": {"marker": "TRACKER-MARKER-123"}}}
-    response = requests.post(f"http://localhost:{ACTION_PORT}/webhook", json=call, headers={"X-Action-Secret": ACTION_SECRET}, timeout=30)
+    response = requests.post(
+        f"http://localhost:{ACTION_PORT}/webhook", json=call, headers={"X-Action-Secret": ACTION_SECRET}, timeout=30
+    )
     assert response.status_code == 500 and "TRACKER-MARKER-123" not in response.text

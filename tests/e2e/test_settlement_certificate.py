@@ -52,7 +52,9 @@ def ask(chat, customer: str, message: str) -> tuple[str, list[dict[str, Any]]]: 
         ("demo_past_overdue", "花呗结清证明怎么开", "huabei", "刘*", "¥6,000.00", "settled"),
     ],
 )
-def test_nothing_owed_gets_a_certificate_link_and_a_pdf(chat, db, customer, message, product, name, limit, state) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_owed_gets_a_certificate_link_and_a_pdf(
+    chat, db, customer, message, product, name, limit, state
+) -> None:  # type: ignore[no-untyped-def]
     today = business_today()
     text, custom = ask(chat, customer, message)
     [row] = certificates(db, customer)
@@ -61,7 +63,11 @@ def test_nothing_owed_gets_a_certificate_link_and_a_pdf(chat, db, customer, mess
     assert row.settled_on == settled
     url = f"{BASE}/download/{row.download_token}"
     assert url in text and row.verification_code in text and limit in text and name in text
-    assert (f"已于{cn_date(settled, today=today)}结清并注销" if state == "closed" else f"截至{cn_date(settled, today=today)}已全部结清") in text
+    assert (
+        f"已于{cn_date(settled, today=today)}结清并注销"
+        if state == "closed"
+        else f"截至{cn_date(settled, today=today)}已全部结清"
+    ) in text
     assert custom == [{"attachment": {"type": "file", "url": url, "name": f"{row.product_name}结清证明.pdf"}}]
 
     pdf = requests.get(url, timeout=30)
@@ -74,15 +80,25 @@ def test_nothing_owed_gets_a_certificate_link_and_a_pdf(chat, db, customer, mess
 
     check = requests.get(f"{BASE}/verify/{row.verification_code}", timeout=10).json()
     assert check == {
-        "valid": True, "verification_code": row.verification_code, "customer": name, "product": row.product_name,
-        "credit_limit": f"{row.credit_limit:.2f}", "state": state, "settled_on": settled.isoformat(), "issued_on": today.isoformat(),
+        "valid": True,
+        "verification_code": row.verification_code,
+        "customer": name,
+        "product": row.product_name,
+        "credit_limit": f"{row.credit_limit:.2f}",
+        "state": state,
+        "settled_on": settled.isoformat(),
+        "issued_on": today.isoformat(),
     }
 
 
 @pytest.mark.parametrize(
     ("customer", "message", "facts"),
     [
-        ("demo_balance", "借呗结清证明能开吗", lambda t: ["账单 ¥3,256.80", f"{cn_date(t + timedelta(days=12), today=t)}到期", "合计 ¥3,256.80"]),
+        (
+            "demo_balance",
+            "借呗结清证明能开吗",
+            lambda t: ["账单 ¥3,256.80", f"{cn_date(t + timedelta(days=12), today=t)}到期", "合计 ¥3,256.80"],
+        ),
         (
             "demo_instalment",
             "我要开个花呗结清证明",
@@ -119,7 +135,15 @@ def test_without_a_product_the_bot_asks_which(chat) -> None:  # type: ignore[no-
 
 @pytest.mark.parametrize(
     "path",
-    ["download/" + "A" * 32, "download/", "download/..%2F..%2Fetc%2Fpasswd", "download/%3Cscript%3E", "verify/JQ-0000-0000-00", "verify/", ""],
+    [
+        "download/" + "A" * 32,
+        "download/",
+        "download/..%2F..%2Fetc%2Fpasswd",
+        "download/%3Cscript%3E",
+        "verify/JQ-0000-0000-00",
+        "verify/",
+        "",
+    ],
 )
 def test_unknown_or_malformed_links_are_404_and_nothing_is_listed(servers, path: str) -> None:  # type: ignore[no-untyped-def]
     assert requests.get(f"{BASE}/{path}", timeout=10).status_code == 404

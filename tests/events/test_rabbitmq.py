@@ -58,6 +58,12 @@ async def _publish_and_consume(amqp_url: str) -> None:
 def test_publishing_to_a_wrong_vhost_reports_failure_without_raising(amqp_url: str) -> None:
     bad = amqp_url.rstrip("/") + "/no-such-vhost"
     message = event_message(
-        "ticket_closed", ticket_id=1, conversation_id="c", customer_id=None, kind="live", status="closed", reason="requested"
+        "ticket_closed",
+        ticket_id=1,
+        conversation_id="c",
+        customer_id=None,
+        kind="live",
+        status="closed",
+        reason="requested",
     )
     assert run_async(asyncio.wait_for(AmqpPublisher(bad, "x").publish(message), timeout=30)) is False

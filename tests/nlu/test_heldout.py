@@ -81,7 +81,11 @@ def report(predictions: list[tuple[Any, dict[str, Any]]], title: str) -> float:
     # nlu_fallback counts as a miss: the user would be asked to rephrase.
     predicted = [p["intent"]["name"] for _, p in predictions]
     macro = f1_score(truth, predicted, average="macro", labels=sorted(set(truth)))
-    misses = [(e.get("text"), e.get("intent"), p["intent"]["name"]) for e, p in predictions if e.get("intent") != p["intent"]["name"]]
+    misses = [
+        (e.get("text"), e.get("intent"), p["intent"]["name"])
+        for e, p in predictions
+        if e.get("intent") != p["intent"]["name"]
+    ]
     print(f"\n\n{title} ({len(truth)} messages)")
     print(classification_report(truth, predicted, labels=sorted(set(truth)), zero_division=0, digits=3))
     print(f"intent macro-F1: {macro:.3f}")

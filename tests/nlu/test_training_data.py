@@ -16,7 +16,10 @@ from bot.nlu.textnorm import normalise
 
 
 def test_entity_spans_match_jieba_token_boundaries(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """DIET cannot learn an entity that starts or ends inside a jieba token (e.g. [花呗]额度 when 花呗额度 is one word)."""
+    """DIET cannot learn an entity that starts or ends inside a jieba token.
+
+    E.g. [花呗]额度 when 花呗额度 is one word.
+    """
     tokenizer = JiebaTokenizer.create(
         {**JiebaTokenizer.get_default_config(), "dictionary_path": str(REPO_ROOT / "data" / "jieba")},
         LocalModelStorage(tmp_path),

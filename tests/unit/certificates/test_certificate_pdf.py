@@ -38,14 +38,25 @@ def test_closed_certificate_states_every_fact_in_chinese() -> None:
     assert rendered.pdf.startswith(b"%PDF")
     assert rendered.filename == "huabei-settlement-JQ-7K4M-9XQ2-HP.pdf"
     text = compact(pdf_text(rendered.pdf))
-    for fact in ["结清证明", "王*明", "花呗", "¥8,000.00", "2024年2月29日", "2026年11月22日", "已结清并注销",
-                 "JQ-7K4M-9XQ2-HP", "https://bot.example/webhooks/certificates/verify/JQ-7K4M-9XQ2-HP"]:
+    for fact in [
+        "结清证明",
+        "王*明",
+        "花呗",
+        "¥8,000.00",
+        "2024年2月29日",
+        "2026年11月22日",
+        "已结清并注销",
+        "JQ-7K4M-9XQ2-HP",
+        "https://bot.example/webhooks/certificates/verify/JQ-7K4M-9XQ2-HP",
+    ]:
         assert fact in text, fact
     assert "王小明" not in text
 
 
 def test_open_line_certificate_says_settled_as_of() -> None:
-    rendered = render_certificate(issued(SETTLED, date(2026, 11, 22)), public_url="http://x", font_path=Settings().certificate_font)
+    rendered = render_certificate(
+        issued(SETTLED, date(2026, 11, 22)), public_url="http://x", font_path=Settings().certificate_font
+    )
     text = compact(pdf_text(rendered.pdf))
     assert "截至2026年11月22日已结清全部欠款" in text and "额度仍可使用" in text
 

@@ -45,14 +45,20 @@ def owed(account) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_issued_certificate_is_a_link_with_its_facts_and_a_file_payload() -> None:
-    content = cert.CertificateContent("黄*", "huabei", "花呗", "消费信用额度", Decimal("5000"), cert.CLOSED, date(2026, 10, 21))
-    issued = cert.IssuedCertificate(content, "JQ-AAAA-BBBB-CC", "tok" * 11, TODAY, datetime(2026, 11, 22, tzinfo=timezone.utc))
+    content = cert.CertificateContent(
+        "黄*", "huabei", "花呗", "消费信用额度", Decimal("5000"), cert.CLOSED, date(2026, 10, 21)
+    )
+    issued = cert.IssuedCertificate(
+        content, "JQ-AAAA-BBBB-CC", "tok" * 11, TODAY, datetime(2026, 11, 22, tzinfo=timezone.utc)
+    )
     replies, link = outcome_replies(Issued(issued), CATALOG, public_url="http://bot:5005", today=TODAY)
     said = text(replies)
     url = "http://bot:5005/webhooks/certificates/download/" + "tok" * 11
     assert url in said and "JQ-AAAA-BBBB-CC" in said and "¥5,000.00" in said and "已于10月21日结清并注销" in said
     assert "http://bot:5005/webhooks/certificates/verify/JQ-AAAA-BBBB-CC" in said
-    assert link is not None and link.payload() == {"attachment": {"type": "file", "url": url, "name": "花呗结清证明.pdf"}}
+    assert link is not None and link.payload() == {
+        "attachment": {"type": "file", "url": url, "name": "花呗结清证明.pdf"}
+    }
 
 
 def test_bill_owed_says_amount_due_date_and_when() -> None:
@@ -90,7 +96,8 @@ def test_no_product_named_asks_with_a_button_per_product() -> None:
     [ask] = choice_replies(choose_products([], customer), CATALOG)
     assert ask.response == "utter_ask_certificate_product"
     assert [p for _, p in ask.buttons][:2] == [
-        '/request_settlement_certificate{"product":"huabei"}', '/request_settlement_certificate{"product":"jiebei"}',
+        '/request_settlement_certificate{"product":"huabei"}',
+        '/request_settlement_certificate{"product":"jiebei"}',
     ]
 
 

@@ -73,7 +73,12 @@ def test_open_line_with_no_history_is_settled_as_of_today(product) -> None:  # t
     assert isinstance(check, cert.CertificateReady)
     c = check.content
     assert (c.masked_name, c.product_id, c.product_name, c.credit_limit, c.state, c.settled_on) == (
-        "王*明", product.id, product.display_name, Decimal("8000"), cert.SETTLED, TODAY,
+        "王*明",
+        product.id,
+        product.display_name,
+        Decimal("8000"),
+        cert.SETTLED,
+        TODAY,
     )
 
 
@@ -82,7 +87,11 @@ def test_closed_line_is_certified_with_its_closure_date(product) -> None:  # typ
     account = make_account(product, status="closed", closed_on=date(2024, 2, 29))
     check = cert.check_certificate(account, "黄敏", today=TODAY)
     assert isinstance(check, cert.CertificateReady)
-    assert (check.content.state, check.content.settled_on, check.content.masked_name) == (cert.CLOSED, date(2024, 2, 29), "黄*")
+    assert (check.content.state, check.content.settled_on, check.content.masked_name) == (
+        cert.CLOSED,
+        date(2024, 2, 29),
+        "黄*",
+    )
 
 
 def test_past_overdue_that_was_repaid_does_not_block() -> None:

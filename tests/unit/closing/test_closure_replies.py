@@ -22,7 +22,9 @@ def test_every_response_named_exists_in_the_domain() -> None:
         make_account(HUABEI, services=(service("auto_repay"),)),
         make_account(JIEBEI, account_id=2, bills=(bill("10", date(2026, 12, 1)),)),
     )
-    answer = closure_answer(choose_products(["huabei", "jiebei"], customer), customer, CATALOG, today=TODAY, offer_alternatives=True)
+    answer = closure_answer(
+        choose_products(["huabei", "jiebei"], customer), customer, CATALOG, today=TODAY, offer_alternatives=True
+    )
     for reply in answer.replies:
         assert not isinstance(reply, Reply) or reply.response in domain()["responses"]
 
@@ -49,22 +51,32 @@ def test_eligible_answer_gives_personal_consequences_and_alternatives_once() -> 
 
 def test_closing_both_does_not_claim_the_other_is_unaffected() -> None:
     customer = make_customer(make_account(HUABEI), make_account(JIEBEI, account_id=2))
-    answer = closure_answer(choose_products(["huabei", "jiebei"], customer), customer, CATALOG, today=TODAY, offer_alternatives=False)
+    answer = closure_answer(
+        choose_products(["huabei", "jiebei"], customer), customer, CATALOG, today=TODAY, offer_alternatives=False
+    )
     assert "utter_closure_other_product_unaffected" not in names(answer.replies)
     assert len(answer.eligible) == 2
 
 
 def test_closed_other_product_is_not_called_unaffected() -> None:
     customer = make_customer(make_account(HUABEI), make_account(JIEBEI, account_id=2, status="closed"))
-    answer = closure_answer(choose_products(["huabei"], customer), customer, CATALOG, today=TODAY, offer_alternatives=False)
+    answer = closure_answer(
+        choose_products(["huabei"], customer), customer, CATALOG, today=TODAY, offer_alternatives=False
+    )
     assert "utter_closure_other_product_unaffected" not in names(answer.replies)
 
 
 def test_blocked_answer_lists_blockers_and_total_and_is_not_eligible() -> None:
     customer = make_customer(make_account(JIEBEI, bills=(bill("3256.80", date(2026, 12, 4)),)))
-    answer = closure_answer(choose_products(["jiebei"], customer), customer, CATALOG, today=TODAY, offer_alternatives=True)
+    answer = closure_answer(
+        choose_products(["jiebei"], customer), customer, CATALOG, today=TODAY, offer_alternatives=True
+    )
     assert answer.eligible == ()
-    assert names(answer.replies) == ["utter_closure_blocked_intro", "utter_closure_blocker_unpaid_bill", "utter_closure_blocked_total"]
+    assert names(answer.replies) == [
+        "utter_closure_blocked_intro",
+        "utter_closure_blocker_unpaid_bill",
+        "utter_closure_blocked_total",
+    ]
     assert answer.replies[1].params == {"amount": "¥3,256.80", "due_date": "12月4日"}
 
 

@@ -31,7 +31,10 @@ def test_clean_account_is_eligible() -> None:
 @pytest.mark.parametrize(
     ("account", "expected"),
     [
-        (make_account(bills=(bill("1234.50", date(2026, 12, 1)),)), el.UnpaidBill(Decimal("1234.50"), date(2026, 12, 1))),
+        (
+            make_account(bills=(bill("1234.50", date(2026, 12, 1)),)),
+            el.UnpaidBill(Decimal("1234.50"), date(2026, 12, 1)),
+        ),
         (make_account(bills=(bill("88.00", date(2026, 12, 1), issued=False),)), el.UnbilledSpending(Decimal("88.00"))),
         (
             make_account(overdues=(overdue(date(2026, 11, 6), None, "862.40"),)),
@@ -143,7 +146,9 @@ def test_latest_open_closure_request_is_the_one_shown() -> None:
 
 
 def test_bound_services_are_affected_not_blocking() -> None:
-    account = make_account(services=(service("auto_repay"), service("password_free", "滴滴出行", status="unbound", id=2)))
+    account = make_account(
+        services=(service("auto_repay"), service("password_free", "滴滴出行", status="unbound", id=2))
+    )
     check = el.check_closure(account, today=TODAY)
     assert check.eligible
     assert [s.service_type for s in check.affected_services] == ["auto_repay"]

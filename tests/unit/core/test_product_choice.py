@@ -48,7 +48,17 @@ def test_typed_both_means_every_product(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["全部还清了能关吗", "我都还清了", "两个都不要", "都不关了", "花呗", "两个月", "", "我想全部注销掉然后换个平台用用看"]
+    "text",
+    [
+        "全部还清了能关吗",
+        "我都还清了",
+        "两个都不要",
+        "都不关了",
+        "花呗",
+        "两个月",
+        "",
+        "我想全部注销掉然后换个平台用用看",
+    ],
 )
 def test_other_messages_do_not_mean_both(text: str) -> None:
     assert not means_all(text)

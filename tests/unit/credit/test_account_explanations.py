@@ -41,10 +41,13 @@ def test_effects_without_identity_are_the_general_facts() -> None:
 
 def test_frozen_line_gets_its_reason_category_and_a_human() -> None:
     customer = make_customer(
-        make_account(HUABEI), make_account(JIEBEI, account_id=2, status="frozen_by_platform", platform_reason_code="overdue")
+        make_account(HUABEI),
+        make_account(JIEBEI, account_id=2, status="frozen_by_platform", platform_reason_code="overdue"),
     )
     parts = replies(platform_closure_answer(customer, today=TODAY))
-    assert parts[0] == Reply("utter_platform_frozen", {"product_name": "借呗", "reason": Fragment("utter_reason_overdue")})
+    assert parts[0] == Reply(
+        "utter_platform_frozen", {"product_name": "借呗", "reason": Fragment("utter_reason_overdue")}
+    )
     assert parts[-1].response == "utter_platform_human_can_check"
 
 
@@ -61,5 +64,7 @@ def test_customer_closed_it_themselves() -> None:
 
 
 def test_nothing_stopped() -> None:
-    parts = replies(platform_closure_answer(make_customer(make_account(HUABEI, credit_limit=Decimal("1"))), today=TODAY))
+    parts = replies(
+        platform_closure_answer(make_customer(make_account(HUABEI, credit_limit=Decimal("1"))), today=TODAY)
+    )
     assert parts == [Reply("utter_platform_nothing_stopped", {"products": "花呗"})]

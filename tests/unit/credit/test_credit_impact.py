@@ -57,7 +57,10 @@ def test_past_overdue_gets_its_dates() -> None:
     parts = credit_impact_answer("overdue", customer, today=TODAY)
     personal = [p for p in parts if isinstance(p, Reply)]
     assert personal == [
-        Reply("utter_credit_personal_overdue_ended", {"product_name": "花呗", "ended": "2024年11月22日", "until": "2029年11月22日"})
+        Reply(
+            "utter_credit_personal_overdue_ended",
+            {"product_name": "花呗", "ended": "2024年11月22日", "until": "2029年11月22日"},
+        )
     ]
     assert responses(parts)[:2] == ["fact:overdue_reported", "fact:negative_five_years"]
     assert "fact:objection" in responses(parts) and "fact:no_paid_repair" in responses(parts)
@@ -78,7 +81,8 @@ def test_overdue_older_than_five_years_is_not_mentioned() -> None:
 
 def test_clean_customer_closing_both_hears_the_total_limit() -> None:
     customer = make_customer(
-        make_account(HUABEI, credit_limit=Decimal("8000")), make_account(JIEBEI, account_id=2, credit_limit=Decimal("20000"))
+        make_account(HUABEI, credit_limit=Decimal("8000")),
+        make_account(JIEBEI, account_id=2, credit_limit=Decimal("20000")),
     )
     parts = credit_impact_answer("closing", customer, today=TODAY)
     assert responses(parts) == [
@@ -99,6 +103,8 @@ def test_unknown_customer_gets_general_facts_only() -> None:
 
 def test_intent_answers_are_facts() -> None:
     assert responses(intent_answer("ask_data_deletion")) == [
-        "fact:deletion_after_closing", "fact:aml_retention", "fact:credit_data_separate",
+        "fact:deletion_after_closing",
+        "fact:aml_retention",
+        "fact:credit_data_separate",
     ]
     assert intent_answer("greet") == []

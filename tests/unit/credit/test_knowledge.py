@@ -34,7 +34,11 @@ def test_every_cited_fact_exists() -> None:
 
 
 def test_a_fact_without_source_or_with_unverified_confidence_is_refused(tmp_path: Path) -> None:
-    for bad in ('source: ""\n    confidence: 高', 'source: "x"\n    confidence: 未核实', 'source: "x"\n    confidence: 低'):
+    for bad in (
+        'source: ""\n    confidence: 高',
+        'source: "x"\n    confidence: 未核实',
+        'source: "x"\n    confidence: 低',
+    ):
         path = tmp_path / f"k{hash(bad)}.yml"
         path.write_text(f'facts:\n  - id: x\n    text: "t"\n    {bad}\ntopics: []\n', encoding="utf-8")
         with pytest.raises(ValueError):
@@ -43,6 +47,14 @@ def test_a_fact_without_source_or_with_unverified_confidence_is_refused(tmp_path
 
 def test_no_claim_the_brief_tells_us_to_avoid() -> None:
     text = "\n".join(f.text for f in KNOWLEDGE.facts.values())
-    for banned in ("征信修复服务可以", "反洗钱只需保存 5 年", "%的金融机构", "白名单", "7-30 天", "7–30 天", "标记为已关闭"):
+    for banned in (
+        "征信修复服务可以",
+        "反洗钱只需保存 5 年",
+        "%的金融机构",
+        "白名单",
+        "7-30 天",
+        "7–30 天",
+        "标记为已关闭",
+    ):
         assert banned not in text
     assert "10 年" in KNOWLEDGE.fact("aml_retention").text

@@ -55,7 +55,9 @@ def test_an_open_request_is_not_offered_twice() -> None:
     answer = deletion_answer(make_customer(make_account()), [pending], POLICY, today=TODAY)
     assert answer.offer is False
     assert "你在11月20日提交的删除个人信息申请已提交，等待审核" in text(replies(answer.parts))
-    assert deletion_answer(make_customer(make_account()), [request(kind="data_deletion", status="withdrawn")], POLICY, today=TODAY).offer
+    assert deletion_answer(
+        make_customer(make_account()), [request(kind="data_deletion", status="withdrawn")], POLICY, today=TODAY
+    ).offer
 
 
 def test_after_confirming_the_customer_hears_number_time_and_how_they_are_told() -> None:

@@ -36,7 +36,15 @@ def test_message_format() -> None:
 
 def test_unknown_events_are_refused() -> None:
     with pytest.raises(ValueError):
-        event_message("ticket_deleted", ticket_id=1, conversation_id="c", customer_id=None, kind="live", status="closed", reason="requested")
+        event_message(
+            "ticket_deleted",
+            ticket_id=1,
+            conversation_id="c",
+            customer_id=None,
+            kind="live",
+            status="closed",
+            reason="requested",
+        )
 
 
 def test_publisher_is_off_without_a_url() -> None:
@@ -46,5 +54,13 @@ def test_publisher_is_off_without_a_url() -> None:
 
 def test_an_unreachable_broker_does_not_raise() -> None:
     publisher = AmqpPublisher("amqp://guest:guest@127.0.0.1:1/", "x")
-    msg = event_message("ticket_closed", ticket_id=1, conversation_id="c", customer_id=None, kind="live", status="closed", reason="requested")
+    msg = event_message(
+        "ticket_closed",
+        ticket_id=1,
+        conversation_id="c",
+        customer_id=None,
+        kind="live",
+        status="closed",
+        reason="requested",
+    )
     assert run_async(publisher.publish(msg)) is False

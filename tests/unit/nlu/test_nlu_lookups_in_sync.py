@@ -13,9 +13,7 @@ SCRIPT = ROOT / "scripts" / "generate_nlu_lookups.py"
 
 
 def test_generated_files_are_in_sync_with_catalog() -> None:
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True, check=False
-    )
+    result = subprocess.run([sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True, check=False)
     assert (
         result.returncode == 0
     ), f"{result.stderr}\nRun: python scripts/generate_nlu_lookups.py and commit the result."
@@ -39,10 +37,7 @@ def test_generated_nlu_yaml_lists_every_alias() -> None:
     catalog = yaml.safe_load((ROOT / "data/catalog/products.yml").read_text(encoding="utf-8"))
     generated = yaml.safe_load((ROOT / "data/nlu/lookups/products.yml").read_text(encoding="utf-8"))
     assert generated["version"] == "3.1"
-    blocks = {
-        block.get("synonym") or f"lookup:{block['lookup']}": block["examples"]
-        for block in generated["nlu"]
-    }
+    blocks = {block.get("synonym") or f"lookup:{block['lookup']}": block["examples"] for block in generated["nlu"]}
     for product in catalog["products"]:
         listed = [line[2:] for line in blocks[product["id"]].splitlines()]
         assert set(product["aliases"]) <= set(listed)

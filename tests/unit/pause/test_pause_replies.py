@@ -18,9 +18,15 @@ def responses(parts) -> list[str]:  # type: ignore[no-untyped-def]
 def test_pause_plan_explains_then_asks() -> None:
     customer = make_customer(make_account())
     offer = pause_offer(choose_products(["huabei"], customer), CATALOG, 30, today=TODAY)
-    assert responses(offer.replies) == ["utter_pause_explain", "utter_pause_repayments_continue", "fact:pause_not_negative"]
+    assert responses(offer.replies) == [
+        "utter_pause_explain",
+        "utter_pause_repayments_continue",
+        "fact:pause_not_negative",
+    ]
     assert offer.change == {"kind": "pause", "product": "huabei", "days": 30}
-    assert offer.question == Fragment("utter_change_question_pause", {"product_name": "花呗", "days": "30", "until": "12月22日"})
+    assert offer.question == Fragment(
+        "utter_change_question_pause", {"product_name": "花呗", "days": "30", "until": "12月22日"}
+    )
 
 
 def test_pause_without_product_asks_with_buttons_carrying_the_length() -> None:
@@ -52,5 +58,10 @@ def test_frozen_offers_a_human_and_no_change() -> None:
     frozen = make_account(JIEBEI, status="frozen_by_platform", platform_reason_code="security")
     customer = make_customer(frozen)
     offer = reopen_offer(customer, choose_products(["jiebei"], customer), CATALOG, today=TODAY)
-    assert responses(offer.replies) == ["utter_reopen_frozen", "fact:debt_still_due", "fact:right_to_explanation", "utter_offer_human"]
+    assert responses(offer.replies) == [
+        "utter_reopen_frozen",
+        "fact:debt_still_due",
+        "fact:right_to_explanation",
+        "utter_offer_human",
+    ]
     assert FactUse("right_to_explanation") in offer.replies and offer.change is None

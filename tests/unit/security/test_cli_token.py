@@ -5,7 +5,9 @@ from bot.config import DEFAULT_JWT_ISSUER, DEV_JWT_SECRET
 from bot.security.tokens import verify_token
 
 
-def test_development_mints_a_token_for_a_demo_customer(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_development_mints_a_token_for_a_demo_customer(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("BOT_DEV_MODE", "true")
     monkeypatch.delenv("BOT_JWT_SECRET", raising=False)
     monkeypatch.delenv("BOT_JWT_ISSUER", raising=False)

@@ -8,7 +8,9 @@ CATALOG = load_catalog()
 
 
 def test_status_lists_each_request() -> None:
-    replies = request_status_replies([request(status="under_review"), request(id=8, status="approved")], CATALOG, today=TODAY)
+    replies = request_status_replies(
+        [request(status="under_review"), request(id=8, status="approved")], CATALOG, today=TODAY
+    )
     assert [r.response for r in replies] == ["utter_requests_intro", "utter_request_line", "utter_request_line"]
     assert replies[1].params["status"] == Fragment("utter_status_under_review")
     assert request_status_replies([], CATALOG, today=TODAY)[0].response == "utter_requests_none"
@@ -38,7 +40,8 @@ def test_a_deletion_request_is_picked_by_its_kind() -> None:
     deletion = RequestInfo(2, "data_deletion", "submitted", closing.created_at)
     ask = choose_withdrawal([closing, deletion], [], CATALOG, today=TODAY)
     assert [p for _, p in ask.replies[0].buttons] == [
-        '/cancel_request{"product":"huabei"}', '/cancel_request{"request_kind":"data_deletion"}',
+        '/cancel_request{"product":"huabei"}',
+        '/cancel_request{"request_kind":"data_deletion"}',
     ]
     picked = choose_withdrawal([closing, deletion], [], CATALOG, today=TODAY, kinds=("data_deletion",))
     assert picked.request_id == 2 and picked.description is not None

@@ -13,7 +13,9 @@ from tests.factories import JIEBEI, TODAY, bill, make_account, make_customer
 CATALOG = load_catalog()
 
 
-def svc(id: int, kind: str, merchant: str | None = None, status: str = "active", unbound_on: date | None = None) -> LinkedService:
+def svc(
+    id: int, kind: str, merchant: str | None = None, status: str = "active", unbound_on: date | None = None
+) -> LinkedService:
     return LinkedService(id, kind, status, merchant, None, unbound_on)
 
 
@@ -79,7 +81,12 @@ def test_auto_repay_consequence_names_the_next_due_bill() -> None:
 
 
 def test_offer_explains_each_consequence_and_asks_to_confirm() -> None:
-    offer = unbind_offer(plan(services=["auto_repay", "default_payment"], products=["huabei"]), CATALOG, product_names="花呗", today=TODAY)
+    offer = unbind_offer(
+        plan(services=["auto_repay", "default_payment"], products=["huabei"]),
+        CATALOG,
+        product_names="花呗",
+        today=TODAY,
+    )
     names = [r.response for r in offer.replies if isinstance(r, Reply)]
     assert names == ["utter_unbind_already", "utter_unbind_intro", "utter_unbind_effect_auto_repay"]
     effect = offer.replies[2]
@@ -103,13 +110,19 @@ def test_list_offers_a_button_per_service_with_its_product() -> None:
     offer = unbind_offer(plan(), CATALOG, product_names="花呗、借呗", today=TODAY)
     (listing,) = offer.replies
     assert isinstance(listing, Reply) and offer.change is None
-    assert ("借呗免密支付（美团外卖）", '/unbind_service{"service": "password_free", "product": "jiebei"}') in listing.buttons
+    assert (
+        "借呗免密支付（美团外卖）",
+        '/unbind_service{"service": "password_free", "product": "jiebei"}',
+    ) in listing.buttons
 
 
 def test_nothing_bound() -> None:
     p = plan_unbind(make_customer(make_account()), product_ids=[], service_types=["auto_repay"], text="")
     offer = unbind_offer(p, CATALOG, product_names="花呗", today=TODAY)
-    assert [r.response for r in offer.replies if isinstance(r, Reply)] == ["utter_unbind_not_bound", "utter_unbind_nothing_bound"]
+    assert [r.response for r in offer.replies if isinstance(r, Reply)] == [
+        "utter_unbind_not_bound",
+        "utter_unbind_nothing_bound",
+    ]
 
 
 def test_everything_when_asked_for_all_and_nothing_more_specific() -> None:

@@ -228,7 +228,7 @@ def transition_request(
     When `customer_id` is given, only that customer's request can be moved, so a
     conversation can never touch someone else's request. Returns None if not found.
     """
-    request = session.get(m.ServiceRequest, request_id)
+    request: m.ServiceRequest | None = session.get(m.ServiceRequest, request_id)
     if request is None or (customer_id is not None and request.customer_id != customer_id):
         return None
     before = _request_state(request)
@@ -289,7 +289,7 @@ def update_account(
     session: Session, *, account_id: int, actor: str, channel: str, action: str, **changes: Any
 ) -> m.CreditAccount:
     """Change fields of an account (status, closed_on, paused_until ...) and audit before/after."""
-    account = session.get(m.CreditAccount, account_id)
+    account: m.CreditAccount | None = session.get(m.CreditAccount, account_id)
     if account is None:
         raise LookupError(f"account {account_id} does not exist")
     before = {k: _jsonable(getattr(account, k)) for k in changes}
@@ -338,7 +338,8 @@ def unbind_services(
 
 def get_request(session: Session, request_id: int) -> m.ServiceRequest | None:
     """One request by id (operator tools; conversations use the customer-scoped functions)."""
-    return session.get(m.ServiceRequest, request_id)
+    request: m.ServiceRequest | None = session.get(m.ServiceRequest, request_id)
+    return request
 
 
 def _jsonable(value: Any) -> Any:
@@ -408,7 +409,8 @@ def live_ticket_for(session: Session, conversation_id: str) -> m.HandoffTicket |
         )
         .order_by(m.HandoffTicket.id.desc())
     )
-    return session.execute(stmt).scalars().first()
+    ticket: m.HandoffTicket | None = session.execute(stmt).scalars().first()
+    return ticket
 
 
 def tickets_ahead(session: Session, ticket: m.HandoffTicket) -> int:
@@ -445,7 +447,8 @@ def get_ticket(session: Session, ticket_id: int, *, for_update: bool = False) ->
     stmt = select(m.HandoffTicket).where(m.HandoffTicket.id == ticket_id)
     if for_update:
         stmt = stmt.with_for_update()
-    return session.execute(stmt).scalars().first()
+    ticket: m.HandoffTicket | None = session.execute(stmt).scalars().first()
+    return ticket
 
 
 def _state_of(ticket: m.HandoffTicket) -> ho.TicketState:

@@ -152,7 +152,8 @@ def _pending(session: Session, customer_id: str, purpose: str) -> m.Verification
         )
         .order_by(m.VerificationCode.id.desc())
     )
-    return session.execute(stmt).scalars().first()
+    code: m.VerificationCode | None = session.execute(stmt).scalars().first()
+    return code
 
 
 def _retire_pending(session: Session, customer_id: str, purpose: str, now: datetime) -> None:

@@ -12,7 +12,7 @@ export BOT_DEV_MODE ?= true
 # Every Python folder the linters and the formatter look at.
 PY_DIRS := bot actions components channels scripts tests migrations benchmarks
 
-.PHONY: help setup run train test test-unit test-browser token test-e2e validate test-stories crossval lint types format seed review shell bench lookups lock services clean
+.PHONY: help setup run train test test-fast test-browser token test-e2e validate test-stories crossval lint types format seed review shell bench lookups lock services clean
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -33,14 +33,14 @@ test: setup services ## everything CI runs: lint, data validate, pytest (unit, d
 	@$(PY) scripts/validate_data.py
 	@scripts/train-if-needed.sh
 	@$(MAKE) --no-print-directory test-stories
-	@$(BIN)/pytest
+	@$(BIN)/pytest --cov --cov-report=term
 
 test-e2e: setup services ## REST end-to-end conversations only (starts both servers)
 	@scripts/train-if-needed.sh
 	@$(BIN)/pytest -m e2e
 
-test-unit: setup ## fast tests only (no servers, no model)
-	@$(BIN)/pytest -m "not e2e and not slow and not browser"
+test-fast: setup ## tests that need no server, no PostgreSQL/Redis/RabbitMQ and no model (SQLite only)
+	@$(BIN)/pytest -m "not e2e and not slow and not browser and not services"
 
 test-browser: setup ## the chat widget in headless Chromium (starts both servers); screenshots in results/browser
 	@scripts/train-if-needed.sh

@@ -58,7 +58,7 @@ def _empty_tables(factory: sessionmaker) -> None:
             session.execute(table.delete())
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty database on each backend."""
     if request.param == "sqlite":
@@ -84,6 +84,18 @@ def session(factory: sessionmaker) -> Iterator[Session]:
     """A session in a transaction that commits at the end of the test."""
     with session_scope(factory) as s:
         yield s
+
+
+# Fixtures that talk to a local server: tests using them are marked `services`,
+# so `make test-fast` (-m "not services ...") runs without PostgreSQL, Redis or RabbitMQ.
+SERVICE_FIXTURES = frozenset({"postgres_url", "amqp_url"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs a local server, whichever way it gets one."""
+    for item in items:
+        if SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.services)
 
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -29,11 +29,11 @@ train: setup ## train a model (Rasa skips unchanged parts)
 	@$(RASA) train --fixed-model-name "model-$$(date +%Y%m%d-%H%M%S)" --quiet
 
 test: setup services ## everything CI runs: lint, data validate, pytest (unit, db, actions, NLU, e2e), dialogue tests
-	@$(MAKE) --no-print-directory lint
-	@$(PY) scripts/validate_data.py
-	@scripts/train-if-needed.sh
-	@$(MAKE) --no-print-directory test-stories
-	@$(BIN)/pytest --cov --cov-report=term
+	@scripts/timed.sh "lint" $(MAKE) --no-print-directory lint
+	@scripts/timed.sh "data validation" $(PY) scripts/validate_data.py
+	@scripts/timed.sh "training (if needed)" scripts/train-if-needed.sh
+	@scripts/timed.sh "dialogue stories" $(MAKE) --no-print-directory test-stories
+	@scripts/timed.sh "pytest" $(BIN)/pytest --cov --cov-report=term --durations=15
 
 test-e2e: setup services ## REST end-to-end conversations only (starts both servers)
 	@scripts/train-if-needed.sh

@@ -12,7 +12,6 @@ HttpOnly, SameSite=Strict and signed.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import wraps
@@ -28,7 +27,7 @@ from sqlalchemy.orm import Session
 from bot.config import REPO_ROOT, Settings
 from bot.db import models as m
 from bot.db import queries
-from bot.db.session import session_factory, session_scope
+from bot.db.session import run_in_session, session_factory
 from bot.handoff.events import publisher_for, ticket_message
 from bot.handoff.phones import mask_phone
 from bot.handoff.tickets import InvalidTicketTransition, TicketKind, TicketStatus
@@ -73,13 +72,7 @@ class AgentConsoleInput(InputChannel):
 
     async def db(self, work: Callable[[Session], T]) -> T:
         """Run database work in one transaction off the event loop."""
-        factory = session_factory(self.settings.database_url)
-
-        def run() -> T:
-            with session_scope(factory) as session:
-                return work(session)
-
-        return await asyncio.to_thread(run)
+        return await run_in_session(session_factory(self.settings.database_url), work)
 
     def login_of(self, request: Request) -> str | None:
         """The logged-in agent's login from the signed session cookie, or None."""

@@ -110,21 +110,6 @@ def review_closure(
     return request
 
 
-def withdraw_closure(session: Session, *, customer_id: str, request_id: int, channel: str) -> ServiceRequest | None:
-    """The customer withdraws their own pending request; the account goes back as it was."""
-    request = queries.transition_request(
-        session,
-        request_id=request_id,
-        action="withdraw",
-        actor=f"customer:{customer_id}",
-        channel=channel,
-        customer_id=customer_id,
-    )
-    if request is not None:
-        restore_account(session, request, actor=f"customer:{customer_id}", channel=channel)
-    return request
-
-
 def _auto_review(session: Session, request: ServiceRequest, *, channel: str, today: date) -> None:
     # The first review level is the deterministic demo rule: the account was
     # re-checked as eligible just before submission, so it passes.

@@ -18,9 +18,8 @@ from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
 from bot.config import REPO_ROOT, Settings
-from bot.db import queries
 from bot.db.session import run_in_session, session_factory
-from bot.handoff import tickets as ho
+from bot.handoff.queue import place_in_queue
 from bot.security.tokens import TokenError, is_customer_id, mint_token
 from channels.auth import Identity, bearer_token, refusal
 from channels.history import handoff_state, transcript
@@ -69,15 +68,13 @@ def add_widget_routes(bp: Blueprint, identify: Callable[[Any, Any], Identity], s
 
 def _queue_place(session: Session, settings: Settings, conversation_id: str) -> dict[str, int]:
     """The waiting conversation's place in the queue now (others may have been served since the bot said it)."""
-    ticket = queries.live_ticket_for(session, conversation_id)
-    if ticket is None:
-        return {}
-    estimate = ho.estimate_wait(
-        queries.tickets_ahead(session, ticket),
+    estimate = place_in_queue(
+        session,
+        conversation_id,
         average_handling_minutes=settings.handoff_average_minutes,
         agents_on_duty=settings.agents_on_duty,
     )
-    return {"position": estimate.position, "wait_minutes": estimate.wait_minutes}
+    return {"position": estimate.position, "wait_minutes": estimate.wait_minutes} if estimate else {}
 
 
 def _add_demo_routes(bp: Blueprint, settings: Settings) -> None:

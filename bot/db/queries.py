@@ -11,8 +11,8 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from bot.certificates import eligibility as cert
 from bot.core import accounts as snap
@@ -444,12 +444,41 @@ def live_ticket_for(session: Session, conversation_id: str) -> m.HandoffTicket |
 
 def tickets_ahead(session: Session, ticket: m.HandoffTicket) -> int:
     """Live tickets queued before this one and not yet claimed."""
-    stmt = select(func.count()).where(
-        m.HandoffTicket.kind == ho.TicketKind.LIVE.value,
-        m.HandoffTicket.status == ho.TicketStatus.QUEUED.value,
-        m.HandoffTicket.id < ticket.id,
+    return tickets_ahead_of(session, [ticket.id]).get(ticket.id, 0)
+
+
+def tickets_ahead_of(session: Session, ticket_ids: list[int]) -> dict[int, int]:
+    """For each ticket id: the live tickets queued before it and not yet claimed (the one definition of "ahead")."""
+    if not ticket_ids:
+        return {}
+    ahead = aliased(m.HandoffTicket)
+    stmt = (
+        select(m.HandoffTicket.id, func.count(ahead.id))
+        .outerjoin(
+            ahead,
+            and_(
+                ahead.kind == ho.TicketKind.LIVE.value,
+                ahead.status == ho.TicketStatus.QUEUED.value,
+                ahead.id < m.HandoffTicket.id,
+            ),
+        )
+        .where(m.HandoffTicket.id.in_(ticket_ids))
+        .group_by(m.HandoffTicket.id)
     )
-    return int(session.execute(stmt).scalar_one())
+    return {int(ticket_id): int(count) for ticket_id, count in session.execute(stmt)}
+
+
+def waiting_tickets(session: Session) -> list[m.HandoffTicket]:
+    """Live tickets waiting for an agent (queued, not yet claimed), oldest first."""
+    stmt = (
+        select(m.HandoffTicket)
+        .where(
+            m.HandoffTicket.kind == ho.TicketKind.LIVE.value,
+            m.HandoffTicket.status == ho.TicketStatus.QUEUED.value,
+        )
+        .order_by(m.HandoffTicket.id)
+    )
+    return list(session.execute(stmt).scalars())
 
 
 def list_tickets(session: Session, *, include_finished: int = 0) -> list[m.HandoffTicket]:

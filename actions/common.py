@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -20,7 +19,7 @@ from bot.core.catalog import Catalog, load_catalog
 from bot.core.replies import FactUse, Fragment, Param, Part, Reply
 from bot.credit.knowledge import load_knowledge
 from bot.db.queries import load_customer
-from bot.db.session import session_factory, session_scope
+from bot.db.session import run_in_session, session_factory
 from bot.security.identity import customer_id_for
 
 T = TypeVar("T")
@@ -58,18 +57,8 @@ def channel_of(tracker: Tracker) -> str:
 
 
 async def in_session(work: Callable[[Session], T]) -> T:
-    """Run `work` in one database transaction in a worker thread.
-
-    The action server serves every conversation on one event loop, so blocking
-    database calls must not run on it.
-    """
-    factory = session_factory(settings().database_url)
-
-    def run() -> T:
-        with session_scope(factory) as session:
-            return work(session)
-
-    return await asyncio.to_thread(run)
+    """Run `work` in one database transaction off the event loop (bot.db.session.run_in_session)."""
+    return await run_in_session(session_factory(settings().database_url), work)
 
 
 async def customer_or_say(customer_id: str, dispatcher: CollectingDispatcher) -> CustomerSnapshot | None:

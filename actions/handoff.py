@@ -4,6 +4,8 @@ In service hours: a ticket with a summary for the agent, the customer's place in
 the queue and expected wait, then `ConversationPaused` (the bot stays silent
 until the agent hands back from the console). Outside service hours:
 callback_form [callback_message, callback_phone] → a message-left ticket.
+What queueing and leaving a message do is bot.handoff.queue; this module reads
+the tracker, runs it, publishes the events and utters the responses.
 Slot and response names here match domain.yml; rules in data/rules/handoff.yml.
 """
 
@@ -17,15 +19,13 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActionExecuted, ConversationPaused, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.orm import Session
 
 from actions.common import channel_of, customer_of, in_session, settings, today
-from bot.db import queries
+from bot.handoff import queue as hq
 from bot.handoff import tickets as ho
-from bot.handoff.events import publisher_for, ticket_message
-from bot.handoff.phones import find_mobile, mask_phone
-from bot.handoff.summary import Turn, build_summary
-from bot.nlu.textnorm import normalise
+from bot.handoff.events import publisher_for
+from bot.handoff.phones import find_mobile
+from bot.handoff.summary import Turn
 
 log = logging.getLogger(__name__)
 FORM_SLOTS = ("callback_message", "callback_phone", "handoff_reason")
@@ -60,63 +60,44 @@ def user_intents(tracker: Tracker) -> list[str]:
     return intents
 
 
-async def publish(event: str, ticket: Any) -> None:
-    """Publish a ticket event when events are configured (never fails the conversation)."""
+async def publish(messages: tuple[dict[str, Any], ...]) -> None:
+    """Publish ticket events when events are configured (never fails the conversation)."""
     s = settings()
-    await publisher_for(s.events_amqp_url, s.events_exchange).publish(ticket_message(event, ticket))
-
-
-def _summary(session: Session, tracker: Tracker, reason: ho.HandoffReason) -> tuple[str | None, dict[str, Any]]:
-    customer_id = customer_of(tracker)
-    customer = queries.load_customer(session, customer_id) if customer_id else None
-    phone = queries.customer_phone(session, customer_id) if customer_id else None
-    summary = build_summary(
-        reason=reason.value, customer=customer, phone=phone, turns=conversation_turns(tracker), today=today()
-    )
-    return (customer.customer_id if customer else None), summary
-
-
-async def _choose_reason(tracker: Tracker) -> ho.HandoffReason:
-    customer_id = customer_of(tracker)
-    customer = await in_session(lambda s: queries.load_customer(s, customer_id)) if customer_id else None
-    frozen = customer is not None and any(a.status == "frozen_by_platform" for a in customer.accounts)
-    text = normalise(tracker.latest_message.get("text") or "")
-    return ho.choose_reason(text, fallback_streak=ho.fallback_streak(user_intents(tracker)), has_frozen_account=frozen)
+    publisher = publisher_for(s.events_amqp_url, s.events_exchange)
+    for message in messages:
+        await publisher.publish(message)
 
 
 async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
     """Queue a live ticket and pause the bot, or (outside service hours) start callback_form."""
-    reason = await _choose_reason(tracker)
-    hours = settings().hours()
+    customer_id = customer_of(tracker)
+    text = str(tracker.latest_message.get("text") or "")
+    streak = ho.fallback_streak(user_intents(tracker))
+    reason = await in_session(
+        lambda s: hq.handoff_reason(s, customer_id=customer_id, text=text, fallback_streak=streak)
+    )
+    s = settings()
+    hours = s.hours()
     if not hours.is_open(datetime.now(timezone.utc)):
         dispatcher.utter_message(response="utter_handoff_closed_hours", hours=hours.label())
         return [SlotSet("handoff_reason", reason.value), FollowupAction("callback_form")]
-    conversation_id, channel = tracker.sender_id, channel_of(tracker)
-
-    def queue(session: Session) -> tuple[Any, ho.QueueEstimate]:
-        ticket = queries.live_ticket_for(session, conversation_id)
-        if ticket is None:
-            customer_id, summary = _summary(session, tracker, reason)
-            ticket = queries.open_ticket(
-                session,
-                conversation_id=conversation_id,
-                customer_id=customer_id,
-                kind=ho.TicketKind.LIVE,
-                reason=reason.value,
-                summary=summary,
-                channel=channel,
-            )
-        s = settings()
-        estimate = ho.estimate_wait(
-            queries.tickets_ahead(session, ticket),
+    conversation_id, channel, turns, day = tracker.sender_id, channel_of(tracker), conversation_turns(tracker), today()
+    queued = await in_session(
+        lambda session: hq.queue_conversation(
+            session,
+            conversation_id=conversation_id,
+            customer_id=customer_id,
+            reason=reason,
+            turns=turns,
+            channel=channel,
+            today=day,
             average_handling_minutes=s.handoff_average_minutes,
             agents_on_duty=s.agents_on_duty,
         )
-        return ticket, estimate
-
-    ticket, estimate = await in_session(queue)
-    log.info("handoff ticket %s (%s) for conversation %s", ticket.id, reason.value, conversation_id)
-    await publish("ticket_created", ticket)
+    )
+    log.info("handoff ticket %s (%s) for conversation %s", queued.ticket_id, reason.value, conversation_id)
+    await publish(queued.events)
+    estimate = queued.estimate
     response = (
         "utter_handoff_fallback_queued" if reason is ho.HandoffReason.REPEATED_FALLBACK else "utter_handoff_queued"
     )
@@ -125,7 +106,11 @@ async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
     )
     dispatcher.utter_message(
         json_message={
-            "handoff": {"ticket_id": ticket.id, "position": estimate.position, "wait_minutes": estimate.wait_minutes}
+            "handoff": {
+                "ticket_id": queued.ticket_id,
+                "position": estimate.position,
+                "wait_minutes": estimate.wait_minutes,
+            }
         }
     )
     # Listening, then paused: user messages (and a restart) that arrive while paused
@@ -197,26 +182,24 @@ class ActionLeaveMessage(Action):
             dispatcher.utter_message(response="utter_handoff_message_declined")
             return reset
         reason = ho.HandoffReason(tracker.get_slot("handoff_reason") or ho.HandoffReason.REQUESTED.value)
-        conversation_id, channel = tracker.sender_id, channel_of(tracker)
-
-        def leave(session: Session) -> Any:
-            customer_id, summary = _summary(session, tracker, reason)
-            return queries.open_ticket(
+        customer_id, conversation_id, channel = customer_of(tracker), tracker.sender_id, channel_of(tracker)
+        turns, day = conversation_turns(tracker), today()
+        left = await in_session(
+            lambda session: hq.leave_message(
                 session,
                 conversation_id=conversation_id,
                 customer_id=customer_id,
-                kind=ho.TicketKind.MESSAGE,
-                reason=reason.value,
-                summary=summary,
+                reason=reason,
+                turns=turns,
                 channel=channel,
+                today=day,
                 message=str(message),
                 callback_phone=str(phone),
             )
-
-        ticket = await in_session(leave)
-        log.info("message-left ticket %s, callback %s", ticket.id, mask_phone(str(phone)))
-        await publish("ticket_created", ticket)
+        )
+        log.info("message-left ticket %s, callback %s", left.ticket_id, left.phone_masked)
+        await publish(left.events)
         dispatcher.utter_message(
-            response="utter_handoff_message_left", phone_masked=mask_phone(str(phone)), hours=settings().hours().label()
+            response="utter_handoff_message_left", phone_masked=left.phone_masked, hours=settings().hours().label()
         )
         return reset

@@ -20,10 +20,10 @@ from actions.common import (
     slot_list,
     today,
 )
-from bot.closing.submission import withdraw_closure
 from bot.db.queries import load_requests
 from bot.service_requests.lifecycle import InvalidTransition
 from bot.service_requests.replies import choose_withdrawal, request_status_replies
+from bot.service_requests.withdrawal import withdraw_request
 
 WITHDRAW_SLOTS = ("withdraw_request_id", "withdraw_description", "withdraw_confirmed")
 
@@ -95,7 +95,7 @@ class ActionWithdrawRequest(CustomerAction):
 
         def withdraw(session: Session) -> bool:
             try:
-                done = withdraw_closure(session, customer_id=customer_id, request_id=int(request_id), channel=channel)
+                done = withdraw_request(session, customer_id=customer_id, request_id=int(request_id), channel=channel)
             except InvalidTransition:
                 return False
             return done is not None

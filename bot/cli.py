@@ -5,7 +5,7 @@ prepare            migrate the database and load the product catalog; in develop
 seed               development mode only: migrate, then replace the demo customers with fresh copies
 requests           list requests awaiting review
 hash-password      read an agent's password (twice, not echoed) and print the hash for BOT_AGENT_USERS
-review ID DECISION approve or reject a closure request
+review ID DECISION approve or reject a closure, reopen or data-deletion request
 token CUSTOMER     development mode only: print a signed token for a demo customer
 """
 
@@ -19,18 +19,16 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from bot.closing.submission import review_closure
 from bot.config import Settings
 from bot.core.catalog import load_catalog
-from bot.data_deletion.deletion import review_data_deletion
 from bot.db import queries
 from bot.db.migrate import upgrade_to_head
 from bot.db.seed import ensure_seeded, reseed_demo, seed_catalog
 from bot.db.session import session_factory, session_scope
-from bot.pause.reopen import review_reopen
 from bot.security.console_auth import hash_password
 from bot.security.tokens import mint_token
 from bot.service_requests.lifecycle import InvalidTransition
+from bot.service_requests.review import Decision, review_request
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,16 +80,10 @@ def _prepare(session: Session, settings: Settings, today: date) -> int:
 
 
 def _review(session: Session, args: argparse.Namespace, today: date) -> int:
-    # Closure, reopen and data-deletion requests wait for an operator; each kind settles its own way.
-    existing = queries.get_request(session, args.id)
-    kind = existing.kind if existing is not None else None
-    approve = args.decision == "approve"
     try:
-        if kind == "data_deletion":
-            request = review_data_deletion(session, request_id=args.id, approve=approve, operator=args.operator)
-        else:
-            decide = review_reopen if kind == "reopen" else review_closure
-            request = decide(session, request_id=args.id, approve=approve, operator=args.operator, today=today)
+        request = review_request(
+            session, request_id=args.id, decision=Decision(args.decision), operator=args.operator, today=today
+        )
     except InvalidTransition as exc:
         print(f"request #{args.id}: {exc}", file=sys.stderr)
         return 1
@@ -144,7 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("hash-password")
     review = sub.add_parser("review")
     review.add_argument("id", type=int)
-    review.add_argument("decision", choices=["approve", "reject"])
+    review.add_argument("decision", choices=[d.value for d in Decision])
     review.add_argument("--operator", default="operator")
     token = sub.add_parser("token")
     token.add_argument("customer")

@@ -3,8 +3,10 @@
 Registered in credentials.yml as `channels.agent_console.AgentConsoleInput`.
 Agents log in (BOT_AGENT_USERS, see bot.security.console_auth), see the live queue,
 read a ticket's summary and transcript, claim it, reply into the customer's
-widget, add internal notes, hand back to the bot or close. Ticket rules live
-in bot.handoff.tickets and bot.db.queries; tracker changes in channels.console_tracker.
+widget, add internal notes, hand back to the bot or close. What each of these
+does to tickets (and what must follow) is bot.handoff.console; this module only
+does the I/O: HTTP, the trackers (channels.console_tracker), live pushes to
+widgets (channels.live) and publishing events.
 
 Every POST is JSON with the X-CSRF-Token of the session; the session cookie is
 HttpOnly, SameSite=Strict and signed.
@@ -12,32 +14,27 @@ HttpOnly, SameSite=Strict and signed.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from sqlalchemy.orm import Session
 
 from bot.config import REPO_ROOT, Settings
-from bot.db import models as m
-from bot.db import queries
-from bot.db.session import session_factory, session_scope
-from bot.handoff.events import publisher_for, ticket_message
-from bot.handoff.phones import mask_phone
-from bot.handoff.tickets import InvalidTicketTransition, TicketKind, TicketStatus
+from bot.db.session import run_in_session, session_factory
+from bot.handoff import console as hc
+from bot.handoff.events import publisher_for
+from bot.handoff.tickets import InvalidTicketTransition
 from bot.security import console_auth as auth
 from channels import console_tracker as ct
 from channels import live
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 STATIC_DIR = REPO_ROOT / "console"
 STATIC_FILES = {"console.js": "application/javascript", "console.css": "text/css"}
 COOKIE = "console_session"
@@ -66,20 +63,11 @@ class AgentConsoleInput(InputChannel):
         self.users = auth.parse_agent_users(settings.agent_users, dev_mode=settings.dev_mode)
         self.secret = auth.console_secret(settings.console_secret, dev_mode=settings.dev_mode)
         self.publisher = publisher_for(settings.events_amqp_url, settings.events_exchange)
+        self.factory = session_factory(settings.database_url)
 
     def url_prefix(self) -> str:
         """Serve under /console rather than /webhooks/agent_console."""
         return "/console"
-
-    async def db(self, work: Callable[[Session], T]) -> T:
-        """Run database work in one transaction off the event loop."""
-        factory = session_factory(self.settings.database_url)
-
-        def run() -> T:
-            with session_scope(factory) as session:
-                return work(session)
-
-        return await asyncio.to_thread(run)
 
     def login_of(self, request: Request) -> str | None:
         """The logged-in agent's login from the signed session cookie, or None."""
@@ -170,94 +158,97 @@ class AgentConsoleInput(InputChannel):
 
     async def queue(self, request: Request, login: str) -> HTTPResponse:
         """Open tickets, oldest first, with queue positions, then recently finished ones."""
-        tickets = await self.db(
-            lambda s: [self._ticket_row(t) for t in queries.list_tickets(s, include_finished=RECENTLY_FINISHED)]
-        )
-        position = 0
-        for row in tickets:
-            if row["status"] == "queued":
-                position += 1
-                row["position"] = position
-        return response.json({"tickets": tickets})
+        tickets = await run_in_session(self.factory, hc.queue_view, include_finished=RECENTLY_FINISHED)
+        return response.json({"tickets": [self._ticket_row(t) for t in tickets]})
 
-    def _ticket_row(self, ticket: m.HandoffTicket) -> dict[str, Any]:
-        customer = (ticket.summary or {}).get("customer") or {}
-        return {
+    def _ticket_row(self, ticket: hc.TicketView) -> dict[str, Any]:
+        row: dict[str, Any] = {
             "id": ticket.id,
             "kind": ticket.kind,
             "status": ticket.status,
             "reason": ticket.reason,
             "conversation_id": ticket.conversation_id,
             "customer_id": ticket.customer_id,
-            "customer_name": customer.get("name"),
+            "customer_name": ticket.customer_name,
             "claimed_by": ticket.claimed_by,
             "claimed_by_name": self.users[ticket.claimed_by].display_name
             if ticket.claimed_by in self.users
             else ticket.claimed_by,
             "created_at": ticket.created_at.isoformat() if ticket.created_at else None,
         }
+        if ticket.position is not None:
+            row["position"] = ticket.position
+        return row
 
     async def ticket(self, request: Request, login: str, ticket_id: int) -> HTTPResponse:
         """One ticket: summary, message, notes, transcript, whether the bot is paused."""
-
-        def load(session: Session) -> dict[str, Any] | None:
-            ticket = queries.get_ticket(session, ticket_id)
-            if ticket is None:
-                return None
-            body = self._ticket_row(ticket)
-            body["summary"] = ticket.summary
-            body["message"] = ticket.message
-            # The full callback number is shown only here, to a logged-in agent who must call back.
-            body["callback_phone"] = ticket.callback_phone
-            body["callback_phone_masked"] = mask_phone(ticket.callback_phone) or None
-            body["notes"] = [
-                {"author": n.author, "text": n.text, "created_at": n.created_at.isoformat()} for n in ticket.notes
-            ]
-            return body
-
-        body = await self.db(load)
-        if body is None:
+        detail = await run_in_session(self.factory, hc.ticket_detail, ticket_id)
+        if detail is None:
             return _error(404, "not_found")
+        body = self._ticket_row(detail.ticket)
+        body["summary"] = detail.summary
+        body["message"] = detail.message
+        # The full callback number is shown only here, to a logged-in agent who must call back.
+        body["callback_phone"] = detail.callback_phone
+        body["callback_phone_masked"] = detail.callback_phone_masked
+        body["notes"] = [
+            {"author": n.author, "text": n.text, "created_at": n.created_at.isoformat()} for n in detail.notes
+        ]
         agent = request.app.ctx.agent
-        body["transcript"] = await ct.transcript(agent, body["conversation_id"])
-        body["bot_paused"] = await ct.is_paused(agent, body["conversation_id"])
+        body["transcript"] = await ct.transcript(agent, detail.ticket.conversation_id)
+        body["bot_paused"] = await ct.is_paused(agent, detail.ticket.conversation_id)
         return response.json(body)
 
-    async def _transition(self, ticket_id: int, action: str, login: str) -> m.HandoffTicket | HTTPResponse:
+    async def _change(
+        self, use_case: Callable[..., hc.ConsoleOutcome], ticket_id: int, login: str, **kwargs: Any
+    ) -> hc.ConsoleOutcome | HTTPResponse:
+        """Run one of bot.handoff.console's changes; a refusal becomes its HTTP answer."""
         try:
-            return await self.db(
-                lambda s: queries.transition_ticket(s, ticket_id=ticket_id, action=action, agent=login, channel=CHANNEL)
+            return await run_in_session(
+                self.factory, use_case, ticket_id=ticket_id, agent=login, channel=CHANNEL, **kwargs
             )
         except LookupError:
             return _error(404, "not_found")
         except InvalidTicketTransition as exc:
             return _error(409, "invalid_transition", str(exc))
 
+    async def _follow_up(self, request: Request, outcome: hc.ConsoleOutcome) -> list[str]:
+        """After a committed change: the bot in the conversation, the events, the waiting customers' places.
+
+        Returns what the bot said (a hand back).
+        """
+        conversation_id = outcome.ticket.conversation_id
+        said: list[str] = []
+        if outcome.bot is hc.BotChange.HAND_BACK:
+            said = await ct.hand_back(request.app.ctx.agent, conversation_id)
+        elif outcome.bot is hc.BotChange.RESUME_SILENTLY:
+            await ct.resume_silently(request.app.ctx.agent, conversation_id)
+        for message in outcome.events:
+            await self.publisher.publish(message)
+        for waiting in outcome.waiting:
+            await live.deliver(waiting.conversation_id, live.queue_place(waiting.position))
+        return said
+
     async def claim(self, request: Request, login: str, ticket_id: int) -> HTTPResponse:
         """Claim a queued (or message-left) ticket for this agent."""
-        ticket = await self._transition(ticket_id, "claim", login)
-        if isinstance(ticket, HTTPResponse):
-            return ticket
-        await self.publisher.publish(ticket_message("ticket_claimed", ticket, agent=login))
-        await self._announce_queue()
-        return response.json(self._ticket_row(ticket))
+        outcome = await self._change(hc.claim, ticket_id, login)
+        if isinstance(outcome, HTTPResponse):
+            return outcome
+        await self._follow_up(request, outcome)
+        return response.json(self._ticket_row(outcome.ticket))
 
     async def reply(self, request: Request, login: str, ticket_id: int) -> HTTPResponse:
         """Send the agent's message to the customer (tracker + widget)."""
         text = _text_of(request)
         if text is None:
             return _error(400, "text_required")
-        try:
-            ticket = await self.db(
-                lambda s: queries.record_agent_reply(s, ticket_id=ticket_id, agent=login, text=text, channel=CHANNEL)
-            )
-        except LookupError:
-            return _error(404, "not_found")
-        except InvalidTicketTransition as exc:
-            return _error(409, "invalid_transition", str(exc))
+        outcome = await self._change(hc.reply, ticket_id, login, text=text)
+        if isinstance(outcome, HTTPResponse):
+            return outcome
         name = self.users[login].display_name
-        delivered = await ct.agent_reply(request.app.ctx.agent, ticket.conversation_id, text=text, agent_name=name)
-        await self.publisher.publish(ticket_message("agent_replied", ticket, agent=login, data={"chars": len(text)}))
+        conversation_id = outcome.ticket.conversation_id
+        delivered = await ct.agent_reply(request.app.ctx.agent, conversation_id, text=text, agent_name=name)
+        await self._follow_up(request, outcome)
         return response.json({"ok": True, "delivered": delivered})
 
     async def note(self, request: Request, login: str, ticket_id: int) -> HTTPResponse:
@@ -265,53 +256,27 @@ class AgentConsoleInput(InputChannel):
         text = _text_of(request)
         if text is None:
             return _error(400, "text_required")
-
-        def add(session: Session) -> m.HandoffTicket:
-            queries.add_ticket_note(session, ticket_id=ticket_id, agent=login, text=text, channel=CHANNEL)
-            ticket = queries.get_ticket(session, ticket_id)
-            assert ticket is not None  # add_ticket_note raised otherwise
-            return ticket
-
-        try:
-            ticket = await self.db(add)
-        except LookupError:
-            return _error(404, "not_found")
-        except InvalidTicketTransition as exc:
-            return _error(409, "invalid_transition", str(exc))
-        await self.publisher.publish(ticket_message("note_added", ticket, agent=login, data={"chars": len(text)}))
+        outcome = await self._change(hc.add_note, ticket_id, login, text=text)
+        if isinstance(outcome, HTTPResponse):
+            return outcome
+        await self._follow_up(request, outcome)
         return response.json({"ok": True})
 
     async def handback(self, request: Request, login: str, ticket_id: int) -> HTTPResponse:
         """Give the conversation back to the bot, which says so."""
-        ticket = await self._transition(ticket_id, "hand_back", login)
-        if isinstance(ticket, HTTPResponse):
-            return ticket
-        texts = await ct.hand_back(request.app.ctx.agent, ticket.conversation_id)
-        await self.publisher.publish(ticket_message("handed_back", ticket, agent=login))
-        return response.json({**self._ticket_row(ticket), "bot_said": texts})
+        outcome = await self._change(hc.hand_back, ticket_id, login)
+        if isinstance(outcome, HTTPResponse):
+            return outcome
+        said = await self._follow_up(request, outcome)
+        return response.json({**self._ticket_row(outcome.ticket), "bot_said": said})
 
     async def close(self, request: Request, login: str, ticket_id: int) -> HTTPResponse:
         """Close the ticket; a live conversation is resumed without a message."""
-        ticket = await self._transition(ticket_id, "close", login)
-        if isinstance(ticket, HTTPResponse):
-            return ticket
-        if ticket.kind == TicketKind.LIVE.value:
-            await ct.resume_silently(request.app.ctx.agent, ticket.conversation_id)
-        await self.publisher.publish(ticket_message("ticket_closed", ticket, agent=login))
-        await self._announce_queue()
-        return response.json(self._ticket_row(ticket))
-
-    async def _announce_queue(self) -> None:
-        """Tell every customer still waiting their place now (a ticket ahead may have left the queue)."""
-        waiting = await self.db(
-            lambda s: [
-                t.conversation_id
-                for t in queries.list_tickets(s)
-                if t.kind == TicketKind.LIVE.value and t.status == TicketStatus.QUEUED.value
-            ]
-        )
-        for position, conversation_id in enumerate(waiting, start=1):
-            await live.deliver(conversation_id, live.queue_place(position))
+        outcome = await self._change(hc.close, ticket_id, login)
+        if isinstance(outcome, HTTPResponse):
+            return outcome
+        await self._follow_up(request, outcome)
+        return response.json(self._ticket_row(outcome.ticket))
 
 
 def _plain(method: Handler) -> Handler:

@@ -26,18 +26,11 @@ from bot.certificates.eligibility import IssuedCertificate
 from bot.certificates.pdf import render_certificate
 from bot.config import Settings
 from bot.db.queries import certificate_by_code, certificate_by_token
-from bot.db.session import session_factory, session_scope
+from bot.db.session import run_in_session, session_factory
 
 # Anything else is answered 404 without touching the database.
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _CODE = re.compile(r"^[A-Z0-9-]{6,24}$")
-
-
-def _find(
-    settings: Settings, lookup: Callable[[Any, str], IssuedCertificate | None], key: str
-) -> IssuedCertificate | None:
-    with session_scope(session_factory(settings.database_url)) as session:
-        return lookup(session, key)
 
 
 def _not_found() -> HTTPResponse:
@@ -61,7 +54,7 @@ class CertificateChannel(InputChannel):
         async def download(request: Request, token: str) -> HTTPResponse:
             if not _TOKEN.match(token):
                 return _not_found()
-            issued = await asyncio.to_thread(_find, settings, certificate_by_token, token)
+            issued = await run_in_session(session_factory(settings.database_url), certificate_by_token, token)
             if issued is None:
                 return _not_found()
             rendered = await asyncio.to_thread(
@@ -81,7 +74,7 @@ class CertificateChannel(InputChannel):
             code = code.strip().upper()
             if not _CODE.match(code):
                 return _not_found()
-            issued = await asyncio.to_thread(_find, settings, certificate_by_code, code)
+            issued = await run_in_session(session_factory(settings.database_url), certificate_by_code, code)
             if issued is None:
                 return _not_found()
             content = issued.content

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -16,11 +15,11 @@ from typing import Any
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.orm import Session
 
 from bot.config import REPO_ROOT, Settings
-from bot.db import queries
-from bot.db.session import session_factory, session_scope
-from bot.handoff import tickets as ho
+from bot.db.session import run_in_session, session_factory
+from bot.handoff.queue import place_in_queue
 from bot.security.tokens import TokenError, is_customer_id, mint_token
 from channels.auth import Identity, bearer_token, refusal
 from channels.history import handoff_state, transcript
@@ -59,25 +58,23 @@ def add_widget_routes(bp: Blueprint, identify: Callable[[Any, Any], Identity], s
         events = [e.as_dict() for e in tracker.events] if tracker else []
         handoff = handoff_state(events)
         if handoff and handoff["state"] == "waiting":
-            handoff = {**handoff, **await asyncio.to_thread(_queue_place, settings, who.sender_id)}
+            factory = session_factory(settings.database_url)
+            handoff = {**handoff, **await run_in_session(factory, _queue_place, settings, who.sender_id)}
         return response.json({"conversation_id": who.sender_id, "messages": transcript(events), "handoff": handoff})
 
     if settings.dev_mode:
         _add_demo_routes(bp, settings)
 
 
-def _queue_place(settings: Settings, conversation_id: str) -> dict[str, int]:
+def _queue_place(session: Session, settings: Settings, conversation_id: str) -> dict[str, int]:
     """The waiting conversation's place in the queue now (others may have been served since the bot said it)."""
-    with session_scope(session_factory(settings.database_url)) as session:
-        ticket = queries.live_ticket_for(session, conversation_id)
-        if ticket is None:
-            return {}
-        estimate = ho.estimate_wait(
-            queries.tickets_ahead(session, ticket),
-            average_handling_minutes=settings.handoff_average_minutes,
-            agents_on_duty=settings.agents_on_duty,
-        )
-        return {"position": estimate.position, "wait_minutes": estimate.wait_minutes}
+    estimate = place_in_queue(
+        session,
+        conversation_id,
+        average_handling_minutes=settings.handoff_average_minutes,
+        agents_on_duty=settings.agents_on_duty,
+    )
+    return {"position": estimate.position, "wait_minutes": estimate.wait_minutes} if estimate else {}
 
 
 def _add_demo_routes(bp: Blueprint, settings: Settings) -> None:

@@ -1,4 +1,4 @@
-"""Closing a credit line: submit, review, apply, withdraw.
+"""Closing a credit line: submit, review, apply; what a withdrawn or rejected closure leaves behind.
 
 Every function runs inside the caller's unit of work (one `session_scope`), so
 a request, its status changes, the unbinding of services and the audit rows
@@ -7,19 +7,24 @@ code are checked by the dialogue before `submit_closure` is ever called.
 
 Review (the catalog's `closure_review_levels`): the demo's deterministic first
 level re-checks eligibility at submission and approves clean accounts; any
-further level waits for an operator (`python -m bot.cli review`).
+further level waits for an operator (`python -m bot.cli review`, through
+bot.service_requests.review). Withdrawing any request is
+bot.service_requests.withdrawal.withdraw_request, which calls `restore_account`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from bot.closing import eligibility as el
-from bot.db import models as m
 from bot.db import queries
+
+if TYPE_CHECKING:
+    from bot.db.models import ServiceRequest
 
 AUTO_REVIEWER = "system:auto_review"
 
@@ -94,37 +99,18 @@ def submit_closure(
 
 def review_closure(
     session: Session, *, request_id: int, approve: bool, operator: str, today: date
-) -> m.ServiceRequest | None:
+) -> ServiceRequest | None:
     """An operator's decision on a pending closure (raises InvalidTransition if it is not pending)."""
     request = queries.get_request(session, request_id)
     if request is None or request.kind != "close":
         return None
     actor = f"operator:{operator}"
-    if request.status == "submitted":
-        queries.transition_request(session, request_id=request.id, action="start_review", actor=actor, channel="cli")
-    queries.transition_request(
-        session, request_id=request.id, action="approve" if approve else "reject", actor=actor, channel="cli"
-    )
+    queries.decide_request(session, request=request, approve=approve, actor=actor, channel="cli")
     _settle(session, request, actor=actor, channel="cli", today=today)
     return request
 
 
-def withdraw_closure(session: Session, *, customer_id: str, request_id: int, channel: str) -> m.ServiceRequest | None:
-    """The customer withdraws their own pending request; the account goes back as it was."""
-    request = queries.transition_request(
-        session,
-        request_id=request_id,
-        action="withdraw",
-        actor=f"customer:{customer_id}",
-        channel=channel,
-        customer_id=customer_id,
-    )
-    if request is not None:
-        _restore_account(session, request, actor=f"customer:{customer_id}", channel=channel)
-    return request
-
-
-def _auto_review(session: Session, request: m.ServiceRequest, *, channel: str, today: date) -> None:
+def _auto_review(session: Session, request: ServiceRequest, *, channel: str, today: date) -> None:
     # The first review level is the deterministic demo rule: the account was
     # re-checked as eligible just before submission, so it passes.
     queries.transition_request(
@@ -134,14 +120,14 @@ def _auto_review(session: Session, request: m.ServiceRequest, *, channel: str, t
     _settle(session, request, actor=AUTO_REVIEWER, channel=channel, today=today)
 
 
-def _settle(session: Session, request: m.ServiceRequest, *, actor: str, channel: str, today: date) -> None:
+def _settle(session: Session, request: ServiceRequest, *, actor: str, channel: str, today: date) -> None:
     if request.status == "approved":
         _apply_closure(session, request, actor=actor, channel=channel, today=today)
     elif request.status == "rejected":
-        _restore_account(session, request, actor=actor, channel=channel)
+        restore_account(session, request, actor=actor, channel=channel)
 
 
-def _apply_closure(session: Session, request: m.ServiceRequest, *, actor: str, channel: str, today: date) -> None:
+def _apply_closure(session: Session, request: ServiceRequest, *, actor: str, channel: str, today: date) -> None:
     account_id = request.account_id
     assert account_id is not None  # closure requests always name an account
     queries.update_account(
@@ -154,12 +140,16 @@ def _apply_closure(session: Session, request: m.ServiceRequest, *, actor: str, c
         closed_on=today,
         paused_until=None,
     )
-    active = [s.id for s in session.get(m.CreditAccount, account_id).bound_services if s.status == "active"]
+    active = queries.active_service_ids(session, account_id)
     queries.unbind_services(session, service_ids=active, on=today, actor=actor, channel=channel, account_id=account_id)
 
 
-def _restore_account(session: Session, request: m.ServiceRequest, *, actor: str, channel: str) -> None:
-    account = session.get(m.CreditAccount, request.account_id) if request.account_id else None
+def restore_account(session: Session, request: ServiceRequest, *, actor: str, channel: str) -> None:
+    """A closure that will not happen (rejected or withdrawn): a line pending closure gets its previous status back.
+
+    Any other request leaves its account as it is.
+    """
+    account = queries.get_account(session, request.account_id) if request.account_id else None
     if account is not None and account.status == "pending_closure":
         previous = (request.details or {}).get("previous_status", "active")
         queries.update_account(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -23,8 +24,10 @@ from bot.core.catalog import DataRequestPolicy
 from bot.core.formatting import cn_date
 from bot.core.replies import Fragment, Part, Reply
 from bot.credit.impact import intent_answer
-from bot.db import models as m
 from bot.db import queries
+
+if TYPE_CHECKING:
+    from bot.db.models import ServiceRequest
 
 KIND = "data_deletion"
 SCOPE_ALL = "all_but_retained"  # every line closed
@@ -164,7 +167,7 @@ def submission_replies(
     ]
 
 
-def review_data_deletion(session: Session, *, request_id: int, approve: bool, operator: str) -> m.ServiceRequest | None:
+def review_data_deletion(session: Session, *, request_id: int, approve: bool, operator: str) -> ServiceRequest | None:
     """An operator's decision on a deletion request (raises InvalidTransition if it is not pending).
 
     Approval records that the operator checked what the law requires to keep;
@@ -175,9 +178,5 @@ def review_data_deletion(session: Session, *, request_id: int, approve: bool, op
     if request is None or request.kind != KIND:
         return None
     actor = f"operator:{operator}"
-    if request.status == "submitted":
-        queries.transition_request(session, request_id=request.id, action="start_review", actor=actor, channel="cli")
-    queries.transition_request(
-        session, request_id=request.id, action="approve" if approve else "reject", actor=actor, channel="cli"
-    )
+    queries.decide_request(session, request=request, approve=approve, actor=actor, channel="cli")
     return request

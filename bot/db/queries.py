@@ -11,8 +11,8 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from bot.certificates import eligibility as cert
 from bot.core import accounts as snap
@@ -342,6 +342,35 @@ def get_request(session: Session, request_id: int) -> m.ServiceRequest | None:
     return request
 
 
+def decide_request(session: Session, *, request: m.ServiceRequest, approve: bool, actor: str, channel: str) -> None:
+    """An operator's approval or rejection: review starts if it had not yet, then the decision (both audited).
+
+    Raises InvalidTransition (bot.service_requests.lifecycle) when the request is already decided.
+    """
+    if request.status == "submitted":
+        transition_request(session, request_id=request.id, action="start_review", actor=actor, channel=channel)
+    action = "approve" if approve else "reject"
+    transition_request(session, request_id=request.id, action=action, actor=actor, channel=channel)
+
+
+def get_customer(session: Session, customer_id: str) -> m.Customer | None:
+    """One customer row by id, or None."""
+    customer: m.Customer | None = session.get(m.Customer, customer_id)
+    return customer
+
+
+def get_account(session: Session, account_id: int) -> m.CreditAccount | None:
+    """One credit account row by id, or None."""
+    account: m.CreditAccount | None = session.get(m.CreditAccount, account_id)
+    return account
+
+
+def active_service_ids(session: Session, account_id: int) -> list[int]:
+    """Ids of the account's services that are still bound (empty for an unknown account)."""
+    account = get_account(session, account_id)
+    return [s.id for s in account.bound_services if s.status == "active"] if account is not None else []
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
@@ -415,12 +444,41 @@ def live_ticket_for(session: Session, conversation_id: str) -> m.HandoffTicket |
 
 def tickets_ahead(session: Session, ticket: m.HandoffTicket) -> int:
     """Live tickets queued before this one and not yet claimed."""
-    stmt = select(func.count()).where(
-        m.HandoffTicket.kind == ho.TicketKind.LIVE.value,
-        m.HandoffTicket.status == ho.TicketStatus.QUEUED.value,
-        m.HandoffTicket.id < ticket.id,
+    return tickets_ahead_of(session, [ticket.id]).get(ticket.id, 0)
+
+
+def tickets_ahead_of(session: Session, ticket_ids: list[int]) -> dict[int, int]:
+    """For each ticket id: the live tickets queued before it and not yet claimed (the one definition of "ahead")."""
+    if not ticket_ids:
+        return {}
+    ahead = aliased(m.HandoffTicket)
+    stmt = (
+        select(m.HandoffTicket.id, func.count(ahead.id))
+        .outerjoin(
+            ahead,
+            and_(
+                ahead.kind == ho.TicketKind.LIVE.value,
+                ahead.status == ho.TicketStatus.QUEUED.value,
+                ahead.id < m.HandoffTicket.id,
+            ),
+        )
+        .where(m.HandoffTicket.id.in_(ticket_ids))
+        .group_by(m.HandoffTicket.id)
     )
-    return int(session.execute(stmt).scalar_one())
+    return {int(ticket_id): int(count) for ticket_id, count in session.execute(stmt)}
+
+
+def waiting_tickets(session: Session) -> list[m.HandoffTicket]:
+    """Live tickets waiting for an agent (queued, not yet claimed), oldest first."""
+    stmt = (
+        select(m.HandoffTicket)
+        .where(
+            m.HandoffTicket.kind == ho.TicketKind.LIVE.value,
+            m.HandoffTicket.status == ho.TicketStatus.QUEUED.value,
+        )
+        .order_by(m.HandoffTicket.id)
+    )
+    return list(session.execute(stmt).scalars())
 
 
 def list_tickets(session: Session, *, include_finished: int = 0) -> list[m.HandoffTicket]:
@@ -531,6 +589,71 @@ def record_agent_reply(session: Session, *, ticket_id: int, agent: str, text: st
 def ticket_state(ticket: m.HandoffTicket) -> dict[str, Any]:
     """The audited fields of a ticket."""
     return {"kind": ticket.kind, "status": ticket.status, "claimed_by": ticket.claimed_by}
+
+
+# ── one-time codes ───────────────────────────────────────────────
+
+
+def add_verification_code(
+    session: Session,
+    *,
+    customer_id: str,
+    purpose: str,
+    code_hash: str,
+    salt: str,
+    created_at: datetime,
+    expires_at: datetime,
+) -> m.VerificationCode:
+    """Store a new code's salted hash (the code itself is never stored)."""
+    row = m.VerificationCode(
+        customer_id=customer_id,
+        purpose=purpose,
+        code_hash=code_hash,
+        salt=salt,
+        created_at=created_at,
+        expires_at=expires_at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def pending_code(session: Session, customer_id: str, purpose: str) -> m.VerificationCode | None:
+    """The customer's latest unused code for `purpose`, or None."""
+    stmt = (
+        select(m.VerificationCode)
+        .where(
+            m.VerificationCode.customer_id == customer_id,
+            m.VerificationCode.purpose == purpose,
+            m.VerificationCode.used_at.is_(None),
+        )
+        .order_by(m.VerificationCode.id.desc())
+    )
+    code: m.VerificationCode | None = session.execute(stmt).scalars().first()
+    return code
+
+
+def retire_pending_codes(session: Session, customer_id: str, purpose: str, now: datetime) -> None:
+    """Mark every unused code for `purpose` as used, so only a newer one can be accepted."""
+    while (old := pending_code(session, customer_id, purpose)) is not None:
+        old.used_at = now
+        session.flush()
+
+
+def mark_code_used(session: Session, code_id: int, now: datetime) -> None:
+    """A correct code is used up."""
+    code = session.get(m.VerificationCode, code_id)
+    if code is not None:
+        code.used_at = now
+
+
+def count_wrong_attempt(session: Session, code_id: int) -> int:
+    """Count one more wrong attempt at a code; returns the attempts so far."""
+    code = session.get(m.VerificationCode, code_id)
+    if code is None:
+        return 0
+    code.attempts += 1
+    return int(code.attempts)
 
 
 # ── settlement certificates ──────────────────────────────────────

@@ -3,19 +3,24 @@
 An engine is built lazily per URL (never at import), and every unit of work
 runs inside `session_scope`, which commits on success and rolls back on error,
 so a multi-row change (several unbinds, a request plus its audit row) is all
-or nothing.
+or nothing. `run_in_session` does the same from async code (the action server,
+the Rasa server's channels), in a worker thread so the event loop never blocks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
@@ -50,3 +55,19 @@ def session_scope(factory: sessionmaker) -> Iterator[Session]:
     """Open a session in a transaction: commit on success, roll back on error."""
     with factory.begin() as session:
         yield session
+
+
+async def run_in_session(
+    factory: sessionmaker, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Run `fn(session, *args, **kwargs)` in one transaction (`session_scope`) in a worker thread.
+
+    The servers handle every conversation and HTTP request on one event loop, so
+    blocking database work must not run on it.
+    """
+
+    def work() -> T:
+        with session_scope(factory) as session:
+            return fn(session, *args, **kwargs)
+
+    return await asyncio.to_thread(work)

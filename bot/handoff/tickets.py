@@ -180,11 +180,16 @@ class QueueEstimate:
     wait_minutes: int
 
 
+def queue_position(tickets_ahead: int) -> int:
+    """The customer's place in the queue: tickets waiting ahead + 1 (1 = next)."""
+    return max(tickets_ahead, 0) + 1
+
+
 def estimate_wait(tickets_ahead: int, *, average_handling_minutes: float, agents_on_duty: int) -> QueueEstimate:
     """Place = tickets waiting ahead + 1; wait = place × average handling time / agents, rounded up.
 
     Never promises less than one minute: "0 minutes" reads like a broken promise.
     """
-    position = max(tickets_ahead, 0) + 1
+    position = queue_position(tickets_ahead)
     minutes = math.ceil(position * average_handling_minutes / max(agents_on_duty, 1))
     return QueueEstimate(position, max(minutes, 1))

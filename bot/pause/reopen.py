@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from bot.core.accounts import AccountSnapshot
-from bot.db import models as m
 from bot.db import queries
+
+if TYPE_CHECKING:
+    from bot.db.models import ServiceRequest
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,7 @@ def _submit_reopen(
 
 def review_reopen(
     session: Session, *, request_id: int, approve: bool, operator: str, today: date
-) -> m.ServiceRequest | None:
+) -> ServiceRequest | None:
     """An operator's decision on a reopen request; approval opens the line again.
 
     Raises InvalidTransition when the request is already decided.
@@ -213,10 +216,7 @@ def review_reopen(
     if request is None or request.kind != "reopen":
         return None
     actor = f"operator:{operator}"
-    if request.status == "submitted":
-        queries.transition_request(session, request_id=request.id, action="start_review", actor=actor, channel="cli")
-    decision = "approve" if approve else "reject"
-    queries.transition_request(session, request_id=request.id, action=decision, actor=actor, channel="cli")
+    queries.decide_request(session, request=request, approve=approve, actor=actor, channel="cli")
     if request.status == "approved" and request.account_id is not None:
         queries.update_account(
             session,

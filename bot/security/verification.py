@@ -20,11 +20,10 @@ from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.db import models as m
+from bot.db import queries
 
 logger = logging.getLogger(__name__)
 
@@ -100,24 +99,23 @@ def issue_code(
         The phone tail the code went to ("" if the customer has no phone), or
         None when the customer is unknown.
     """
-    customer = session.get(m.Customer, customer_id)
+    customer = queries.get_customer(session, customer_id)
     if customer is None:
         return None
     now = now or datetime.now(timezone.utc)
-    _retire_pending(session, customer_id, purpose, now)
+    # A new code invalidates the previous one, so only the latest message counts.
+    queries.retire_pending_codes(session, customer_id, purpose, now)
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_LENGTH))
     salt = secrets.token_hex(16)
-    session.add(
-        m.VerificationCode(
-            customer_id=customer_id,
-            purpose=purpose,
-            code_hash=_hash(code, salt),
-            salt=salt,
-            created_at=now,
-            expires_at=now + CODE_LIFETIME,
-        )
+    queries.add_verification_code(
+        session,
+        customer_id=customer_id,
+        purpose=purpose,
+        code_hash=_hash(code, salt),
+        salt=salt,
+        created_at=now,
+        expires_at=now + CODE_LIFETIME,
     )
-    session.flush()
     sender.send(customer_id=customer_id, phone=customer.phone, code=code, purpose=purpose)
     return phone_tail(customer.phone)
 
@@ -127,7 +125,7 @@ def check_code(
 ) -> CheckResult:
     """Check a typed code; a correct code is used up, wrong ones count toward the limit."""
     now = now or datetime.now(timezone.utc)
-    pending = _pending(session, customer_id, purpose)
+    pending = queries.pending_code(session, customer_id, purpose)
     if pending is None:
         return CheckResult(CodeCheck.NONE_PENDING)
     if _aware(pending.expires_at) <= now:
@@ -135,32 +133,10 @@ def check_code(
     if pending.attempts >= MAX_ATTEMPTS:
         return CheckResult(CodeCheck.LOCKED)
     if hmac.compare_digest(pending.code_hash, _hash(typed.strip(), pending.salt)):
-        pending.used_at = now
+        queries.mark_code_used(session, pending.id, now)
         return CheckResult(CodeCheck.OK)
-    pending.attempts += 1
-    left = MAX_ATTEMPTS - pending.attempts
+    left = MAX_ATTEMPTS - queries.count_wrong_attempt(session, pending.id)
     return CheckResult(CodeCheck.WRONG if left > 0 else CodeCheck.LOCKED, left)
-
-
-def _pending(session: Session, customer_id: str, purpose: str) -> m.VerificationCode | None:
-    stmt = (
-        select(m.VerificationCode)
-        .where(
-            m.VerificationCode.customer_id == customer_id,
-            m.VerificationCode.purpose == purpose,
-            m.VerificationCode.used_at.is_(None),
-        )
-        .order_by(m.VerificationCode.id.desc())
-    )
-    code: m.VerificationCode | None = session.execute(stmt).scalars().first()
-    return code
-
-
-def _retire_pending(session: Session, customer_id: str, purpose: str, now: datetime) -> None:
-    # A new code invalidates the previous one, so only the latest message counts.
-    while (old := _pending(session, customer_id, purpose)) is not None:
-        old.used_at = now
-        session.flush()
 
 
 def _hash(code: str, salt: str) -> str:

@@ -19,6 +19,7 @@ from bot.data_deletion.deletion import (
 from bot.db import models as m
 from bot.db.queries import certificate_by_code, certificate_by_token, load_requests
 from bot.db.session import session_scope
+from bot.service_requests.withdrawal import withdraw_request
 from tests.conftest import TODAY
 
 
@@ -117,11 +118,9 @@ def test_deletion_scope_once_every_line_is_closed(factory) -> None:  # type: ign
 def test_deletion_request_can_be_withdrawn_by_its_owner_only(factory) -> None:  # type: ignore[no-untyped-def]
     outcome = delete_request(factory, "demo_bound")
     with session_scope(factory) as s:
-        assert (
-            closure.withdraw_closure(s, customer_id="demo_clean", request_id=outcome.request_id, channel="rest") is None
-        )
+        assert withdraw_request(s, customer_id="demo_clean", request_id=outcome.request_id, channel="rest") is None
     with session_scope(factory) as s:
-        withdrawn = closure.withdraw_closure(s, customer_id="demo_bound", request_id=outcome.request_id, channel="rest")
+        withdrawn = withdraw_request(s, customer_id="demo_bound", request_id=outcome.request_id, channel="rest")
         assert withdrawn is not None and withdrawn.status == "withdrawn"
 
 

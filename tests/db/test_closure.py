@@ -9,6 +9,7 @@ from bot.db import models as m
 from bot.db.queries import load_customer
 from bot.db.session import session_scope
 from bot.service_requests.lifecycle import InvalidTransition
+from bot.service_requests.withdrawal import withdraw_request
 from tests.conftest import TODAY
 
 
@@ -89,12 +90,10 @@ def test_unknown_product_or_customer(factory) -> None:  # type: ignore[no-untype
 def test_withdrawal_is_scoped_to_the_customer_and_restores_status(factory) -> None:  # type: ignore[no-untyped-def]
     outcome = submit(factory, "demo_paused", "jiebei")
     with session_scope(factory) as s:
-        assert (
-            closure.withdraw_closure(s, customer_id="demo_clean", request_id=outcome.request_id, channel="rest") is None
-        )
+        assert withdraw_request(s, customer_id="demo_clean", request_id=outcome.request_id, channel="rest") is None
     assert account(factory, "demo_paused", "jiebei").status == "pending_closure"
     with session_scope(factory) as s:
-        request = closure.withdraw_closure(s, customer_id="demo_paused", request_id=outcome.request_id, channel="rest")
+        request = withdraw_request(s, customer_id="demo_paused", request_id=outcome.request_id, channel="rest")
         assert request.status == "withdrawn"
     assert account(factory, "demo_paused", "jiebei").status == "active"
 

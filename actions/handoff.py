@@ -10,16 +10,16 @@ Slot and response names here match domain.yml; rules in data/rules/handoff.yml.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import ActionExecuted, ConversationPaused, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
-from actions.common import channel_of, customer_of, in_session, settings, today
+from actions.common import BotAction, channel_of, customer_of, in_session, settings
 from bot.db import queries
 from bot.handoff import tickets as ho
 from bot.handoff.events import publisher_for, ticket_message
@@ -66,12 +66,14 @@ async def publish(event: str, ticket: Any) -> None:
     await publisher_for(s.events_amqp_url, s.events_exchange).publish(ticket_message(event, ticket))
 
 
-def _summary(session: Session, tracker: Tracker, reason: ho.HandoffReason) -> tuple[str | None, dict[str, Any]]:
+def _summary(
+    session: Session, tracker: Tracker, reason: ho.HandoffReason, today: date
+) -> tuple[str | None, dict[str, Any]]:
     customer_id = customer_of(tracker)
     customer = queries.load_customer(session, customer_id) if customer_id else None
     phone = queries.customer_phone(session, customer_id) if customer_id else None
     summary = build_summary(
-        reason=reason.value, customer=customer, phone=phone, turns=conversation_turns(tracker), today=today()
+        reason=reason.value, customer=customer, phone=phone, turns=conversation_turns(tracker), today=today
     )
     return (customer.customer_id if customer else None), summary
 
@@ -84,7 +86,7 @@ async def _choose_reason(tracker: Tracker) -> ho.HandoffReason:
     return ho.choose_reason(text, fallback_streak=ho.fallback_streak(user_intents(tracker)), has_frozen_account=frozen)
 
 
-async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, today: date) -> list[dict[str, Any]]:
     """Queue a live ticket and pause the bot, or (outside service hours) start callback_form."""
     reason = await _choose_reason(tracker)
     hours = settings().hours()
@@ -96,7 +98,7 @@ async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
     def queue(session: Session) -> tuple[Any, ho.QueueEstimate]:
         ticket = queries.live_ticket_for(session, conversation_id)
         if ticket is None:
-            customer_id, summary = _summary(session, tracker, reason)
+            customer_id, summary = _summary(session, tracker, reason, today)
             ticket = queries.open_ticket(
                 session,
                 conversation_id=conversation_id,
@@ -133,17 +135,17 @@ async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
     return [ConversationPaused(), ActionExecuted("action_listen")]
 
 
-class ActionRequestHuman(Action):
+class ActionRequestHuman(BotAction):
     """「转人工」「我要投诉」「我不是自己借的，找人工核实」: hand the conversation to an agent."""
 
     def name(self) -> str:
         return "action_request_human"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        return await hand_over(dispatcher, tracker)
+        return await hand_over(dispatcher, tracker, self.today())
 
 
-class ActionHandleFallback(Action):
+class ActionHandleFallback(BotAction):
     """Ask to rephrase once; the second misunderstood message in a row goes to a human."""
 
     def name(self) -> str:
@@ -153,7 +155,7 @@ class ActionHandleFallback(Action):
         if ho.fallback_streak(user_intents(tracker)) < 2:
             dispatcher.utter_message(response="utter_default")
             return []
-        return await hand_over(dispatcher, tracker)
+        return await hand_over(dispatcher, tracker, self.today())
 
 
 class ValidateCallbackForm(FormValidationAction):
@@ -184,7 +186,7 @@ class ValidateCallbackForm(FormValidationAction):
         return {"callback_phone": phone}
 
 
-class ActionLeaveMessage(Action):
+class ActionLeaveMessage(BotAction):
     """After callback_form: store a message-left ticket for an agent to call back, or nothing."""
 
     def name(self) -> str:
@@ -197,10 +199,10 @@ class ActionLeaveMessage(Action):
             dispatcher.utter_message(response="utter_handoff_message_declined")
             return reset
         reason = ho.HandoffReason(tracker.get_slot("handoff_reason") or ho.HandoffReason.REQUESTED.value)
-        conversation_id, channel = tracker.sender_id, channel_of(tracker)
+        conversation_id, channel, today = tracker.sender_id, channel_of(tracker), self.today()
 
         def leave(session: Session) -> Any:
-            customer_id, summary = _summary(session, tracker, reason)
+            customer_id, summary = _summary(session, tracker, reason, today)
             return queries.open_ticket(
                 session,
                 conversation_id=conversation_id,

@@ -8,7 +8,7 @@ from actions.certificates import ActionIssueCertificate
 from actions.data_deletion import ActionExplainDataDeletion, ActionSubmitDataDeletion
 from bot.db import models as m
 from bot.db.session import session_scope
-from tests.actions.conftest import make_tracker, run_action
+from tests.actions.conftest import make_tracker, run_action, seed_day
 from tests.rendering import render_all
 
 pytestmark = pytest.mark.usefixtures("action_db")
@@ -27,7 +27,7 @@ async def test_certificate_is_a_link_and_a_file_payload(factory, monkeypatch: py
     monkeypatch.setenv("BOT_PUBLIC_URL", "https://bot.example")
     common.settings.cache_clear()
     tracker = make_tracker("demo_clean", intent="request_settlement_certificate", slots={"product": ["huabei"]})
-    messages, events = await run_action(ActionIssueCertificate(), tracker)
+    messages, events = await run_action(ActionIssueCertificate(clock=seed_day), tracker)
     [row] = stored(factory, m.SettlementCertificate, "demo_clean")
     url = f"https://bot.example/webhooks/certificates/download/{row.download_token}"
     [message] = messages
@@ -40,7 +40,7 @@ async def test_both_products_owed_are_listed_and_nothing_is_stored(factory) -> N
     tracker = make_tracker(
         "demo_balance", intent="request_settlement_certificate", slots={"product": ["huabei", "jiebei"]}
     )
-    messages, _ = await run_action(ActionIssueCertificate(), tracker)
+    messages, _ = await run_action(ActionIssueCertificate(clock=seed_day), tracker)
     said = render_all(messages)
     assert "花呗还有没结清的款项" in said and "借呗还有没结清的款项" in said
     assert "¥1,234.50" in said and "¥3,256.80" in said
@@ -49,7 +49,7 @@ async def test_both_products_owed_are_listed_and_nothing_is_stored(factory) -> N
 
 async def test_explaining_offers_but_creates_no_request(factory) -> None:  # type: ignore[no-untyped-def]
     messages, events = await run_action(
-        ActionExplainDataDeletion(), make_tracker("demo_clean", intent="ask_data_deletion")
+        ActionExplainDataDeletion(clock=seed_day), make_tracker("demo_clean", intent="ask_data_deletion")
     )
     assert slots_of(events)["deletion_ready"] is True
     assert "至少保存 10 年" in render_all(messages) and "15 个工作日内" in render_all(messages)
@@ -58,14 +58,14 @@ async def test_explaining_offers_but_creates_no_request(factory) -> None:  # typ
 
 async def test_no_confirmation_no_request(factory) -> None:  # type: ignore[no-untyped-def]
     tracker = make_tracker("demo_clean", intent="deny", slots={"deletion_confirmed": False})
-    messages, _ = await run_action(ActionSubmitDataDeletion(), tracker)
+    messages, _ = await run_action(ActionSubmitDataDeletion(clock=seed_day), tracker)
     assert [x["response"] for x in messages] == ["utter_deletion_not_submitted"]
     assert stored(factory, m.ServiceRequest, "demo_clean") == []
 
 
 async def test_confirmed_request_is_stored_and_announced(factory) -> None:  # type: ignore[no-untyped-def]
     tracker = make_tracker("demo_bound", intent="affirm", slots={"deletion_confirmed": True})
-    messages, events = await run_action(ActionSubmitDataDeletion(), tracker)
+    messages, events = await run_action(ActionSubmitDataDeletion(clock=seed_day), tracker)
     [request] = stored(factory, m.ServiceRequest, "demo_bound")
     assert request.kind == "data_deletion" and request.status == "submitted"
     said = render_all(messages)

@@ -6,14 +6,16 @@ from sqlalchemy import func, select
 from actions.closing import ActionCheckClosure
 from bot.db import models as m
 from bot.db.session import session_scope
-from tests.actions.conftest import make_tracker, run_action
+from tests.actions.conftest import make_tracker, run_action, seed_day
 from tests.rendering import render_all
 
 pytestmark = pytest.mark.usefixtures("action_db")
 
 
 async def closure_answer(sender: str, products: list[str] | None = None, **kw) -> str:  # type: ignore[no-untyped-def]
-    messages, _ = await run_action(ActionCheckClosure(), make_tracker(sender, slots={"product": products}, **kw))
+    messages, _ = await run_action(
+        ActionCheckClosure(clock=seed_day), make_tracker(sender, slots={"product": products}, **kw)
+    )
     return render_all(messages)
 
 
@@ -59,7 +61,7 @@ async def test_demo_bound_lists_services_that_stop() -> None:
 
 
 async def test_missing_product_asks_with_buttons_for_the_customers_products() -> None:
-    messages, _ = await run_action(ActionCheckClosure(), make_tracker("demo_clean"))
+    messages, _ = await run_action(ActionCheckClosure(clock=seed_day), make_tracker("demo_clean"))
     (ask,) = messages
     assert ask["response"] == "utter_ask_closure_product"
     assert [b["title"] for b in ask["buttons"]] == ["花呗", "借呗", "两个都看看"]

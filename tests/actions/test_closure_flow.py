@@ -10,7 +10,7 @@ from actions.service_requests import ActionPrepareWithdrawal, ActionWithdrawRequ
 from bot.db import models as m
 from bot.db.queries import load_customer
 from bot.db.session import session_scope
-from tests.actions.conftest import last_code, make_tracker, run_action
+from tests.actions.conftest import last_code, make_tracker, run_action, seed_day
 from tests.rendering import domain, render_all
 
 pytestmark = pytest.mark.usefixtures("action_db")
@@ -54,13 +54,17 @@ async def enter_code(customer: str, products: list[str], text: str):  # type: ig
 
 async def submit(customer: str, products: list[str], code: str | None = "verified", confirmed: bool = True) -> str:
     slots = {"closure_products": products, "closure_confirmed": confirmed, "closure_code": code}
-    messages, events = await run_action(ActionSubmitClosure(), make_tracker(customer, intent="inform", slots=slots))
+    messages, events = await run_action(
+        ActionSubmitClosure(clock=seed_day), make_tracker(customer, intent="inform", slots=slots)
+    )
     assert slots_of(events)["closure_products"] is None  # the flow is reset either way
     return render_all(messages)
 
 
 async def test_eligible_check_sets_up_the_confirmation_with_personal_consequences() -> None:
-    messages, events = await run_action(ActionCheckClosure(), make_tracker("demo_bound", slots={"product": ["jiebei"]}))
+    messages, events = await run_action(
+        ActionCheckClosure(clock=seed_day), make_tracker("demo_bound", slots={"product": ["jiebei"]})
+    )
     text = render_all(messages)
     assert "¥25,000.00的额度会一起取消" in text and "花呗不受影响" in text
     assert "注销30天后重新申请" in text and "暂停使用或调低额度" in text
@@ -70,12 +74,14 @@ async def test_eligible_check_sets_up_the_confirmation_with_personal_consequence
 
 async def test_alternatives_are_offered_only_once() -> None:
     tracker = make_tracker("demo_clean", slots={"product": ["huabei"], "alternatives_offered": True})
-    messages, _ = await run_action(ActionCheckClosure(), tracker)
+    messages, _ = await run_action(ActionCheckClosure(clock=seed_day), tracker)
     assert "暂停使用" not in render_all(messages)
 
 
 async def test_blocked_check_starts_no_confirmation() -> None:
-    _, events = await run_action(ActionCheckClosure(), make_tracker("demo_balance", slots={"product": ["jiebei"]}))
+    _, events = await run_action(
+        ActionCheckClosure(clock=seed_day), make_tracker("demo_balance", slots={"product": ["jiebei"]})
+    )
     assert slots_of(events)["closure_products"] is None
 
 
@@ -147,34 +153,48 @@ async def test_nothing_changes_without_confirmation_and_code(factory, code, conf
 
 async def test_withdrawal_after_confirmation(factory) -> None:  # type: ignore[no-untyped-def]
     await submit("demo_clean", ["jiebei"])
-    messages, events = await run_action(ActionPrepareWithdrawal(), make_tracker("demo_clean", intent="cancel_request"))
+    messages, events = await run_action(
+        ActionPrepareWithdrawal(clock=seed_day), make_tracker("demo_clean", intent="cancel_request")
+    )
     prepared = slots_of(events)
     assert prepared["withdraw_description"].startswith("借呗注销申请（")
     slots = {**prepared, "withdraw_confirmed": True}
-    messages, _ = await run_action(ActionWithdrawRequest(), make_tracker("demo_clean", intent="affirm", slots=slots))
+    messages, _ = await run_action(
+        ActionWithdrawRequest(clock=seed_day), make_tracker("demo_clean", intent="affirm", slots=slots)
+    )
     assert "已撤回借呗注销申请" in render_all(messages)
     assert status(factory, "demo_clean", "jiebei") == "active"
 
 
 async def test_withdrawal_declined_keeps_the_request(factory) -> None:  # type: ignore[no-untyped-def]
     await submit("demo_clean", ["jiebei"])
-    _, events = await run_action(ActionPrepareWithdrawal(), make_tracker("demo_clean", intent="cancel_request"))
+    _, events = await run_action(
+        ActionPrepareWithdrawal(clock=seed_day), make_tracker("demo_clean", intent="cancel_request")
+    )
     slots = {**slots_of(events), "withdraw_confirmed": False}
-    messages, _ = await run_action(ActionWithdrawRequest(), make_tracker("demo_clean", intent="deny", slots=slots))
+    messages, _ = await run_action(
+        ActionWithdrawRequest(clock=seed_day), make_tracker("demo_clean", intent="deny", slots=slots)
+    )
     assert "申请保留" in render_all(messages)
     assert status(factory, "demo_clean", "jiebei") == "pending_closure"
 
 
 async def test_nothing_to_withdraw() -> None:
-    messages, events = await run_action(ActionPrepareWithdrawal(), make_tracker("demo_clean", intent="cancel_request"))
+    messages, events = await run_action(
+        ActionPrepareWithdrawal(clock=seed_day), make_tracker("demo_clean", intent="cancel_request")
+    )
     assert "没有正在审核中的申请" in render_all(messages) and slots_of(events)["withdraw_request_id"] is None
 
 
 async def test_cannot_withdraw_someone_elses_request(factory) -> None:  # type: ignore[no-untyped-def]
     await submit("demo_clean", ["jiebei"])
-    _, events = await run_action(ActionPrepareWithdrawal(), make_tracker("demo_clean", intent="cancel_request"))
+    _, events = await run_action(
+        ActionPrepareWithdrawal(clock=seed_day), make_tracker("demo_clean", intent="cancel_request")
+    )
     slots = {**slots_of(events), "withdraw_confirmed": True}
-    messages, _ = await run_action(ActionWithdrawRequest(), make_tracker("demo_bound", intent="affirm", slots=slots))
+    messages, _ = await run_action(
+        ActionWithdrawRequest(clock=seed_day), make_tracker("demo_bound", intent="affirm", slots=slots)
+    )
     assert "已撤回" not in render_all(messages)
     assert status(factory, "demo_clean", "jiebei") == "pending_closure"
 

@@ -20,7 +20,7 @@ from actions.handoff import (
 )
 from bot.db import models as m
 from bot.db.session import session_scope
-from tests.actions.conftest import make_tracker, run_action
+from tests.actions.conftest import make_tracker, run_action, seed_day
 from tests.rendering import domain, render_all
 
 pytestmark = pytest.mark.usefixtures("action_db")
@@ -70,7 +70,7 @@ BALANCE_CHAT = [
 
 @pytest.mark.usefixtures("open_hours")
 async def test_request_human_queues_a_ticket_with_a_summary_and_pauses(factory) -> None:  # type: ignore[no-untyped-def]
-    messages, events = await run_action(ActionRequestHuman(), conversation("demo_balance", BALANCE_CHAT))
+    messages, events = await run_action(ActionRequestHuman(clock=seed_day), conversation("demo_balance", BALANCE_CHAT))
     assert [e["event"] for e in events] == ["pause", "action"] and events[1]["name"] == "action_listen"
     assert messages[0]["response"] == "utter_handoff_queued"
     assert "你现在排在第 1 位" in render_all(messages[:1]) and "预计等待约 5 分钟" in render_all(messages[:1])
@@ -89,15 +89,18 @@ async def test_request_human_queues_a_ticket_with_a_summary_and_pauses(factory) 
     assert summary["bot_explained"] == ["借呗现在还不能注销，需要先处理下面这些："]
 
     # A second customer waits behind the first.
-    messages, _ = await run_action(ActionRequestHuman(), conversation("demo_clean", [user("人工", "request_human")]))
+    messages, _ = await run_action(
+        ActionRequestHuman(clock=seed_day), conversation("demo_clean", [user("人工", "request_human")])
+    )
     assert "你现在排在第 2 位" in render_all(messages[:1]) and "约 10 分钟" in render_all(messages[:1])
 
 
 @pytest.mark.usefixtures("open_hours")
 async def test_asking_again_does_not_open_a_second_ticket(factory) -> None:  # type: ignore[no-untyped-def]
-    await run_action(ActionRequestHuman(), conversation("demo_balance", BALANCE_CHAT))
+    await run_action(ActionRequestHuman(clock=seed_day), conversation("demo_balance", BALANCE_CHAT))
     await run_action(
-        ActionRequestHuman(), conversation("demo_balance", [*BALANCE_CHAT, user("人工！！！", "request_human")])
+        ActionRequestHuman(clock=seed_day),
+        conversation("demo_balance", [*BALANCE_CHAT, user("人工！！！", "request_human")]),
     )
     assert len(tickets(factory)) == 1
 
@@ -112,14 +115,16 @@ async def test_asking_again_does_not_open_a_second_ticket(factory) -> None:  # t
     ],
 )
 async def test_reason_recorded(factory, sender: str, text: str, reason: str) -> None:  # type: ignore[no-untyped-def]
-    await run_action(ActionRequestHuman(), conversation(sender, [user(text, "request_human")]))
+    await run_action(ActionRequestHuman(clock=seed_day), conversation(sender, [user(text, "request_human")]))
     assert tickets(factory)[0].reason == reason
 
 
 async def test_unknown_identity_is_still_handed_over(factory, open_hours, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("BOT_DEV_MODE", "false")
     common.settings.cache_clear()
-    _, events = await run_action(ActionRequestHuman(), conversation("web-visitor-1", [user("转人工", "request_human")]))
+    _, events = await run_action(
+        ActionRequestHuman(clock=seed_day), conversation("web-visitor-1", [user("转人工", "request_human")])
+    )
     assert events[0]["event"] == "pause"
     (ticket,) = tickets(factory)
     assert ticket.customer_id is None and ticket.summary["customer"] is None
@@ -129,7 +134,7 @@ async def test_unknown_identity_is_still_handed_over(factory, open_hours, monkey
 async def test_fallbacks_before_a_hand_back_do_not_count(factory) -> None:  # type: ignore[no-untyped-def]
     events = [user("??", "nlu_fallback"), {"event": "pause"}, user("!!", "nlu_fallback"), {"event": "resume"}]
     messages, _ = await run_action(
-        ActionHandleFallback(), conversation("demo_clean", [*events, user("阿巴", "nlu_fallback")])
+        ActionHandleFallback(clock=seed_day), conversation("demo_clean", [*events, user("阿巴", "nlu_fallback")])
     )
     assert [m["response"] for m in messages] == ["utter_default"]
     assert tickets(factory) == []
@@ -138,18 +143,18 @@ async def test_fallbacks_before_a_hand_back_do_not_count(factory) -> None:  # ty
 @pytest.mark.usefixtures("open_hours")
 async def test_one_fallback_asks_to_rephrase_two_hand_over(factory) -> None:  # type: ignore[no-untyped-def]
     once = [user("你好", "greet"), bot("你好"), user("阿巴阿巴", "nlu_fallback")]
-    messages, events = await run_action(ActionHandleFallback(), conversation("demo_clean", once))
+    messages, events = await run_action(ActionHandleFallback(clock=seed_day), conversation("demo_clean", once))
     assert [m["response"] for m in messages] == ["utter_default"] and events == []
     assert tickets(factory) == []
 
     twice = [*once, bot("抱歉，我没太看懂。"), user("嗯嗯嗯嗯", "nlu_fallback")]
-    messages, events = await run_action(ActionHandleFallback(), conversation("demo_clean", twice))
+    messages, events = await run_action(ActionHandleFallback(clock=seed_day), conversation("demo_clean", twice))
     assert messages[0]["response"] == "utter_handoff_fallback_queued" and events[0]["event"] == "pause"
     assert tickets(factory)[0].reason == "repeated_fallback"
 
 
 async def test_outside_hours_offers_a_message_instead(factory, closed_hours: str) -> None:  # type: ignore[no-untyped-def]
-    messages, events = await run_action(ActionRequestHuman(), conversation("demo_balance", BALANCE_CHAT))
+    messages, events = await run_action(ActionRequestHuman(clock=seed_day), conversation("demo_balance", BALANCE_CHAT))
     assert render_all(messages) == f"人工客服的服务时间是每天 {closed_hours}，现在不在服务时间内。"
     assert events == [
         {"event": "slot", "timestamp": None, "name": "handoff_reason", "value": "requested"},
@@ -191,7 +196,9 @@ async def test_leaving_a_message_files_a_ticket_without_pausing(factory, closed_
         "handoff_reason": "frozen_by_platform",
     }
     events_in = [user("转人工", "request_human"), user("借呗为什么冻结了", "inform"), user("13812345678", "inform")]
-    messages, events = await run_action(ActionLeaveMessage(), conversation("demo_frozen", events_in, slots))
+    messages, events = await run_action(
+        ActionLeaveMessage(clock=seed_day), conversation("demo_frozen", events_in, slots)
+    )
     text = render_all(messages)
     assert f"客服会在服务时间（每天 {closed_hours}）内打 138****5678 给你" in text
     assert all(e["event"] == "slot" and e["value"] is None for e in events)  # no pause: nobody is on duty
@@ -202,12 +209,16 @@ async def test_leaving_a_message_files_a_ticket_without_pausing(factory, closed_
 
 
 async def test_no_thanks_leaves_nothing(factory, closed_hours: str) -> None:  # type: ignore[no-untyped-def]
-    messages, _ = await run_action(ActionLeaveMessage(), conversation("demo_frozen", [user("不用了", "deny")]))
+    messages, _ = await run_action(
+        ActionLeaveMessage(clock=seed_day), conversation("demo_frozen", [user("不用了", "deny")])
+    )
     assert [m["response"] for m in messages] == ["utter_handoff_message_declined"]
     assert tickets(factory) == []
 
 
 async def test_frozen_line_offers_a_human_with_a_button() -> None:
-    messages, _ = await run_action(ActionCheckClosure(), make_tracker("demo_frozen", slots={"product": ["jiebei"]}))
+    messages, _ = await run_action(
+        ActionCheckClosure(clock=seed_day), make_tracker("demo_frozen", slots={"product": ["jiebei"]})
+    )
     offer = next(m for m in messages if m["response"] == "utter_handoff_offer")
     assert offer["buttons"] == [{"title": "转人工客服", "payload": "/request_human"}]

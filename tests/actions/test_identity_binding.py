@@ -10,7 +10,7 @@ from rasa_sdk import Tracker
 from actions import common
 from actions.closing import ActionCheckClosure
 from bot.security.identity import VERIFIED_CUSTOMER
-from tests.actions.conftest import run_action
+from tests.actions.conftest import run_action, seed_day
 from tests.rendering import render_all
 
 pytestmark = pytest.mark.usefixtures("action_db")
@@ -29,7 +29,7 @@ def tracker(sender: str, metadata: dict[str, Any] | None, slots: dict[str, Any] 
 
 
 async def answer(t: Tracker) -> str:
-    messages, _ = await run_action(ActionCheckClosure(), t)
+    messages, _ = await run_action(ActionCheckClosure(clock=seed_day), t)
     return render_all(messages)
 
 

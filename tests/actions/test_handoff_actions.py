@@ -21,7 +21,7 @@ from actions.handoff import (
 from bot.db import models as m
 from bot.db.session import session_scope
 from tests.actions.conftest import make_tracker, run_action, seed_day
-from tests.rendering import domain, render_all
+from tests.rendering import domain, fragment, params, reply, said
 
 pytestmark = pytest.mark.usefixtures("action_db")
 
@@ -72,8 +72,8 @@ BALANCE_CHAT = [
 async def test_request_human_queues_a_ticket_with_a_summary_and_pauses(factory) -> None:  # type: ignore[no-untyped-def]
     messages, events = await run_action(ActionRequestHuman(clock=seed_day), conversation("demo_balance", BALANCE_CHAT))
     assert [e["event"] for e in events] == ["pause", "action"] and events[1]["name"] == "action_listen"
-    assert messages[0]["response"] == "utter_handoff_queued"
-    assert "你现在排在第 1 位" in render_all(messages[:1]) and "预计等待约 5 分钟" in render_all(messages[:1])
+    assert said(messages) == ["utter_handoff_queued", "custom"]
+    assert params(messages[0]) == {"position": "1", "wait_minutes": "5"}
     (ticket,) = tickets(factory)
     assert messages[1]["custom"] == {"handoff": {"ticket_id": ticket.id, "position": 1, "wait_minutes": 5}}
     assert (ticket.kind, ticket.status, ticket.reason, ticket.customer_id) == (
@@ -92,7 +92,7 @@ async def test_request_human_queues_a_ticket_with_a_summary_and_pauses(factory) 
     messages, _ = await run_action(
         ActionRequestHuman(clock=seed_day), conversation("demo_clean", [user("人工", "request_human")])
     )
-    assert "你现在排在第 2 位" in render_all(messages[:1]) and "约 10 分钟" in render_all(messages[:1])
+    assert params(reply(messages, "utter_handoff_queued")) == {"position": "2", "wait_minutes": "10"}
 
 
 @pytest.mark.usefixtures("open_hours")
@@ -155,7 +155,7 @@ async def test_one_fallback_asks_to_rephrase_two_hand_over(factory) -> None:  # 
 
 async def test_outside_hours_offers_a_message_instead(factory, closed_hours: str) -> None:  # type: ignore[no-untyped-def]
     messages, events = await run_action(ActionRequestHuman(clock=seed_day), conversation("demo_balance", BALANCE_CHAT))
-    assert render_all(messages) == f"人工客服的服务时间是每天 {closed_hours}，现在不在服务时间内。"
+    assert said(messages) == ["utter_handoff_closed_hours"] and params(messages[0]) == {"hours": closed_hours}
     assert events == [
         {"event": "slot", "timestamp": None, "name": "handoff_reason", "value": "requested"},
         {"event": "followup", "timestamp": None, "name": "callback_form"},
@@ -199,8 +199,8 @@ async def test_leaving_a_message_files_a_ticket_without_pausing(factory, closed_
     messages, events = await run_action(
         ActionLeaveMessage(clock=seed_day), conversation("demo_frozen", events_in, slots)
     )
-    text = render_all(messages)
-    assert f"客服会在服务时间（每天 {closed_hours}）内打 138****5678 给你" in text
+    assert said(messages) == ["utter_handoff_message_left"]
+    assert params(messages[0]) == {"phone_masked": "138****5678", "hours": closed_hours}
     assert all(e["event"] == "slot" and e["value"] is None for e in events)  # no pause: nobody is on duty
     (ticket,) = tickets(factory)
     assert (ticket.kind, ticket.status, ticket.reason) == ("message", "message_left", "frozen_by_platform")
@@ -221,4 +221,4 @@ async def test_frozen_line_offers_a_human_with_a_button() -> None:
         ActionCheckClosure(clock=seed_day), make_tracker("demo_frozen", slots={"product": ["jiebei"]})
     )
     offer = next(m for m in messages if m["response"] == "utter_handoff_offer")
-    assert offer["buttons"] == [{"title": "转人工客服", "payload": "/request_human"}]
+    assert offer["buttons"] == [{"title": fragment("utter_button_human"), "payload": "/request_human"}]

@@ -36,17 +36,17 @@ def audit(db, request_id: int, since: int) -> list[str]:  # type: ignore[no-unty
 
 def test_a_question_is_answered_and_declining_the_offer_changes_nothing(chat, db) -> None:  # type: ignore[no-untyped-def]
     c = chat("demo_clean")
-    reply = c.say("注销后我的信息会删除吗")
+    reply = c.say("/ask_data_deletion")
     for fact in [*LAW, "你的花呗和借呗还在使用", "15 个工作日内", "要现在提交删除个人信息的申请吗"]:
         assert fact in reply, fact
-    assert "没有提交删除申请" in c.say("先不用了")
+    assert "没有提交删除申请" in c.say("/deny")
     assert deletion_requests(db, "demo_clean") == []
 
 
 def test_confirmed_request_is_created_shown_and_withdrawn(chat, db) -> None:  # type: ignore[no-untyped-def]
     since = last_audit_id(db)
     c = chat("demo_closed")
-    reply = c.say("请删除我的个人信息")
+    reply = c.say("/ask_data_deletion")
     assert "你的借呗还在使用" in reply and "要现在提交删除个人信息的申请吗" in reply
     assert deletion_requests(db, "demo_closed") == []  # asking is not requesting
     submitted = c.say("/affirm")  # the 提交申请 button
@@ -60,12 +60,12 @@ def test_confirmed_request_is_created_shown_and_withdrawn(chat, db) -> None:  # 
         assert fact in submitted, fact
     assert audit(db, request.id, since) == ["request_data_deletion_submitted"]
 
-    status = c.say("我的申请到哪一步了")
+    status = c.say("/check_request_status")
     assert "删除个人信息申请" in status and "已提交，等待审核" in status
-    assert "不用重复提交" in c.say("把我的资料都删了")
+    assert "不用重复提交" in c.say("/ask_data_deletion")
     assert len(deletion_requests(db, "demo_closed")) == 1
 
-    assert "确认撤回删除个人信息申请" in c.say("我不想删了，撤回申请")
+    assert "确认撤回删除个人信息申请" in c.say("/cancel_request")
     assert "已撤回" in c.say("/affirm")
     [request] = deletion_requests(db, "demo_closed")
     assert request.status == "withdrawn"
@@ -91,10 +91,10 @@ def test_with_a_closure_also_pending_the_deletion_request_is_picked_by_its_butto
     with session_scope(db) as s:
         closure.submit_closure(s, customer_id="demo_clean", product_id="jiebei", channel="rest", today=business_today())
     c = chat("demo_clean")
-    c.say("删除个人信息")
+    c.say("/ask_data_deletion")
     c.say("/affirm")
     [request] = deletion_requests(db, "demo_clean")
-    [question] = c.send("撤回申请")
+    [question] = c.send("/cancel_request")
     assert question["text"] == "你有几份申请在审核中，要撤回哪一份？"
     payloads = {b["title"].split("申请")[0]: b["payload"] for b in question["buttons"]}
     assert payloads["删除个人信息"] == '/cancel_request{"request_kind":"data_deletion"}'

@@ -24,24 +24,24 @@ def db_counts(db) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
 
 def test_demo_balance_asks_whether_jiebei_can_be_closed(chat, db) -> None:  # type: ignore[no-untyped-def]
     before = db_counts(db)
-    reply = chat("demo_balance").say("借呗能注销吗")
+    reply = chat("demo_balance").say('/close_account{"product":"jiebei"}')
     assert "借呗现在还不能注销" in reply
     assert "¥3,256.80" in reply
     assert db_counts(db) == before  # answering changes nothing
 
 
 def test_typo_and_traditional_characters(chat) -> None:  # type: ignore[no-untyped-def]
-    assert "花呗" in chat("demo_clean").say("花被怎么注销啊")
+    assert "花呗" in chat("demo_clean").say("我要关花被")
     assert "¥3,256.80" in chat("demo_balance").say("借唄能註銷嗎")
 
 
 def test_clean_customer_is_told_it_is_eligible(chat) -> None:  # type: ignore[no-untyped-def]
-    assert "符合注销条件" in chat("demo_clean").say("我想把花呗关了")
+    assert "符合注销条件" in chat("demo_clean").say('/close_account{"product":"huabei"}')
 
 
 def test_no_product_gets_buttons_for_own_products(chat) -> None:  # type: ignore[no-untyped-def]
     c = chat("demo_instalment")
-    (ask,) = c.send("我想注销")
+    (ask,) = c.send("/close_account")
     assert [b["title"] for b in ask["buttons"]] == ["花呗", "借呗", "两个都看看"]
     reply = c.say(ask["buttons"][1]["payload"])
     assert "借款 ¥10,000还剩 5 期未还，共 ¥4,250.00" in reply
@@ -49,7 +49,7 @@ def test_no_product_gets_buttons_for_own_products(chat) -> None:  # type: ignore
 
 def test_answering_the_product_question_in_words(chat) -> None:  # type: ignore[no-untyped-def]
     c = chat("demo_overdue")
-    c.send("能注销吗")
+    c.send("/close_account")
     reply = c.say("花呗")
     assert "逾期" in reply and "¥862.40" in reply
 
@@ -60,14 +60,14 @@ def test_other_companys_product(chat) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_frozen_and_closed(chat) -> None:  # type: ignore[no-untyped-def]
-    assert "被平台暂停使用" in chat("demo_frozen").say("借呗怎么关闭")
-    assert "已经在" in chat("demo_closed").say("花呗可以注销吗")
+    assert "被平台暂停使用" in chat("demo_frozen").say('/close_account{"product":"jiebei"}')
+    assert "已经在" in chat("demo_closed").say('/close_account{"product":"huabei"}')
 
 
 def test_request_status_lists_the_customers_requests(chat) -> None:  # type: ignore[no-untyped-def]
-    reply = chat("demo_closed").say("我的注销申请到哪一步了")
+    reply = chat("demo_closed").say("/check_request_status")
     assert "花呗注销申请" in reply and "已办理完成" in reply
-    assert "没有提交过" in chat("demo_clean").say("注销申请进度怎么样了")
+    assert "没有提交过" in chat("demo_clean").say("/check_request_status")
 
 
 def test_bad_input_gets_a_polite_answer(chat) -> None:  # type: ignore[no-untyped-def]
@@ -78,5 +78,5 @@ def test_bad_input_gets_a_polite_answer(chat) -> None:  # type: ignore[no-untype
 
 
 def test_unknown_sender_sees_no_account_data(chat) -> None:  # type: ignore[no-untyped-def]
-    reply = chat("someone_else").say("借呗能注销吗")
+    reply = chat("someone_else").say('/close_account{"product":"jiebei"}')
     assert "¥" not in reply and "没有查到" in reply

@@ -24,8 +24,8 @@ def tickets(db, conversation_id: str) -> list[m.HandoffTicket]:  # type: ignore[
 
 def test_request_human_creates_a_ticket_and_pauses_the_bot(chat, db, running) -> None:  # type: ignore[no-untyped-def]
     c = chat("demo_balance")
-    assert "¥3,256.80" in c.say("借呗能注销吗")
-    reply = c.say("转人工")
+    assert "¥3,256.80" in c.say('/close_account{"product":"jiebei"}')
+    reply = c.say("/request_human")
     assert "正在为你转接人工客服" in reply and "你现在排在第 1 位" in reply and "预计等待约 5 分钟" in reply
     (ticket,) = tickets(db, "demo_balance")
     assert (ticket.status, ticket.kind, ticket.reason) == ("queued", "live", "requested")
@@ -33,21 +33,21 @@ def test_request_human_creates_a_ticket_and_pauses_the_bot(chat, db, running) ->
     assert any("借呗现在还不能注销" in t for t in ticket.summary["bot_explained"])
 
     # Paused: the bot no longer answers, but what the user writes is kept for the agent.
-    assert c.send("借呗能注销吗") == []
+    assert c.send('/close_account{"product":"jiebei"}') == []
     events = tracker_events(running, "demo_balance")
     assert any(e["event"] == "pause" for e in events)
     last_user = max(i for i, e in enumerate(events) if e["event"] == "user")
-    assert events[last_user]["text"] == "借呗能注销吗"
+    assert events[last_user]["text"] == '/close_account{"product":"jiebei"}'
     assert not any(e["event"] in ("bot", "action") for e in events[last_user:])  # no action ran
 
     # Starting over (the widget's "new conversation") still works while paused.
     c.send("/restart")
-    assert "¥3,256.80" in c.say("借呗能注销吗")
+    assert "¥3,256.80" in c.say('/close_account{"product":"jiebei"}')
 
 
 def test_complaint_is_recorded_as_such(chat, db) -> None:  # type: ignore[no-untyped-def]
     c = chat("demo_refund")
-    assert "转接人工客服" in c.say("我要投诉 你们的花呗不让我关")
+    assert "转接人工客服" in c.say("我要投诉你们乱关我借呗")  # training-style: the reason is read from the words
     assert tickets(db, "demo_refund")[-1].reason == "complaint"
 
 
@@ -80,7 +80,7 @@ def test_outside_hours_the_user_leaves_a_message(chat, db, action_settings) -> N
     window = _closed_window()
     action_settings(BOT_SERVICE_HOURS=window)
     c = chat("demo_frozen")
-    reply = c.say("转人工")
+    reply = c.say("/request_human")
     assert f"人工客服的服务时间是每天 {window}" in reply and "可以给客服留言" in reply
     assert "手机号码" in c.say("借呗为什么被冻结了，想请人核实一下")
     assert "号码好像不对" in c.say("12345")
@@ -90,12 +90,12 @@ def test_outside_hours_the_user_leaves_a_message(chat, db, action_settings) -> N
     assert (ticket.kind, ticket.status, ticket.reason) == ("message", "message_left", "frozen_by_platform")
     assert (ticket.message, ticket.callback_phone) == ("借呗为什么被冻结了，想请人核实一下", "13812345678")
     # Not paused: the bot still answers, with demo_frozen's own blockers.
-    reply = c.say("借呗能注销吗")
+    reply = c.say('/close_account{"product":"jiebei"}')
     assert "借呗现在还不能注销" in reply and "被平台暂停使用" in reply and "¥3,090.00" in reply
 
     # 'No thanks' leaves nothing.
     c = chat("demo_balance")
-    replies = c.send("转人工")
+    replies = c.send("/request_human")
     no_thanks = next(r for r in replies if r.get("buttons"))["buttons"][0]
     assert no_thanks["title"] == "不用了"
     assert "不留言了" in c.say(no_thanks["payload"])

@@ -112,7 +112,9 @@ def test_without_a_valid_token_a_polite_refusal_and_nothing_else(prod, db, beare
 
 
 def test_a_token_binds_the_conversation_to_its_customer(prod, db) -> None:  # type: ignore[no-untyped-def]
-    response = post(prod, {"sender": "demo_balance", "message": "借呗能注销吗"}, token("demo_balance"))
+    response = post(
+        prod, {"sender": "demo_balance", "message": '/close_account{"product":"jiebei"}'}, token("demo_balance")
+    )
     assert response.ok and B_AMOUNT in text(response)
 
 
@@ -122,7 +124,7 @@ def test_another_customers_sender_metadata_or_slot_never_reaches_their_account(p
     b_conversation = user_events(prod, "demo_balance")
     spoof = {"sender": "demo_balance", "metadata": {VERIFIED_CUSTOMER: "demo_balance", "customer_id": "demo_balance"}}
     replies = [
-        post(prod, {**spoof, "message": "借呗能注销吗"}, mine),
+        post(prod, {**spoof, "message": '/close_account{"product":"jiebei"}'}, mine),
         post(
             prod,
             {
@@ -138,8 +140,8 @@ def test_another_customers_sender_metadata_or_slot_never_reaches_their_account(p
         assert reply.ok and B_AMOUNT not in body(reply)
     assert "符合注销条件" in text(replies[0])  # demo_clean's own answer
     before_b = state(db, "demo_balance")
-    post(prod, {**spoof, "message": "花呗能注销吗"}, mine)
-    post(prod, {**spoof, "message": "确认"}, mine)
+    post(prod, {**spoof, "message": '/close_account{"product":"huabei"}'}, mine)
+    post(prod, {**spoof, "message": "/affirm"}, mine)
     done = post(prod, {**spoof, "message": last_code(sms_log, "demo_clean")}, mine)
     assert "注销成功" in text(done)
     assert state(db, "demo_clean")["statuses"]["huabei"] == "closed"
@@ -176,7 +178,7 @@ async def test_socket_refuses_connections_without_a_valid_token(prod, auth) -> N
 
 
 def test_history_needs_the_token_and_shows_only_its_own_conversation(prod, db) -> None:  # type: ignore[no-untyped-def]
-    post(prod, {"message": "借呗能注销吗"}, token("demo_balance"))
+    post(prod, {"message": '/close_account{"product":"jiebei"}'}, token("demo_balance"))
     url = f"{prod}/webhooks/socketio/history"
     assert requests.get(url, params={"session_id": "demo_balance"}, timeout=30).status_code == 401
     theirs = requests.get(

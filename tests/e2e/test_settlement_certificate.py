@@ -47,9 +47,23 @@ def ask(chat, customer: str, message: str) -> tuple[str, list[dict[str, Any]]]: 
 @pytest.mark.parametrize(
     ("customer", "message", "product", "name", "limit", "state"),
     [
-        ("demo_closed", "我要开花呗的结清证明", "huabei", "黄*", "¥5,000.00", "closed"),
-        ("demo_clean", "银行让我提供借呗的结清证明", "jiebei", "王*明", "¥20,000.00", "settled"),
-        ("demo_past_overdue", "花呗结清证明怎么开", "huabei", "刘*", "¥6,000.00", "settled"),
+        ("demo_closed", '/request_settlement_certificate{"product":"huabei"}', "huabei", "黄*", "¥5,000.00", "closed"),
+        (
+            "demo_clean",
+            '/request_settlement_certificate{"product":"jiebei"}',
+            "jiebei",
+            "王*明",
+            "¥20,000.00",
+            "settled",
+        ),
+        (
+            "demo_past_overdue",
+            '/request_settlement_certificate{"product":"huabei"}',
+            "huabei",
+            "刘*",
+            "¥6,000.00",
+            "settled",
+        ),
     ],
 )
 def test_nothing_owed_gets_a_certificate_link_and_a_pdf(
@@ -96,19 +110,23 @@ def test_nothing_owed_gets_a_certificate_link_and_a_pdf(
     [
         (
             "demo_balance",
-            "借呗结清证明能开吗",
+            '/request_settlement_certificate{"product":"jiebei"}',
             lambda t: ["账单 ¥3,256.80", f"{cn_date(t + timedelta(days=12), today=t)}到期", "合计 ¥3,256.80"],
         ),
         (
             "demo_instalment",
-            "我要开个花呗结清证明",
+            '/request_settlement_certificate{"product":"huabei"}',
             lambda t: [
                 "手机分期还剩 7 期，共 ¥2,333.31",
                 f"最后一期{cn_date(add_months(t + timedelta(days=6), 6), today=t)}到期",
                 f"最后一笔在{cn_date(add_months(t + timedelta(days=6), 6), today=t)}到期",
             ],
         ),
-        ("demo_overdue", "花呗还清的证明去哪开", lambda t: ["逾期欠款 ¥862.40", "合计 ¥862.40。全部还清后"]),
+        (
+            "demo_overdue",
+            '/request_settlement_certificate{"product":"huabei"}',
+            lambda t: ["逾期欠款 ¥862.40", "合计 ¥862.40。全部还清后"],
+        ),
     ],
 )
 def test_money_owed_says_exactly_what_remains_and_issues_nothing(chat, db, customer, message, facts) -> None:  # type: ignore[no-untyped-def]
@@ -122,13 +140,13 @@ def test_money_owed_says_exactly_what_remains_and_issues_nothing(chat, db, custo
 def test_closure_under_review_is_certified_after_closing(chat, db) -> None:  # type: ignore[no-untyped-def]
     with session_scope(db) as s:
         closure.submit_closure(s, customer_id="demo_bound", product_id="jiebei", channel="rest", today=business_today())
-    text, _ = ask(chat, "demo_bound", "借呗的结清证明")
+    text, _ = ask(chat, "demo_bound", '/request_settlement_certificate{"product":"jiebei"}')
     assert "借呗的注销申请还在审核中" in text and "注销完成后就能开结清证明" in text and "3 个工作日" in text
     assert certificates(db, "demo_bound") == []
 
 
 def test_without_a_product_the_bot_asks_which(chat) -> None:  # type: ignore[no-untyped-def]
-    [question] = chat("demo_clean").send("结清证明")
+    [question] = chat("demo_clean").send("/request_settlement_certificate")
     assert question["text"] == "要开哪个产品的结清证明？"
     assert [b["title"] for b in question["buttons"]] == ["花呗", "借呗", "两个都看看"]
 

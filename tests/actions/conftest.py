@@ -23,7 +23,7 @@ def seed_day() -> date:
 
 
 @pytest.fixture
-def outbox(tmp_path) -> Path:  # type: ignore[no-untyped-def]
+def outbox(tmp_path) -> Path:
     """The development SMS outbox the actions write one-time codes to."""
     return tmp_path / "outbox.jsonl"
 
@@ -33,7 +33,7 @@ def last_code(outbox: Path) -> str:
 
 
 @pytest.fixture
-def action_db(factory, db_url: str, outbox: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def action_db(factory, db_url: str, outbox: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Point the actions at the seeded test database in development mode."""
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("BOT_DEV_MODE", "true")

@@ -122,7 +122,7 @@ async def test_unknown_or_malformed_customers_get_no_data(sender: str, response:
     assert said(messages) == [response] and params(messages[0]) == {}
 
 
-async def test_checking_changes_nothing(factory) -> None:  # type: ignore[no-untyped-def]
+async def test_checking_changes_nothing(factory) -> None:
     def counts() -> tuple[int, int, Decimal]:
         with session_scope(factory) as s:
             return (

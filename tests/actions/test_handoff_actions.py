@@ -56,7 +56,7 @@ def conversation(sender: str, events: list[dict[str, Any]], slots: dict[str, Any
     return Tracker(sender, slots or {}, message, events, False, None, {}, "rest")
 
 
-def tickets(factory) -> list[m.HandoffTicket]:  # type: ignore[no-untyped-def]
+def tickets(factory) -> list[m.HandoffTicket]:
     with session_scope(factory) as s:
         return list(s.execute(select(m.HandoffTicket).order_by(m.HandoffTicket.id)).scalars())
 
@@ -69,7 +69,7 @@ BALANCE_CHAT = [
 
 
 @pytest.mark.usefixtures("open_hours")
-async def test_request_human_queues_a_ticket_with_a_summary_and_pauses(factory) -> None:  # type: ignore[no-untyped-def]
+async def test_request_human_queues_a_ticket_with_a_summary_and_pauses(factory) -> None:
     messages, events = await run_action(ActionRequestHuman(clock=seed_day), conversation("demo_balance", BALANCE_CHAT))
     assert [e["event"] for e in events] == ["pause", "action"] and events[1]["name"] == "action_listen"
     assert said(messages) == ["utter_handoff_queued", "custom"]
@@ -96,7 +96,7 @@ async def test_request_human_queues_a_ticket_with_a_summary_and_pauses(factory) 
 
 
 @pytest.mark.usefixtures("open_hours")
-async def test_asking_again_does_not_open_a_second_ticket(factory) -> None:  # type: ignore[no-untyped-def]
+async def test_asking_again_does_not_open_a_second_ticket(factory) -> None:
     await run_action(ActionRequestHuman(clock=seed_day), conversation("demo_balance", BALANCE_CHAT))
     await run_action(
         ActionRequestHuman(clock=seed_day),
@@ -114,12 +114,12 @@ async def test_asking_again_does_not_open_a_second_ticket(factory) -> None:  # t
         ("demo_frozen", "人工客服", "frozen_by_platform"),
     ],
 )
-async def test_reason_recorded(factory, sender: str, text: str, reason: str) -> None:  # type: ignore[no-untyped-def]
+async def test_reason_recorded(factory, sender: str, text: str, reason: str) -> None:
     await run_action(ActionRequestHuman(clock=seed_day), conversation(sender, [user(text, "request_human")]))
     assert tickets(factory)[0].reason == reason
 
 
-async def test_unknown_identity_is_still_handed_over(factory, open_hours, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_unknown_identity_is_still_handed_over(factory, open_hours, monkeypatch) -> None:
     monkeypatch.setenv("BOT_DEV_MODE", "false")
     common.settings.cache_clear()
     _, events = await run_action(
@@ -131,7 +131,7 @@ async def test_unknown_identity_is_still_handed_over(factory, open_hours, monkey
 
 
 @pytest.mark.usefixtures("open_hours")
-async def test_fallbacks_before_a_hand_back_do_not_count(factory) -> None:  # type: ignore[no-untyped-def]
+async def test_fallbacks_before_a_hand_back_do_not_count(factory) -> None:
     events = [user("??", "nlu_fallback"), {"event": "pause"}, user("!!", "nlu_fallback"), {"event": "resume"}]
     messages, _ = await run_action(
         ActionHandleFallback(clock=seed_day), conversation("demo_clean", [*events, user("阿巴", "nlu_fallback")])
@@ -141,7 +141,7 @@ async def test_fallbacks_before_a_hand_back_do_not_count(factory) -> None:  # ty
 
 
 @pytest.mark.usefixtures("open_hours")
-async def test_one_fallback_asks_to_rephrase_two_hand_over(factory) -> None:  # type: ignore[no-untyped-def]
+async def test_one_fallback_asks_to_rephrase_two_hand_over(factory) -> None:
     once = [user("你好", "greet"), bot("你好"), user("阿巴阿巴", "nlu_fallback")]
     messages, events = await run_action(ActionHandleFallback(clock=seed_day), conversation("demo_clean", once))
     assert [m["response"] for m in messages] == ["utter_default"] and events == []
@@ -153,7 +153,7 @@ async def test_one_fallback_asks_to_rephrase_two_hand_over(factory) -> None:  # 
     assert tickets(factory)[0].reason == "repeated_fallback"
 
 
-async def test_outside_hours_offers_a_message_instead(factory, closed_hours: str) -> None:  # type: ignore[no-untyped-def]
+async def test_outside_hours_offers_a_message_instead(factory, closed_hours: str) -> None:
     messages, events = await run_action(ActionRequestHuman(clock=seed_day), conversation("demo_balance", BALANCE_CHAT))
     assert said(messages) == ["utter_handoff_closed_hours"] and params(messages[0]) == {"hours": closed_hours}
     assert events == [
@@ -189,7 +189,7 @@ async def test_a_number_inside_the_message_fills_the_phone_too() -> None:
     assert result == {"callback_message": "借呗冻结了想问原因，回电13812345678", "callback_phone": "13812345678"}
 
 
-async def test_leaving_a_message_files_a_ticket_without_pausing(factory, closed_hours: str) -> None:  # type: ignore[no-untyped-def]
+async def test_leaving_a_message_files_a_ticket_without_pausing(factory, closed_hours: str) -> None:
     slots = {
         "callback_message": "借呗为什么冻结了",
         "callback_phone": "13812345678",
@@ -208,7 +208,7 @@ async def test_leaving_a_message_files_a_ticket_without_pausing(factory, closed_
     assert "13812345678" not in repr(ticket.summary)  # the summary masks it
 
 
-async def test_no_thanks_leaves_nothing(factory, closed_hours: str) -> None:  # type: ignore[no-untyped-def]
+async def test_no_thanks_leaves_nothing(factory, closed_hours: str) -> None:
     messages, _ = await run_action(
         ActionLeaveMessage(clock=seed_day), conversation("demo_frozen", [user("不用了", "deny")])
     )

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.core.formatting import cn_date
 from bot.db import models as m
-from bot.db.queries import load_customer, load_requests
+from bot.db.queries import load_requests
 from bot.db.session import session_scope
+from tests.factories import stored_customer
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +25,7 @@ def business_today() -> date:
 def state(db: Any, customer: str) -> dict[str, Any]:
     """Everything these journeys could change for one customer, audit rows included."""
     with session_scope(db) as s:
-        snapshot = load_customer(s, customer)
+        snapshot = stored_customer(s, customer)
         audit = s.execute(select(m.AuditEntry.id).where(m.AuditEntry.actor == f"customer:{customer}")).scalars().all()
         return {
             "accounts": {a.product.id: (a.status, a.paused_until, a.credit_limit) for a in snapshot.accounts},
@@ -36,7 +37,7 @@ def state(db: Any, customer: str) -> dict[str, Any]:
         }
 
 
-def test_pause_with_a_length_confirmed(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_pause_with_a_length_confirmed(chat, db) -> None:
     before = state(db, "demo_clean")
     c = chat("demo_clean")
     reply = c.say('/pause_credit{"product":"huabei","duration":90}')
@@ -50,7 +51,7 @@ def test_pause_with_a_length_confirmed(chat, db) -> None:  # type: ignore[no-unt
     assert after["requests"] == [("pause", "approved")] and after["audit"] > before["audit"]
 
 
-def test_pause_without_a_length_asks_then_takes_the_answer(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_pause_without_a_length_asks_then_takes_the_answer(chat, db) -> None:
     c = chat("demo_clean")
     replies = c.send('/pause_credit{"product":"jiebei"}')
     assert "借呗想暂停多久" in "\n".join(r.get("text", "") for r in replies)
@@ -60,7 +61,7 @@ def test_pause_without_a_length_asks_then_takes_the_answer(chat, db) -> None:  #
     assert state(db, "demo_clean")["accounts"]["jiebei"][:2] == ("paused", business_today() + timedelta(days=180))
 
 
-def test_vague_then_out_of_range_then_declined_changes_nothing(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_vague_then_out_of_range_then_declined_changes_nothing(chat, db) -> None:
     before = state(db, "demo_balance")
     c = chat("demo_balance")
     assert "想暂停多久" in c.say('/pause_credit{"product":"huabei"}')
@@ -71,7 +72,7 @@ def test_vague_then_out_of_range_then_declined_changes_nothing(chat, db) -> None
     assert state(db, "demo_balance") == before
 
 
-def test_resume_early(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_resume_early(chat, db) -> None:
     c = chat("demo_paused")
     reply = c.say('/reopen_account{"product":"huabei"}')
     assert "花呗暂停到" in reply and "确认现在恢复花呗吗" in reply
@@ -81,7 +82,7 @@ def test_resume_early(chat, db) -> None:  # type: ignore[no-untyped-def]
     assert after["accounts"]["huabei"][:2] == ("active", None) and ("resume", "approved") in after["requests"]
 
 
-def test_reopen_inside_the_cool_down_says_when(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_reopen_inside_the_cool_down_says_when(chat, db) -> None:
     before = state(db, "demo_recently_closed")
     reply = chat("demo_recently_closed").say('/reopen_account{"product":"jiebei"}')
     allowed = business_today() + timedelta(days=20)
@@ -90,7 +91,7 @@ def test_reopen_inside_the_cool_down_says_when(chat, db) -> None:  # type: ignor
     assert state(db, "demo_recently_closed") == before
 
 
-def test_reopen_after_the_cool_down_creates_a_request(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_reopen_after_the_cool_down_creates_a_request(chat, db) -> None:
     c = chat("demo_closed")
     reply = c.say('/reopen_account{"product":"huabei"}')
     assert "现在可以申请重新开通" in reply and "要提交花呗的重新开通申请吗" in reply
@@ -100,7 +101,7 @@ def test_reopen_after_the_cool_down_creates_a_request(chat, db) -> None:  # type
     assert "重新开通申请" in c.say("/check_request_status")
 
 
-def test_frozen_line_is_explained_and_a_human_offered(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_frozen_line_is_explained_and_a_human_offered(chat, db) -> None:
     before = state(db, "demo_frozen")
     replies = chat("demo_frozen").send('/reopen_account{"product":"jiebei"}')
     text = "\n".join(r.get("text", "") for r in replies)
@@ -109,7 +110,7 @@ def test_frozen_line_is_explained_and_a_human_offered(chat, db) -> None:  # type
     assert state(db, "demo_frozen") == before
 
 
-def test_unbind_one_named_by_merchant(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_unbind_one_named_by_merchant(chat, db) -> None:
     c = chat("demo_bound")
     reply = c.say("把滴滴的免密支付关了")
     assert "付款时需要输入密码" in reply and "确认解绑花呗免密支付（滴滴出行）吗" in reply
@@ -121,7 +122,7 @@ def test_unbind_one_named_by_merchant(chat, db) -> None:  # type: ignore[no-unty
     assert state(db, "demo_bound")["services"] == after["services"]
 
 
-def test_unbind_several_at_once(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_unbind_several_at_once(chat, db) -> None:
     c = chat("demo_bound")
     reply = c.say('/unbind_service{"product":"huabei","service":["password_free","withholding"]}')
     assert "花呗免密支付（滴滴出行）" in reply and "花呗代扣协议（爱奇艺会员）" in reply
@@ -130,7 +131,7 @@ def test_unbind_several_at_once(chat, db) -> None:  # type: ignore[no-untyped-de
     assert not any(kind in ("password_free", "withholding") for _, kind, _ in services) and len(services) == 7
 
 
-def test_unbind_from_the_list_of_buttons(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_unbind_from_the_list_of_buttons(chat, db) -> None:
     c = chat("demo_bound")
     replies = c.send("/unbind_service")
     payloads = [b["payload"] for r in replies for b in r.get("buttons", [])]
@@ -141,14 +142,14 @@ def test_unbind_from_the_list_of_buttons(chat, db) -> None:  # type: ignore[no-u
     assert ("jiebei", "third_party_auth", "优选商城") not in state(db, "demo_bound")["services"]
 
 
-def test_unbind_with_nothing_bound(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_unbind_with_nothing_bound(chat, db) -> None:
     before = state(db, "demo_clean")
     reply = chat("demo_clean").say('/unbind_service{"service":"auto_repay"}')
     assert "没有绑定" in reply and "不需要解绑" in reply
     assert state(db, "demo_clean") == before
 
 
-def test_unbind_auto_repay_declined_after_hearing_the_due_date(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_unbind_auto_repay_declined_after_hearing_the_due_date(chat, db) -> None:
     before = state(db, "demo_balance")
     c = chat("demo_balance")
     reply = c.say('/unbind_service{"product":"huabei","service":"auto_repay"}')
@@ -158,7 +159,7 @@ def test_unbind_auto_repay_declined_after_hearing_the_due_date(chat, db) -> None
     assert state(db, "demo_balance") == before
 
 
-def test_digression_to_credit_impact_and_back(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_digression_to_credit_impact_and_back(chat, db) -> None:
     c = chat("demo_clean")
     c.say('/pause_credit{"product":"huabei","duration":30}')
     reply = c.say("暂停使用会在征信上留记录吗")  # training-style: the topic is read from the words
@@ -168,7 +169,7 @@ def test_digression_to_credit_impact_and_back(chat, db) -> None:  # type: ignore
     assert state(db, "demo_clean")["accounts"]["huabei"][0] == "paused"
 
 
-def test_lower_limit_refused_below_used_then_confirmed(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_lower_limit_refused_below_used_then_confirmed(chat, db) -> None:
     c = chat("demo_balance")
     reply = c.say("能把我花贝额度降成一千吗？？")  # training-style: the amount is read from the words
     assert "不能低于已用的 ¥1,234.50" in reply
@@ -178,7 +179,7 @@ def test_lower_limit_refused_below_used_then_confirmed(chat, db) -> None:  # typ
     assert state(db, "demo_balance")["accounts"]["huabei"][2] == 2000
 
 
-def test_closing_offers_pausing_instead(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_closing_offers_pausing_instead(chat, db) -> None:
     before = state(db, "demo_clean")
     c = chat("demo_clean")
     replies = c.send('/close_account{"product":"huabei"}')

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db import models as m
-from bot.db.queries import load_customer
 from bot.db.session import session_scope
 from tests.e2e.conftest import last_code
+from tests.factories import stored_customer
 
 pytestmark = pytest.mark.e2e
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 def state(db: Any, customer: str) -> dict[str, Any]:
     """Everything a conversation could change for one customer."""
     with session_scope(db) as s:
-        snapshot = load_customer(s, customer)
+        snapshot = stored_customer(s, customer)
         requests = s.execute(
             select(func.count()).select_from(m.ServiceRequest).where(m.ServiceRequest.customer_id == customer)
         ).scalar_one()
@@ -33,7 +33,7 @@ def wrong_code(right: str) -> str:
     return "000000" if right != "000000" else "999999"
 
 
-def test_eligible_close_with_confirmation_and_code(chat, db, outbox) -> None:  # type: ignore[no-untyped-def]
+def test_eligible_close_with_confirmation_and_code(chat, db, outbox) -> None:
     c = chat("demo_bound")
     reply = c.say('/close_account{"product":"huabei"}')
     assert "符合注销条件" in reply and "确认要注销花呗吗" in reply
@@ -47,7 +47,7 @@ def test_eligible_close_with_confirmation_and_code(chat, db, outbox) -> None:  #
     assert after["statuses"] == {"huabei": "closed", "jiebei": "active"} and after["services"] == 3
 
 
-def test_wrong_code_then_right_code(chat, db, outbox) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_code_then_right_code(chat, db, outbox) -> None:
     c = chat("demo_clean")
     c.say('/close_account{"product":"huabei"}')
     c.say("/affirm")
@@ -58,7 +58,7 @@ def test_wrong_code_then_right_code(chat, db, outbox) -> None:  # type: ignore[n
     assert state(db, "demo_clean")["statuses"]["huabei"] == "closed"
 
 
-def test_three_wrong_codes_stop_the_closure(chat, db, outbox) -> None:  # type: ignore[no-untyped-def]
+def test_three_wrong_codes_stop_the_closure(chat, db, outbox) -> None:
     before = state(db, "demo_clean")
     c = chat("demo_clean")
     c.say('/close_account{"product":"jiebei"}')
@@ -71,7 +71,7 @@ def test_three_wrong_codes_stop_the_closure(chat, db, outbox) -> None:  # type: 
     assert state(db, "demo_clean") == before
 
 
-def test_deny_at_confirmation_changes_nothing(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_deny_at_confirmation_changes_nothing(chat, db) -> None:
     before = state(db, "demo_clean")
     c = chat("demo_clean")
     c.say('/close_account{"product":"jiebei"}')
@@ -79,7 +79,7 @@ def test_deny_at_confirmation_changes_nothing(chat, db) -> None:  # type: ignore
     assert state(db, "demo_clean") == before
 
 
-def test_deny_while_the_code_is_awaited_changes_nothing(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_deny_while_the_code_is_awaited_changes_nothing(chat, db) -> None:
     before = state(db, "demo_clean")
     c = chat("demo_clean")
     c.say('/close_account{"product":"huabei"}')
@@ -100,7 +100,7 @@ def test_deny_while_the_code_is_awaited_changes_nothing(chat, db) -> None:  # ty
         ("demo_closed", '/close_account{"product":"huabei"}', ["已经在"]),
     ],
 )
-def test_each_blocker_is_explained_and_nothing_changes(chat, db, customer, message, facts) -> None:  # type: ignore[no-untyped-def]
+def test_each_blocker_is_explained_and_nothing_changes(chat, db, customer, message, facts) -> None:
     before = state(db, customer)
     reply = chat(customer).say(message)
     for fact in facts:
@@ -109,14 +109,14 @@ def test_each_blocker_is_explained_and_nothing_changes(chat, db, customer, messa
     assert state(db, customer) == before
 
 
-def test_unknown_product(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_product(chat, db) -> None:
     before = state(db, "demo_clean")
     reply = chat("demo_clean").say('/close_account{"external_product":"京东白条"}')
     assert "不是我们平台的产品" in reply and "花呗、借呗" in reply
     assert state(db, "demo_clean") == before
 
 
-def test_both_products(chat, db, outbox) -> None:  # type: ignore[no-untyped-def]
+def test_both_products(chat, db, outbox) -> None:
     c = chat("demo_clean")
     reply = c.say('/close_account{"product":["huabei","jiebei"]}')
     assert "确认要注销花呗和借呗吗" in reply
@@ -126,7 +126,7 @@ def test_both_products(chat, db, outbox) -> None:  # type: ignore[no-untyped-def
     assert state(db, "demo_clean")["statuses"] == {"huabei": "closed", "jiebei": "pending_closure"}
 
 
-def test_digression_to_credit_impact_and_back(chat, db, outbox) -> None:  # type: ignore[no-untyped-def]
+def test_digression_to_credit_impact_and_back(chat, db, outbox) -> None:
     c = chat("demo_clean")
     c.say('/close_account{"product":"huabei"}')
     reply = c.say("关掉会不会影响我的信用")  # training-style: the topic is read from the words
@@ -135,7 +135,7 @@ def test_digression_to_credit_impact_and_back(chat, db, outbox) -> None:  # type
     assert "注销成功" in c.say(last_code(outbox, "demo_clean"))
 
 
-def test_switching_product_mid_flow(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_switching_product_mid_flow(chat, db) -> None:
     before = state(db, "demo_balance")
     c = chat("demo_balance")
     c.say("/close_account")
@@ -144,7 +144,7 @@ def test_switching_product_mid_flow(chat, db) -> None:  # type: ignore[no-untype
     assert state(db, "demo_balance") == before
 
 
-def test_status_after_submission_and_withdrawal(chat, db, outbox) -> None:  # type: ignore[no-untyped-def]
+def test_status_after_submission_and_withdrawal(chat, db, outbox) -> None:
     c = chat("demo_clean")
     c.say('/close_account{"product":"jiebei"}')
     c.say("/affirm")
@@ -158,7 +158,7 @@ def test_status_after_submission_and_withdrawal(chat, db, outbox) -> None:  # ty
     assert "已撤回" in c.say("/check_request_status")
 
 
-def test_duplicate_request_is_not_created(chat, db, outbox) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_request_is_not_created(chat, db, outbox) -> None:
     c = chat("demo_clean")
     c.say('/close_account{"product":"jiebei"}')
     c.say("/affirm")
@@ -169,11 +169,11 @@ def test_duplicate_request_is_not_created(chat, db, outbox) -> None:  # type: ig
     assert state(db, "demo_clean")["requests"] == requests
 
 
-def test_withdraw_with_nothing_pending(chat) -> None:  # type: ignore[no-untyped-def]
+def test_withdraw_with_nothing_pending(chat) -> None:
     assert "没有正在审核中的申请" in chat("demo_clean").say("/cancel_request")
 
 
-def test_new_session_does_not_resume_a_half_finished_closure(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_new_session_does_not_resume_a_half_finished_closure(chat, db) -> None:
     c = chat("demo_clean")
     c.say('/close_account{"product":"huabei"}')
     c.send("/session_start")  # what a returning user gets after the session expired
@@ -182,7 +182,7 @@ def test_new_session_does_not_resume_a_half_finished_closure(chat, db) -> None: 
     assert state(db, "demo_clean")["statuses"]["huabei"] == "active"
 
 
-def test_typed_both_answers_which_product(chat, db, outbox) -> None:  # type: ignore[no-untyped-def]
+def test_typed_both_answers_which_product(chat, db, outbox) -> None:
     c = chat("demo_clean")
     assert "哪" in c.say("/close_account")
     reply = c.say("两个都")

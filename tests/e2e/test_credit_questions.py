@@ -17,7 +17,7 @@ def business_today() -> date:
     return datetime.now(Settings.from_env().zone).date()
 
 
-def test_past_overdue_hears_when_its_record_goes(chat) -> None:  # type: ignore[no-untyped-def]
+def test_past_overdue_hears_when_its_record_goes(chat) -> None:
     today = business_today()
     ended = today - timedelta(days=730)
     reply = chat("demo_past_overdue").say("逾期记录多久能消除")
@@ -27,22 +27,22 @@ def test_past_overdue_hears_when_its_record_goes(chat) -> None:  # type: ignore[
     assert "征信修复" in reply and "20 日内" in reply
 
 
-def test_current_overdue_hears_the_clock_has_not_started(chat) -> None:  # type: ignore[no-untyped-def]
+def test_current_overdue_hears_the_clock_has_not_started(chat) -> None:
     reply = chat("demo_overdue").say("关了花呗是不是就不上征信了")
     assert "不算不良记录" in reply and "¥862.40" in reply and "还清那天才开始算" in reply
 
 
-def test_clean_customer_closing_both(chat) -> None:  # type: ignore[no-untyped-def]
+def test_clean_customer_closing_both(chat) -> None:
     reply = chat("demo_clean").say("关掉会不会影响我的信用")
     assert "不算不良记录" in reply and "没有逾期记录" in reply and "¥28,000.00" in reply
     assert "免费查 2 次" in reply
 
 
-def test_pause_question(chat) -> None:  # type: ignore[no-untyped-def]
+def test_pause_question(chat) -> None:
     assert "不算不良记录" in chat("demo_paused").say("暂停使用会在征信上留记录吗")
 
 
-def test_closure_effects_and_data_deletion_are_reviewed_facts(chat) -> None:  # type: ignore[no-untyped-def]
+def test_closure_effects_and_data_deletion_are_reviewed_facts(chat) -> None:
     c = chat("demo_bound")
     assert "另一个照常可以用" in c.say('/ask_closure_effects{"product":"jiebei"}')
     reply = c.say("/ask_data_deletion")
@@ -61,7 +61,7 @@ def test_closure_effects_and_data_deletion_are_reviewed_facts(chat) -> None:  # 
         ("demo_clean", "/ask_closed_by_platform", ["都没有被平台暂停", "逾期或还款异常"]),
     ],
 )
-def test_platform_closure_questions(chat, customer, message, facts) -> None:  # type: ignore[no-untyped-def]
+def test_platform_closure_questions(chat, customer, message, facts) -> None:
     reply = chat(customer).say(message)
     for fact in facts:
         assert fact in reply, fact
@@ -75,7 +75,7 @@ def test_platform_closure_questions(chat, customer, message, facts) -> None:  # 
         ("demo_refund", '/ask_closure_effects{"product":"huabei"}', ["2 笔订单或退款没处理完"]),
     ],
 )
-def test_closure_effects_questions(chat, customer, message, facts) -> None:  # type: ignore[no-untyped-def]
+def test_closure_effects_questions(chat, customer, message, facts) -> None:
     reply = chat(customer).say(message)
     for fact in facts:
         assert fact in reply, fact

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 LAW = ["至少保存 10 年", "匿名化", "征信规则"]
 
 
-def deletion_requests(db, customer: str) -> list[m.ServiceRequest]:  # type: ignore[no-untyped-def]
+def deletion_requests(db, customer: str) -> list[m.ServiceRequest]:
     with session_scope(db) as s:
         stmt = select(m.ServiceRequest).where(
             m.ServiceRequest.customer_id == customer, m.ServiceRequest.kind == "data_deletion"
@@ -20,12 +20,12 @@ def deletion_requests(db, customer: str) -> list[m.ServiceRequest]:  # type: ign
         return list(s.execute(stmt).scalars())
 
 
-def last_audit_id(db) -> int:  # type: ignore[no-untyped-def]
+def last_audit_id(db) -> int:
     with session_scope(db) as s:
         return s.execute(select(func.coalesce(func.max(m.AuditEntry.id), 0))).scalar_one()
 
 
-def audit(db, request_id: int, since: int) -> list[str]:  # type: ignore[no-untyped-def]
+def audit(db, request_id: int, since: int) -> list[str]:
     """This test's audit rows for a request (the e2e database is shared and request ids are reused after re-seeding)."""
     with session_scope(db) as s:
         stmt = select(m.AuditEntry.action).where(
@@ -34,7 +34,7 @@ def audit(db, request_id: int, since: int) -> list[str]:  # type: ignore[no-unty
         return list(s.execute(stmt.order_by(m.AuditEntry.id)).scalars())
 
 
-def test_a_question_is_answered_and_declining_the_offer_changes_nothing(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_a_question_is_answered_and_declining_the_offer_changes_nothing(chat, db) -> None:
     c = chat("demo_clean")
     reply = c.say("/ask_data_deletion")
     for fact in [*LAW, "你的花呗和借呗还在使用", "15 个工作日内", "要现在提交删除个人信息的申请吗"]:
@@ -43,7 +43,7 @@ def test_a_question_is_answered_and_declining_the_offer_changes_nothing(chat, db
     assert deletion_requests(db, "demo_clean") == []
 
 
-def test_confirmed_request_is_created_shown_and_withdrawn(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_confirmed_request_is_created_shown_and_withdrawn(chat, db) -> None:
     since = last_audit_id(db)
     c = chat("demo_closed")
     reply = c.say("/ask_data_deletion")
@@ -76,7 +76,7 @@ def test_confirmed_request_is_created_shown_and_withdrawn(chat, db) -> None:  # 
     ("customer", "phone_tail", "open_lines"),
     [("demo_bound", "0000", "你的花呗和借呗还在使用"), ("demo_overdue", "3333", "你的花呗和借呗还在使用")],
 )
-def test_typed_confirmation_submits(chat, db, customer: str, phone_tail: str, open_lines: str) -> None:  # type: ignore[no-untyped-def]
+def test_typed_confirmation_submits(chat, db, customer: str, phone_tail: str, open_lines: str) -> None:
     c = chat(customer)
     assert open_lines in c.say("我要求删除我的个人数据")
     reply = c.say("好的")
@@ -84,7 +84,7 @@ def test_typed_confirmation_submits(chat, db, customer: str, phone_tail: str, op
     assert f"申请编号 {request.id}" in reply and f"尾号{phone_tail}的手机" in reply
 
 
-def test_with_a_closure_also_pending_the_deletion_request_is_picked_by_its_button(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_with_a_closure_also_pending_the_deletion_request_is_picked_by_its_button(chat, db) -> None:
     from bot.closing import submission as closure
     from tests.e2e.test_settlement_certificate import business_today
 

@@ -37,7 +37,7 @@ async def _drain(url: str, queue_name: str) -> list[tuple[str, dict[str, Any]]]:
     return received
 
 
-def test_ticket_events_from_both_servers(amqp_url: str, chat, console) -> None:  # type: ignore[no-untyped-def]
+def test_ticket_events_from_both_servers(amqp_url: str, chat, console) -> None:
     queue_name = f"e2e.events.{uuid.uuid4().hex[:8]}"
     run_async(_bind(amqp_url, queue_name))
     chat("demo_instalment").say("/request_human")

@@ -16,13 +16,13 @@ from tests.e2e.conftest import tracker_events
 pytestmark = pytest.mark.e2e
 
 
-def tickets(db, conversation_id: str) -> list[m.HandoffTicket]:  # type: ignore[no-untyped-def]
+def tickets(db, conversation_id: str) -> list[m.HandoffTicket]:
     with session_scope(db) as s:
         stmt = select(m.HandoffTicket).where(m.HandoffTicket.conversation_id == conversation_id)
         return list(s.execute(stmt.order_by(m.HandoffTicket.id)).scalars())
 
 
-def test_request_human_creates_a_ticket_and_pauses_the_bot(chat, db, running) -> None:  # type: ignore[no-untyped-def]
+def test_request_human_creates_a_ticket_and_pauses_the_bot(chat, db, running) -> None:
     c = chat("demo_balance")
     assert "¥3,256.80" in c.say('/close_account{"product":"jiebei"}')
     reply = c.say("/request_human")
@@ -45,13 +45,13 @@ def test_request_human_creates_a_ticket_and_pauses_the_bot(chat, db, running) ->
     assert "¥3,256.80" in c.say('/close_account{"product":"jiebei"}')
 
 
-def test_complaint_is_recorded_as_such(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_complaint_is_recorded_as_such(chat, db) -> None:
     c = chat("demo_refund")
     assert "转接人工客服" in c.say("我要投诉你们乱关我借呗")  # training-style: the reason is read from the words
     assert tickets(db, "demo_refund")[-1].reason == "complaint"
 
 
-def test_two_fallbacks_in_a_row_hand_over(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_two_fallbacks_in_a_row_hand_over(chat, db) -> None:
     c = chat("demo_clean")
     # "/nlu_fallback" is what the FallbackClassifier yields for text the NLU cannot place.
     assert "换个说法" in c.say("/nlu_fallback")
@@ -62,7 +62,7 @@ def test_two_fallbacks_in_a_row_hand_over(chat, db) -> None:  # type: ignore[no-
     assert c.send("你好") == []
 
 
-def test_frozen_line_offers_a_human_button(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_frozen_line_offers_a_human_button(chat, db) -> None:
     c = chat("demo_frozen")
     replies = c.send("借呗能注销吗")
     offer = next(r for r in replies if r.get("buttons"))
@@ -76,7 +76,7 @@ def _closed_window() -> str:
     return f"{now + timedelta(hours=2):%H:%M}-{now + timedelta(hours=3):%H:%M}"
 
 
-def test_outside_hours_the_user_leaves_a_message(chat, db, action_settings) -> None:  # type: ignore[no-untyped-def]
+def test_outside_hours_the_user_leaves_a_message(chat, db, action_settings) -> None:
     window = _closed_window()
     action_settings(BOT_SERVICE_HOURS=window)
     c = chat("demo_frozen")
@@ -110,7 +110,7 @@ def test_outside_hours_the_user_leaves_a_message(chat, db, action_settings) -> N
         ("demo_closed", "花呗有一笔交易我不认可", "dispute"),
     ],
 )
-def test_fraud_and_disputes_go_to_a_human_whatever_the_intent(chat, db, customer, message, reason) -> None:  # type: ignore[no-untyped-def]
+def test_fraud_and_disputes_go_to_a_human_whatever_the_intent(chat, db, customer, message, reason) -> None:
     reply = chat(customer).say(message)
     assert "正在为你转接人工客服" in reply
     ticket = tickets(db, customer)[-1]

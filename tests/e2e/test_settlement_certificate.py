@@ -28,7 +28,7 @@ def business_today() -> date:
     return datetime.now(Settings.from_env().zone).date()
 
 
-def certificates(db, customer: str) -> list[m.SettlementCertificate]:  # type: ignore[no-untyped-def]
+def certificates(db, customer: str) -> list[m.SettlementCertificate]:
     with session_scope(db) as s:
         stmt = select(m.SettlementCertificate).where(m.SettlementCertificate.customer_id == customer)
         return list(s.execute(stmt).scalars())
@@ -38,7 +38,7 @@ def pdf_text(pdf: bytes) -> str:
     return "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
 
 
-def ask(chat, customer: str, message: str) -> tuple[str, list[dict[str, Any]]]:  # type: ignore[no-untyped-def]
+def ask(chat, customer: str, message: str) -> tuple[str, list[dict[str, Any]]]:
     messages = chat(customer).send(message)
     text = "\n".join(x.get("text", "") for x in messages)
     return text, [x["custom"] for x in messages if "custom" in x]
@@ -68,7 +68,7 @@ def ask(chat, customer: str, message: str) -> tuple[str, list[dict[str, Any]]]: 
 )
 def test_nothing_owed_gets_a_certificate_link_and_a_pdf(
     chat, db, customer, message, product, name, limit, state
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     today = business_today()
     text, custom = ask(chat, customer, message)
     [row] = certificates(db, customer)
@@ -129,7 +129,7 @@ def test_nothing_owed_gets_a_certificate_link_and_a_pdf(
         ),
     ],
 )
-def test_money_owed_says_exactly_what_remains_and_issues_nothing(chat, db, customer, message, facts) -> None:  # type: ignore[no-untyped-def]
+def test_money_owed_says_exactly_what_remains_and_issues_nothing(chat, db, customer, message, facts) -> None:
     text, custom = ask(chat, customer, message)
     assert "现在还开不了结清证明" in text and custom == []
     for fact in facts(business_today()):
@@ -137,7 +137,7 @@ def test_money_owed_says_exactly_what_remains_and_issues_nothing(chat, db, custo
     assert certificates(db, customer) == []
 
 
-def test_closure_under_review_is_certified_after_closing(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_closure_under_review_is_certified_after_closing(chat, db) -> None:
     with session_scope(db) as s:
         closure.submit_closure(s, customer_id="demo_bound", product_id="jiebei", channel="rest", today=business_today())
     text, _ = ask(chat, "demo_bound", '/request_settlement_certificate{"product":"jiebei"}')
@@ -145,7 +145,7 @@ def test_closure_under_review_is_certified_after_closing(chat, db) -> None:  # t
     assert certificates(db, "demo_bound") == []
 
 
-def test_without_a_product_the_bot_asks_which(chat) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_product_the_bot_asks_which(chat) -> None:
     [question] = chat("demo_clean").send("/request_settlement_certificate")
     assert question["text"] == "要开哪个产品的结清证明？"
     assert [b["title"] for b in question["buttons"]] == ["花呗", "借呗", "两个都看看"]
@@ -163,5 +163,5 @@ def test_without_a_product_the_bot_asks_which(chat) -> None:  # type: ignore[no-
         "",
     ],
 )
-def test_unknown_or_malformed_links_are_404_and_nothing_is_listed(servers, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_or_malformed_links_are_404_and_nothing_is_listed(servers, path: str) -> None:
     assert requests.get(f"{BASE}/{path}", timeout=10).status_code == 404

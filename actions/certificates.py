@@ -24,7 +24,6 @@ from actions.common import (
     send,
     settings,
     slot_list,
-    today,
 )
 from bot.certificates.issuing import issue_certificate
 from bot.certificates.replies import choice_replies, outcome_replies
@@ -47,7 +46,7 @@ class ActionIssueCertificate(CustomerAction):
         wants_all = means_all(latest_text(tracker))
         choice = choose_products(slot_list(tracker, "product"), customer, external=external, wants_all=wants_all)
         send(dispatcher, domain, choice_replies(choice, catalog()))
-        channel, day, public_url = channel_of(tracker), today(), settings().public_url
+        channel, day, public_url = channel_of(tracker), self.today(), settings().public_url
         product_ids = [a.product.id for a in choice.accounts]
         outcomes = await in_session(
             lambda s: [

@@ -15,7 +15,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import CustomerAction, catalog, channel_of, in_session, render, say, today
+from actions.common import CustomerAction, catalog, channel_of, in_session, render, say
 from bot.changes import ChangeContext, apply_change
 from bot.core.change_offer import ChangeOffer
 
@@ -76,7 +76,7 @@ class ActionApplyChange(CustomerAction):
         if not isinstance(change, dict) or tracker.get_slot("change_confirmed") is not True:
             dispatcher.utter_message(response="utter_change_not_applied")
             return reset_events()
-        ctx = ChangeContext(customer_id, channel_of(tracker), today(), catalog())
+        ctx = ChangeContext(customer_id, channel_of(tracker), self.today(), catalog())
         parts = await in_session(lambda s: apply_change(s, change, ctx))
         say(dispatcher, domain, parts)
         return reset_events()

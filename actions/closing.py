@@ -25,7 +25,6 @@ from actions.common import (
     say,
     settings,
     slot_list,
-    today,
 )
 from bot.closing.replies import closure_answer, submission_replies
 from bot.closing.submission import submit_closure
@@ -67,7 +66,7 @@ class ActionCheckClosure(CustomerAction):
         wants_all = means_all(latest_text(tracker))
         choice = choose_products(slot_list(tracker, "product"), customer, external=external, wants_all=wants_all)
         offer = not tracker.get_slot("alternatives_offered")
-        answer = closure_answer(choice, customer, catalog(), today=today(), offer_alternatives=offer)
+        answer = closure_answer(choice, customer, catalog(), today=self.today(), offer_alternatives=offer)
         say(dispatcher, domain, answer.replies)
         if not answer.eligible:
             return _reset_flow()
@@ -157,7 +156,7 @@ class ActionSubmitClosure(CustomerAction):
         if not products or not verified:
             dispatcher.utter_message(response="utter_closure_not_submitted")
             return _reset_flow()
-        channel, day = channel_of(tracker), today()
+        channel, day = channel_of(tracker), self.today()
         outcomes = await in_session(
             lambda s: [
                 o

@@ -1,4 +1,4 @@
-"""What every action needs: settings, today's date, the customer, a database call."""
+"""What every action needs: settings, a clock for today's date, the customer, a database call."""
 
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
-def today() -> date:
-    """The business date in the platform's timezone."""
+def business_today() -> date:
+    """The business date in the platform's timezone (the actions' default clock)."""
     return datetime.now(settings().zone).date()
 
 
@@ -117,7 +117,27 @@ def render(domain: DomainDict, param: Param) -> str:
     return text.format(**{k: render(domain, v) for k, v in param.params.items()})
 
 
-class CustomerAction(Action, ABC):
+class BotAction(Action, ABC):
+    """An action of this project: knows its clock.
+
+    Business dates come from `self.today()`, never from the system clock directly,
+    so a test can construct an action with a fixed day: `ActionCheckClosure(clock=lambda: day)`.
+    Abstract, so the action server does not register it as an action itself.
+    """
+
+    def __init__(self, clock: Callable[[], date] = business_today) -> None:
+        self.clock = clock
+
+    def today(self) -> date:
+        """Today's business date by this action's clock."""
+        return self.clock()
+
+    @abstractmethod
+    def name(self) -> str:
+        """The action's name in domain.yml."""
+
+
+class CustomerAction(BotAction):
     """An action on the conversation's own customer.
 
     The identity check lives here, once: when bot.security.identity cannot establish

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import customer_of, in_session, say, today
+from actions.common import BotAction, customer_of, in_session, say
 from bot.core.accounts import CustomerSnapshot
 from bot.credit.explanations import closure_effects_answer, platform_closure_answer
 from bot.credit.impact import credit_impact_answer, detect_topic, intent_answer
@@ -26,7 +26,7 @@ async def customer_or_none(tracker: Tracker) -> CustomerSnapshot | None:
     return await in_session(lambda s: load_customer(s, customer_id)) if customer_id else None
 
 
-class ActionExplainCreditImpact(Action):
+class ActionExplainCreditImpact(BotAction):
     """What closing, pausing, overdue ... means for the credit report, for this customer if known."""
 
     def name(self) -> str:
@@ -35,11 +35,11 @@ class ActionExplainCreditImpact(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         topic = detect_topic(tracker.latest_message.get("text") or "", load_knowledge())
         customer = await customer_or_none(tracker)
-        say(dispatcher, domain, credit_impact_answer(topic, customer, today=today()))
+        say(dispatcher, domain, credit_impact_answer(topic, customer, today=self.today()))
         return []
 
 
-class ActionExplainClosureEffects(Action):
+class ActionExplainClosureEffects(BotAction):
     """「关了借款的那个，另一个也会关吗」: effects of closing, with what this customer still owes."""
 
     def name(self) -> str:
@@ -48,11 +48,11 @@ class ActionExplainClosureEffects(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         customer = await customer_or_none(tracker)
         products = list(tracker.get_latest_entity_values("product"))
-        say(dispatcher, domain, closure_effects_answer(customer, products, today=today()))
+        say(dispatcher, domain, closure_effects_answer(customer, products, today=self.today()))
         return []
 
 
-class ActionExplainPlatformClosure(Action):
+class ActionExplainPlatformClosure(BotAction):
     """「为什么突然给我关了」: which line the platform stopped, the recorded reason category, the user's rights."""
 
     def name(self) -> str:
@@ -60,11 +60,11 @@ class ActionExplainPlatformClosure(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         customer = await customer_or_none(tracker)
-        say(dispatcher, domain, platform_closure_answer(customer, today=today()))
+        say(dispatcher, domain, platform_closure_answer(customer, today=self.today()))
         return []
 
 
-class ActionExplainFromKnowledge(Action):
+class ActionExplainFromKnowledge(BotAction):
     """Reviewed answers that need no account data (what happens to personal data)."""
 
     def name(self) -> str:

@@ -14,7 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import CustomerAction, channel_of, in_session, say, send, today
+from actions.common import CustomerAction, channel_of, in_session, say, send
 from bot.core.catalog import DataRequestPolicy, load_data_request_policy
 from bot.data_deletion.deletion import deletion_answer, submission_replies, submit_data_deletion
 from bot.db.queries import customer_phone, load_customer, load_requests
@@ -44,7 +44,7 @@ class ActionExplainDataDeletion(CustomerAction):
         self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         customer, requests = await in_session(lambda s: (load_customer(s, customer_id), load_requests(s, customer_id)))
-        answer = deletion_answer(customer, requests, policy(), today=today())
+        answer = deletion_answer(customer, requests, policy(), today=self.today())
         say(dispatcher, domain, answer.parts)
         return [*_reset(), SlotSet("deletion_ready", answer.offer)]
 
@@ -71,5 +71,5 @@ class ActionSubmitDataDeletion(CustomerAction):
                 customer_phone(s, customer_id),
             )
         )
-        send(dispatcher, domain, submission_replies(outcome, phone_tail=phone_tail(phone), today=today()))
+        send(dispatcher, domain, submission_replies(outcome, phone_tail=phone_tail(phone), today=self.today()))
         return _reset()

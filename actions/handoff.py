@@ -12,15 +12,15 @@ Slot and response names here match domain.yml; rules in data/rules/handoff.yml.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import ActionExecuted, ConversationPaused, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import channel_of, customer_of, in_session, settings, today
+from actions.common import BotAction, channel_of, customer_of, in_session, settings
 from bot.handoff import queue as hq
 from bot.handoff import tickets as ho
 from bot.handoff.events import publisher_for
@@ -68,7 +68,7 @@ async def publish(messages: tuple[dict[str, Any], ...]) -> None:
         await publisher.publish(message)
 
 
-async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, today: date) -> list[dict[str, Any]]:
     """Queue a live ticket and pause the bot, or (outside service hours) start callback_form."""
     customer_id = customer_of(tracker)
     text = str(tracker.latest_message.get("text") or "")
@@ -81,7 +81,7 @@ async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
     if not hours.is_open(datetime.now(timezone.utc)):
         dispatcher.utter_message(response="utter_handoff_closed_hours", hours=hours.label())
         return [SlotSet("handoff_reason", reason.value), FollowupAction("callback_form")]
-    conversation_id, channel, turns, day = tracker.sender_id, channel_of(tracker), conversation_turns(tracker), today()
+    conversation_id, channel, turns = tracker.sender_id, channel_of(tracker), conversation_turns(tracker)
     queued = await in_session(
         lambda session: hq.queue_conversation(
             session,
@@ -90,7 +90,7 @@ async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
             reason=reason,
             turns=turns,
             channel=channel,
-            today=day,
+            today=today,
             average_handling_minutes=s.handoff_average_minutes,
             agents_on_duty=s.agents_on_duty,
         )
@@ -118,17 +118,17 @@ async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
     return [ConversationPaused(), ActionExecuted("action_listen")]
 
 
-class ActionRequestHuman(Action):
+class ActionRequestHuman(BotAction):
     """「转人工」「我要投诉」「我不是自己借的，找人工核实」: hand the conversation to an agent."""
 
     def name(self) -> str:
         return "action_request_human"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        return await hand_over(dispatcher, tracker)
+        return await hand_over(dispatcher, tracker, self.today())
 
 
-class ActionHandleFallback(Action):
+class ActionHandleFallback(BotAction):
     """Ask to rephrase once; the second misunderstood message in a row goes to a human."""
 
     def name(self) -> str:
@@ -138,7 +138,7 @@ class ActionHandleFallback(Action):
         if ho.fallback_streak(user_intents(tracker)) < 2:
             dispatcher.utter_message(response="utter_default")
             return []
-        return await hand_over(dispatcher, tracker)
+        return await hand_over(dispatcher, tracker, self.today())
 
 
 class ValidateCallbackForm(FormValidationAction):
@@ -169,7 +169,7 @@ class ValidateCallbackForm(FormValidationAction):
         return {"callback_phone": phone}
 
 
-class ActionLeaveMessage(Action):
+class ActionLeaveMessage(BotAction):
     """After callback_form: store a message-left ticket for an agent to call back, or nothing."""
 
     def name(self) -> str:
@@ -183,7 +183,7 @@ class ActionLeaveMessage(Action):
             return reset
         reason = ho.HandoffReason(tracker.get_slot("handoff_reason") or ho.HandoffReason.REQUESTED.value)
         customer_id, conversation_id, channel = customer_of(tracker), tracker.sender_id, channel_of(tracker)
-        turns, day = conversation_turns(tracker), today()
+        turns, today = conversation_turns(tracker), self.today()
         left = await in_session(
             lambda session: hq.leave_message(
                 session,
@@ -192,7 +192,7 @@ class ActionLeaveMessage(Action):
                 reason=reason,
                 turns=turns,
                 channel=channel,
-                today=day,
+                today=today,
                 message=str(message),
                 callback_phone=str(phone),
             )

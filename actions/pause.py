@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.changes import offer_events, reset_events, unclear_answer
-from actions.common import CustomerAction, catalog, customer_or_say, slot_list, today
+from actions.common import CustomerAction, catalog, customer_or_say, slot_list
 from bot.core.product_choice import choose_products
 from bot.pause.replies import pause_offer, reopen_offer
 
@@ -46,7 +46,7 @@ class ActionCheckPause(CustomerAction):
             return reset_events()
         external = next(tracker.get_latest_entity_values("external_product"), None)
         choice = choose_products(slot_list(tracker, "product"), customer, external=external)
-        offer = pause_offer(choice, catalog(), days_of(tracker.get_slot("duration")), today=today())
+        offer = pause_offer(choice, catalog(), days_of(tracker.get_slot("duration")), today=self.today())
         # While the product is being asked for, a length already given is kept.
         return offer_events(dispatcher, domain, offer, keep=("duration",) if choice.ask else ())
 
@@ -69,4 +69,4 @@ class ActionCheckReopen(CustomerAction):
         external = next(tracker.get_latest_entity_values("external_product"), None)
         requested = list(tracker.get_latest_entity_values("product")) or slot_list(tracker, "product")
         choice = choose_products(requested, customer, external=external)
-        return offer_events(dispatcher, domain, reopen_offer(customer, choice, catalog(), today=today()))
+        return offer_events(dispatcher, domain, reopen_offer(customer, choice, catalog(), today=self.today()))

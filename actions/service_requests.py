@@ -18,7 +18,6 @@ from actions.common import (
     render,
     send,
     slot_list,
-    today,
 )
 from bot.db.queries import load_requests
 from bot.service_requests.lifecycle import InvalidTransition
@@ -42,7 +41,7 @@ class ActionShowRequests(CustomerAction):
         self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         requests = await in_session(lambda s: load_requests(s, customer_id))
-        send(dispatcher, domain, request_status_replies(requests, catalog(), today=today()))
+        send(dispatcher, domain, request_status_replies(requests, catalog(), today=self.today()))
         return []
 
 
@@ -61,7 +60,7 @@ class ActionPrepareWithdrawal(CustomerAction):
         reset = _reset()
         requests = await in_session(lambda s: load_requests(s, customer_id))
         kinds = tuple(tracker.get_latest_entity_values("request_kind"))
-        choice = choose_withdrawal(requests, slot_list(tracker, "product"), catalog(), today=today(), kinds=kinds)
+        choice = choose_withdrawal(requests, slot_list(tracker, "product"), catalog(), today=self.today(), kinds=kinds)
         send(dispatcher, domain, choice.replies)
         if choice.request_id is None or choice.description is None:
             return reset

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.changes import offer_events, reset_events, unclear_answer
-from actions.common import CustomerAction, catalog, customer_or_say, today
+from actions.common import CustomerAction, catalog, customer_or_say
 from bot.unbinding.replies import unbind_offer
 from bot.unbinding.unbinding import plan_unbind
 
@@ -42,5 +42,5 @@ class ActionCheckUnbind(CustomerAction):
         if unclear is not None:
             return unclear
         names = "、".join(a.product.display_name for a in customer.accounts if not products or a.product.id in products)
-        offer = unbind_offer(plan, catalog(), product_names=names, today=today())
+        offer = unbind_offer(plan, catalog(), product_names=names, today=self.today())
         return offer_events(dispatcher, domain, offer)

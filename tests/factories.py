@@ -1,10 +1,12 @@
-"""Builders for snapshots used by unit tests (no database)."""
+"""Builders for snapshots used by unit tests (no database), and loaders that assert a stored one exists."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from bot.core.accounts import (
     AccountSnapshot,
@@ -17,6 +19,7 @@ from bot.core.accounts import (
     ProductInfo,
     RequestInfo,
 )
+from bot.db.queries import load_customer
 
 TODAY = date(2026, 11, 22)
 HUABEI = ProductInfo(
@@ -75,3 +78,17 @@ def request(
     kind: str = "close", status: str = "under_review", id: int = 7, day: date = date(2026, 11, 20)
 ) -> RequestInfo:
     return RequestInfo(id, kind, status, datetime(day.year, day.month, day.day, 10, tzinfo=timezone.utc), 1, "huabei")
+
+
+def stored_customer(session: Session, customer_id: str) -> CustomerSnapshot:
+    """The stored customer's snapshot; fails the test when there is no such customer."""
+    customer = load_customer(session, customer_id)
+    assert customer is not None, f"no customer {customer_id!r} in the test database"
+    return customer
+
+
+def stored_account(session: Session, customer_id: str, product_id: str) -> AccountSnapshot:
+    """The stored customer's line on one product; fails the test when there is none."""
+    account = stored_customer(session, customer_id).account(product_id)
+    assert account is not None, f"{customer_id!r} has no {product_id} line"
+    return account

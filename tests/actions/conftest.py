@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +13,17 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
+from tests.conftest import TODAY
 from tests.rendering import domain
 
 
+def seed_day() -> date:
+    """The actions' clock in these tests: the day the test database was seeded (`ActionX(clock=seed_day)`)."""
+    return TODAY
+
+
 @pytest.fixture
-def outbox(tmp_path) -> Path:  # type: ignore[no-untyped-def]
+def outbox(tmp_path) -> Path:
     """The development SMS outbox the actions write one-time codes to."""
     return tmp_path / "outbox.jsonl"
 
@@ -27,19 +33,12 @@ def last_code(outbox: Path) -> str:
 
 
 @pytest.fixture
-def action_db(factory, db_url: str, outbox: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def action_db(factory, db_url: str, outbox: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Point the actions at the seeded test database in development mode."""
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("BOT_DEV_MODE", "true")
     monkeypatch.setenv("BOT_DEV_OUTBOX", str(outbox))
     common.settings.cache_clear()
-    fixed_today = lambda: __import__("tests.conftest").conftest.TODAY  # noqa: E731
-    real_today = common.today
-    monkeypatch.setattr(common, "today", fixed_today)
-    # Modules that imported `today` by name hold their own reference to it.
-    for module in list(sys.modules.values()):
-        if getattr(module, "__name__", "").startswith("actions.") and getattr(module, "today", None) is real_today:
-            monkeypatch.setattr(module, "today", fixed_today)
     yield db_url
     common.settings.cache_clear()
 
@@ -57,6 +56,8 @@ def make_tracker(
 
 
 async def run_action(action: Any, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    if isinstance(action, common.BotAction):
+        assert action.clock is seed_day, "construct the action with clock=seed_day: dates follow the seeded data"
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, tracker, domain())
     return dispatcher.messages, events

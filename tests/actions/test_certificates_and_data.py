@@ -1,73 +1,104 @@
 """Certificate and personal-data actions against a real, seeded database (both backends)."""
 
+from typing import Any
+
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 from actions import common
 from actions.certificates import ActionIssueCertificate
 from actions.data_deletion import ActionExplainDataDeletion, ActionSubmitDataDeletion
 from bot.db import models as m
 from bot.db.session import session_scope
-from tests.actions.conftest import make_tracker, run_action
-from tests.rendering import render_all
+from tests.actions.conftest import make_tracker, run_action, seed_day
+from tests.rendering import fragment, params, said
 
 pytestmark = pytest.mark.usefixtures("action_db")
 
 
-def slots_of(events) -> dict:  # type: ignore[no-untyped-def]
+def slots_of(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-def stored(factory, model, customer: str) -> list:  # type: ignore[no-untyped-def]
+def stored(factory: sessionmaker, model: Any, customer: str) -> list[Any]:
     with session_scope(factory) as s:
         return list(s.execute(select(model).where(model.customer_id == customer)).scalars())
 
 
-async def test_certificate_is_a_link_and_a_file_payload(factory, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+async def test_certificate_is_a_link_and_a_file_payload(factory: sessionmaker, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOT_PUBLIC_URL", "https://bot.example")
     common.settings.cache_clear()
     tracker = make_tracker("demo_clean", intent="request_settlement_certificate", slots={"product": ["huabei"]})
-    messages, events = await run_action(ActionIssueCertificate(), tracker)
+    messages, events = await run_action(ActionIssueCertificate(clock=seed_day), tracker)
     [row] = stored(factory, m.SettlementCertificate, "demo_clean")
     url = f"https://bot.example/webhooks/certificates/download/{row.download_token}"
     [message] = messages
-    assert message["response"] == "utter_certificate_issued" and message["url"] == url
+    assert message["response"] == "utter_certificate_issued"
+    assert params(message) == {
+        "product_name": "花呗",
+        "masked_name": "王*明",
+        "limit": "¥8,000.00",
+        "state": fragment("utter_certificate_state_settled", date="11月22日"),
+        "verification_code": row.verification_code,
+        "url": url,
+        "verify_url": f"https://bot.example/webhooks/certificates/verify/{row.verification_code}",
+    }
     assert message["custom"] == {"attachment": {"type": "file", "url": url, "name": "花呗结清证明.pdf"}}
-    assert row.verification_code in render_all(messages) and events == []
+    assert events == []
 
 
-async def test_both_products_owed_are_listed_and_nothing_is_stored(factory) -> None:  # type: ignore[no-untyped-def]
+async def test_both_products_owed_are_listed_and_nothing_is_stored(factory: sessionmaker) -> None:
     tracker = make_tracker(
         "demo_balance", intent="request_settlement_certificate", slots={"product": ["huabei", "jiebei"]}
     )
-    messages, _ = await run_action(ActionIssueCertificate(), tracker)
-    said = render_all(messages)
-    assert "花呗还有没结清的款项" in said and "借呗还有没结清的款项" in said
-    assert "¥1,234.50" in said and "¥3,256.80" in said
+    messages, _ = await run_action(ActionIssueCertificate(clock=seed_day), tracker)
+    owed = ["utter_certificate_owed_intro", "utter_certificate_owed_bill", "utter_certificate_owed_total_by"]
+    assert said(messages) == owed + owed
+    assert [params(x) for x in messages] == [
+        {"product_name": "花呗"},
+        {"amount": "¥1,234.50", "due_date": "12月1日"},
+        {"amount": "¥1,234.50", "date": "12月1日"},
+        {"product_name": "借呗"},
+        {"amount": "¥3,256.80", "due_date": "12月4日"},
+        {"amount": "¥3,256.80", "date": "12月4日"},
+    ]
     assert stored(factory, m.SettlementCertificate, "demo_balance") == []
 
 
-async def test_explaining_offers_but_creates_no_request(factory) -> None:  # type: ignore[no-untyped-def]
+async def test_explaining_offers_but_creates_no_request(factory: sessionmaker) -> None:
     messages, events = await run_action(
-        ActionExplainDataDeletion(), make_tracker("demo_clean", intent="ask_data_deletion")
+        ActionExplainDataDeletion(clock=seed_day), make_tracker("demo_clean", intent="ask_data_deletion")
     )
     assert slots_of(events)["deletion_ready"] is True
-    assert "至少保存 10 年" in render_all(messages) and "15 个工作日内" in render_all(messages)
+    assert said(messages) == [
+        "fact:deletion_after_closing",
+        "fact:aml_retention",
+        "fact:credit_data_separate",
+        "utter_deletion_scope_open_lines",
+        "utter_deletion_offer",
+    ]
+    assert params(messages[-1]) == {"handling_days": "15"}
     assert stored(factory, m.ServiceRequest, "demo_clean") == []
 
 
-async def test_no_confirmation_no_request(factory) -> None:  # type: ignore[no-untyped-def]
+async def test_no_confirmation_no_request(factory: sessionmaker) -> None:
     tracker = make_tracker("demo_clean", intent="deny", slots={"deletion_confirmed": False})
-    messages, _ = await run_action(ActionSubmitDataDeletion(), tracker)
-    assert [x["response"] for x in messages] == ["utter_deletion_not_submitted"]
+    messages, _ = await run_action(ActionSubmitDataDeletion(clock=seed_day), tracker)
+    assert said(messages) == ["utter_deletion_not_submitted"]
     assert stored(factory, m.ServiceRequest, "demo_clean") == []
 
 
-async def test_confirmed_request_is_stored_and_announced(factory) -> None:  # type: ignore[no-untyped-def]
+async def test_confirmed_request_is_stored_and_announced(factory: sessionmaker) -> None:
     tracker = make_tracker("demo_bound", intent="affirm", slots={"deletion_confirmed": True})
-    messages, events = await run_action(ActionSubmitDataDeletion(), tracker)
+    messages, events = await run_action(ActionSubmitDataDeletion(clock=seed_day), tracker)
     [request] = stored(factory, m.ServiceRequest, "demo_bound")
     assert request.kind == "data_deletion" and request.status == "submitted"
-    said = render_all(messages)
-    assert f"申请编号 {request.id}" in said and "尾号0000的手机" in said
+    assert said(messages) == ["utter_deletion_submitted"]
+    assert params(messages[0]) == {
+        "request_id": str(request.id),
+        "handling_days": "15",
+        "scope": fragment("utter_deletion_scope_note_unused"),
+        "notify": fragment("utter_deletion_notify_phone", phone_tail="0000"),
+    }
     assert slots_of(events) == {"deletion_ready": False, "deletion_confirmed": None}

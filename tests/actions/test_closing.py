@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -6,81 +7,122 @@ from sqlalchemy import func, select
 from actions.closing import ActionCheckClosure
 from bot.db import models as m
 from bot.db.session import session_scope
-from tests.actions.conftest import make_tracker, run_action
-from tests.rendering import render_all
+from tests.actions.conftest import make_tracker, run_action, seed_day
+from tests.rendering import fragment, params, payloads, replies, reply, said, titles
 
 pytestmark = pytest.mark.usefixtures("action_db")
 
 
-async def closure_answer(sender: str, products: list[str] | None = None, **kw) -> str:  # type: ignore[no-untyped-def]
-    messages, _ = await run_action(ActionCheckClosure(), make_tracker(sender, slots={"product": products}, **kw))
-    return render_all(messages)
+async def closure_answer(sender: str, products: list[str] | None = None, **kw: Any) -> list[dict[str, Any]]:
+    messages, _ = await run_action(
+        ActionCheckClosure(clock=seed_day), make_tracker(sender, slots={"product": products}, **kw)
+    )
+    return messages
 
 
 async def test_demo_balance_hears_its_unpaid_jiebei_bill() -> None:
-    text = await closure_answer("demo_balance", ["jiebei"])
-    assert "借呗现在还不能注销" in text and "¥3,256.80" in text and "12月4日到期" in text
+    messages = await closure_answer("demo_balance", ["jiebei"])
+    assert said(messages) == [
+        "utter_closure_blocked_intro",
+        "utter_closure_blocker_unpaid_bill",
+        "utter_closure_blocked_total",
+    ]
+    assert params(messages[0]) == {"product_name": "借呗"}
+    assert params(messages[1]) == {"amount": "¥3,256.80", "due_date": "12月4日"}
+    assert params(messages[2]) == {"amount": "¥3,256.80"}
 
 
 async def test_demo_clean_is_eligible_for_both() -> None:
-    text = await closure_answer("demo_clean", ["huabei", "jiebei"])
-    assert "你的花呗目前没有欠款" in text and "你的借呗目前没有欠款" in text
+    messages = await closure_answer("demo_clean", ["huabei", "jiebei"])
+    assert replies(messages, "utter_closure_eligible") == [{"product_name": "花呗"}, {"product_name": "借呗"}]
+    assert replies(messages, "utter_closure_consequences") == [
+        {"product_name": "花呗", "limit": "¥8,000.00"},
+        {"product_name": "借呗", "limit": "¥20,000.00"},
+    ]
+    assert said(messages).count("fact:closing_not_negative") == 2
+    assert "utter_closure_blocked_intro" not in said(messages)
 
 
 async def test_demo_overdue() -> None:
-    text = await closure_answer("demo_overdue", ["huabei"])
-    assert "11月6日起逾期" in text and "¥862.40" in text
+    messages = await closure_answer("demo_overdue", ["huabei"])
+    assert params(reply(messages, "utter_closure_blocker_overdue")) == {"since": "11月6日", "amount": "¥862.40"}
+    assert "fact:negative_five_years" in said(messages)
 
 
 async def test_demo_instalment_lists_terms_and_early_settlement() -> None:
-    text = await closure_answer("demo_instalment", ["huabei"])
-    assert "手机分期还剩 7 期未还，共 ¥2,333.31" in text and "提前一次性还清" in text
+    messages = await closure_answer("demo_instalment", ["huabei"])
+    assert params(reply(messages, "utter_closure_blocker_instalments")) == {
+        "description": "手机分期",
+        "terms": "7",
+        "amount": "¥2,333.31",
+        "early_settlement": fragment("utter_closure_early_settlement_possible"),
+    }
 
 
 async def test_demo_refund_lists_both_orders_together() -> None:
-    text = await closure_answer("demo_refund", ["huabei"])
-    assert "优选家电旗舰店的退款 ¥1,299.00 还在处理中，预计11月25日完成" in text
-    assert "鲜果生活超市的订单 ¥89.90 还没确认收货" in text
+    messages = await closure_answer("demo_refund", ["huabei"])
+    assert params(reply(messages, "utter_closure_blocker_refund")) == {
+        "merchant": "优选家电旗舰店",
+        "amount": "¥1,299.00",
+        "expected": fragment("utter_closure_expected_by", date="11月25日"),
+    }
+    assert params(reply(messages, "utter_closure_blocker_order")) == {
+        "merchant": "鲜果生活超市",
+        "amount": "¥89.90",
+        "expected": fragment("utter_closure_expected_by", date="12月1日"),
+    }
 
 
 async def test_demo_frozen_needs_a_human() -> None:
-    text = await closure_answer("demo_frozen", ["jiebei"])
-    assert "被平台暂停使用" in text and "综合评估" in text and "人工客服" in text
+    messages = await closure_answer("demo_frozen", ["jiebei"])
+    assert params(reply(messages, "utter_closure_blocker_frozen")) == {
+        "reason": fragment("utter_reason_risk_assessment")
+    }
+    assert said(messages)[-1] == "utter_handoff_offer"
 
 
 async def test_demo_closed_is_already_closed() -> None:
-    text = await closure_answer("demo_closed", ["huabei"])
-    assert "已经在10月21日关闭了" in text
+    messages = await closure_answer("demo_closed", ["huabei"])
+    assert said(messages) == ["utter_closure_already_closed"]
+    assert params(messages[0]) == {"product_name": "花呗", "closed_on": "10月21日"}
 
 
 async def test_demo_bound_lists_services_that_stop() -> None:
-    text = await closure_answer("demo_bound", ["jiebei"])
-    assert "符合注销条件" in text and "自动还款" in text and "第三方授权（优选商城）" in text
+    messages = await closure_answer("demo_bound", ["jiebei"])
+    assert params(reply(messages, "utter_closure_eligible")) == {"product_name": "借呗"}
+    services = params(reply(messages, "utter_closure_affected_services"))["services"]
+    assert services.split("、")[0] == "自动还款（招商银行储蓄卡（尾号6789））"
+    assert services.split("、")[-1] == "第三方授权（优选商城）"
 
 
 async def test_missing_product_asks_with_buttons_for_the_customers_products() -> None:
-    messages, _ = await run_action(ActionCheckClosure(), make_tracker("demo_clean"))
+    messages, _ = await run_action(ActionCheckClosure(clock=seed_day), make_tracker("demo_clean"))
     (ask,) = messages
     assert ask["response"] == "utter_ask_closure_product"
-    assert [b["title"] for b in ask["buttons"]] == ["花呗", "借呗", "两个都看看"]
-    assert ask["buttons"][0]["payload"] == '/close_account{"product":"huabei"}'
-    assert ask["buttons"][2]["payload"] == '/close_account{"product":["huabei", "jiebei"]}'
+    assert titles(ask) == ["花呗", "借呗", fragment("utter_button_all_products")]
+    assert payloads(ask) == [
+        '/close_account{"product":"huabei"}',
+        '/close_account{"product":"jiebei"}',
+        '/close_account{"product":["huabei", "jiebei"]}',
+    ]
 
 
 async def test_other_companys_product_is_not_mapped_to_ours() -> None:
     entities = [{"entity": "external_product", "value": "微粒贷", "start": 0, "end": 3}]
-    text = await closure_answer("demo_clean", None, entities=entities)
-    assert "微粒贷不是我们平台的产品" in text and "花呗、借呗" in text
+    messages = await closure_answer("demo_clean", None, entities=entities)
+    assert said(messages) == ["utter_product_not_served"]
+    assert params(messages[0]) == {"external_product": "微粒贷", "served_products": "花呗、借呗"}
 
 
-@pytest.mark.parametrize("sender", ["nobody_here", "x' OR 1=1 --"])
-async def test_unknown_or_malformed_customers_get_no_data(sender: str) -> None:
-    text = await closure_answer(sender, ["jiebei"])
-    assert "¥" not in text
-    assert "没有查到" in text or "无法确认你的身份" in text
+@pytest.mark.parametrize(
+    ("sender", "response"), [("nobody_here", "utter_customer_not_found"), ("x' OR 1=1 --", "utter_identity_unknown")]
+)
+async def test_unknown_or_malformed_customers_get_no_data(sender: str, response: str) -> None:
+    messages = await closure_answer(sender, ["jiebei"])
+    assert said(messages) == [response] and params(messages[0]) == {}
 
 
-async def test_checking_changes_nothing(factory) -> None:  # type: ignore[no-untyped-def]
+async def test_checking_changes_nothing(factory) -> None:
     def counts() -> tuple[int, int, Decimal]:
         with session_scope(factory) as s:
             return (

@@ -1,32 +1,40 @@
 """The confirmation, one-time code and submission steps of the closing journey."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
 
 from actions.closing import ActionCheckClosure, ActionSubmitClosure, ValidateClosureForm
 from actions.service_requests import ActionPrepareWithdrawal, ActionWithdrawRequest
+from bot.core.formatting import cn_date
+from bot.core.replies import Fragment
 from bot.db import models as m
-from bot.db.queries import load_customer
+from bot.db.queries import load_requests
 from bot.db.session import session_scope
-from tests.actions.conftest import last_code, make_tracker, run_action
-from tests.rendering import domain, render_all
+from tests.actions.conftest import last_code, make_tracker, run_action, seed_day
+from tests.conftest import TODAY
+from tests.factories import stored_account
+from tests.rendering import domain, fragment, params, payloads, reply, said
 
 pytestmark = pytest.mark.usefixtures("action_db")
 FORM = ValidateClosureForm()
+Messages = list[dict[str, Any]]
 
 
-def slots_of(events) -> dict:  # type: ignore[no-untyped-def]
+def slots_of(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-def status(factory, customer: str, product: str) -> str:  # type: ignore[no-untyped-def]
+def status(factory: sessionmaker, customer: str, product: str) -> str:
     with session_scope(factory) as s:
-        return load_customer(s, customer).account(product).status
+        return stored_account(s, customer, product).status
 
 
-def counts(factory) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def counts(factory: sessionmaker) -> tuple[int, int]:
     with session_scope(factory) as s:
         return (
             s.execute(select(func.count()).select_from(m.ServiceRequest)).scalar_one(),
@@ -34,56 +42,73 @@ def counts(factory) -> tuple[int, int]:  # type: ignore[no-untyped-def]
         )
 
 
-async def confirm(customer: str, products: list[str]):  # type: ignore[no-untyped-def]
-    from rasa_sdk.executor import CollectingDispatcher
-
+async def confirm(customer: str, products: list[str]) -> tuple[dict[str, Any], Messages]:
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(customer, intent="affirm", slots={"closure_products": products})
     result = await FORM.validate_closure_confirmed(True, dispatcher, tracker, domain())
-    return result, render_all(dispatcher.messages)
+    return result, dispatcher.messages
 
 
-async def enter_code(customer: str, products: list[str], text: str):  # type: ignore[no-untyped-def]
-    from rasa_sdk.executor import CollectingDispatcher
-
+async def enter_code(customer: str, products: list[str], text: str) -> tuple[dict[str, Any], Messages]:
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(customer, intent="inform", slots={"closure_products": products, "closure_confirmed": True})
     result = await FORM.validate_closure_code(text, dispatcher, tracker, domain())
-    return result, render_all(dispatcher.messages)
+    return result, dispatcher.messages
 
 
-async def submit(customer: str, products: list[str], code: str | None = "verified", confirmed: bool = True) -> str:
+async def submit(customer: str, products: list[str], code: str | None = "verified", confirmed: bool = True) -> Messages:
     slots = {"closure_products": products, "closure_confirmed": confirmed, "closure_code": code}
-    messages, events = await run_action(ActionSubmitClosure(), make_tracker(customer, intent="inform", slots=slots))
+    messages, events = await run_action(
+        ActionSubmitClosure(clock=seed_day), make_tracker(customer, intent="inform", slots=slots)
+    )
     assert slots_of(events)["closure_products"] is None  # the flow is reset either way
-    return render_all(messages)
+    return messages
 
 
 async def test_eligible_check_sets_up_the_confirmation_with_personal_consequences() -> None:
-    messages, events = await run_action(ActionCheckClosure(), make_tracker("demo_bound", slots={"product": ["jiebei"]}))
-    text = render_all(messages)
-    assert "¥25,000.00的额度会一起取消" in text and "花呗不受影响" in text
-    assert "注销30天后重新申请" in text and "暂停使用或调低额度" in text
+    messages, events = await run_action(
+        ActionCheckClosure(clock=seed_day), make_tracker("demo_bound", slots={"product": ["jiebei"]})
+    )
+    assert said(messages) == [
+        "utter_closure_eligible",
+        "utter_closure_consequences",
+        "fact:history_kept",
+        "fact:closing_not_negative",
+        "utter_closure_other_product_unaffected",
+        "utter_closure_affected_services",
+        "utter_closure_reopen_rule",
+        "utter_closure_alternatives",
+    ]
+    assert params(reply(messages, "utter_closure_consequences")) == {"product_name": "借呗", "limit": "¥25,000.00"}
+    assert params(reply(messages, "utter_closure_other_product_unaffected")) == {"other_product": "花呗"}
+    assert params(reply(messages, "utter_closure_reopen_rule")) == {"product_name": "借呗", "cooldown_days": "30"}
+    assert payloads(reply(messages, "utter_closure_alternatives")) == [
+        '/pause_credit{"product": "jiebei"}',
+        '/lower_limit{"product": "jiebei"}',
+    ]
     assert slots_of(events)["closure_products"] == ["jiebei"]
     assert slots_of(events)["closure_product_names"] == "借呗"
 
 
 async def test_alternatives_are_offered_only_once() -> None:
     tracker = make_tracker("demo_clean", slots={"product": ["huabei"], "alternatives_offered": True})
-    messages, _ = await run_action(ActionCheckClosure(), tracker)
-    assert "暂停使用" not in render_all(messages)
+    messages, _ = await run_action(ActionCheckClosure(clock=seed_day), tracker)
+    assert "utter_closure_eligible" in said(messages) and "utter_closure_alternatives" not in said(messages)
 
 
 async def test_blocked_check_starts_no_confirmation() -> None:
-    _, events = await run_action(ActionCheckClosure(), make_tracker("demo_balance", slots={"product": ["jiebei"]}))
+    _, events = await run_action(
+        ActionCheckClosure(clock=seed_day), make_tracker("demo_balance", slots={"product": ["jiebei"]})
+    )
     assert slots_of(events)["closure_products"] is None
 
 
 async def test_confirm_sends_a_code_and_the_right_code_verifies(outbox: Path) -> None:
-    result, text = await confirm("demo_clean", ["huabei"])
-    assert result == {"closure_confirmed": True} and "尾号1111" in text
-    result, _ = await enter_code("demo_clean", ["huabei"], f"验证码是{last_code(outbox)}")
-    assert result == {"closure_code": "verified"}
+    result, messages = await confirm("demo_clean", ["huabei"])
+    assert result == {"closure_confirmed": True}
+    assert said(messages) == ["utter_closure_code_sent"] and params(messages[0]) == {"phone_tail": "1111"}
+    result, messages = await enter_code("demo_clean", ["huabei"], f"验证码是{last_code(outbox)}")
+    assert result == {"closure_code": "verified"} and messages == []
 
 
 async def test_full_width_digits_are_accepted(outbox: Path) -> None:
@@ -96,16 +121,18 @@ async def test_full_width_digits_are_accepted(outbox: Path) -> None:
 async def test_wrong_code_then_lockout(outbox: Path) -> None:
     await confirm("demo_clean", ["huabei"])
     wrong = "000000" if last_code(outbox) != "000000" else "999999"
-    result, text = await enter_code("demo_clean", ["huabei"], wrong)
-    assert result == {"closure_code": None} and "还可以再试 2 次" in text
+    result, messages = await enter_code("demo_clean", ["huabei"], wrong)
+    assert result == {"closure_code": None}
+    assert said(messages) == ["utter_closure_code_wrong"] and params(messages[0]) == {"attempts_left": "2"}
     await enter_code("demo_clean", ["huabei"], wrong)
-    result, text = await enter_code("demo_clean", ["huabei"], wrong)
-    assert result == {"closure_confirmed": False, "closure_code": None} and "错误次数太多" in text
+    result, messages = await enter_code("demo_clean", ["huabei"], wrong)
+    assert result == {"closure_confirmed": False, "closure_code": None}
+    assert said(messages) == ["utter_closure_code_locked"]
 
 
 async def test_not_a_code_is_asked_again() -> None:
-    result, text = await enter_code("demo_clean", ["huabei"], "我不知道")
-    assert result == {"closure_code": None} and "6 位数字" in text
+    result, messages = await enter_code("demo_clean", ["huabei"], "我不知道")
+    assert result == {"closure_code": None} and said(messages) == ["utter_closure_code_format"]
 
 
 async def test_code_for_one_product_does_not_close_another(outbox: Path) -> None:
@@ -120,68 +147,95 @@ async def test_another_customers_code_does_not_work(outbox: Path) -> None:
     assert result["closure_code"] is None
 
 
-async def test_submit_closes_a_verified_single_level_product(factory) -> None:  # type: ignore[no-untyped-def]
-    text = await submit("demo_bound", ["huabei"])
-    assert "花呗已经注销成功" in text and "6 项关联服务" in text
+async def test_submit_closes_a_verified_single_level_product(factory: sessionmaker) -> None:
+    messages = await submit("demo_bound", ["huabei"])
+    assert said(messages) == ["utter_closure_done"]
+    assert params(messages[0]) == {
+        "product_name": "花呗",
+        "services_note": fragment("utter_closure_done_services", count="6"),
+    }
     assert status(factory, "demo_bound", "huabei") == "closed"
 
 
-async def test_submit_two_level_product_goes_to_review(factory) -> None:  # type: ignore[no-untyped-def]
-    text = await submit("demo_clean", ["jiebei"])
-    assert "借呗的注销申请已提交" in text and "3 个工作日" in text
+async def test_submit_two_level_product_goes_to_review(factory: sessionmaker) -> None:
+    messages = await submit("demo_clean", ["jiebei"])
+    assert said(messages) == ["utter_closure_under_review"]
+    request_id = params(messages[0]).pop("request_id")
+    assert params(messages[0]) == {"product_name": "借呗", "request_id": request_id, "review_days": "3"}
     assert status(factory, "demo_clean", "jiebei") == "pending_closure"
 
 
-async def test_both_products(factory) -> None:  # type: ignore[no-untyped-def]
-    text = await submit("demo_clean", ["huabei", "jiebei"])
-    assert "花呗已经注销成功" in text and "借呗的注销申请已提交" in text
+async def test_both_products(factory: sessionmaker) -> None:
+    messages = await submit("demo_clean", ["huabei", "jiebei"])
+    assert said(messages) == ["utter_closure_done", "utter_closure_under_review"]
+    assert params(messages[0]) == {"product_name": "花呗", "services_note": ""}  # nothing was bound
+    assert params(messages[1])["product_name"] == "借呗"
 
 
 @pytest.mark.parametrize(("code", "confirmed"), [(None, True), ("123456", True), ("verified", False)])
-async def test_nothing_changes_without_confirmation_and_code(factory, code, confirmed) -> None:  # type: ignore[no-untyped-def]
+async def test_nothing_changes_without_confirmation_and_code(
+    factory: sessionmaker, code: str | None, confirmed: bool
+) -> None:
     before = counts(factory)
-    text = await submit("demo_clean", ["huabei"], code=code, confirmed=confirmed)
-    assert "没有提交注销" in text
+    messages = await submit("demo_clean", ["huabei"], code=code, confirmed=confirmed)
+    assert said(messages) == ["utter_closure_not_submitted"]
     assert counts(factory) == before and status(factory, "demo_clean", "huabei") == "active"
 
 
-async def test_withdrawal_after_confirmation(factory) -> None:  # type: ignore[no-untyped-def]
-    await submit("demo_clean", ["jiebei"])
-    messages, events = await run_action(ActionPrepareWithdrawal(), make_tracker("demo_clean", intent="cancel_request"))
-    prepared = slots_of(events)
-    assert prepared["withdraw_description"].startswith("借呗注销申请（")
-    slots = {**prepared, "withdraw_confirmed": True}
-    messages, _ = await run_action(ActionWithdrawRequest(), make_tracker("demo_clean", intent="affirm", slots=slots))
-    assert "已撤回借呗注销申请" in render_all(messages)
+async def prepare_withdrawal(customer: str) -> tuple[Messages, dict[str, Any]]:
+    messages, events = await run_action(
+        ActionPrepareWithdrawal(clock=seed_day), make_tracker(customer, intent="cancel_request")
+    )
+    return messages, slots_of(events)
+
+
+async def withdraw(customer: str, slots: dict[str, Any], intent: str) -> Messages:
+    messages, _ = await run_action(
+        ActionWithdrawRequest(clock=seed_day), make_tracker(customer, intent=intent, slots=slots)
+    )
+    return messages
+
+
+async def test_withdrawal_after_confirmation(factory: sessionmaker) -> None:
+    [submitted] = await submit("demo_clean", ["jiebei"])
+    _, prepared = await prepare_withdrawal("demo_clean")
+    with session_scope(factory) as s:
+        [request] = load_requests(s, "demo_clean")
+    assert prepared["withdraw_request_id"] == float(submitted["request_id"]) == request.id
+    description = fragment(
+        "utter_request_description",
+        product_name="借呗",
+        kind=Fragment("utter_request_kind_close"),
+        submitted=cn_date(request.created_at.date(), today=TODAY),
+    )
+    assert prepared["withdraw_description"] == description
+    messages = await withdraw("demo_clean", {**prepared, "withdraw_confirmed": True}, "affirm")
+    assert said(messages) == ["utter_withdraw_done"] and params(messages[0]) == {"withdraw_description": description}
     assert status(factory, "demo_clean", "jiebei") == "active"
 
 
-async def test_withdrawal_declined_keeps_the_request(factory) -> None:  # type: ignore[no-untyped-def]
+async def test_withdrawal_declined_keeps_the_request(factory: sessionmaker) -> None:
     await submit("demo_clean", ["jiebei"])
-    _, events = await run_action(ActionPrepareWithdrawal(), make_tracker("demo_clean", intent="cancel_request"))
-    slots = {**slots_of(events), "withdraw_confirmed": False}
-    messages, _ = await run_action(ActionWithdrawRequest(), make_tracker("demo_clean", intent="deny", slots=slots))
-    assert "申请保留" in render_all(messages)
+    _, prepared = await prepare_withdrawal("demo_clean")
+    messages = await withdraw("demo_clean", {**prepared, "withdraw_confirmed": False}, "deny")
+    assert said(messages) == ["utter_withdraw_kept"]
     assert status(factory, "demo_clean", "jiebei") == "pending_closure"
 
 
 async def test_nothing_to_withdraw() -> None:
-    messages, events = await run_action(ActionPrepareWithdrawal(), make_tracker("demo_clean", intent="cancel_request"))
-    assert "没有正在审核中的申请" in render_all(messages) and slots_of(events)["withdraw_request_id"] is None
+    messages, prepared = await prepare_withdrawal("demo_clean")
+    assert said(messages) == ["utter_withdraw_nothing"] and prepared["withdraw_request_id"] is None
 
 
-async def test_cannot_withdraw_someone_elses_request(factory) -> None:  # type: ignore[no-untyped-def]
+async def test_cannot_withdraw_someone_elses_request(factory: sessionmaker) -> None:
     await submit("demo_clean", ["jiebei"])
-    _, events = await run_action(ActionPrepareWithdrawal(), make_tracker("demo_clean", intent="cancel_request"))
-    slots = {**slots_of(events), "withdraw_confirmed": True}
-    messages, _ = await run_action(ActionWithdrawRequest(), make_tracker("demo_bound", intent="affirm", slots=slots))
-    assert "已撤回" not in render_all(messages)
+    _, prepared = await prepare_withdrawal("demo_clean")
+    messages = await withdraw("demo_bound", {**prepared, "withdraw_confirmed": True}, "affirm")
+    assert said(messages) == ["utter_withdraw_failed"]
     assert status(factory, "demo_clean", "jiebei") == "pending_closure"
 
 
 async def test_validators_ignore_a_reset_rather_than_treating_it_as_no() -> None:
-    from rasa_sdk.executor import CollectingDispatcher
-
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("demo_clean", slots={"closure_products": ["huabei"]})
     assert await FORM.validate_closure_confirmed(None, dispatcher, tracker, domain()) == {"closure_confirmed": None}

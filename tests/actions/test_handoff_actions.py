@@ -20,8 +20,8 @@ from actions.handoff import (
 )
 from bot.db import models as m
 from bot.db.session import session_scope
-from tests.actions.conftest import make_tracker, run_action
-from tests.rendering import domain, render_all
+from tests.actions.conftest import make_tracker, run_action, seed_day
+from tests.rendering import domain, fragment, params, reply, said
 
 pytestmark = pytest.mark.usefixtures("action_db")
 
@@ -56,7 +56,7 @@ def conversation(sender: str, events: list[dict[str, Any]], slots: dict[str, Any
     return Tracker(sender, slots or {}, message, events, False, None, {}, "rest")
 
 
-def tickets(factory) -> list[m.HandoffTicket]:  # type: ignore[no-untyped-def]
+def tickets(factory) -> list[m.HandoffTicket]:
     with session_scope(factory) as s:
         return list(s.execute(select(m.HandoffTicket).order_by(m.HandoffTicket.id)).scalars())
 
@@ -69,11 +69,11 @@ BALANCE_CHAT = [
 
 
 @pytest.mark.usefixtures("open_hours")
-async def test_request_human_queues_a_ticket_with_a_summary_and_pauses(factory) -> None:  # type: ignore[no-untyped-def]
-    messages, events = await run_action(ActionRequestHuman(), conversation("demo_balance", BALANCE_CHAT))
+async def test_request_human_queues_a_ticket_with_a_summary_and_pauses(factory) -> None:
+    messages, events = await run_action(ActionRequestHuman(clock=seed_day), conversation("demo_balance", BALANCE_CHAT))
     assert [e["event"] for e in events] == ["pause", "action"] and events[1]["name"] == "action_listen"
-    assert messages[0]["response"] == "utter_handoff_queued"
-    assert "你现在排在第 1 位" in render_all(messages[:1]) and "预计等待约 5 分钟" in render_all(messages[:1])
+    assert said(messages) == ["utter_handoff_queued", "custom"]
+    assert params(messages[0]) == {"position": "1", "wait_minutes": "5"}
     (ticket,) = tickets(factory)
     assert messages[1]["custom"] == {"handoff": {"ticket_id": ticket.id, "position": 1, "wait_minutes": 5}}
     assert (ticket.kind, ticket.status, ticket.reason, ticket.customer_id) == (
@@ -89,15 +89,18 @@ async def test_request_human_queues_a_ticket_with_a_summary_and_pauses(factory) 
     assert summary["bot_explained"] == ["借呗现在还不能注销，需要先处理下面这些："]
 
     # A second customer waits behind the first.
-    messages, _ = await run_action(ActionRequestHuman(), conversation("demo_clean", [user("人工", "request_human")]))
-    assert "你现在排在第 2 位" in render_all(messages[:1]) and "约 10 分钟" in render_all(messages[:1])
+    messages, _ = await run_action(
+        ActionRequestHuman(clock=seed_day), conversation("demo_clean", [user("人工", "request_human")])
+    )
+    assert params(reply(messages, "utter_handoff_queued")) == {"position": "2", "wait_minutes": "10"}
 
 
 @pytest.mark.usefixtures("open_hours")
-async def test_asking_again_does_not_open_a_second_ticket(factory) -> None:  # type: ignore[no-untyped-def]
-    await run_action(ActionRequestHuman(), conversation("demo_balance", BALANCE_CHAT))
+async def test_asking_again_does_not_open_a_second_ticket(factory) -> None:
+    await run_action(ActionRequestHuman(clock=seed_day), conversation("demo_balance", BALANCE_CHAT))
     await run_action(
-        ActionRequestHuman(), conversation("demo_balance", [*BALANCE_CHAT, user("人工！！！", "request_human")])
+        ActionRequestHuman(clock=seed_day),
+        conversation("demo_balance", [*BALANCE_CHAT, user("人工！！！", "request_human")]),
     )
     assert len(tickets(factory)) == 1
 
@@ -111,46 +114,48 @@ async def test_asking_again_does_not_open_a_second_ticket(factory) -> None:  # t
         ("demo_frozen", "人工客服", "frozen_by_platform"),
     ],
 )
-async def test_reason_recorded(factory, sender: str, text: str, reason: str) -> None:  # type: ignore[no-untyped-def]
-    await run_action(ActionRequestHuman(), conversation(sender, [user(text, "request_human")]))
+async def test_reason_recorded(factory, sender: str, text: str, reason: str) -> None:
+    await run_action(ActionRequestHuman(clock=seed_day), conversation(sender, [user(text, "request_human")]))
     assert tickets(factory)[0].reason == reason
 
 
-async def test_unknown_identity_is_still_handed_over(factory, open_hours, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_unknown_identity_is_still_handed_over(factory, open_hours, monkeypatch) -> None:
     monkeypatch.setenv("BOT_DEV_MODE", "false")
     common.settings.cache_clear()
-    _, events = await run_action(ActionRequestHuman(), conversation("web-visitor-1", [user("转人工", "request_human")]))
+    _, events = await run_action(
+        ActionRequestHuman(clock=seed_day), conversation("web-visitor-1", [user("转人工", "request_human")])
+    )
     assert events[0]["event"] == "pause"
     (ticket,) = tickets(factory)
     assert ticket.customer_id is None and ticket.summary["customer"] is None
 
 
 @pytest.mark.usefixtures("open_hours")
-async def test_fallbacks_before_a_hand_back_do_not_count(factory) -> None:  # type: ignore[no-untyped-def]
+async def test_fallbacks_before_a_hand_back_do_not_count(factory) -> None:
     events = [user("??", "nlu_fallback"), {"event": "pause"}, user("!!", "nlu_fallback"), {"event": "resume"}]
     messages, _ = await run_action(
-        ActionHandleFallback(), conversation("demo_clean", [*events, user("阿巴", "nlu_fallback")])
+        ActionHandleFallback(clock=seed_day), conversation("demo_clean", [*events, user("阿巴", "nlu_fallback")])
     )
     assert [m["response"] for m in messages] == ["utter_default"]
     assert tickets(factory) == []
 
 
 @pytest.mark.usefixtures("open_hours")
-async def test_one_fallback_asks_to_rephrase_two_hand_over(factory) -> None:  # type: ignore[no-untyped-def]
+async def test_one_fallback_asks_to_rephrase_two_hand_over(factory) -> None:
     once = [user("你好", "greet"), bot("你好"), user("阿巴阿巴", "nlu_fallback")]
-    messages, events = await run_action(ActionHandleFallback(), conversation("demo_clean", once))
+    messages, events = await run_action(ActionHandleFallback(clock=seed_day), conversation("demo_clean", once))
     assert [m["response"] for m in messages] == ["utter_default"] and events == []
     assert tickets(factory) == []
 
     twice = [*once, bot("抱歉，我没太看懂。"), user("嗯嗯嗯嗯", "nlu_fallback")]
-    messages, events = await run_action(ActionHandleFallback(), conversation("demo_clean", twice))
+    messages, events = await run_action(ActionHandleFallback(clock=seed_day), conversation("demo_clean", twice))
     assert messages[0]["response"] == "utter_handoff_fallback_queued" and events[0]["event"] == "pause"
     assert tickets(factory)[0].reason == "repeated_fallback"
 
 
-async def test_outside_hours_offers_a_message_instead(factory, closed_hours: str) -> None:  # type: ignore[no-untyped-def]
-    messages, events = await run_action(ActionRequestHuman(), conversation("demo_balance", BALANCE_CHAT))
-    assert render_all(messages) == f"人工客服的服务时间是每天 {closed_hours}，现在不在服务时间内。"
+async def test_outside_hours_offers_a_message_instead(factory, closed_hours: str) -> None:
+    messages, events = await run_action(ActionRequestHuman(clock=seed_day), conversation("demo_balance", BALANCE_CHAT))
+    assert said(messages) == ["utter_handoff_closed_hours"] and params(messages[0]) == {"hours": closed_hours}
     assert events == [
         {"event": "slot", "timestamp": None, "name": "handoff_reason", "value": "requested"},
         {"event": "followup", "timestamp": None, "name": "callback_form"},
@@ -184,16 +189,18 @@ async def test_a_number_inside_the_message_fills_the_phone_too() -> None:
     assert result == {"callback_message": "借呗冻结了想问原因，回电13812345678", "callback_phone": "13812345678"}
 
 
-async def test_leaving_a_message_files_a_ticket_without_pausing(factory, closed_hours: str) -> None:  # type: ignore[no-untyped-def]
+async def test_leaving_a_message_files_a_ticket_without_pausing(factory, closed_hours: str) -> None:
     slots = {
         "callback_message": "借呗为什么冻结了",
         "callback_phone": "13812345678",
         "handoff_reason": "frozen_by_platform",
     }
     events_in = [user("转人工", "request_human"), user("借呗为什么冻结了", "inform"), user("13812345678", "inform")]
-    messages, events = await run_action(ActionLeaveMessage(), conversation("demo_frozen", events_in, slots))
-    text = render_all(messages)
-    assert f"客服会在服务时间（每天 {closed_hours}）内打 138****5678 给你" in text
+    messages, events = await run_action(
+        ActionLeaveMessage(clock=seed_day), conversation("demo_frozen", events_in, slots)
+    )
+    assert said(messages) == ["utter_handoff_message_left"]
+    assert params(messages[0]) == {"phone_masked": "138****5678", "hours": closed_hours}
     assert all(e["event"] == "slot" and e["value"] is None for e in events)  # no pause: nobody is on duty
     (ticket,) = tickets(factory)
     assert (ticket.kind, ticket.status, ticket.reason) == ("message", "message_left", "frozen_by_platform")
@@ -201,13 +208,17 @@ async def test_leaving_a_message_files_a_ticket_without_pausing(factory, closed_
     assert "13812345678" not in repr(ticket.summary)  # the summary masks it
 
 
-async def test_no_thanks_leaves_nothing(factory, closed_hours: str) -> None:  # type: ignore[no-untyped-def]
-    messages, _ = await run_action(ActionLeaveMessage(), conversation("demo_frozen", [user("不用了", "deny")]))
+async def test_no_thanks_leaves_nothing(factory, closed_hours: str) -> None:
+    messages, _ = await run_action(
+        ActionLeaveMessage(clock=seed_day), conversation("demo_frozen", [user("不用了", "deny")])
+    )
     assert [m["response"] for m in messages] == ["utter_handoff_message_declined"]
     assert tickets(factory) == []
 
 
 async def test_frozen_line_offers_a_human_with_a_button() -> None:
-    messages, _ = await run_action(ActionCheckClosure(), make_tracker("demo_frozen", slots={"product": ["jiebei"]}))
+    messages, _ = await run_action(
+        ActionCheckClosure(clock=seed_day), make_tracker("demo_frozen", slots={"product": ["jiebei"]})
+    )
     offer = next(m for m in messages if m["response"] == "utter_handoff_offer")
-    assert offer["buttons"] == [{"title": "转人工客服", "payload": "/request_human"}]
+    assert offer["buttons"] == [{"title": fragment("utter_button_human"), "payload": "/request_human"}]

@@ -10,8 +10,8 @@ from rasa_sdk import Tracker
 from actions import common
 from actions.closing import ActionCheckClosure
 from bot.security.identity import VERIFIED_CUSTOMER
-from tests.actions.conftest import run_action
-from tests.rendering import render_all
+from tests.actions.conftest import run_action, seed_day
+from tests.rendering import params, said
 
 pytestmark = pytest.mark.usefixtures("action_db")
 
@@ -28,14 +28,15 @@ def tracker(sender: str, metadata: dict[str, Any] | None, slots: dict[str, Any] 
     return Tracker(sender, {"product": ["jiebei"], **(slots or {})}, latest, events, False, None, {}, "rest")
 
 
-async def answer(t: Tracker) -> str:
-    messages, _ = await run_action(ActionCheckClosure(), t)
-    return render_all(messages)
+async def answer(t: Tracker) -> list[dict[str, Any]]:
+    messages, _ = await run_action(ActionCheckClosure(clock=seed_day), t)
+    return messages
 
 
 async def test_the_verified_customer_gets_their_own_account() -> None:
-    text = await answer(tracker("demo_balance", {VERIFIED_CUSTOMER: "demo_balance"}))
-    assert "¥3,256.80" in text
+    messages = await answer(tracker("demo_balance", {VERIFIED_CUSTOMER: "demo_balance"}))
+    assert said(messages)[0] == "utter_closure_blocked_intro"
+    assert params(messages[1]) == {"amount": "¥3,256.80", "due_date": "12月4日"}  # demo_balance's jiebei bill
 
 
 @pytest.mark.parametrize(
@@ -48,6 +49,5 @@ async def test_the_verified_customer_gets_their_own_account() -> None:
     ],
 )
 async def test_nothing_is_read_without_a_matching_verified_customer(sender: str, metadata: Any, slots: Any) -> None:
-    text = await answer(tracker(sender, metadata, slots))
-    assert "¥3,256.80" not in text and "符合注销条件" not in text
-    assert "无法确认你的身份" in text
+    messages = await answer(tracker(sender, metadata, slots))
+    assert said(messages) == ["utter_identity_unknown"] and params(messages[0]) == {}  # nothing read, nothing said

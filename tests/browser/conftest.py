@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from bot.config import REPO_ROOT
 from tests.e2e import conftest as e2e
@@ -31,12 +31,12 @@ ARGS = [
 ACTION_PORT = int(os.environ.get("E2E_BROWSER_ACTION_PORT", "15057"))
 RASA_PORT = int(os.environ.get("E2E_BROWSER_RASA_PORT", "15007"))
 SHOTS = REPO_ROOT / "results" / "browser"
-PHONE = {"width": 360, "height": 740}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 # The e2e fixtures, instantiated again here: the browser servers get their own database.
 e2e_db = e2e.e2e_db
 outbox = e2e.outbox
 db = e2e.db
-DESKTOP = {"width": 1280, "height": 800}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="session")

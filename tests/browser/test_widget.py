@@ -47,7 +47,7 @@ def test_chat_click_a_button_and_reload_keeps_the_history(phone: Page, widget_se
     restart(widget_server, "demo_balance")
     open_demo(phone, widget_server, "demo_balance")
     log = phone.get_by_role("log")
-    say(phone, "我想注销")
+    say(phone, "我想注销账号")  # training-style wording: typing is the subject here, not NLU
     button = phone.get_by_role("group", name="快捷回复").last.get_by_role("button", name="借呗")
     expect(button).to_be_visible(timeout=TIMEOUT)
     button.click()
@@ -62,7 +62,7 @@ def test_chat_click_a_button_and_reload_keeps_the_history(phone: Page, widget_se
 
     phone.reload()
     expect(phone.locator(".cc-send")).to_be_enabled(timeout=TIMEOUT)
-    expect(log).to_contain_text("我想注销", timeout=TIMEOUT)
+    expect(log).to_contain_text("我想注销账号", timeout=TIMEOUT)
     expect(log).to_contain_text("¥3,256.80")
     expect(phone.locator(".cc-user .cc-bubble").last).to_have_text("借呗")
     screenshot(phone, "phone-after-reload")
@@ -79,12 +79,12 @@ def test_ime_composition_is_not_sent_until_it_ends(desktop: Page, widget_server:
         "el => el.dispatchEvent(new KeyboardEvent('keydown',"
         " {key: 'Enter', isComposing: true, bubbles: true, cancelable: true}))"
     )
-    box.fill("花呗能注销吗")
+    box.fill("花呗怎么关闭")
     box.dispatch_event("compositionend")
     expect(desktop.locator(".cc-user")).to_have_count(0)
-    assert box.input_value() == "花呗能注销吗"
+    assert box.input_value() == "花呗怎么关闭"
     box.press("Enter")
-    expect(desktop.locator(".cc-user .cc-bubble")).to_have_text(["花呗能注销吗"])
+    expect(desktop.locator(".cc-user .cc-bubble")).to_have_text(["花呗怎么关闭"])
     expect(desktop.get_by_role("log")).to_contain_text("符合注销条件", timeout=TIMEOUT)
     screenshot(desktop, "desktop-chat")
 
@@ -126,7 +126,7 @@ def test_keyboard_only(desktop: Page, widget_server: str, db: Any) -> None:
     restart(widget_server, "demo_balance")
     open_demo(desktop, widget_server, "demo_balance")
     desktop.get_by_label("输入消息").focus()
-    desktop.keyboard.type("我想注销")
+    desktop.keyboard.type("我想注销账号")
     desktop.keyboard.press("Enter")
     first = desktop.get_by_role("group", name="快捷回复").last.get_by_role("button").first
     expect(first).to_be_visible(timeout=TIMEOUT)

@@ -4,7 +4,7 @@ import pytest
 
 from bot.config import Settings
 from bot.security.identity import VERIFIED_CUSTOMER
-from bot.security.tokens import TokenError, mint_token
+from bot.security.tokens import TokenError, TokenProblem, mint_token
 from channels.auth import bearer_token, identify, polite_text
 from tests.rendering import domain
 
@@ -85,7 +85,7 @@ class _App:
 
 
 @pytest.mark.parametrize("kind", ["missing", "expired", "invalid"])
-def test_refusals_use_the_domain_wording(kind: str) -> None:
-    text = polite_text(_App, kind)  # type: ignore[arg-type]
+def test_refusals_use_the_domain_wording(kind: TokenProblem) -> None:
+    text = polite_text(_App, kind)
     assert text and "登录" in text
     assert polite_text(object(), kind) is None  # no model loaded: the widget's own wording applies

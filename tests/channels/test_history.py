@@ -1,10 +1,12 @@
+from typing import Any
+
 import pytest
 
 from channels.history import handoff_state, transcript
 
 
 def test_transcript_shows_users_bot_and_agents_in_order() -> None:
-    events = [
+    events: list[dict[str, Any]] = [
         {"event": "action", "name": "action_listen", "timestamp": 1.0},
         {
             "event": "user",
@@ -54,7 +56,7 @@ def test_transcript_keeps_the_latest_messages() -> None:
     assert [m["text"] for m in transcript(events, limit=3)] == ["m297", "m298", "m299"]
 
 
-HANDED_OVER = [
+HANDED_OVER: list[dict[str, Any]] = [
     {"event": "user", "text": "转人工", "timestamp": 1.0},
     {"event": "bot", "text": "好的，正在为你转接人工客服。", "timestamp": 2.0, "metadata": {}},
     {
@@ -66,7 +68,7 @@ HANDED_OVER = [
     {"event": "pause", "timestamp": 2.2},
     {"event": "action", "name": "action_listen", "timestamp": 2.3},
 ]
-AGENT_WROTE = {
+AGENT_WROTE: dict[str, Any] = {
     "event": "bot",
     "text": "您好，我是小王",
     "timestamp": 3.0,

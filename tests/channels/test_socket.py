@@ -13,12 +13,32 @@ async def _ignore(_: Any) -> None:
     return None
 
 
-async def test_the_socket_channel_registers_the_live_deliverer() -> None:
+async def test_the_socket_channel_registers_the_live_deliverer(monkeypatch: pytest.MonkeyPatch) -> None:
     channel = TokenSocketIOInput(settings=Settings(dev_mode=True, jwt_secret="k" * 40))
+    live.register(None)
     channel.blueprint(_ignore)
+    sio = channel.sio
+    assert sio is not None
+    emitted: list[tuple[str, dict[str, Any], str | None]] = []
+
+    async def emit(event: str, data: dict[str, Any], room: str | None = None, **_: Any) -> None:
+        emitted.append((event, data, room))
+
+    monkeypatch.setattr(sio, "emit", emit)
+    message = {"text": "您好", "sender": "agent", "agent_name": "小王"}
     try:
-        # nobody has this conversation open: the console is told so
-        assert await live.deliver("demo_balance", {"text": "您好", "sender": "agent", "agent_name": "小王"}) is False
+        # nobody has this conversation open: the console is told so, and nothing is sent
+        assert await live.deliver("demo_balance", message) is False
+        assert emitted == []
+        # a widget joins the conversation's room: the message reaches it through the registered deliverer
+        sid = await sio.manager.connect("eio-1", "/")
+        await sio.manager.enter_room(sid, "/", "demo_balance")
+        assert await live.deliver("demo_balance", message) is True
+        [(event, data, room)] = emitted
+        assert (event, room) == ("bot_uttered", "demo_balance")
+        assert data == {**message, "timestamp": data["timestamp"]} and isinstance(data["timestamp"], float)
+        # another conversation's room is still empty
+        assert await live.deliver("demo_clean", message) is False
     finally:
         live.register(None)
 

@@ -23,17 +23,17 @@ from bot.service_requests.withdrawal import withdraw_request
 from tests.conftest import TODAY
 
 
-def issue(factory, customer: str, product: str):  # type: ignore[no-untyped-def]
+def issue(factory, customer: str, product: str):
     with session_scope(factory) as s:
         return issue_certificate(s, customer_id=customer, product_id=product, today=TODAY, channel="rest")
 
 
-def rows(factory, model):  # type: ignore[no-untyped-def]
+def rows(factory, model):
     with session_scope(factory) as s:
         return list(s.execute(select(model).order_by(model.id)).scalars())
 
 
-def test_closed_line_gets_a_stored_certificate_found_by_code_and_token(factory) -> None:  # type: ignore[no-untyped-def]
+def test_closed_line_gets_a_stored_certificate_found_by_code_and_token(factory) -> None:
     outcome = issue(factory, "demo_closed", "huabei")
     assert isinstance(outcome, Issued)
     content = outcome.certificate.content
@@ -60,38 +60,38 @@ def test_closed_line_gets_a_stored_certificate_found_by_code_and_token(factory) 
     assert row.download_token not in str(audit.after)  # the token is a secret: never in the audit log
 
 
-def test_each_request_gets_its_own_code_and_token(factory) -> None:  # type: ignore[no-untyped-def]
+def test_each_request_gets_its_own_code_and_token(factory) -> None:
     first, second = issue(factory, "demo_clean", "jiebei"), issue(factory, "demo_clean", "jiebei")
     assert first.certificate.verification_code != second.certificate.verification_code
     assert first.certificate.download_token != second.certificate.download_token
     assert first.certificate.content.state == cert.SETTLED and first.certificate.content.settled_on == TODAY
 
 
-def test_money_owed_stores_nothing(factory) -> None:  # type: ignore[no-untyped-def]
+def test_money_owed_stores_nothing(factory) -> None:
     outcome = issue(factory, "demo_instalment", "huabei")
     assert isinstance(outcome, cert.StillOwed) and outcome.total == Decimal("2333.31")
     assert outcome.last_due == cert.add_months(TODAY + timedelta(days=6), 6)
     assert rows(factory, m.SettlementCertificate) == []
 
 
-def test_closure_under_review_waits(factory) -> None:  # type: ignore[no-untyped-def]
+def test_closure_under_review_waits(factory) -> None:
     with session_scope(factory) as s:
         closure.submit_closure(s, customer_id="demo_clean", product_id="jiebei", channel="rest", today=TODAY)
     outcome = issue(factory, "demo_clean", "jiebei")
     assert isinstance(outcome, cert.AwaitingClosure) and outcome.review_days == 3
 
 
-def test_no_such_line(factory) -> None:  # type: ignore[no-untyped-def]
+def test_no_such_line(factory) -> None:
     assert issue(factory, "demo_clean", "weilidai") is None
     assert issue(factory, "nobody", "huabei") is None
 
 
-def delete_request(factory, customer: str):  # type: ignore[no-untyped-def]
+def delete_request(factory, customer: str):
     with session_scope(factory) as s:
         return submit_data_deletion(s, customer_id=customer, channel="rest", policy=load_data_request_policy())
 
 
-def test_deletion_request_is_submitted_once_and_audited(factory) -> None:  # type: ignore[no-untyped-def]
+def test_deletion_request_is_submitted_once_and_audited(factory) -> None:
     outcome = delete_request(factory, "demo_clean")
     assert isinstance(outcome, DeletionSubmitted)
     assert (outcome.scope, outcome.handling_working_days) == (SCOPE_UNUSED, 15)
@@ -104,7 +104,7 @@ def test_deletion_request_is_submitted_once_and_audited(factory) -> None:  # typ
     assert len([r for r in rows(factory, m.ServiceRequest) if r.customer_id == "demo_clean"]) == 1
 
 
-def test_deletion_scope_once_every_line_is_closed(factory) -> None:  # type: ignore[no-untyped-def]
+def test_deletion_scope_once_every_line_is_closed(factory) -> None:
     with session_scope(factory) as s:
         closure.submit_closure(s, customer_id="demo_closed", product_id="jiebei", channel="rest", today=TODAY)
     # jiebei needs an operator; approve it so every line is closed
@@ -115,7 +115,7 @@ def test_deletion_scope_once_every_line_is_closed(factory) -> None:  # type: ign
     assert isinstance(outcome, DeletionSubmitted) and outcome.scope == SCOPE_ALL
 
 
-def test_deletion_request_can_be_withdrawn_by_its_owner_only(factory) -> None:  # type: ignore[no-untyped-def]
+def test_deletion_request_can_be_withdrawn_by_its_owner_only(factory) -> None:
     outcome = delete_request(factory, "demo_bound")
     with session_scope(factory) as s:
         assert withdraw_request(s, customer_id="demo_clean", request_id=outcome.request_id, channel="rest") is None
@@ -124,12 +124,13 @@ def test_deletion_request_can_be_withdrawn_by_its_owner_only(factory) -> None:  
         assert withdrawn is not None and withdrawn.status == "withdrawn"
 
 
-def test_operator_decides_a_deletion_request(factory) -> None:  # type: ignore[no-untyped-def]
+def test_operator_decides_a_deletion_request(factory) -> None:
     from bot.data_deletion.deletion import review_data_deletion
 
     outcome = delete_request(factory, "demo_clean")
     with session_scope(factory) as s:
-        assert review_data_deletion(s, request_id=outcome.request_id, approve=True, operator="li").status == "approved"
+        decided = review_data_deletion(s, request_id=outcome.request_id, approve=True, operator="li")
+        assert decided is not None and decided.status == "approved"
     with session_scope(factory) as s:
         closed = [r for r in load_requests(s, "demo_closed") if r.kind == "close"][0]
         assert review_data_deletion(s, request_id=closed.id, approve=True, operator="li") is None

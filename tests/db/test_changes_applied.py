@@ -8,35 +8,35 @@ from sqlalchemy import select
 
 from bot.db import models as m
 from bot.db import queries
-from bot.db.queries import load_customer
 from bot.db.session import session_scope
 from bot.limit import limit
 from bot.pause import pause, reopen
 from bot.unbinding import unbinding as binding
 from tests.conftest import TODAY
+from tests.factories import stored_account, stored_customer
 
 
-def account(factory, customer: str, product: str):  # type: ignore[no-untyped-def]
+def account(factory, customer: str, product: str):
     with session_scope(factory) as s:
-        return load_customer(s, customer).account(product)
+        return stored_account(s, customer, product)
 
 
-def audit(factory) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def audit(factory) -> list[tuple[str, str]]:
     with session_scope(factory) as s:
         return [(a.actor, a.action) for a in s.execute(select(m.AuditEntry).order_by(m.AuditEntry.id)).scalars()]
 
 
-def requests_of(factory, customer: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def requests_of(factory, customer: str) -> list[tuple[str, str]]:
     with session_scope(factory) as s:
         return [(r.kind, r.status) for r in queries.load_requests(s, customer)]
 
 
-def run(factory, fn, **kw):  # type: ignore[no-untyped-def]
+def run(factory, fn, **kw):
     with session_scope(factory) as s:
         return fn(s, channel="rest", today=TODAY, **kw)
 
 
-def test_pause_sets_paused_until_records_an_approved_request_and_audits(factory) -> None:  # type: ignore[no-untyped-def]
+def test_pause_sets_paused_until_records_an_approved_request_and_audits(factory) -> None:
     outcome = run(factory, pause.apply_pause, customer_id="demo_clean", product_id="huabei", days=90)
     assert outcome == pause.PauseApplied("huabei", TODAY + timedelta(days=90), outcome.request_id)
     after = account(factory, "demo_clean", "huabei")
@@ -48,14 +48,14 @@ def test_pause_sets_paused_until_records_an_approved_request_and_audits(factory)
     assert ("customer:demo_clean", "request_pause_submitted") in audit(factory)
 
 
-def test_pause_out_of_range_changes_nothing(factory) -> None:  # type: ignore[no-untyped-def]
+def test_pause_out_of_range_changes_nothing(factory) -> None:
     before = audit(factory)
     outcome = run(factory, pause.apply_pause, customer_id="demo_clean", product_id="huabei", days=400)
     assert outcome == pause.DurationOutOfRange(400, 7, 365)
     assert account(factory, "demo_clean", "huabei").status == "active" and audit(factory) == before
 
 
-def test_resume_early(factory) -> None:  # type: ignore[no-untyped-def]
+def test_resume_early(factory) -> None:
     assert run(factory, reopen.apply_reopen, customer_id="demo_paused", product_id="huabei") == reopen.Resumed("huabei")
     after = account(factory, "demo_paused", "huabei")
     assert (after.status, after.paused_until) == ("active", None)
@@ -63,7 +63,7 @@ def test_resume_early(factory) -> None:  # type: ignore[no-untyped-def]
     assert ("customer:demo_paused", "account_resumed") in audit(factory)
 
 
-def test_reopen_after_the_cool_down_creates_a_request_for_review(factory) -> None:  # type: ignore[no-untyped-def]
+def test_reopen_after_the_cool_down_creates_a_request_for_review(factory) -> None:
     outcome = run(factory, reopen.apply_reopen, customer_id="demo_closed", product_id="huabei")
     assert isinstance(outcome, reopen.ReopenSubmitted) and not outcome.reopened
     assert account(factory, "demo_closed", "huabei").status == "closed"  # until an operator approves
@@ -72,20 +72,20 @@ def test_reopen_after_the_cool_down_creates_a_request_for_review(factory) -> Non
     assert isinstance(again, reopen.ReopenPending)
 
 
-def test_reopen_inside_the_cool_down_is_refused(factory) -> None:  # type: ignore[no-untyped-def]
+def test_reopen_inside_the_cool_down_is_refused(factory) -> None:
     before = audit(factory)
     outcome = run(factory, reopen.apply_reopen, customer_id="demo_recently_closed", product_id="jiebei")
     assert isinstance(outcome, reopen.CoolingDown) and outcome.days_left == 20
     assert audit(factory) == before
 
 
-def test_frozen_line_is_not_reopened(factory) -> None:  # type: ignore[no-untyped-def]
+def test_frozen_line_is_not_reopened(factory) -> None:
     outcome = run(factory, reopen.apply_reopen, customer_id="demo_frozen", product_id="jiebei")
     assert outcome == reopen.FrozenByPlatform("risk_assessment")
     assert account(factory, "demo_frozen", "jiebei").status == "frozen_by_platform"
 
 
-def test_lower_limit_is_applied_and_audited_with_before_and_after(factory) -> None:  # type: ignore[no-untyped-def]
+def test_lower_limit_is_applied_and_audited_with_before_and_after(factory) -> None:
     outcome = run(
         factory, limit.apply_lower_limit, customer_id="demo_balance", product_id="huabei", amount=Decimal("2000")
     )
@@ -96,7 +96,7 @@ def test_lower_limit_is_applied_and_audited_with_before_and_after(factory) -> No
         assert (entry.before, entry.after) == ({"credit_limit": "5000.00"}, {"credit_limit": "2000"})
 
 
-def test_lower_limit_below_used_changes_nothing(factory) -> None:  # type: ignore[no-untyped-def]
+def test_lower_limit_below_used_changes_nothing(factory) -> None:
     outcome = run(
         factory, limit.apply_lower_limit, customer_id="demo_balance", product_id="huabei", amount=Decimal("1000")
     )
@@ -104,17 +104,17 @@ def test_lower_limit_below_used_changes_nothing(factory) -> None:  # type: ignor
     assert account(factory, "demo_balance", "huabei").credit_limit == Decimal("5000.00")
 
 
-def bound_ids(factory, customer: str, *types: str) -> list[int]:  # type: ignore[no-untyped-def]
+def bound_ids(factory, customer: str, *types: str) -> list[int]:
     with session_scope(factory) as s:
         return [
             svc.id
-            for a in load_customer(s, customer).accounts
+            for a in stored_customer(s, customer).accounts
             for svc in a.active_services
             if svc.service_type in types
         ]
 
 
-def test_unbind_several_across_products_in_one_go(factory) -> None:  # type: ignore[no-untyped-def]
+def test_unbind_several_across_products_in_one_go(factory) -> None:
     ids = bound_ids(factory, "demo_bound", "auto_repay")
     assert len(ids) == 2
     outcome = run(factory, binding.apply_unbind, customer_id="demo_bound", service_ids=ids)
@@ -124,7 +124,7 @@ def test_unbind_several_across_products_in_one_go(factory) -> None:  # type: ign
     assert [a for a in audit(factory) if a[1] == "service_unbound"] == [("customer:demo_bound", "service_unbound")] * 2
 
 
-def test_unbinding_someone_elses_service_changes_nothing_at_all(factory) -> None:  # type: ignore[no-untyped-def]
+def test_unbinding_someone_elses_service_changes_nothing_at_all(factory) -> None:
     mine = bound_ids(factory, "demo_bound", "password_free")
     theirs = bound_ids(factory, "demo_balance", "auto_repay")
     before = audit(factory)
@@ -135,7 +135,7 @@ def test_unbinding_someone_elses_service_changes_nothing_at_all(factory) -> None
     assert audit(factory) == before
 
 
-def test_unbinding_what_is_already_unbound_changes_nothing(factory) -> None:  # type: ignore[no-untyped-def]
+def test_unbinding_what_is_already_unbound_changes_nothing(factory) -> None:
     ids = bound_ids(factory, "demo_bound", "withholding")
     run(factory, binding.apply_unbind, customer_id="demo_bound", service_ids=ids)
     before = audit(factory)
@@ -143,12 +143,12 @@ def test_unbinding_what_is_already_unbound_changes_nothing(factory) -> None:  # 
     assert audit(factory) == before
 
 
-def test_unbind_is_all_or_nothing_when_a_write_fails(factory, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_unbind_is_all_or_nothing_when_a_write_fails(factory, monkeypatch: pytest.MonkeyPatch) -> None:
     ids = bound_ids(factory, "demo_bound", "password_free", "withholding")
     calls = {"n": 0}
     real = queries.append_audit
 
-    def failing_second_audit(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def failing_second_audit(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("disk full")

@@ -3,39 +3,39 @@
 import pytest
 
 from bot import cli
-from bot.closing.submission import submit_closure
-from bot.db.queries import load_customer
+from bot.closing.submission import ClosureSubmitted, submit_closure
 from bot.db.session import session_scope
 from tests.conftest import TODAY
+from tests.factories import stored_account
 
 
 @pytest.fixture
-def cli_db(factory, db_url, monkeypatch):  # type: ignore[no-untyped-def]
+def cli_db(factory, db_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", db_url)
     return factory
 
 
-def test_prepare_is_idempotent(cli_db, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_prepare_is_idempotent(cli_db, capsys) -> None:
     assert cli.main(["prepare"]) == 0
     assert "database ready" in capsys.readouterr().out
 
 
-def test_operator_approves_a_pending_closure(cli_db, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_operator_approves_a_pending_closure(cli_db, capsys) -> None:
     with session_scope(cli_db) as s:
-        request_id = submit_closure(
-            s, customer_id="demo_clean", product_id="jiebei", channel="rest", today=TODAY
-        ).request_id
+        outcome = submit_closure(s, customer_id="demo_clean", product_id="jiebei", channel="rest", today=TODAY)
+        assert isinstance(outcome, ClosureSubmitted)
+        request_id = outcome.request_id
     assert cli.main(["requests"]) == 0
     assert f"#{request_id}\tdemo_clean\tclose\tunder_review\tlevel 1/2" in capsys.readouterr().out
     assert cli.main(["review", str(request_id), "approve", "--operator", "li"]) == 0
     assert "approved" in capsys.readouterr().out
     with session_scope(cli_db) as s:
-        assert load_customer(s, "demo_clean").account("jiebei").status == "closed"
+        assert stored_account(s, "demo_clean", "jiebei").status == "closed"
     assert cli.main(["review", str(request_id), "reject"]) == 1  # already decided
     assert cli.main(["review", "999999", "approve"]) == 1
 
 
-def test_operator_approves_a_reopen_request(cli_db, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_operator_approves_a_reopen_request(cli_db, capsys) -> None:
     from bot.pause.reopen import ReopenSubmitted, apply_reopen
 
     with session_scope(cli_db) as s:
@@ -45,12 +45,12 @@ def test_operator_approves_a_reopen_request(cli_db, capsys) -> None:  # type: ig
     assert f"#{outcome.request_id}\tdemo_closed\treopen\tsubmitted" in capsys.readouterr().out
     assert cli.main(["review", str(outcome.request_id), "approve"]) == 0
     with session_scope(cli_db) as s:
-        line = load_customer(s, "demo_closed").account("huabei")
+        line = stored_account(s, "demo_closed", "huabei")
     assert (line.status, line.closed_on) == ("active", None)
     assert cli.main(["review", str(outcome.request_id), "reject"]) == 1  # already decided
 
 
-def test_hash_password_prints_a_hash_that_verifies(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_hash_password_prints_a_hash_that_verifies(monkeypatch, capsys) -> None:
     import getpass
 
     from bot import cli
@@ -64,7 +64,7 @@ def test_hash_password_prints_a_hash_that_verifies(monkeypatch, capsys) -> None:
     assert verify_password(AgentUser("a", "A", hashed), "座席密码-1")
 
 
-def test_hash_password_refuses_a_mismatch(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_hash_password_refuses_a_mismatch(monkeypatch) -> None:
     import getpass
 
     from bot import cli
@@ -74,7 +74,7 @@ def test_hash_password_refuses_a_mismatch(monkeypatch) -> None:  # type: ignore[
     assert cli.main(["hash-password"]) == 1
 
 
-def test_prepare_outside_development_loads_the_catalog_but_no_demo_customers(db_url, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_prepare_outside_development_loads_the_catalog_but_no_demo_customers(db_url, monkeypatch, capsys) -> None:
     from bot.db import models as m
     from bot.db.session import session_factory
 
@@ -87,6 +87,6 @@ def test_prepare_outside_development_loads_the_catalog_but_no_demo_customers(db_
         assert s.query(m.Customer).count() == 0
 
 
-def test_reseeding_demo_customers_is_refused_outside_development(cli_db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_reseeding_demo_customers_is_refused_outside_development(cli_db, monkeypatch) -> None:
     monkeypatch.setenv("BOT_DEV_MODE", "false")
     assert cli.main(["seed"]) == 1

@@ -12,20 +12,21 @@ from bot.db.queries import (
 )
 from bot.db.session import session_scope
 from bot.service_requests.lifecycle import InvalidTransition
+from tests.factories import stored_account, stored_customer
 
 
-def audit_rows(session, entity_id) -> list[m.AuditEntry]:  # type: ignore[no-untyped-def]
+def audit_rows(session, entity_id) -> list[m.AuditEntry]:
     stmt = select(m.AuditEntry).where(m.AuditEntry.entity_id == str(entity_id)).order_by(m.AuditEntry.id)
     return list(session.execute(stmt).scalars())
 
 
-def test_unknown_customer_is_none(session) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_customer_is_none(session) -> None:
     assert load_customer(session, "nobody") is None
 
 
-def test_submit_request_is_audited_and_visible_on_the_account(factory) -> None:  # type: ignore[no-untyped-def]
+def test_submit_request_is_audited_and_visible_on_the_account(factory) -> None:
     with session_scope(factory) as s:
-        account = load_customer(s, "demo_clean").account("jiebei")
+        account = stored_account(s, "demo_clean", "jiebei")
         req = submit_request(
             s,
             customer_id="demo_clean",
@@ -38,7 +39,7 @@ def test_submit_request_is_audited_and_visible_on_the_account(factory) -> None: 
     with session_scope(factory) as s:
         (info,) = (r for r in load_requests(s, "demo_clean"))
         assert (info.id, info.kind, info.status, info.product_id) == (req_id, "close", "submitted", "jiebei")
-        assert load_customer(s, "demo_clean").account("jiebei").requests[0].id == req_id
+        assert stored_account(s, "demo_clean", "jiebei").requests[0].id == req_id
         (row,) = audit_rows(s, req_id)
         assert (row.actor, row.action, row.channel, row.before) == (
             "customer:demo_clean",
@@ -50,9 +51,9 @@ def test_submit_request_is_audited_and_visible_on_the_account(factory) -> None: 
         assert req_id in [r.id for r in list_open_requests(s)]
 
 
-def test_transitions_are_audited_and_scoped_to_the_customer(factory) -> None:  # type: ignore[no-untyped-def]
+def test_transitions_are_audited_and_scoped_to_the_customer(factory) -> None:
     with session_scope(factory) as s:
-        account = load_customer(s, "demo_clean").account("huabei")
+        account = stored_account(s, "demo_clean", "huabei")
         req_id = submit_request(
             s,
             customer_id="demo_clean",
@@ -82,7 +83,7 @@ def test_transitions_are_audited_and_scoped_to_the_customer(factory) -> None:  #
             channel="rest",
             customer_id="demo_clean",
         )
-        assert moved.status == "withdrawn" and moved.decided_at is not None
+        assert moved is not None and moved.status == "withdrawn" and moved.decided_at is not None
     with session_scope(factory) as s:
         rows = audit_rows(s, req_id)
         assert [r.action for r in rows] == ["request_close_submitted", "request_withdraw"]
@@ -91,7 +92,7 @@ def test_transitions_are_audited_and_scoped_to_the_customer(factory) -> None:  #
             transition_request(s, request_id=req_id, action="approve", actor="operator:li", channel="cli")
 
 
-def test_audit_log_is_append_only(factory) -> None:  # type: ignore[no-untyped-def]
+def test_audit_log_is_append_only(factory) -> None:
     with session_scope(factory) as s:
         entry = append_audit(
             s, actor="system", action="test", entity_type="x", entity_id=1, before=None, after={}, channel="cli"
@@ -108,12 +109,12 @@ def test_audit_log_is_append_only(factory) -> None:  # type: ignore[no-untyped-d
         assert s.get(m.AuditEntry, entry_id).action == "test"
 
 
-def test_a_failed_unit_of_work_leaves_nothing_behind(factory) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_unit_of_work_leaves_nothing_behind(factory) -> None:
     with session_scope(factory) as s:
         before = s.execute(select(func.count()).select_from(m.ServiceRequest)).scalar_one()
     with pytest.raises(RuntimeError):
         with session_scope(factory) as s:
-            account = load_customer(s, "demo_clean").account("huabei")
+            account = stored_account(s, "demo_clean", "huabei")
             submit_request(
                 s,
                 customer_id="demo_clean",
@@ -127,19 +128,19 @@ def test_a_failed_unit_of_work_leaves_nothing_behind(factory) -> None:  # type: 
         assert s.execute(select(func.count()).select_from(m.ServiceRequest)).scalar_one() == before
 
 
-def test_check_constraints_reject_unknown_values(factory) -> None:  # type: ignore[no-untyped-def]
+def test_check_constraints_reject_unknown_values(factory) -> None:
     from sqlalchemy.exc import IntegrityError
 
     with pytest.raises(IntegrityError):
         with session_scope(factory) as s:
-            s.get(m.CreditAccount, load_customer(s, "demo_clean").accounts[0].account_id).status = "deleted"
+            s.get(m.CreditAccount, stored_customer(s, "demo_clean").accounts[0].account_id).status = "deleted"
 
 
-def test_money_is_exact(factory) -> None:  # type: ignore[no-untyped-def]
+def test_money_is_exact(factory) -> None:
     from decimal import Decimal
 
     with session_scope(factory) as s:
-        row = s.get(m.CreditAccount, load_customer(s, "demo_clean").accounts[0].account_id)
+        row = s.get(m.CreditAccount, stored_customer(s, "demo_clean").accounts[0].account_id)
         row.used_amount = Decimal("0.10") + Decimal("0.20")
     with session_scope(factory) as s:
-        assert load_customer(s, "demo_clean").accounts[0].used_amount == Decimal("0.30")
+        assert stored_customer(s, "demo_clean").accounts[0].used_amount == Decimal("0.30")

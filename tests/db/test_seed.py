@@ -5,13 +5,14 @@ from sqlalchemy import func, select
 
 from bot.closing.eligibility import check_closure
 from bot.db import models as m
-from bot.db.queries import load_customer, load_products
+from bot.db.queries import load_products
 from bot.db.seed import DEMO_CUSTOMERS, ensure_seeded, reseed_demo
 from bot.db.session import session_scope
 from tests.conftest import TODAY
+from tests.factories import stored_account, stored_customer
 
 
-def test_catalog_comes_from_the_data_files(session) -> None:  # type: ignore[no-untyped-def]
+def test_catalog_comes_from_the_data_files(session) -> None:
     products = {p.id: p for p in load_products(session)}
     assert set(products) == {"huabei", "jiebei"}
     assert products["huabei"].kind == "pay_later" and products["jiebei"].kind == "cash_loan"
@@ -19,19 +20,19 @@ def test_catalog_comes_from_the_data_files(session) -> None:  # type: ignore[no-
     assert products["jiebei"].closure_review_levels >= 1
 
 
-def test_every_demo_customer_exists_with_both_products(session) -> None:  # type: ignore[no-untyped-def]
+def test_every_demo_customer_exists_with_both_products(session) -> None:
     for cid in DEMO_CUSTOMERS:
-        customer = load_customer(session, cid)
+        customer = stored_customer(session, cid)
         assert customer is not None, cid
         assert [a.product.id for a in customer.accounts] == ["huabei", "jiebei"]
 
 
-def blockers(session, cid: str, product: str) -> list[str]:  # type: ignore[no-untyped-def]
-    account = load_customer(session, cid).account(product)
+def blockers(session, cid: str, product: str) -> list[str]:
+    account = stored_account(session, cid, product)
     return [type(b).__name__ for b in check_closure(account, today=TODAY).blockers]
 
 
-def test_demo_customers_show_what_the_readme_says(session) -> None:  # type: ignore[no-untyped-def]
+def test_demo_customers_show_what_the_readme_says(session) -> None:
     assert blockers(session, "demo_clean", "huabei") == [] and blockers(session, "demo_clean", "jiebei") == []
     assert blockers(session, "demo_balance", "jiebei") == ["UnpaidBill"]
     assert blockers(session, "demo_overdue", "huabei") == ["CurrentlyOverdue"]
@@ -45,33 +46,34 @@ def test_demo_customers_show_what_the_readme_says(session) -> None:  # type: ign
     assert blockers(session, "demo_bound", "huabei") == [] and blockers(session, "demo_bound", "jiebei") == []
 
 
-def test_demo_dates(session) -> None:  # type: ignore[no-untyped-def]
-    past = load_customer(session, "demo_past_overdue").account("huabei")
+def test_demo_dates(session) -> None:
+    past = stored_account(session, "demo_past_overdue", "huabei")
     (episode,) = past.overdues
     assert episode.ended_on == TODAY - timedelta(days=730)
-    closed = load_customer(session, "demo_closed").account("huabei")
-    assert closed.status == "closed" and 28 <= (TODAY - closed.closed_on).days <= 35
-    paused = load_customer(session, "demo_paused").account("huabei")
-    assert paused.effective_status(TODAY) == "paused" and paused.paused_until > TODAY
-    balance = load_customer(session, "demo_balance").account("jiebei")
+    closed = stored_account(session, "demo_closed", "huabei")
+    assert closed.status == "closed" and closed.closed_on is not None and 28 <= (TODAY - closed.closed_on).days <= 35
+    paused = stored_account(session, "demo_paused", "huabei")
+    assert paused.effective_status(TODAY) == "paused"
+    assert paused.paused_until is not None and paused.paused_until > TODAY
+    balance = stored_account(session, "demo_balance", "jiebei")
     assert balance.bills[0].outstanding == Decimal("3256.80")
 
 
-def test_bound_services_span_both_products_with_contract_types(session) -> None:  # type: ignore[no-untyped-def]
-    customer = load_customer(session, "demo_bound")
+def test_bound_services_span_both_products_with_contract_types(session) -> None:
+    customer = stored_customer(session, "demo_bound")
     types = {a.product.id: {s.service_type for s in a.active_services} for a in customer.accounts}
     assert {"auto_repay", "password_free", "withholding", "default_payment"} <= types["huabei"]
     assert {"auto_repay", "bank_card", "third_party_auth"} <= types["jiebei"]
     assert types["huabei"] | types["jiebei"] <= set(m.SERVICE_TYPES)
 
 
-def test_seeding_is_idempotent_and_reseed_restores(factory) -> None:  # type: ignore[no-untyped-def]
+def test_seeding_is_idempotent_and_reseed_restores(factory) -> None:
     with session_scope(factory) as s:
         assert ensure_seeded(s, today=TODAY) is False
-        s.get(m.CreditAccount, load_customer(s, "demo_clean").accounts[0].account_id).status = "closed"
+        s.get(m.CreditAccount, stored_customer(s, "demo_clean").accounts[0].account_id).status = "closed"
     with session_scope(factory) as s:
         reseed_demo(s, today=TODAY)
     with session_scope(factory) as s:
-        assert load_customer(s, "demo_clean").accounts[0].status == "active"
+        assert stored_customer(s, "demo_clean").accounts[0].status == "active"
         count = s.execute(select(func.count()).select_from(m.Customer)).scalar_one()
         assert count == len(DEMO_CUSTOMERS)

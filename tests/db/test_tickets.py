@@ -11,7 +11,7 @@ from bot.db.session import session_scope
 from bot.handoff.tickets import InvalidTicketTransition, TicketKind
 
 
-def open_live(session, conversation="demo_balance", customer="demo_balance"):  # type: ignore[no-untyped-def]
+def open_live(session, conversation="demo_balance", customer="demo_balance"):
     return q.open_ticket(
         session,
         conversation_id=conversation,
@@ -23,14 +23,14 @@ def open_live(session, conversation="demo_balance", customer="demo_balance"):  #
     )
 
 
-def audits(session, ticket_id):  # type: ignore[no-untyped-def]
+def audits(session, ticket_id):
     stmt = select(m.AuditEntry).where(
         m.AuditEntry.entity_type == "handoff_ticket", m.AuditEntry.entity_id == str(ticket_id)
     )
     return list(session.execute(stmt.order_by(m.AuditEntry.id)).scalars())
 
 
-def test_live_ticket_life_cycle_is_audited(factory) -> None:  # type: ignore[no-untyped-def]
+def test_live_ticket_life_cycle_is_audited(factory) -> None:
     with session_scope(factory) as s:
         ticket_id = open_live(s).id
     with session_scope(factory) as s:
@@ -56,7 +56,7 @@ def test_live_ticket_life_cycle_is_audited(factory) -> None:  # type: ignore[no-
         assert rows[4].before["status"] == "claimed" and rows[4].after["status"] == "handed_back"
 
 
-def test_refused_transition_changes_nothing(factory) -> None:  # type: ignore[no-untyped-def]
+def test_refused_transition_changes_nothing(factory) -> None:
     with session_scope(factory) as s:
         ticket_id = open_live(s).id
     with pytest.raises(InvalidTicketTransition):
@@ -79,7 +79,7 @@ def test_refused_transition_changes_nothing(factory) -> None:  # type: ignore[no
             q.transition_ticket(s, ticket_id=99999, action="claim", agent="li", channel="agent_console")
 
 
-def test_queue_positions_and_the_conversations_live_ticket(factory) -> None:  # type: ignore[no-untyped-def]
+def test_queue_positions_and_the_conversations_live_ticket(factory) -> None:
     with session_scope(factory) as s:
         first = open_live(s, "demo_clean", "demo_clean")
         second = open_live(s, "demo_overdue", "demo_overdue")
@@ -98,7 +98,7 @@ def test_queue_positions_and_the_conversations_live_ticket(factory) -> None:  # 
         assert [t.id for t in q.list_tickets(s)] == list(ids)
 
 
-def test_message_left_ticket_keeps_the_number_but_the_audit_masks_it(factory) -> None:  # type: ignore[no-untyped-def]
+def test_message_left_ticket_keeps_the_number_but_the_audit_masks_it(factory) -> None:
     with session_scope(factory) as s:
         ticket = q.open_ticket(
             s,
@@ -113,9 +113,9 @@ def test_message_left_ticket_keeps_the_number_but_the_audit_masks_it(factory) ->
         )
         ticket_id = ticket.id
     with session_scope(factory) as s:
-        ticket = q.get_ticket(s, ticket_id)
-        assert ticket is not None and (ticket.kind, ticket.status) == ("message", "message_left")
-        assert ticket.callback_phone == "13812345678"
+        stored = q.get_ticket(s, ticket_id)
+        assert stored is not None and (stored.kind, stored.status) == ("message", "message_left")
+        assert stored.callback_phone == "13812345678"
         (created,) = audits(s, ticket_id)
         assert created.after["callback_phone"] == "138****5678"
         assert "13812345678" not in repr(created.after)
@@ -125,7 +125,7 @@ def test_message_left_ticket_keeps_the_number_but_the_audit_masks_it(factory) ->
             q.transition_ticket(s, ticket_id=ticket_id, action="hand_back", agent="xiaowang", channel="agent_console")
 
 
-def test_reseeding_removes_demo_tickets_with_their_notes(factory) -> None:  # type: ignore[no-untyped-def]
+def test_reseeding_removes_demo_tickets_with_their_notes(factory) -> None:
     from bot.db.seed import reseed_demo
     from tests.conftest import TODAY
 

@@ -1,6 +1,7 @@
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -14,23 +15,23 @@ NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 
 class Recorder:
     def __init__(self) -> None:
-        self.sent: list[dict[str, str | None]] = []
+        self.sent: list[dict[str, Any]] = []
 
     def send(self, *, customer_id: str, phone: str | None, code: str, purpose: str) -> None:
         self.sent.append({"customer_id": customer_id, "phone": phone, "code": code, "purpose": purpose})
 
 
-def issue(factory, sender, customer="demo_clean", purpose="close:huabei", now=NOW):  # type: ignore[no-untyped-def]
+def issue(factory, sender, customer="demo_clean", purpose="close:huabei", now=NOW):
     with session_scope(factory) as s:
         return issue_code(s, customer_id=customer, purpose=purpose, sender=sender, now=now)
 
 
-def check(factory, typed, customer="demo_clean", purpose="close:huabei", now=NOW):  # type: ignore[no-untyped-def]
+def check(factory, typed, customer="demo_clean", purpose="close:huabei", now=NOW):
     with session_scope(factory) as s:
         return check_code(s, customer_id=customer, purpose=purpose, typed=typed, now=now)
 
 
-def test_code_is_sent_and_only_its_hash_is_stored(factory) -> None:  # type: ignore[no-untyped-def]
+def test_code_is_sent_and_only_its_hash_is_stored(factory) -> None:
     sender = Recorder()
     assert issue(factory, sender) == "1111"
     (sent,) = sender.sent
@@ -43,7 +44,7 @@ def test_code_is_sent_and_only_its_hash_is_stored(factory) -> None:  # type: ign
     assert check(factory, code).outcome is CodeCheck.NONE_PENDING  # used up
 
 
-def test_wrong_codes_count_down_then_lock(factory) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_codes_count_down_then_lock(factory) -> None:
     sender = Recorder()
     issue(factory, sender)
     code = sender.sent[0]["code"]
@@ -55,14 +56,14 @@ def test_wrong_codes_count_down_then_lock(factory) -> None:  # type: ignore[no-u
     assert check(factory, code).outcome is CodeCheck.LOCKED  # even the right code, once locked
 
 
-def test_expired_code(factory) -> None:  # type: ignore[no-untyped-def]
+def test_expired_code(factory) -> None:
     sender = Recorder()
     issue(factory, sender)
     later = NOW + timedelta(minutes=6)
     assert check(factory, sender.sent[0]["code"], now=later).outcome is CodeCheck.EXPIRED
 
 
-def test_new_code_replaces_the_old_one_and_codes_are_per_customer_and_purpose(factory) -> None:  # type: ignore[no-untyped-def]
+def test_new_code_replaces_the_old_one_and_codes_are_per_customer_and_purpose(factory) -> None:
     sender = Recorder()
     issue(factory, sender)
     issue(factory, sender)
@@ -74,7 +75,7 @@ def test_new_code_replaces_the_old_one_and_codes_are_per_customer_and_purpose(fa
     assert check(factory, new).outcome is CodeCheck.OK
 
 
-def test_unknown_customer_gets_no_code(factory) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_customer_gets_no_code(factory) -> None:
     sender = Recorder()
     assert issue(factory, sender, customer="nobody") is None
     assert sender.sent == []

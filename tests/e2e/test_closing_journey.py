@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db import models as m
-from bot.db.queries import load_customer
 from bot.db.session import session_scope
 from tests.e2e.conftest import last_code
+from tests.factories import stored_customer
 
 pytestmark = pytest.mark.e2e
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 def state(db: Any, customer: str) -> dict[str, Any]:
     """Everything a conversation could change for one customer."""
     with session_scope(db) as s:
-        snapshot = load_customer(s, customer)
+        snapshot = stored_customer(s, customer)
         requests = s.execute(
             select(func.count()).select_from(m.ServiceRequest).where(m.ServiceRequest.customer_id == customer)
         ).scalar_one()
@@ -33,13 +33,13 @@ def wrong_code(right: str) -> str:
     return "000000" if right != "000000" else "999999"
 
 
-def test_eligible_close_with_confirmation_and_code(chat, db, outbox) -> None:  # type: ignore[no-untyped-def]
+def test_eligible_close_with_confirmation_and_code(chat, db, outbox) -> None:
     c = chat("demo_bound")
-    reply = c.say("我想把花呗注销了")
+    reply = c.say('/close_account{"product":"huabei"}')
     assert "符合注销条件" in reply and "确认要注销花呗吗" in reply
     assert "免密支付（滴滴出行）" in reply and "借呗不受影响" in reply
     assert state(db, "demo_bound")["statuses"]["huabei"] == "active"
-    assert "尾号0000" in c.say("确认")
+    assert "尾号0000" in c.say("/affirm")
     assert state(db, "demo_bound")["statuses"]["huabei"] == "active"  # nothing until the code
     reply = c.say(last_code(outbox, "demo_bound"))
     assert "花呗已经注销成功" in reply and "6 项关联服务" in reply
@@ -47,10 +47,10 @@ def test_eligible_close_with_confirmation_and_code(chat, db, outbox) -> None:  #
     assert after["statuses"] == {"huabei": "closed", "jiebei": "active"} and after["services"] == 3
 
 
-def test_wrong_code_then_right_code(chat, db, outbox) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_code_then_right_code(chat, db, outbox) -> None:
     c = chat("demo_clean")
-    c.say("花呗能注销吗")
-    c.say("好的")
+    c.say('/close_account{"product":"huabei"}')
+    c.say("/affirm")
     right = last_code(outbox, "demo_clean")
     assert "还可以再试 2 次" in c.say(wrong_code(right))
     assert state(db, "demo_clean")["statuses"]["huabei"] == "active"
@@ -58,11 +58,11 @@ def test_wrong_code_then_right_code(chat, db, outbox) -> None:  # type: ignore[n
     assert state(db, "demo_clean")["statuses"]["huabei"] == "closed"
 
 
-def test_three_wrong_codes_stop_the_closure(chat, db, outbox) -> None:  # type: ignore[no-untyped-def]
+def test_three_wrong_codes_stop_the_closure(chat, db, outbox) -> None:
     before = state(db, "demo_clean")
     c = chat("demo_clean")
-    c.say("借呗注销")
-    c.say("确认注销")
+    c.say('/close_account{"product":"jiebei"}')
+    c.say("/affirm")
     bad = wrong_code(last_code(outbox, "demo_clean"))
     c.say(bad)
     c.say(bad)
@@ -71,36 +71,36 @@ def test_three_wrong_codes_stop_the_closure(chat, db, outbox) -> None:  # type: 
     assert state(db, "demo_clean") == before
 
 
-def test_deny_at_confirmation_changes_nothing(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_deny_at_confirmation_changes_nothing(chat, db) -> None:
     before = state(db, "demo_clean")
     c = chat("demo_clean")
-    c.say("借呗能关吗")
-    assert "没有提交注销" in c.say("算了 先不注销了")
+    c.say('/close_account{"product":"jiebei"}')
+    assert "没有提交注销" in c.say("/deny")
     assert state(db, "demo_clean") == before
 
 
-def test_deny_while_the_code_is_awaited_changes_nothing(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_deny_while_the_code_is_awaited_changes_nothing(chat, db) -> None:
     before = state(db, "demo_clean")
     c = chat("demo_clean")
-    c.say("花呗能关吗")
-    c.say("确认")
-    assert "没有提交注销" in c.say("不要了")
+    c.say('/close_account{"product":"huabei"}')
+    c.say("/affirm")
+    assert "没有提交注销" in c.say("/deny")
     assert state(db, "demo_clean") == before
 
 
 @pytest.mark.parametrize(
     ("customer", "message", "facts"),
     [
-        ("demo_balance", "借呗能注销吗", ["¥3,256.80"]),
-        ("demo_balance", "花呗怎么关", ["¥1,234.50"]),
-        ("demo_overdue", "花被能关掉吗", ["逾期", "¥862.40"]),
-        ("demo_instalment", "我要关闭借呗", ["还剩 5 期", "¥4,250.00", "提前一次性还清"]),
-        ("demo_refund", "花呗注销", ["退款 ¥1,299.00", "¥89.90"]),
-        ("demo_frozen", "借呗怎么注销", ["被平台暂停使用", "人工客服"]),
-        ("demo_closed", "花呗可以注销吗", ["已经在"]),
+        ("demo_balance", '/close_account{"product":"jiebei"}', ["¥3,256.80"]),
+        ("demo_balance", '/close_account{"product":"huabei"}', ["¥1,234.50"]),
+        ("demo_overdue", '/close_account{"product":"huabei"}', ["逾期", "¥862.40"]),
+        ("demo_instalment", '/close_account{"product":"jiebei"}', ["还剩 5 期", "¥4,250.00", "提前一次性还清"]),
+        ("demo_refund", '/close_account{"product":"huabei"}', ["退款 ¥1,299.00", "¥89.90"]),
+        ("demo_frozen", '/close_account{"product":"jiebei"}', ["被平台暂停使用", "人工客服"]),
+        ("demo_closed", '/close_account{"product":"huabei"}', ["已经在"]),
     ],
 )
-def test_each_blocker_is_explained_and_nothing_changes(chat, db, customer, message, facts) -> None:  # type: ignore[no-untyped-def]
+def test_each_blocker_is_explained_and_nothing_changes(chat, db, customer, message, facts) -> None:
     before = state(db, customer)
     reply = chat(customer).say(message)
     for fact in facts:
@@ -109,82 +109,82 @@ def test_each_blocker_is_explained_and_nothing_changes(chat, db, customer, messa
     assert state(db, customer) == before
 
 
-def test_unknown_product(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_product(chat, db) -> None:
     before = state(db, "demo_clean")
-    reply = chat("demo_clean").say("京东白条能在你们这注销吗")
+    reply = chat("demo_clean").say('/close_account{"external_product":"京东白条"}')
     assert "不是我们平台的产品" in reply and "花呗、借呗" in reply
     assert state(db, "demo_clean") == before
 
 
-def test_both_products(chat, db, outbox) -> None:  # type: ignore[no-untyped-def]
+def test_both_products(chat, db, outbox) -> None:
     c = chat("demo_clean")
-    reply = c.say("花呗和借呗都帮我注销")
+    reply = c.say('/close_account{"product":["huabei","jiebei"]}')
     assert "确认要注销花呗和借呗吗" in reply
-    c.say("确认")
+    c.say("/affirm")
     reply = c.say(last_code(outbox, "demo_clean"))
     assert "花呗已经注销成功" in reply and "借呗的注销申请已提交" in reply and "3 个工作日" in reply
     assert state(db, "demo_clean")["statuses"] == {"huabei": "closed", "jiebei": "pending_closure"}
 
 
-def test_digression_to_credit_impact_and_back(chat, db, outbox) -> None:  # type: ignore[no-untyped-def]
+def test_digression_to_credit_impact_and_back(chat, db, outbox) -> None:
     c = chat("demo_clean")
-    c.say("花呗能注销吗")
-    reply = c.say("注销了会影响征信吗")
+    c.say('/close_account{"product":"huabei"}')
+    reply = c.say("关掉会不会影响我的信用")  # training-style: the topic is read from the words
     assert "不算不良记录" in reply and "确认要注销花呗吗" in reply
-    c.say("确认")
+    c.say("/affirm")
     assert "注销成功" in c.say(last_code(outbox, "demo_clean"))
 
 
-def test_switching_product_mid_flow(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_switching_product_mid_flow(chat, db) -> None:
     before = state(db, "demo_balance")
     c = chat("demo_balance")
-    c.say("我要注销")
-    reply = c.say("借呗")
+    c.say("/close_account")
+    reply = c.say('/inform{"product":"jiebei"}')
     assert "¥3,256.80" in reply
     assert state(db, "demo_balance") == before
 
 
-def test_status_after_submission_and_withdrawal(chat, db, outbox) -> None:  # type: ignore[no-untyped-def]
+def test_status_after_submission_and_withdrawal(chat, db, outbox) -> None:
     c = chat("demo_clean")
-    c.say("借呗注销")
-    c.say("确认")
+    c.say('/close_account{"product":"jiebei"}')
+    c.say("/affirm")
     c.say(last_code(outbox, "demo_clean"))
-    assert "正在审核中" in c.say("我的注销申请到哪一步了")
-    reply = c.say("不注销了 撤回申请")
+    assert "正在审核中" in c.say("/check_request_status")
+    reply = c.say("/cancel_request")
     assert "确认撤回借呗注销申请" in reply
     assert state(db, "demo_clean")["statuses"]["jiebei"] == "pending_closure"  # not before confirming
-    assert "已撤回" in c.say("确认")
+    assert "已撤回" in c.say("/affirm")
     assert state(db, "demo_clean")["statuses"]["jiebei"] == "active"
-    assert "已撤回" in c.say("申请进度怎么样了")
+    assert "已撤回" in c.say("/check_request_status")
 
 
-def test_duplicate_request_is_not_created(chat, db, outbox) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_request_is_not_created(chat, db, outbox) -> None:
     c = chat("demo_clean")
-    c.say("借呗注销")
-    c.say("确认")
+    c.say('/close_account{"product":"jiebei"}')
+    c.say("/affirm")
     c.say(last_code(outbox, "demo_clean"))
     requests = state(db, "demo_clean")["requests"]
-    reply = c.say("借呗能注销吗")
+    reply = c.say('/close_account{"product":"jiebei"}')
     assert "已经提交过注销申请" in reply and "不用重复提交" in reply
     assert state(db, "demo_clean")["requests"] == requests
 
 
-def test_withdraw_with_nothing_pending(chat) -> None:  # type: ignore[no-untyped-def]
-    assert "没有正在审核中的申请" in chat("demo_clean").say("撤回我的注销申请")
+def test_withdraw_with_nothing_pending(chat) -> None:
+    assert "没有正在审核中的申请" in chat("demo_clean").say("/cancel_request")
 
 
-def test_new_session_does_not_resume_a_half_finished_closure(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_new_session_does_not_resume_a_half_finished_closure(chat, db) -> None:
     c = chat("demo_clean")
-    c.say("花呗注销")
+    c.say('/close_account{"product":"huabei"}')
     c.send("/session_start")  # what a returning user gets after the session expired
-    reply = c.say("好的")
+    reply = c.say("/affirm")
     assert "尾号" not in reply  # no code is sent for a confirmation asked in an earlier session
     assert state(db, "demo_clean")["statuses"]["huabei"] == "active"
 
 
-def test_typed_both_answers_which_product(chat, db, outbox) -> None:  # type: ignore[no-untyped-def]
+def test_typed_both_answers_which_product(chat, db, outbox) -> None:
     c = chat("demo_clean")
-    assert "哪" in c.say("我想注销")
+    assert "哪" in c.say("/close_account")
     reply = c.say("两个都")
     assert "确认要注销花呗和借呗吗" in reply
     assert state(db, "demo_clean")["statuses"] == {"huabei": "active", "jiebei": "active"}

@@ -10,7 +10,7 @@ from tests.e2e.conftest import tracker_events
 pytestmark = pytest.mark.e2e
 
 
-def test_page_is_served_locally_and_the_api_needs_a_login(console, running) -> None:  # type: ignore[no-untyped-def]
+def test_page_is_served_locally_and_the_api_needs_a_login(console, running) -> None:
     page = requests.get(f"{running.rasa_url}/console/", timeout=10)
     assert page.status_code == 200 and "人工客服工作台" in page.text
     assert "http" not in page.text.split("<body>")[0].replace('"/console', "")  # no CDN in <head>
@@ -26,14 +26,14 @@ def test_page_is_served_locally_and_the_api_needs_a_login(console, running) -> N
     ("login", "password"),
     [("xiaowang", "wrong"), ("xiaowang", ""), ("nobody", "wang-secret-1"), ("", ""), ("xiaowang' OR 1=1 --", "x")],
 )
-def test_wrong_credentials_are_refused(console, login: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_credentials_are_refused(console, login: str, password: str) -> None:
     c = console()
     assert c.login(login, password).status_code == 401
     assert c.get("/queue").status_code == 401
 
 
-def test_posts_need_the_csrf_token_and_json(console, chat) -> None:  # type: ignore[no-untyped-def]
-    chat("demo_clean").say("转人工")
+def test_posts_need_the_csrf_token_and_json(console, chat) -> None:
+    chat("demo_clean").say("/request_human")
     agent = console("xiaowang")
     ticket = agent.ticket_for("demo_clean")
     assert agent.post(f"/tickets/{ticket['id']}/claim", csrf=False).status_code == 403
@@ -44,10 +44,10 @@ def test_posts_need_the_csrf_token_and_json(console, chat) -> None:  # type: ign
     assert agent.ticket_for("demo_clean")["status"] == "queued"
 
 
-def test_claim_reply_note_and_hand_back(console, chat, running) -> None:  # type: ignore[no-untyped-def]
+def test_claim_reply_note_and_hand_back(console, chat, running) -> None:
     user = chat("demo_balance")
-    user.say("借呗能注销吗")
-    user.say("转人工")
+    user.say('/close_account{"product":"jiebei"}')
+    user.say("/request_human")
     user.send("我想提前还清借呗再注销")  # written while waiting: the agent sees it
 
     wang, li = console("xiaowang"), console("xiaoli")
@@ -85,18 +85,18 @@ def test_claim_reply_note_and_hand_back(console, chat, running) -> None:  # type
     assert back.status_code == 200 and "接下来由我继续为你服务" in back.json()["bot_said"][0]
     events = tracker_events(running, "demo_balance")
     assert [e["event"] for e in events if e["event"] in ("pause", "resume")] == ["pause", "resume"]
-    assert "借呗现在还不能注销" in user.say("借呗能注销吗")
+    assert "借呗现在还不能注销" in user.say('/close_account{"product":"jiebei"}')
     assert wang.post(f"/tickets/{tid}/handback").status_code == 409  # finished
     assert wang.post(f"/tickets/{tid}/note", {"text": "晚了"}).status_code == 409
 
 
-def test_closing_a_live_ticket_resumes_the_bot_quietly(console, chat) -> None:  # type: ignore[no-untyped-def]
+def test_closing_a_live_ticket_resumes_the_bot_quietly(console, chat) -> None:
     user = chat("demo_overdue")
-    user.say("转人工")
+    user.say("/request_human")
     agent = console("xiaoli")
     tid = agent.ticket_for("demo_overdue")["id"]
     assert agent.post(f"/tickets/{tid}/claim").status_code == 200
     assert agent.post(f"/tickets/{tid}/close").status_code == 200
     assert agent.get(f"/tickets/{tid}").json()["status"] == "closed"
-    assert "逾期" in user.say("花呗能注销吗")
+    assert "逾期" in user.say('/close_account{"product":"huabei"}')
     assert agent.get("/tickets/999999").status_code == 404

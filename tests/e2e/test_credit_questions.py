@@ -17,35 +17,35 @@ def business_today() -> date:
     return datetime.now(Settings.from_env().zone).date()
 
 
-def test_past_overdue_hears_when_its_record_goes(chat) -> None:  # type: ignore[no-untyped-def]
+def test_past_overdue_hears_when_its_record_goes(chat) -> None:
     today = business_today()
     ended = today - timedelta(days=730)
-    reply = chat("demo_past_overdue").say("逾期记录多久能消除啊")
+    reply = chat("demo_past_overdue").say("逾期记录多久能消除")
     assert "5 年" in reply
     assert f"在{cn_date(ended, today=today)}还清过一笔逾期" in reply
     assert f"保留到{cn_date(record_kept_until(ended), today=today)}前后" in reply
     assert "征信修复" in reply and "20 日内" in reply
 
 
-def test_current_overdue_hears_the_clock_has_not_started(chat) -> None:  # type: ignore[no-untyped-def]
-    reply = chat("demo_overdue").say("关了花呗会影响征信吗")
+def test_current_overdue_hears_the_clock_has_not_started(chat) -> None:
+    reply = chat("demo_overdue").say("关了花呗是不是就不上征信了")
     assert "不算不良记录" in reply and "¥862.40" in reply and "还清那天才开始算" in reply
 
 
-def test_clean_customer_closing_both(chat) -> None:  # type: ignore[no-untyped-def]
-    reply = chat("demo_clean").say("花呗借呗都关了对征信有影响吗")
+def test_clean_customer_closing_both(chat) -> None:
+    reply = chat("demo_clean").say("关掉会不会影响我的信用")
     assert "不算不良记录" in reply and "没有逾期记录" in reply and "¥28,000.00" in reply
     assert "免费查 2 次" in reply
 
 
-def test_pause_question(chat) -> None:  # type: ignore[no-untyped-def]
-    assert "不算不良记录" in chat("demo_paused").say("暂停花呗会不会影响征信")
+def test_pause_question(chat) -> None:
+    assert "不算不良记录" in chat("demo_paused").say("暂停使用会在征信上留记录吗")
 
 
-def test_closure_effects_and_data_deletion_are_reviewed_facts(chat) -> None:  # type: ignore[no-untyped-def]
+def test_closure_effects_and_data_deletion_are_reviewed_facts(chat) -> None:
     c = chat("demo_bound")
-    assert "另一个照常可以用" in c.say("关了借款的那个，另一个也会关吗")
-    reply = c.say("注销以后我的个人信息会删掉吗")
+    assert "另一个照常可以用" in c.say('/ask_closure_effects{"product":"jiebei"}')
+    reply = c.say("/ask_data_deletion")
     assert "至少保存 10 年" in reply and "匿名化" in reply
 
 
@@ -54,14 +54,14 @@ def test_closure_effects_and_data_deletion_are_reviewed_facts(chat) -> None:  # 
     [
         (
             "demo_frozen",
-            "为什么突然把我借呗给停了",
+            "/ask_closed_by_platform",
             ["借呗目前被平台暂停使用", "综合评估", "有权要求说明", "12378", "人工客服"],
         ),
-        ("demo_closed", "花呗怎么被关了", ["是你自己在", "申请注销的"]),
-        ("demo_clean", "逾期了会被停用吗", ["都没有被平台暂停", "逾期或还款异常"]),
+        ("demo_closed", "/ask_closed_by_platform", ["是你自己在", "申请注销的"]),
+        ("demo_clean", "/ask_closed_by_platform", ["都没有被平台暂停", "逾期或还款异常"]),
     ],
 )
-def test_platform_closure_questions(chat, customer, message, facts) -> None:  # type: ignore[no-untyped-def]
+def test_platform_closure_questions(chat, customer, message, facts) -> None:
     reply = chat(customer).say(message)
     for fact in facts:
         assert fact in reply, fact
@@ -70,12 +70,12 @@ def test_platform_closure_questions(chat, customer, message, facts) -> None:  # 
 @pytest.mark.parametrize(
     ("customer", "message", "facts"),
     [
-        ("demo_balance", "注销了借呗欠的钱怎么办", ["还有 ¥3,256.80 没还完", "注销不会免除欠款"]),
-        ("demo_bound", "关了花呗绑定的那些服务会怎样", ["绑定了 6 项关联服务"]),
-        ("demo_refund", "关了花呗退款怎么办", ["2 笔订单或退款没处理完"]),
+        ("demo_balance", '/ask_closure_effects{"product":"jiebei"}', ["还有 ¥3,256.80 没还完", "注销不会免除欠款"]),
+        ("demo_bound", '/ask_closure_effects{"product":"huabei"}', ["绑定了 6 项关联服务"]),
+        ("demo_refund", '/ask_closure_effects{"product":"huabei"}', ["2 笔订单或退款没处理完"]),
     ],
 )
-def test_closure_effects_questions(chat, customer, message, facts) -> None:  # type: ignore[no-untyped-def]
+def test_closure_effects_questions(chat, customer, message, facts) -> None:
     reply = chat(customer).say(message)
     for fact in facts:
         assert fact in reply, fact

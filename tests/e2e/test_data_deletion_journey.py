@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 LAW = ["至少保存 10 年", "匿名化", "征信规则"]
 
 
-def deletion_requests(db, customer: str) -> list[m.ServiceRequest]:  # type: ignore[no-untyped-def]
+def deletion_requests(db, customer: str) -> list[m.ServiceRequest]:
     with session_scope(db) as s:
         stmt = select(m.ServiceRequest).where(
             m.ServiceRequest.customer_id == customer, m.ServiceRequest.kind == "data_deletion"
@@ -20,12 +20,12 @@ def deletion_requests(db, customer: str) -> list[m.ServiceRequest]:  # type: ign
         return list(s.execute(stmt).scalars())
 
 
-def last_audit_id(db) -> int:  # type: ignore[no-untyped-def]
+def last_audit_id(db) -> int:
     with session_scope(db) as s:
         return s.execute(select(func.coalesce(func.max(m.AuditEntry.id), 0))).scalar_one()
 
 
-def audit(db, request_id: int, since: int) -> list[str]:  # type: ignore[no-untyped-def]
+def audit(db, request_id: int, since: int) -> list[str]:
     """This test's audit rows for a request (the e2e database is shared and request ids are reused after re-seeding)."""
     with session_scope(db) as s:
         stmt = select(m.AuditEntry.action).where(
@@ -34,19 +34,19 @@ def audit(db, request_id: int, since: int) -> list[str]:  # type: ignore[no-unty
         return list(s.execute(stmt.order_by(m.AuditEntry.id)).scalars())
 
 
-def test_a_question_is_answered_and_declining_the_offer_changes_nothing(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_a_question_is_answered_and_declining_the_offer_changes_nothing(chat, db) -> None:
     c = chat("demo_clean")
-    reply = c.say("注销后我的信息会删除吗")
+    reply = c.say("/ask_data_deletion")
     for fact in [*LAW, "你的花呗和借呗还在使用", "15 个工作日内", "要现在提交删除个人信息的申请吗"]:
         assert fact in reply, fact
-    assert "没有提交删除申请" in c.say("先不用了")
+    assert "没有提交删除申请" in c.say("/deny")
     assert deletion_requests(db, "demo_clean") == []
 
 
-def test_confirmed_request_is_created_shown_and_withdrawn(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_confirmed_request_is_created_shown_and_withdrawn(chat, db) -> None:
     since = last_audit_id(db)
     c = chat("demo_closed")
-    reply = c.say("请删除我的个人信息")
+    reply = c.say("/ask_data_deletion")
     assert "你的借呗还在使用" in reply and "要现在提交删除个人信息的申请吗" in reply
     assert deletion_requests(db, "demo_closed") == []  # asking is not requesting
     submitted = c.say("/affirm")  # the 提交申请 button
@@ -60,11 +60,12 @@ def test_confirmed_request_is_created_shown_and_withdrawn(chat, db) -> None:  # 
         assert fact in submitted, fact
     assert audit(db, request.id, since) == ["request_data_deletion_submitted"]
 
-    assert "删除个人信息申请" in c.say("我的申请到哪一步了") and "已提交，等待审核" in c.say("我的申请到哪一步了")
-    assert "不用重复提交" in c.say("把我的资料都删了")
+    status = c.say("/check_request_status")
+    assert "删除个人信息申请" in status and "已提交，等待审核" in status
+    assert "不用重复提交" in c.say("/ask_data_deletion")
     assert len(deletion_requests(db, "demo_closed")) == 1
 
-    assert "确认撤回删除个人信息申请" in c.say("我不想删了，撤回申请")
+    assert "确认撤回删除个人信息申请" in c.say("/cancel_request")
     assert "已撤回" in c.say("/affirm")
     [request] = deletion_requests(db, "demo_closed")
     assert request.status == "withdrawn"
@@ -75,7 +76,7 @@ def test_confirmed_request_is_created_shown_and_withdrawn(chat, db) -> None:  # 
     ("customer", "phone_tail", "open_lines"),
     [("demo_bound", "0000", "你的花呗和借呗还在使用"), ("demo_overdue", "3333", "你的花呗和借呗还在使用")],
 )
-def test_typed_confirmation_submits(chat, db, customer: str, phone_tail: str, open_lines: str) -> None:  # type: ignore[no-untyped-def]
+def test_typed_confirmation_submits(chat, db, customer: str, phone_tail: str, open_lines: str) -> None:
     c = chat(customer)
     assert open_lines in c.say("我要求删除我的个人数据")
     reply = c.say("好的")
@@ -83,17 +84,17 @@ def test_typed_confirmation_submits(chat, db, customer: str, phone_tail: str, op
     assert f"申请编号 {request.id}" in reply and f"尾号{phone_tail}的手机" in reply
 
 
-def test_with_a_closure_also_pending_the_deletion_request_is_picked_by_its_button(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_with_a_closure_also_pending_the_deletion_request_is_picked_by_its_button(chat, db) -> None:
     from bot.closing import submission as closure
     from tests.e2e.test_settlement_certificate import business_today
 
     with session_scope(db) as s:
         closure.submit_closure(s, customer_id="demo_clean", product_id="jiebei", channel="rest", today=business_today())
     c = chat("demo_clean")
-    c.say("删除个人信息")
+    c.say("/ask_data_deletion")
     c.say("/affirm")
     [request] = deletion_requests(db, "demo_clean")
-    [question] = c.send("撤回申请")
+    [question] = c.send("/cancel_request")
     assert question["text"] == "你有几份申请在审核中，要撤回哪一份？"
     payloads = {b["title"].split("申请")[0]: b["payload"] for b in question["buttons"]}
     assert payloads["删除个人信息"] == '/cancel_request{"request_kind":"data_deletion"}'

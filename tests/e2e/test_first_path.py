@@ -11,7 +11,7 @@ from bot.db.session import session_scope
 pytestmark = pytest.mark.e2e
 
 
-def db_counts(db) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+def db_counts(db) -> tuple[int, int, int]:
     with session_scope(db) as s:
         return (
             s.execute(select(func.count()).select_from(m.AuditEntry)).scalar_one(),
@@ -22,61 +22,61 @@ def db_counts(db) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
         )
 
 
-def test_demo_balance_asks_whether_jiebei_can_be_closed(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_demo_balance_asks_whether_jiebei_can_be_closed(chat, db) -> None:
     before = db_counts(db)
-    reply = chat("demo_balance").say("借呗能注销吗")
+    reply = chat("demo_balance").say('/close_account{"product":"jiebei"}')
     assert "借呗现在还不能注销" in reply
     assert "¥3,256.80" in reply
     assert db_counts(db) == before  # answering changes nothing
 
 
-def test_typo_and_traditional_characters(chat) -> None:  # type: ignore[no-untyped-def]
-    assert "花呗" in chat("demo_clean").say("花被怎么注销啊")
+def test_typo_and_traditional_characters(chat) -> None:
+    assert "花呗" in chat("demo_clean").say("我要关花被")
     assert "¥3,256.80" in chat("demo_balance").say("借唄能註銷嗎")
 
 
-def test_clean_customer_is_told_it_is_eligible(chat) -> None:  # type: ignore[no-untyped-def]
-    assert "符合注销条件" in chat("demo_clean").say("我想把花呗关了")
+def test_clean_customer_is_told_it_is_eligible(chat) -> None:
+    assert "符合注销条件" in chat("demo_clean").say('/close_account{"product":"huabei"}')
 
 
-def test_no_product_gets_buttons_for_own_products(chat) -> None:  # type: ignore[no-untyped-def]
+def test_no_product_gets_buttons_for_own_products(chat) -> None:
     c = chat("demo_instalment")
-    (ask,) = c.send("我想注销")
+    (ask,) = c.send("/close_account")
     assert [b["title"] for b in ask["buttons"]] == ["花呗", "借呗", "两个都看看"]
     reply = c.say(ask["buttons"][1]["payload"])
     assert "借款 ¥10,000还剩 5 期未还，共 ¥4,250.00" in reply
 
 
-def test_answering_the_product_question_in_words(chat) -> None:  # type: ignore[no-untyped-def]
+def test_answering_the_product_question_in_words(chat) -> None:
     c = chat("demo_overdue")
-    c.send("能注销吗")
+    c.send("/close_account")
     reply = c.say("花呗")
     assert "逾期" in reply and "¥862.40" in reply
 
 
-def test_other_companys_product(chat) -> None:  # type: ignore[no-untyped-def]
+def test_other_companys_product(chat) -> None:
     reply = chat("demo_clean").say("微粒贷能在这注销吗")
     assert "不是我们平台的产品" in reply
 
 
-def test_frozen_and_closed(chat) -> None:  # type: ignore[no-untyped-def]
-    assert "被平台暂停使用" in chat("demo_frozen").say("借呗怎么关闭")
-    assert "已经在" in chat("demo_closed").say("花呗可以注销吗")
+def test_frozen_and_closed(chat) -> None:
+    assert "被平台暂停使用" in chat("demo_frozen").say('/close_account{"product":"jiebei"}')
+    assert "已经在" in chat("demo_closed").say('/close_account{"product":"huabei"}')
 
 
-def test_request_status_lists_the_customers_requests(chat) -> None:  # type: ignore[no-untyped-def]
-    reply = chat("demo_closed").say("我的注销申请到哪一步了")
+def test_request_status_lists_the_customers_requests(chat) -> None:
+    reply = chat("demo_closed").say("/check_request_status")
     assert "花呗注销申请" in reply and "已办理完成" in reply
-    assert "没有提交过" in chat("demo_clean").say("注销申请进度怎么样了")
+    assert "没有提交过" in chat("demo_clean").say("/check_request_status")
 
 
-def test_bad_input_gets_a_polite_answer(chat) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_gets_a_polite_answer(chat) -> None:
     c = chat("demo_clean")
     for message in ["😀😀😀", "a" * 5000, "'; DROP TABLE customers; --", "hello can i close my account"]:
         replies = c.send(message)
         assert replies and all(r.get("text") for r in replies), message
 
 
-def test_unknown_sender_sees_no_account_data(chat) -> None:  # type: ignore[no-untyped-def]
-    reply = chat("someone_else").say("借呗能注销吗")
+def test_unknown_sender_sees_no_account_data(chat) -> None:
+    reply = chat("someone_else").say('/close_account{"product":"jiebei"}')
     assert "¥" not in reply and "没有查到" in reply

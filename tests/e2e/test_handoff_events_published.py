@@ -37,10 +37,10 @@ async def _drain(url: str, queue_name: str) -> list[tuple[str, dict[str, Any]]]:
     return received
 
 
-def test_ticket_events_from_both_servers(amqp_url: str, chat, console) -> None:  # type: ignore[no-untyped-def]
+def test_ticket_events_from_both_servers(amqp_url: str, chat, console) -> None:
     queue_name = f"e2e.events.{uuid.uuid4().hex[:8]}"
     run_async(_bind(amqp_url, queue_name))
-    chat("demo_instalment").say("转人工")
+    chat("demo_instalment").say("/request_human")
     agent = console("xiaowang")
     tid = agent.ticket_for("demo_instalment")["id"]
     for path, body in [("claim", None), ("reply", {"text": "您好"}), ("note", {"text": "备注"}), ("handback", None)]:

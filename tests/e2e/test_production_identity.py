@@ -95,7 +95,7 @@ def user_events(base: str, conversation: str) -> list[dict[str, Any]]:
         ("ALG_NONE", "invalid"),
     ],
 )
-def test_without_a_valid_token_a_polite_refusal_and_nothing_else(prod, db, bearer, reason) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_valid_token_a_polite_refusal_and_nothing_else(prod, db, bearer, reason) -> None:
     bearer = {
         "EXPIRED": token("demo_balance", ttl=timedelta(minutes=-5)),
         "FORGED": mint_token("demo_balance", secret="attacker-" + "x" * 40, issuer=ISSUER),
@@ -111,18 +111,20 @@ def test_without_a_valid_token_a_polite_refusal_and_nothing_else(prod, db, beare
     assert (audit_rows(db), state(db, "demo_balance"), user_events(prod, "demo_balance")) == before
 
 
-def test_a_token_binds_the_conversation_to_its_customer(prod, db) -> None:  # type: ignore[no-untyped-def]
-    response = post(prod, {"sender": "demo_balance", "message": "借呗能注销吗"}, token("demo_balance"))
+def test_a_token_binds_the_conversation_to_its_customer(prod, db) -> None:
+    response = post(
+        prod, {"sender": "demo_balance", "message": '/close_account{"product":"jiebei"}'}, token("demo_balance")
+    )
     assert response.ok and B_AMOUNT in text(response)
 
 
-def test_another_customers_sender_metadata_or_slot_never_reaches_their_account(prod, db, sms_log) -> None:  # type: ignore[no-untyped-def]
+def test_another_customers_sender_metadata_or_slot_never_reaches_their_account(prod, db, sms_log) -> None:
     mine = token("demo_clean")
     post(prod, {"message": "/restart"}, mine)
     b_conversation = user_events(prod, "demo_balance")
     spoof = {"sender": "demo_balance", "metadata": {VERIFIED_CUSTOMER: "demo_balance", "customer_id": "demo_balance"}}
     replies = [
-        post(prod, {**spoof, "message": "借呗能注销吗"}, mine),
+        post(prod, {**spoof, "message": '/close_account{"product":"jiebei"}'}, mine),
         post(
             prod,
             {
@@ -138,8 +140,8 @@ def test_another_customers_sender_metadata_or_slot_never_reaches_their_account(p
         assert reply.ok and B_AMOUNT not in body(reply)
     assert "符合注销条件" in text(replies[0])  # demo_clean's own answer
     before_b = state(db, "demo_balance")
-    post(prod, {**spoof, "message": "花呗能注销吗"}, mine)
-    post(prod, {**spoof, "message": "确认"}, mine)
+    post(prod, {**spoof, "message": '/close_account{"product":"huabei"}'}, mine)
+    post(prod, {**spoof, "message": "/affirm"}, mine)
     done = post(prod, {**spoof, "message": last_code(sms_log, "demo_clean")}, mine)
     assert "注销成功" in text(done)
     assert state(db, "demo_clean")["statuses"]["huabei"] == "closed"
@@ -148,7 +150,7 @@ def test_another_customers_sender_metadata_or_slot_never_reaches_their_account(p
     assert user_events(prod, "demo_balance") == b_conversation  # B's conversation was never touched
 
 
-async def test_socket_sessions_belong_to_the_token_not_the_requested_session_id(prod) -> None:  # type: ignore[no-untyped-def]
+async def test_socket_sessions_belong_to_the_token_not_the_requested_session_id(prod) -> None:
     client = socketio.AsyncClient(reconnection=False)
     confirmed: list[str] = []
     client.on("session_confirm", confirmed.append)
@@ -162,7 +164,7 @@ async def test_socket_sessions_belong_to_the_token_not_the_requested_session_id(
 
 
 @pytest.mark.parametrize("auth", [None, {"token": "garbage"}, {"token": "EXPIRED"}])
-async def test_socket_refuses_connections_without_a_valid_token(prod, auth) -> None:  # type: ignore[no-untyped-def]
+async def test_socket_refuses_connections_without_a_valid_token(prod, auth) -> None:
     if auth and auth["token"] == "EXPIRED":
         auth = {"token": token("demo_balance", ttl=timedelta(minutes=-5))}
     client = socketio.AsyncClient(reconnection=False)
@@ -175,8 +177,8 @@ async def test_socket_refuses_connections_without_a_valid_token(prod, auth) -> N
     assert refusal["auth_error"] in {"missing", "invalid", "expired"} and "登录" in refusal["text"]
 
 
-def test_history_needs_the_token_and_shows_only_its_own_conversation(prod, db) -> None:  # type: ignore[no-untyped-def]
-    post(prod, {"message": "借呗能注销吗"}, token("demo_balance"))
+def test_history_needs_the_token_and_shows_only_its_own_conversation(prod, db) -> None:
+    post(prod, {"message": '/close_account{"product":"jiebei"}'}, token("demo_balance"))
     url = f"{prod}/webhooks/socketio/history"
     assert requests.get(url, params={"session_id": "demo_balance"}, timeout=30).status_code == 401
     theirs = requests.get(
@@ -190,7 +192,7 @@ def test_history_needs_the_token_and_shows_only_its_own_conversation(prod, db) -
     assert own.ok and B_AMOUNT in body(own)
 
 
-def test_development_routes_do_not_exist_in_production(prod) -> None:  # type: ignore[no-untyped-def]
+def test_development_routes_do_not_exist_in_production(prod) -> None:
     assert (
         requests.get(f"{prod}/webhooks/socketio/dev/token", params={"customer": "demo_balance"}, timeout=30).status_code
         == 404
@@ -199,7 +201,7 @@ def test_development_routes_do_not_exist_in_production(prod) -> None:  # type: i
 
 
 @pytest.mark.parametrize("headers, status", [({}, 401), ({"X-Action-Secret": "wrong"}, 403)])
-def test_the_action_server_answers_only_the_rasa_server(prod, headers, status) -> None:  # type: ignore[no-untyped-def]
+def test_the_action_server_answers_only_the_rasa_server(prod, headers, status) -> None:
     call = {
         "next_action": "action_check_closure",
         "sender_id": "demo_balance",
@@ -210,7 +212,7 @@ def test_the_action_server_answers_only_the_rasa_server(prod, headers, status) -
     assert "TRACKER-MARKER-123" not in response.text and "demo_balance" not in response.text
 
 
-def test_action_server_errors_do_not_echo_the_tracker(prod) -> None:  # type: ignore[no-untyped-def]
+def test_action_server_errors_do_not_echo_the_tracker(prod) -> None:
     call = {"next_action": "action_check_closure", "tracker": {"slots": {"marker": "TRACKER-MARKER-123"}}}
     response = requests.post(
         f"http://localhost:{ACTION_PORT}/webhook", json=call, headers={"X-Action-Secret": ACTION_SECRET}, timeout=30

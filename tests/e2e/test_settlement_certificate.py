@@ -28,7 +28,7 @@ def business_today() -> date:
     return datetime.now(Settings.from_env().zone).date()
 
 
-def certificates(db, customer: str) -> list[m.SettlementCertificate]:  # type: ignore[no-untyped-def]
+def certificates(db, customer: str) -> list[m.SettlementCertificate]:
     with session_scope(db) as s:
         stmt = select(m.SettlementCertificate).where(m.SettlementCertificate.customer_id == customer)
         return list(s.execute(stmt).scalars())
@@ -38,7 +38,7 @@ def pdf_text(pdf: bytes) -> str:
     return "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
 
 
-def ask(chat, customer: str, message: str) -> tuple[str, list[dict[str, Any]]]:  # type: ignore[no-untyped-def]
+def ask(chat, customer: str, message: str) -> tuple[str, list[dict[str, Any]]]:
     messages = chat(customer).send(message)
     text = "\n".join(x.get("text", "") for x in messages)
     return text, [x["custom"] for x in messages if "custom" in x]
@@ -47,14 +47,28 @@ def ask(chat, customer: str, message: str) -> tuple[str, list[dict[str, Any]]]: 
 @pytest.mark.parametrize(
     ("customer", "message", "product", "name", "limit", "state"),
     [
-        ("demo_closed", "我要开花呗的结清证明", "huabei", "黄*", "¥5,000.00", "closed"),
-        ("demo_clean", "银行让我提供借呗的结清证明", "jiebei", "王*明", "¥20,000.00", "settled"),
-        ("demo_past_overdue", "花呗结清证明怎么开", "huabei", "刘*", "¥6,000.00", "settled"),
+        ("demo_closed", '/request_settlement_certificate{"product":"huabei"}', "huabei", "黄*", "¥5,000.00", "closed"),
+        (
+            "demo_clean",
+            '/request_settlement_certificate{"product":"jiebei"}',
+            "jiebei",
+            "王*明",
+            "¥20,000.00",
+            "settled",
+        ),
+        (
+            "demo_past_overdue",
+            '/request_settlement_certificate{"product":"huabei"}',
+            "huabei",
+            "刘*",
+            "¥6,000.00",
+            "settled",
+        ),
     ],
 )
 def test_nothing_owed_gets_a_certificate_link_and_a_pdf(
     chat, db, customer, message, product, name, limit, state
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     today = business_today()
     text, custom = ask(chat, customer, message)
     [row] = certificates(db, customer)
@@ -96,22 +110,26 @@ def test_nothing_owed_gets_a_certificate_link_and_a_pdf(
     [
         (
             "demo_balance",
-            "借呗结清证明能开吗",
+            '/request_settlement_certificate{"product":"jiebei"}',
             lambda t: ["账单 ¥3,256.80", f"{cn_date(t + timedelta(days=12), today=t)}到期", "合计 ¥3,256.80"],
         ),
         (
             "demo_instalment",
-            "我要开个花呗结清证明",
+            '/request_settlement_certificate{"product":"huabei"}',
             lambda t: [
                 "手机分期还剩 7 期，共 ¥2,333.31",
                 f"最后一期{cn_date(add_months(t + timedelta(days=6), 6), today=t)}到期",
                 f"最后一笔在{cn_date(add_months(t + timedelta(days=6), 6), today=t)}到期",
             ],
         ),
-        ("demo_overdue", "花呗还清的证明去哪开", lambda t: ["逾期欠款 ¥862.40", "合计 ¥862.40。全部还清后"]),
+        (
+            "demo_overdue",
+            '/request_settlement_certificate{"product":"huabei"}',
+            lambda t: ["逾期欠款 ¥862.40", "合计 ¥862.40。全部还清后"],
+        ),
     ],
 )
-def test_money_owed_says_exactly_what_remains_and_issues_nothing(chat, db, customer, message, facts) -> None:  # type: ignore[no-untyped-def]
+def test_money_owed_says_exactly_what_remains_and_issues_nothing(chat, db, customer, message, facts) -> None:
     text, custom = ask(chat, customer, message)
     assert "现在还开不了结清证明" in text and custom == []
     for fact in facts(business_today()):
@@ -119,16 +137,16 @@ def test_money_owed_says_exactly_what_remains_and_issues_nothing(chat, db, custo
     assert certificates(db, customer) == []
 
 
-def test_closure_under_review_is_certified_after_closing(chat, db) -> None:  # type: ignore[no-untyped-def]
+def test_closure_under_review_is_certified_after_closing(chat, db) -> None:
     with session_scope(db) as s:
         closure.submit_closure(s, customer_id="demo_bound", product_id="jiebei", channel="rest", today=business_today())
-    text, _ = ask(chat, "demo_bound", "借呗的结清证明")
+    text, _ = ask(chat, "demo_bound", '/request_settlement_certificate{"product":"jiebei"}')
     assert "借呗的注销申请还在审核中" in text and "注销完成后就能开结清证明" in text and "3 个工作日" in text
     assert certificates(db, "demo_bound") == []
 
 
-def test_without_a_product_the_bot_asks_which(chat) -> None:  # type: ignore[no-untyped-def]
-    [question] = chat("demo_clean").send("结清证明")
+def test_without_a_product_the_bot_asks_which(chat) -> None:
+    [question] = chat("demo_clean").send("/request_settlement_certificate")
     assert question["text"] == "要开哪个产品的结清证明？"
     assert [b["title"] for b in question["buttons"]] == ["花呗", "借呗", "两个都看看"]
 
@@ -145,5 +163,5 @@ def test_without_a_product_the_bot_asks_which(chat) -> None:  # type: ignore[no-
         "",
     ],
 )
-def test_unknown_or_malformed_links_are_404_and_nothing_is_listed(servers, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_or_malformed_links_are_404_and_nothing_is_listed(servers, path: str) -> None:
     assert requests.get(f"{BASE}/{path}", timeout=10).status_code == 404

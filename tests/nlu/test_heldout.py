@@ -94,7 +94,7 @@ def report(predictions: list[tuple[Any, dict[str, Any]]], title: str) -> float:
     return float(macro)
 
 
-def test_intent_macro_f1(agent, predictions, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_intent_macro_f1(agent, predictions, capsys) -> None:
     with capsys.disabled():
         report(predict(agent, DEV_HELDOUT), "Dev held-out set (steered training data; for comparison, not gated)")
         macro = report(predictions, "Held-out NLU evaluation (blind set, gate 0.90)")
@@ -103,7 +103,7 @@ def test_intent_macro_f1(agent, predictions, capsys) -> None:  # type: ignore[no
     assert macro_v2 >= MIN_MACRO_F1
 
 
-def test_product_entities(predictions, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_product_entities(predictions, capsys) -> None:
     from bot.core.catalog import load_catalog
 
     aliases = {a: p.id for p in load_catalog().products for a in p.aliases}

@@ -15,7 +15,7 @@ from bot.config import REPO_ROOT
 from bot.nlu.textnorm import normalise
 
 
-def test_entity_spans_match_jieba_token_boundaries(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_entity_spans_match_jieba_token_boundaries(tmp_path) -> None:
     """DIET cannot learn an entity that starts or ends inside a jieba token.
 
     E.g. [花呗]额度 when 花呗额度 is one word.
@@ -24,7 +24,7 @@ def test_entity_spans_match_jieba_token_boundaries(tmp_path) -> None:  # type: i
         {**JiebaTokenizer.get_default_config(), "dictionary_path": str(REPO_ROOT / "data" / "jieba")},
         LocalModelStorage(tmp_path),
         Resource("jieba"),
-        ExecutionContext(graph_schema=None, model_id="test"),  # type: ignore[arg-type]
+        ExecutionContext(graph_schema=None, model_id="test"),
     )
     data = load_data(str(REPO_ROOT / "data" / "nlu"))
     misaligned = []

@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from typing import cast
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from bot.certificates.eligibility import CLOSED, SETTLED, CertificateContent, IssuedCertificate
 from bot.certificates.pdf import CertificateFontMissing, render_certificate
@@ -63,12 +65,13 @@ def test_open_line_certificate_says_settled_as_of() -> None:
 
 def test_the_cjk_font_is_embedded() -> None:
     pdf = render_certificate(issued(), public_url="http://x", font_path=Settings().certificate_font).pdf
-    fonts = [f.get_object() for f in PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"].values()]
+    resources = cast(DictionaryObject, PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"])
+    fonts = [f.get_object() for f in cast(DictionaryObject, resources["/Font"]).values()]
     embedded = [f for f in fonts if "/FontDescriptor" in f and "/FontFile2" in f["/FontDescriptor"]]
     assert embedded, "the CJK TrueType font must be embedded, not left to the viewer"
     assert all("/ToUnicode" in f for f in embedded)  # what makes the text extractable
 
 
-def test_missing_font_fails_with_a_clear_message(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_font_fails_with_a_clear_message(tmp_path) -> None:
     with pytest.raises(CertificateFontMissing, match="fonts-wqy-zenhei"):
         render_certificate(issued(), public_url="http://x", font_path=str(tmp_path / "none.ttc"))

@@ -10,6 +10,7 @@ from actions.common import render
 from bot.certificates import eligibility as cert
 from bot.certificates.issuing import Issued
 from bot.certificates.replies import choice_replies, outcome_replies
+from bot.core.accounts import AccountSnapshot
 from bot.core.catalog import load_catalog
 from bot.core.product_choice import choose_products
 from bot.core.replies import Reply
@@ -37,8 +38,9 @@ def text(replies: list[Reply]) -> str:
     return "\n".join(out)
 
 
-def owed(account) -> str:  # type: ignore[no-untyped-def]
+def owed(account: AccountSnapshot) -> str:
     check = cert.check_certificate(account, "李娜", today=TODAY)
+    assert isinstance(check, cert.StillOwed)
     replies, link = outcome_replies(check, CATALOG, public_url="http://x", today=TODAY)
     assert link is None
     return text(replies)
@@ -87,6 +89,7 @@ def test_orders_only_name_the_merchant_and_expected_date() -> None:
 def test_closure_in_review_says_when() -> None:
     account = make_account(replace(JIEBEI, closure_review_days=3), status="pending_closure", requests=(request(),))
     check = cert.check_certificate(account, "孙丽", today=TODAY)
+    assert isinstance(check, cert.AwaitingClosure)
     said = text(outcome_replies(check, CATALOG, public_url="http://x", today=TODAY)[0])
     assert "借呗的注销申请还在审核中（11月20日提交）" in said and "3 个工作日" in said
 

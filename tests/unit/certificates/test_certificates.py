@@ -68,7 +68,7 @@ def test_last_instalment_unknown_without_a_next_due_date() -> None:
 
 
 @pytest.mark.parametrize("product", [HUABEI, JIEBEI])
-def test_open_line_with_no_history_is_settled_as_of_today(product) -> None:  # type: ignore[no-untyped-def]
+def test_open_line_with_no_history_is_settled_as_of_today(product) -> None:
     check = cert.check_certificate(make_account(product, credit_limit=Decimal("8000")), "王小明", today=TODAY)
     assert isinstance(check, cert.CertificateReady)
     c = check.content
@@ -83,7 +83,7 @@ def test_open_line_with_no_history_is_settled_as_of_today(product) -> None:  # t
 
 
 @pytest.mark.parametrize("product", [HUABEI, JIEBEI])
-def test_closed_line_is_certified_with_its_closure_date(product) -> None:  # type: ignore[no-untyped-def]
+def test_closed_line_is_certified_with_its_closure_date(product) -> None:
     account = make_account(product, status="closed", closed_on=date(2024, 2, 29))
     check = cert.check_certificate(account, "黄敏", today=TODAY)
     assert isinstance(check, cert.CertificateReady)

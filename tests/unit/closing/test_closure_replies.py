@@ -13,7 +13,7 @@ from tests.rendering import domain
 CATALOG = load_catalog()
 
 
-def names(replies) -> list[str]:  # type: ignore[no-untyped-def]
+def names(replies) -> list[str]:
     return [getattr(r, "response", None) or f"fact:{r.id}" for r in replies]
 
 
@@ -81,7 +81,7 @@ def test_blocked_answer_lists_blockers_and_total_and_is_not_eligible() -> None:
 
 
 def test_submission_replies() -> None:
-    outcomes = [
+    outcomes: list[ClosureSubmitted | ClosureRefused] = [
         ClosureSubmitted("huabei", 1, "approved", 0, 2),
         ClosureSubmitted("jiebei", 2, "under_review", 3, 0),
         ClosureRefused("jiebei", ClosureCheck("jiebei", (UnpaidBill(Decimal("1"), TODAY),), ())),

@@ -53,7 +53,7 @@ def test_clean_account_is_eligible() -> None:
         (make_account(status="pending_closure"), el.RequestPending(None, "under_review", None)),
     ],
 )
-def test_each_blocker_is_reported(account, expected) -> None:  # type: ignore[no-untyped-def]
+def test_each_blocker_is_reported(account, expected) -> None:
     check = el.check_closure(account, today=TODAY)
     assert not check.eligible
     assert check.blockers == (expected,)

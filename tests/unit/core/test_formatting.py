@@ -17,7 +17,7 @@ from bot.core.formatting import cn_date, yuan
         (Decimal("-3.2"), "-¥3.20"),
     ],
 )
-def test_yuan(amount, text) -> None:  # type: ignore[no-untyped-def]
+def test_yuan(amount, text) -> None:
     assert yuan(amount) == text
 
 

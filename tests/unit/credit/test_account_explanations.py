@@ -15,7 +15,7 @@ from tests.factories import (
 )
 
 
-def replies(parts) -> list[Reply]:  # type: ignore[no-untyped-def]
+def replies(parts) -> list[Reply]:
     return [p for p in parts if isinstance(p, Reply)]
 
 

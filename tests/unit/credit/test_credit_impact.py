@@ -48,7 +48,7 @@ def test_record_kept_until(ended: date, until: date) -> None:
     assert record_kept_until(ended) == until
 
 
-def responses(parts) -> list[str]:  # type: ignore[no-untyped-def]
+def responses(parts) -> list[str]:
     return [p.response if isinstance(p, Reply) else f"fact:{p.id}" for p in parts]
 
 

@@ -20,7 +20,7 @@ POLICY = DataRequestPolicy(handling_working_days=15, review_levels=1, notify_by=
 LAW = [FactUse("deletion_after_closing"), FactUse("aml_retention"), FactUse("credit_data_separate")]
 
 
-def replies(parts) -> list[Reply]:  # type: ignore[no-untyped-def]
+def replies(parts) -> list[Reply]:
     return [p for p in parts if isinstance(p, Reply)]
 
 

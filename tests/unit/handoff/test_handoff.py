@@ -36,7 +36,7 @@ LIVE, MSG = TicketKind.LIVE, TicketKind.MESSAGE
         (C, MSG, "wang", "close", X, "wang"),
     ],
 )
-def test_allowed_transitions(start, kind, claimed_by, action, expected, owner) -> None:  # type: ignore[no-untyped-def]
+def test_allowed_transitions(start, kind, claimed_by, action, expected, owner) -> None:
     after = advance(TicketState(start, kind, claimed_by), action, agent="wang")
     assert after == TicketState(expected, kind, owner)
 
@@ -56,7 +56,7 @@ def test_allowed_transitions(start, kind, claimed_by, action, expected, owner) -
         (Q, LIVE, None, "delete"),
     ],
 )
-def test_illegal_transitions_are_refused(start, kind, claimed_by, action) -> None:  # type: ignore[no-untyped-def]
+def test_illegal_transitions_are_refused(start, kind, claimed_by, action) -> None:
     with pytest.raises(InvalidTicketTransition):
         advance(TicketState(start, kind, claimed_by), action, agent="wang")
 

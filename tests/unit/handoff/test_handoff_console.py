@@ -131,7 +131,13 @@ def test_the_queue_lists_places_for_waiting_tickets_only(factory: sessionmaker) 
 
 
 def test_unknown_tickets_and_refusals_change_nothing(factory: sessionmaker) -> None:
-    for use_case, kw in [(hc.claim, {}), (hc.reply, {"text": "x"}), (hc.add_note, {"text": "x"}), (hc.close, {})]:
+    cases: list[tuple[Callable[..., hc.ConsoleOutcome], dict[str, Any]]] = [
+        (hc.claim, {}),
+        (hc.reply, {"text": "x"}),
+        (hc.add_note, {"text": "x"}),
+        (hc.close, {}),
+    ]
+    for use_case, kw in cases:
         with pytest.raises(LookupError):
             act(factory, use_case, 999_999, **kw)
     ticket_id = open_ticket(factory, "demo_balance")

@@ -25,7 +25,7 @@ TURNS = [
 ]
 
 
-def summary_for(customer, turns=TURNS, phone="13800002222"):  # type: ignore[no-untyped-def]
+def summary_for(customer, turns=TURNS, phone="13800002222"):
     return build_summary(reason="requested", customer=customer, phone=phone, turns=turns, today=TODAY)
 
 

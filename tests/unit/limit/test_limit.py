@@ -10,7 +10,7 @@ from tests.factories import TODAY, make_account
 D = Decimal
 
 
-def account(limit: str = "8000", used: str = "1200", **over):  # type: ignore[no-untyped-def]
+def account(limit: str = "8000", used: str = "1200", **over):
     return make_account(credit_limit=D(limit), used_amount=D(used), **over)
 
 

@@ -11,7 +11,7 @@ from tests.factories import JIEBEI, TODAY, make_account, make_customer
 CATALOG = load_catalog()
 
 
-def responses(parts) -> list[str]:  # type: ignore[no-untyped-def]
+def responses(parts) -> list[str]:
     return [p.response if isinstance(p, Reply) else f"fact:{p.id}" for p in parts]
 
 

@@ -9,7 +9,7 @@ from bot.pause import reopen as ro
 from tests.factories import HUABEI, TODAY, make_account, request
 
 
-def closed(days_ago: int, **over):  # type: ignore[no-untyped-def]
+def closed(days_ago: int, **over):
     return make_account(status="closed", closed_on=TODAY - timedelta(days=days_ago), **over)
 
 

@@ -1,4 +1,5 @@
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import jwt
 import pytest
@@ -10,11 +11,11 @@ ISSUER = "credit-assistant"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 
 
-def sign(claims: dict, secret: str = SECRET, algorithm: str = "HS256") -> str:  # type: ignore[type-arg]
+def sign(claims: dict[str, Any], secret: str = SECRET, algorithm: str = "HS256") -> str:
     return jwt.encode(claims, secret, algorithm=algorithm)
 
 
-def claims(**over: object) -> dict:  # type: ignore[type-arg]
+def claims(**over: object) -> dict[str, Any]:
     base = {"sub": "demo_balance", "iss": ISSUER, "exp": int((NOW + timedelta(minutes=5)).timestamp())}
     base.update(over)
     return {k: v for k, v in base.items() if v is not None}

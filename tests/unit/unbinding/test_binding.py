@@ -33,11 +33,11 @@ JIEBEI_LINE = make_account(JIEBEI, account_id=2, services=(svc(5, "auto_repay"),
 CUSTOMER = make_customer(HUABEI_LINE, JIEBEI_LINE)
 
 
-def plan(products: list[str] | None = None, services: list[str] | None = None, text: str = ""):  # type: ignore[no-untyped-def]
+def plan(products: list[str] | None = None, services: list[str] | None = None, text: str = ""):
     return plan_unbind(CUSTOMER, product_ids=products or [], service_types=services or [], text=text)
 
 
-def chosen_ids(p) -> list[int]:  # type: ignore[no-untyped-def]
+def chosen_ids(p) -> list[int]:
     return [u.bound.service.id for u in p.chosen]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -13,7 +12,7 @@ from bot.closing import eligibility as el
 from bot.core.catalog import Catalog
 from bot.core.formatting import cn_date, yuan
 from bot.core.product_choice import ProductChoice
-from bot.core.replies import Fragment, Param, Reply
+from bot.core.replies import Fragment, Param, Reply, intent_button
 
 
 @dataclass(frozen=True)
@@ -37,15 +36,11 @@ def choice_replies(choice: ProductChoice, catalog: Catalog) -> list[Reply]:
             Reply("utter_product_not_served", {"external_product": choice.external, "served_products": served})
         )
     if choice.ask:
-        buttons: tuple[tuple[Param, str], ...] = tuple(
-            (a.product.display_name, f'/request_settlement_certificate{{"product":"{a.product.id}"}}')
-            for a in choice.options
-        )
+        intent = "request_settlement_certificate"
+        buttons = tuple(intent_button(a.product.display_name, intent, product=a.product.id) for a in choice.options)
         if len(choice.options) > 1:
-            both = json.dumps([a.product.id for a in choice.options])
-            buttons += (
-                (Fragment("utter_button_all_products"), f'/request_settlement_certificate{{"product":{both}}}'),
-            )
+            every = [a.product.id for a in choice.options]
+            buttons += (intent_button(Fragment("utter_button_all_products"), intent, product=every),)
         replies.append(Reply("utter_ask_certificate_product", buttons=buttons))
     for pid in choice.missing:
         product = catalog.product(pid)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -12,7 +11,7 @@ from bot.core.accounts import AccountSnapshot, CustomerSnapshot
 from bot.core.catalog import Catalog
 from bot.core.formatting import cn_date, yuan
 from bot.core.product_choice import ProductChoice
-from bot.core.replies import HUMAN_OFFER, FactUse, Fragment, Param, Part, Reply
+from bot.core.replies import HUMAN_OFFER, FactUse, Fragment, Param, Part, Reply, intent_button
 
 # Response names per blocker type; the wording is in domain.yml.
 _REQUEST_STATUS = {"submitted": "utter_status_submitted", "under_review": "utter_status_under_review"}
@@ -52,12 +51,12 @@ def closure_answer(
         )
     if choice.ask:
         # Buttons re-send the intent with the product, so the same rule answers the pick.
-        buttons: tuple[tuple[Param, str], ...] = tuple(
-            (a.product.display_name, f'/close_account{{"product":"{a.product.id}"}}') for a in choice.options
+        buttons = tuple(
+            intent_button(a.product.display_name, "close_account", product=a.product.id) for a in choice.options
         )
         if len(choice.options) > 1:
-            both = json.dumps([a.product.id for a in choice.options])
-            buttons += ((Fragment("utter_button_all_products"), f'/close_account{{"product":{both}}}'),)
+            every = [a.product.id for a in choice.options]
+            buttons += (intent_button(Fragment("utter_button_all_products"), "close_account", product=every),)
         replies.append(Reply("utter_ask_closure_product", buttons=buttons))
     for pid in choice.missing:
         product = catalog.product(pid)
@@ -83,12 +82,12 @@ def closure_answer(
 
 def _alternatives(eligible: list[AccountSnapshot]) -> Reply:
     """Pausing or lowering the limit instead; the buttons start those journeys for the same product."""
-    entities = json.dumps({"product": eligible[0].product.id}) if len(eligible) == 1 else ""
+    entities = {"product": eligible[0].product.id} if len(eligible) == 1 else {}
     return Reply(
         "utter_closure_alternatives",
         buttons=(
-            (Fragment("utter_button_pause_instead"), f"/pause_credit{entities}"),
-            (Fragment("utter_button_lower_limit_instead"), f"/lower_limit{entities}"),
+            intent_button(Fragment("utter_button_pause_instead"), "pause_credit", **entities),
+            intent_button(Fragment("utter_button_lower_limit_instead"), "lower_limit", **entities),
         ),
     )
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from bot.core.accounts import AccountSnapshot
 from bot.core.catalog import Catalog
 from bot.core.product_choice import ProductChoice
-from bot.core.replies import Fragment, Param, Part, Reply
+from bot.core.replies import Fragment, Part, Reply, intent_button
 from bot.credit.explanations import REASONS
 
 
@@ -16,10 +14,10 @@ def product_question(response: str, intent: str, options: tuple[AccountSnapshot,
 
     `extra` entities (e.g. a duration already given) ride along in every payload.
     """
-    buttons: tuple[tuple[Param, str], ...] = tuple(
-        (a.product.display_name, f"/{intent}{json.dumps({'product': a.product.id, **extra})}") for a in options
+    return Reply(
+        response,
+        buttons=tuple(intent_button(a.product.display_name, intent, product=a.product.id, **extra) for a in options),
     )
-    return Reply(response, buttons=buttons)
 
 
 def choice_notes(choice: ProductChoice, catalog: Catalog) -> list[Part]:

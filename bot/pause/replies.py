@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from bot.core.accounts import AccountSnapshot, CustomerSnapshot
@@ -11,7 +10,7 @@ from bot.core.change_offer import ChangeOffer
 from bot.core.choice_replies import choice_notes, product_question, reason, state
 from bot.core.formatting import cn_date, yuan
 from bot.core.product_choice import ProductChoice
-from bot.core.replies import FactUse, Fragment, Param, Part, Reply
+from bot.core.replies import HUMAN_BUTTON, FactUse, Fragment, Param, Part, Reply, intent_button
 from bot.pause import pause as pz
 from bot.pause import reopen as ro
 
@@ -69,8 +68,8 @@ def pause_check_replies(account: AccountSnapshot, check: pz.PauseCheck, *, today
 
 
 def _ask_duration(account: AccountSnapshot, min_days: int, max_days: int) -> Reply:
-    buttons: tuple[tuple[Param, str], ...] = tuple(
-        (Fragment(title), "/pause_credit" + json.dumps({"product": account.product.id, "duration": days}))
+    buttons = tuple(
+        intent_button(Fragment(title), "pause_credit", product=account.product.id, duration=days)
         for days, title in SUGGESTED_DAYS
         if min_days <= days <= max_days
     )
@@ -178,7 +177,7 @@ def reopen_check_replies(account: AccountSnapshot, check: ro.ReopenCheck, *, tod
         Reply("utter_reopen_frozen", {"product_name": name, "reason": reason(check.reason_code)}),
         FactUse("debt_still_due"),
         FactUse("right_to_explanation"),
-        Reply("utter_offer_human", buttons=((Fragment("utter_button_human"), "/request_human"),)),
+        Reply("utter_offer_human", buttons=HUMAN_BUTTON),
     ]
 
 

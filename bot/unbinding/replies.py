@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from bot.core.catalog import Catalog
 from bot.core.change_offer import ChangeOffer
 from bot.core.formatting import cn_date, yuan
-from bot.core.replies import FactUse, Fragment, Param, Part, Reply
+from bot.core.replies import Button, FactUse, Fragment, Param, Part, Reply, intent_button
 from bot.unbinding.unbinding import Bound, Unbinding, UnbindPlan, Unbound
 
 
@@ -49,11 +48,13 @@ def unbind_offer(plan: UnbindPlan, catalog: Catalog, *, product_names: str, toda
     return ChangeOffer(replies, change, Fragment("utter_change_question_unbind", {"services": labels}))
 
 
-def _buttons(bound: tuple[Bound, ...], catalog: Catalog) -> tuple[tuple[Param, str], ...]:
-    buttons: dict[str, tuple[Param, str]] = {}
+def _buttons(bound: tuple[Bound, ...], catalog: Catalog) -> tuple[Button, ...]:
+    buttons: dict[str, Button] = {}  # one button per payload (service kind on a product)
     for b in bound:
-        payload = "/unbind_service" + json.dumps({"service": b.service.service_type, "product": b.account.product.id})
-        buttons.setdefault(payload, (label(b, catalog), payload))
+        title, payload = intent_button(
+            label(b, catalog), "unbind_service", service=b.service.service_type, product=b.account.product.id
+        )
+        buttons.setdefault(payload, (title, payload))
     return tuple(buttons.values())
 
 

@@ -101,7 +101,7 @@ async def test_pause_without_a_product_asks_and_keeps_the_length() -> None:
         ActionCheckPause(), make_tracker("demo_clean", intent="pause_credit", slots={"duration": 90.0})
     )
     assert "你想暂停哪一个" in render_all(messages)
-    assert '/pause_credit{"product": "huabei", "duration": 90}' in [b["payload"] for b in messages[0]["buttons"]]
+    assert '/pause_credit{"product":"huabei","duration":90}' in [b["payload"] for b in messages[0]["buttons"]]
     assert "duration" not in slots_of(events)
 
 

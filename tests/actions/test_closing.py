@@ -64,7 +64,7 @@ async def test_missing_product_asks_with_buttons_for_the_customers_products() ->
     assert ask["response"] == "utter_ask_closure_product"
     assert [b["title"] for b in ask["buttons"]] == ["花呗", "借呗", "两个都看看"]
     assert ask["buttons"][0]["payload"] == '/close_account{"product":"huabei"}'
-    assert ask["buttons"][2]["payload"] == '/close_account{"product":["huabei", "jiebei"]}'
+    assert ask["buttons"][2]["payload"] == '/close_account{"product":["huabei","jiebei"]}'
 
 
 async def test_other_companys_product_is_not_mapped_to_ours() -> None:

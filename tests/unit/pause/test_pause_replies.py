@@ -35,8 +35,8 @@ def test_pause_without_product_asks_with_buttons_carrying_the_length() -> None:
     (question,) = offer.replies
     assert isinstance(question, Reply) and question.response == "utter_ask_pause_product"
     assert [p for _, p in question.buttons] == [
-        '/pause_credit{"product": "huabei", "duration": 90}',
-        '/pause_credit{"product": "jiebei", "duration": 90}',
+        '/pause_credit{"product":"huabei","duration":90}',
+        '/pause_credit{"product":"jiebei","duration":90}',
     ]
     assert offer.change is None
 

@@ -9,6 +9,7 @@ from bot.closing import eligibility as el
 from bot.closing.submission import ClosureOutcome, ClosureRefused
 from bot.core.accounts import AccountSnapshot, CustomerSnapshot
 from bot.core.catalog import Catalog
+from bot.core.choice_replies import choice_notes, product_question
 from bot.core.formatting import cn_date, yuan
 from bot.core.product_choice import ProductChoice
 from bot.core.replies import HUMAN_OFFER, FactUse, Fragment, Param, Part, Reply, intent_button
@@ -43,26 +44,9 @@ def closure_answer(
         today: the business date.
         offer_alternatives: mention pausing / lowering the limit (offered once per conversation).
     """
-    replies: list[Part] = []
-    if choice.external and not choice.accounts:
-        served = "、".join(p.display_name for p in catalog.products)
-        replies.append(
-            Reply("utter_product_not_served", {"external_product": choice.external, "served_products": served})
-        )
+    replies: list[Part] = [*choice_notes(choice, catalog, no_account="utter_no_account_for_product")]
     if choice.ask:
-        # Buttons re-send the intent with the product, so the same rule answers the pick.
-        buttons = tuple(
-            intent_button(a.product.display_name, "close_account", product=a.product.id) for a in choice.options
-        )
-        if len(choice.options) > 1:
-            every = [a.product.id for a in choice.options]
-            buttons += (intent_button(Fragment("utter_button_all_products"), "close_account", product=every),)
-        replies.append(Reply("utter_ask_closure_product", buttons=buttons))
-    for pid in choice.missing:
-        product = catalog.product(pid)
-        replies.append(
-            Reply("utter_no_account_for_product", {"product_name": product.display_name if product else pid})
-        )
+        replies.append(product_question("utter_ask_closure_product", "close_account", choice.options, offer_all=True))
     service_names = {s.id: s.display_name for s in catalog.services}
     eligible: list[AccountSnapshot] = []
     for account in choice.accounts:

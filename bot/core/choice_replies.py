@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.core.accounts import AccountSnapshot
 from bot.core.catalog import Catalog
 from bot.core.product_choice import ProductChoice
-from bot.core.replies import Fragment, Part, Reply, intent_button
+from bot.core.replies import Fragment, Reply, intent_button
 from bot.credit.explanations import REASONS
 
 
-def product_question(response: str, intent: str, options: tuple[AccountSnapshot, ...], **extra: object) -> Reply:
-    """Ask which product, with a button per product that re-sends `intent` with that product.
+def product_question(
+    response: str,
+    intent: str,
+    options: tuple[AccountSnapshot, ...],
+    *,
+    offer_all: bool = False,
+    extra: Mapping[str, object] | None = None,
+) -> Reply:
+    """Ask which product (every journey's "which one?"), with a button per product.
 
-    `extra` entities (e.g. a duration already given) ride along in every payload.
+    Each button re-sends `intent` with that product, so the journey's own rule
+    answers the pick. `offer_all` adds a 两个都 button sending every option's
+    product (closing, certificates); `extra` entities (e.g. a duration already
+    given) ride along in every payload.
     """
-    return Reply(
-        response,
-        buttons=tuple(intent_button(a.product.display_name, intent, product=a.product.id, **extra) for a in options),
-    )
+    carried = dict(extra or {})
+    buttons = tuple(intent_button(a.product.display_name, intent, product=a.product.id, **carried) for a in options)
+    if offer_all and len(options) > 1:
+        every = [a.product.id for a in options]
+        buttons += (intent_button(Fragment("utter_button_all_products"), intent, product=every, **carried),)
+    return Reply(response, buttons=buttons)
 
 
-def choice_notes(choice: ProductChoice, catalog: Catalog) -> list[Part]:
-    """What to say about products the customer named but does not hold, or that are not ours."""
-    replies: list[Part] = []
+def choice_notes(choice: ProductChoice, catalog: Catalog, *, no_account: str = "utter_no_such_account") -> list[Reply]:
+    """What to say about products the customer named but does not hold (`no_account`), or that are not ours."""
+    replies: list[Reply] = []
     if choice.external and not choice.accounts:
         served = "、".join(p.display_name for p in catalog.products)
         replies.append(
@@ -30,7 +44,7 @@ def choice_notes(choice: ProductChoice, catalog: Catalog) -> list[Part]:
         )
     for pid in choice.missing:
         product = catalog.product(pid)
-        replies.append(Reply("utter_no_such_account", {"product_name": product.display_name if product else pid}))
+        replies.append(Reply(no_account, {"product_name": product.display_name if product else pid}))
     return replies
 
 

@@ -20,11 +20,11 @@ SUGGESTED_DAYS = ((30, "utter_button_one_month"), (90, "utter_button_three_month
 
 def pause_offer(choice: ProductChoice, catalog: Catalog, days: int | None, *, today: date) -> ChangeOffer:
     """The answer to 「先暂停三个月」: ask what is missing, refuse with the reason, or explain and ask to confirm."""
-    replies = choice_notes(choice, catalog)
+    replies: list[Part] = [*choice_notes(choice, catalog)]
     extra = {"duration": days} if days is not None else {}
     if choice.ask:
         return ChangeOffer(
-            [*replies, product_question("utter_ask_pause_product", "pause_credit", choice.options, **extra)]
+            [*replies, product_question("utter_ask_pause_product", "pause_credit", choice.options, extra=extra)]
         )
     if len(choice.accounts) != 1:
         return ChangeOffer(replies)  # nothing we hold was named; choice_notes said so
@@ -112,7 +112,7 @@ def pause_outcome_replies(outcome: object, product_id: str, catalog: Catalog, *,
 
 def reopen_offer(customer: CustomerSnapshot, choice: ProductChoice, catalog: Catalog, *, today: date) -> ChangeOffer:
     """The answer to 「恢复使用」「关了还能再开吗」 for the product asked about (or the one not in use)."""
-    replies = choice_notes(choice, catalog)
+    replies: list[Part] = [*choice_notes(choice, catalog)]
     accounts = choice.accounts
     if choice.ask:
         not_in_use = tuple(a for a in customer.accounts if a.effective_status(today) != "active")

@@ -29,6 +29,7 @@ from actions.common import (
 )
 from bot.closing.replies import closure_answer, submission_replies
 from bot.closing.submission import submit_closure
+from bot.core.formatting import join_cn
 from bot.core.product_choice import choose_products, means_all
 from bot.nlu.textnorm import normalise
 from bot.security.verification import CodeCheck, check_code, issue_code, sender_for
@@ -75,7 +76,7 @@ class ActionCheckClosure(CustomerAction):
             *_reset_flow(),
             SlotSet("closure_ready", True),
             SlotSet("closure_products", [a.product.id for a in answer.eligible]),
-            SlotSet("closure_product_names", "和".join(a.product.display_name for a in answer.eligible)),
+            SlotSet("closure_product_names", join_cn(a.product.display_name for a in answer.eligible)),
             SlotSet("alternatives_offered", True),
         ]
 

@@ -10,7 +10,7 @@ from bot.closing.submission import ClosureOutcome, ClosureRefused
 from bot.core.accounts import AccountSnapshot, CustomerSnapshot
 from bot.core.catalog import Catalog
 from bot.core.choice_replies import choice_notes, product_question
-from bot.core.formatting import cn_date, yuan
+from bot.core.formatting import cn_date, join_cn, with_note, yuan
 from bot.core.product_choice import ProductChoice
 from bot.core.replies import HUMAN_OFFER, FactUse, Fragment, Param, Part, Reply, intent_button
 
@@ -185,11 +185,8 @@ def _affected_services(check: el.ClosureCheck, service_names: dict[str, str]) ->
     if not check.affected_services:
         return []
     names = [service_names.get(s.service_type, s.service_type) for s in check.affected_services]
-    labelled = [
-        f"{n}（{s.merchant or s.detail}）" if (s.merchant or s.detail) else n
-        for n, s in zip(names, check.affected_services, strict=False)
-    ]
-    return [Reply("utter_closure_affected_services", {"services": "、".join(dict.fromkeys(labelled))})]
+    labelled = [with_note(n, s.merchant or s.detail) for n, s in zip(names, check.affected_services, strict=False)]
+    return [Reply("utter_closure_affected_services", {"services": join_cn(dict.fromkeys(labelled), and_last=False)})]
 
 
 def submission_replies(outcomes: list[ClosureOutcome], catalog: Catalog, *, today: date) -> list[Part]:

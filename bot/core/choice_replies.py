@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from bot.core.accounts import AccountSnapshot
 from bot.core.catalog import Catalog
+from bot.core.formatting import join_cn
 from bot.core.product_choice import ProductChoice
 from bot.core.replies import Fragment, Reply, intent_button
 from bot.credit.explanations import REASONS
@@ -38,7 +39,7 @@ def choice_notes(choice: ProductChoice, catalog: Catalog, *, no_account: str = "
     """What to say about products the customer named but does not hold (`no_account`), or that are not ours."""
     replies: list[Reply] = []
     if choice.external and not choice.accounts:
-        served = "、".join(p.display_name for p in catalog.products)
+        served = join_cn((p.display_name for p in catalog.products), and_last=False)
         replies.append(
             Reply("utter_product_not_served", {"external_product": choice.external, "served_products": served})
         )

@@ -6,7 +6,7 @@ from datetime import date
 
 from bot.closing import eligibility as el
 from bot.core.accounts import AccountSnapshot, CustomerSnapshot
-from bot.core.formatting import cn_date, yuan
+from bot.core.formatting import cn_date, join_cn, yuan
 from bot.core.replies import HUMAN_BUTTON, Fragment, Part, Reply
 from bot.credit.impact import intent_answer
 
@@ -72,7 +72,7 @@ def platform_closure_answer(customer: CustomerSnapshot | None, *, today: date) -
                 )
             )
     if not frozen and not parts:
-        names = "和".join(a.product.display_name for a in customer.accounts)
+        names = join_cn(a.product.display_name for a in customer.accounts)
         parts.append(Reply("utter_platform_nothing_stopped", {"products": names}))
     parts.extend(intent_answer("ask_closed_by_platform"))
     if frozen:

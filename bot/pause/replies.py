@@ -8,7 +8,7 @@ from bot.core.accounts import AccountSnapshot, CustomerSnapshot
 from bot.core.catalog import Catalog
 from bot.core.change_offer import ChangeOffer
 from bot.core.choice_replies import choice_notes, product_question, reason, state
-from bot.core.formatting import cn_date, yuan
+from bot.core.formatting import cn_date, join_cn, yuan
 from bot.core.product_choice import ProductChoice
 from bot.core.replies import HUMAN_BUTTON, FactUse, Fragment, Param, Part, Reply, intent_button
 from bot.pause import pause as pz
@@ -117,7 +117,7 @@ def reopen_offer(customer: CustomerSnapshot, choice: ProductChoice, catalog: Cat
     if choice.ask:
         not_in_use = tuple(a for a in customer.accounts if a.effective_status(today) != "active")
         if not not_in_use:
-            names = "、".join(a.product.display_name for a in customer.accounts)
+            names = join_cn((a.product.display_name for a in customer.accounts), and_last=False)
             return ChangeOffer([*replies, Reply("utter_reopen_all_active", {"products": names})])
         if len(not_in_use) > 1:
             return ChangeOffer([*replies, product_question("utter_ask_reopen_product", "reopen_account", not_in_use)])

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from actions.closing import ActionCheckClosure, ActionSubmitClosure, ValidateClosureForm
+from actions.closing import ActionAskClosureCode, ActionCheckClosure, ActionSubmitClosure, ValidateClosureForm
 from actions.service_requests import ActionPrepareWithdrawal, ActionWithdrawRequest
 from bot.db import models as m
 from bot.db.queries import load_customer
@@ -187,3 +187,8 @@ async def test_validators_ignore_a_reset_rather_than_treating_it_as_no() -> None
     assert await FORM.validate_closure_confirmed(None, dispatcher, tracker, domain()) == {"closure_confirmed": None}
     assert await FORM.validate_closure_code(None, dispatcher, tracker, domain()) == {"closure_code": None}
     assert dispatcher.messages == []
+
+
+async def test_the_form_asks_for_the_code_with_its_length() -> None:
+    messages, events = await run_action(ActionAskClosureCode(), make_tracker("demo_clean", intent="affirm"))
+    assert render_all(messages) == "请输入收到的 6 位验证码。不想注销了可以直接说“不注销了”。" and events == []

@@ -9,7 +9,7 @@ from bot.closing import eligibility as el
 from bot.closing.submission import ClosureOutcome, ClosureRefused
 from bot.core.accounts import AccountSnapshot, CustomerSnapshot
 from bot.core.catalog import Catalog
-from bot.core.choice_replies import choice_notes, product_question
+from bot.core.choice_replies import choice_notes, product_question, reason
 from bot.core.formatting import cn_date, join_cn, with_note, yuan
 from bot.core.product_choice import ProductChoice
 from bot.core.replies import HUMAN_OFFER, FactUse, Fragment, Param, Part, Reply, intent_button
@@ -17,12 +17,6 @@ from bot.security.verification import code_terms
 
 # Response names per blocker type; the wording is in domain.yml.
 _REQUEST_STATUS = {"submitted": "utter_status_submitted", "under_review": "utter_status_under_review"}
-_REASONS = {
-    "overdue": "utter_reason_overdue",
-    "risk_assessment": "utter_reason_risk_assessment",
-    "identity_expired": "utter_reason_identity_expired",
-    "security": "utter_reason_security",
-}
 
 
 @dataclass(frozen=True)
@@ -157,8 +151,7 @@ def _blocker_reply(blocker: el.Blocker, today: date) -> Reply:
     if isinstance(blocker, el.OrderPending):
         return _order_reply(blocker, today)
     if isinstance(blocker, el.FrozenByPlatform):
-        reason = _REASONS.get(blocker.reason_code or "", "utter_reason_unspecified")
-        return Reply("utter_closure_blocker_frozen", {"reason": Fragment(reason)})
+        return Reply("utter_closure_blocker_frozen", {"reason": reason(blocker.reason_code)})
     if isinstance(blocker, el.RequestPending):
         return Reply(
             "utter_closure_blocker_pending_request",

@@ -9,7 +9,15 @@ from bot.core.catalog import Catalog
 from bot.core.formatting import join_cn
 from bot.core.product_choice import ProductChoice
 from bot.core.replies import Fragment, Reply, intent_button
-from bot.credit.explanations import REASONS
+
+# Reason categories the platform records for a line it froze (credit_accounts.platform_reason_code),
+# each said by a domain response; anything else is said as utter_reason_unspecified.
+FREEZE_REASONS = {
+    "overdue": "utter_reason_overdue",
+    "risk_assessment": "utter_reason_risk_assessment",
+    "identity_expired": "utter_reason_identity_expired",
+    "security": "utter_reason_security",
+}
 
 
 def product_question(
@@ -55,5 +63,5 @@ def state(status: str) -> Fragment:
 
 
 def reason(code: str | None) -> Fragment:
-    """The platform's recorded reason category for freezing a line."""
-    return Fragment(REASONS.get(code or "", "utter_reason_unspecified"))
+    """The platform's recorded reason category for freezing a line (closing, reopening, "why was it stopped?")."""
+    return Fragment(FREEZE_REASONS.get(code or "", "utter_reason_unspecified"))

@@ -6,10 +6,9 @@ action_check_closure → (eligible) closure_form [closure_confirmed, closure_cod
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -23,19 +22,20 @@ from actions.common import (
     in_session,
     latest_text,
     say,
+    send,
     settings,
     slot_list,
 )
-from bot.closing.replies import closure_answer, submission_replies
+from bot.closing.replies import closure_answer, code_format_reply, code_question, code_sent_reply, submission_replies
 from bot.closing.submission import submit_closure
+from bot.core.formatting import join_cn
 from bot.core.product_choice import choose_products, means_all
 from bot.nlu.textnorm import normalise
-from bot.security.verification import CodeCheck, check_code, issue_code, sender_for
+from bot.security.verification import CodeCheck, check_code, find_code, issue_code, sender_for
 
 FLOW_SLOTS = ("closure_products", "closure_product_names", "closure_confirmed", "closure_code")
 NOT_READY = SlotSet("closure_ready", False)
 VERIFIED = "verified"
-_SIX_DIGITS = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
 
 def _reset_flow() -> list[dict[str, Any]]:
@@ -74,7 +74,7 @@ class ActionCheckClosure(CustomerAction):
             *_reset_flow(),
             SlotSet("closure_ready", True),
             SlotSet("closure_products", [a.product.id for a in answer.eligible]),
-            SlotSet("closure_product_names", "和".join(a.product.display_name for a in answer.eligible)),
+            SlotSet("closure_product_names", join_cn(a.product.display_name for a in answer.eligible)),
             SlotSet("alternatives_offered", True),
         ]
 
@@ -107,10 +107,7 @@ class ValidateClosureForm(FormValidationAction):
         tail = await in_session(
             lambda s: issue_code(s, customer_id=customer_id, purpose=_purpose(products), sender=sender)
         )
-        if tail:
-            dispatcher.utter_message(response="utter_closure_code_sent", phone_tail=tail)
-        else:
-            dispatcher.utter_message(response="utter_closure_code_sent_no_phone")
+        send(dispatcher, domain, [code_sent_reply(tail or "")])
         return {"closure_confirmed": True}
 
     async def validate_closure_code(
@@ -118,16 +115,16 @@ class ValidateClosureForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value is None:  # reset by a new closure check, not an answer
             return {"closure_code": None}
-        match = _SIX_DIGITS.search(normalise(str(value)))
-        if match is None:
-            dispatcher.utter_message(response="utter_closure_code_format")
+        code = find_code(normalise(str(value)))
+        if code is None:
+            send(dispatcher, domain, [code_format_reply()])
             return {"closure_code": None}
         customer_id = customer_of(tracker)
         products = slot_list(tracker, "closure_products")
         if customer_id is None:
             return {"closure_confirmed": False, "closure_code": None}
         result = await in_session(
-            lambda s: check_code(s, customer_id=customer_id, purpose=_purpose(products), typed=match.group(1))
+            lambda s: check_code(s, customer_id=customer_id, purpose=_purpose(products), typed=code)
         )
         if result.outcome is CodeCheck.OK:
             return {"closure_code": VERIFIED}
@@ -137,6 +134,17 @@ class ValidateClosureForm(FormValidationAction):
         expired = result.outcome in (CodeCheck.EXPIRED, CodeCheck.NONE_PENDING)
         dispatcher.utter_message(response="utter_closure_code_expired" if expired else "utter_closure_code_locked")
         return {"closure_confirmed": False, "closure_code": None}
+
+
+class ActionAskClosureCode(Action):
+    """closure_form's question for the code (an action, so the code's length comes from bot.security.verification)."""
+
+    def name(self) -> str:
+        return "action_ask_closure_code"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        send(dispatcher, domain, [code_question()])
+        return []
 
 
 class ActionSubmitClosure(CustomerAction):

@@ -15,7 +15,8 @@ from rasa_sdk.types import DomainDict
 from actions.changes import offer_events, reset_events, unclear_answer
 from actions.common import CustomerAction, catalog, customer_or_say, slot_list
 from bot.core.product_choice import choose_products
-from bot.pause.replies import pause_offer, reopen_offer
+from bot.pause.reopen_replies import reopen_offer
+from bot.pause.replies import pause_offer
 
 
 def days_of(value: Any) -> int | None:

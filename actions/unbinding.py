@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.changes import offer_events, reset_events, unclear_answer
 from actions.common import CustomerAction, catalog, customer_or_say
+from bot.core.formatting import join_cn
 from bot.unbinding.replies import unbind_offer
 from bot.unbinding.unbinding import plan_unbind
 
@@ -41,6 +42,7 @@ class ActionCheckUnbind(CustomerAction):
         unclear = unclear_answer(tracker, dispatcher, usable=plan.asked)
         if unclear is not None:
             return unclear
-        names = "、".join(a.product.display_name for a in customer.accounts if not products or a.product.id in products)
+        held = (a.product.display_name for a in customer.accounts if not products or a.product.id in products)
+        names = join_cn(held, and_last=False)
         offer = unbind_offer(plan, catalog(), product_names=names, today=self.today())
         return offer_events(dispatcher, domain, offer)

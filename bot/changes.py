@@ -22,6 +22,7 @@ from bot.core.catalog import Catalog
 from bot.core.replies import Part, Reply
 from bot.limit import replies as limit_replies
 from bot.limit.limit import apply_lower_limit
+from bot.pause import reopen_replies
 from bot.pause import replies as pause_replies
 from bot.pause.pause import apply_pause
 from bot.pause.reopen import apply_reopen
@@ -65,7 +66,7 @@ def _reopen(session: Session, change: dict[str, Any], ctx: ChangeContext) -> lis
     outcome = apply_reopen(
         session, customer_id=ctx.customer_id, product_id=product, channel=ctx.channel, today=ctx.today
     )
-    return pause_replies.reopen_outcome_replies(outcome, product, ctx.catalog, today=ctx.today)
+    return reopen_replies.reopen_outcome_replies(outcome, product, ctx.catalog, today=ctx.today)
 
 
 def _lower_limit(session: Session, change: dict[str, Any], ctx: ChangeContext) -> list[Part]:

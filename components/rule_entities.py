@@ -94,7 +94,7 @@ class RuleEntityExtractor(GraphComponent, EntityExtractorMixin):
         The training data is not used; the catalog is read from `catalog_dir`
         now, so the trained model does not need the catalog files at runtime.
         """
-        catalog = nlu_rules.load_catalog(Path(self._config["catalog_dir"]))
+        catalog = nlu_rules.load_alias_catalog(Path(self._config["catalog_dir"]))
         self._index = nlu_rules.alias_index(catalog)
         self._nlp = build_pipeline(nlu_rules.ruler_patterns(catalog))
         with self._model_storage.write_to(self._resource) as directory:

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from bot.core.accounts import (
     AccountSnapshot,
-    Bill,
+    BillInfo,
     CustomerSnapshot,
     Instalment,
     LinkedService,
     OverdueEpisode,
-    PendingOrder,
+    PendingOrderInfo,
     ProductInfo,
     RequestInfo,
 )
@@ -52,16 +52,16 @@ def make_customer(*accounts: AccountSnapshot, customer_id: str = "c1") -> Custom
     return CustomerSnapshot(customer_id, "测试用户", tuple(accounts))
 
 
-def bill(amount: str, due: date, paid: str = "0", issued: bool = True) -> Bill:
-    return Bill("2026-11", Decimal(amount), Decimal(paid), due, issued)
+def bill(amount: str, due: date, paid: str = "0", issued: bool = True) -> BillInfo:
+    return BillInfo("2026-11", Decimal(amount), Decimal(paid), due, issued)
 
 
 def instalment(terms: int, amount: str, early: bool = True) -> Instalment:
     return Instalment("手机分期", 12, terms, Decimal(amount), date(2026, 12, 1), early)
 
 
-def order(kind: str = "refund_in_progress", status: str = "pending", completed: date | None = None) -> PendingOrder:
-    return PendingOrder(
+def order(kind: str = "refund_in_progress", status: str = "pending", completed: date | None = None) -> PendingOrderInfo:
+    return PendingOrderInfo(
         kind, "优选家电旗舰店", Decimal("1299.00"), status, date(2026, 11, 20), date(2026, 11, 25), completed
     )
 

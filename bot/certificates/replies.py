@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,6 +10,7 @@ from bot.certificates import eligibility as cert
 from bot.certificates.issuing import CertificateOutcome, Issued
 from bot.closing import eligibility as el
 from bot.core.catalog import Catalog
+from bot.core.choice_replies import choice_notes, product_question
 from bot.core.formatting import cn_date, yuan
 from bot.core.product_choice import ProductChoice
 from bot.core.replies import Fragment, Param, Reply
@@ -30,28 +30,10 @@ class CertificateLink:
 
 def choice_replies(choice: ProductChoice, catalog: Catalog) -> list[Reply]:
     """Ask which product, or say the product is not ours / not held, before anything is issued."""
-    replies: list[Reply] = []
-    if choice.external and not choice.accounts:
-        served = "、".join(p.display_name for p in catalog.products)
-        replies.append(
-            Reply("utter_product_not_served", {"external_product": choice.external, "served_products": served})
-        )
+    replies = choice_notes(choice, catalog, no_account="utter_certificate_no_account")
     if choice.ask:
-        buttons: tuple[tuple[Param, str], ...] = tuple(
-            (a.product.display_name, f'/request_settlement_certificate{{"product":"{a.product.id}"}}')
-            for a in choice.options
-        )
-        if len(choice.options) > 1:
-            both = json.dumps([a.product.id for a in choice.options])
-            buttons += (
-                (Fragment("utter_button_all_products"), f'/request_settlement_certificate{{"product":{both}}}'),
-            )
-        replies.append(Reply("utter_ask_certificate_product", buttons=buttons))
-    for pid in choice.missing:
-        product = catalog.product(pid)
-        replies.append(
-            Reply("utter_certificate_no_account", {"product_name": product.display_name if product else pid})
-        )
+        question = "utter_ask_certificate_product"
+        replies.append(product_question(question, "request_settlement_certificate", choice.options, offer_all=True))
     return replies
 
 

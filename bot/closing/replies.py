@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -10,18 +9,14 @@ from bot.closing import eligibility as el
 from bot.closing.submission import ClosureOutcome, ClosureRefused
 from bot.core.accounts import AccountSnapshot, CustomerSnapshot
 from bot.core.catalog import Catalog
-from bot.core.formatting import cn_date, yuan
+from bot.core.choice_replies import choice_notes, product_question, reason
+from bot.core.formatting import cn_date, join_cn, with_note, yuan
 from bot.core.product_choice import ProductChoice
-from bot.core.replies import HUMAN_OFFER, FactUse, Fragment, Param, Part, Reply
+from bot.core.replies import HUMAN_OFFER, FactUse, Fragment, Param, Part, Reply, intent_button
+from bot.security.verification import code_terms
 
 # Response names per blocker type; the wording is in domain.yml.
 _REQUEST_STATUS = {"submitted": "utter_status_submitted", "under_review": "utter_status_under_review"}
-_REASONS = {
-    "overdue": "utter_reason_overdue",
-    "risk_assessment": "utter_reason_risk_assessment",
-    "identity_expired": "utter_reason_identity_expired",
-    "security": "utter_reason_security",
-}
 
 
 @dataclass(frozen=True)
@@ -44,26 +39,9 @@ def closure_answer(
         today: the business date.
         offer_alternatives: mention pausing / lowering the limit (offered once per conversation).
     """
-    replies: list[Part] = []
-    if choice.external and not choice.accounts:
-        served = "、".join(p.display_name for p in catalog.products)
-        replies.append(
-            Reply("utter_product_not_served", {"external_product": choice.external, "served_products": served})
-        )
+    replies: list[Part] = [*choice_notes(choice, catalog, no_account="utter_no_account_for_product")]
     if choice.ask:
-        # Buttons re-send the intent with the product, so the same rule answers the pick.
-        buttons: tuple[tuple[Param, str], ...] = tuple(
-            (a.product.display_name, f'/close_account{{"product":"{a.product.id}"}}') for a in choice.options
-        )
-        if len(choice.options) > 1:
-            both = json.dumps([a.product.id for a in choice.options])
-            buttons += ((Fragment("utter_button_all_products"), f'/close_account{{"product":{both}}}'),)
-        replies.append(Reply("utter_ask_closure_product", buttons=buttons))
-    for pid in choice.missing:
-        product = catalog.product(pid)
-        replies.append(
-            Reply("utter_no_account_for_product", {"product_name": product.display_name if product else pid})
-        )
+        replies.append(product_question("utter_ask_closure_product", "close_account", choice.options, offer_all=True))
     service_names = {s.id: s.display_name for s in catalog.services}
     eligible: list[AccountSnapshot] = []
     for account in choice.accounts:
@@ -83,12 +61,12 @@ def closure_answer(
 
 def _alternatives(eligible: list[AccountSnapshot]) -> Reply:
     """Pausing or lowering the limit instead; the buttons start those journeys for the same product."""
-    entities = json.dumps({"product": eligible[0].product.id}) if len(eligible) == 1 else ""
+    entities = {"product": eligible[0].product.id} if len(eligible) == 1 else {}
     return Reply(
         "utter_closure_alternatives",
         buttons=(
-            (Fragment("utter_button_pause_instead"), f"/pause_credit{entities}"),
-            (Fragment("utter_button_lower_limit_instead"), f"/lower_limit{entities}"),
+            intent_button(Fragment("utter_button_pause_instead"), "pause_credit", **entities),
+            intent_button(Fragment("utter_button_lower_limit_instead"), "lower_limit", **entities),
         ),
     )
 
@@ -173,8 +151,7 @@ def _blocker_reply(blocker: el.Blocker, today: date) -> Reply:
     if isinstance(blocker, el.OrderPending):
         return _order_reply(blocker, today)
     if isinstance(blocker, el.FrozenByPlatform):
-        reason = _REASONS.get(blocker.reason_code or "", "utter_reason_unspecified")
-        return Reply("utter_closure_blocker_frozen", {"reason": Fragment(reason)})
+        return Reply("utter_closure_blocker_frozen", {"reason": reason(blocker.reason_code)})
     if isinstance(blocker, el.RequestPending):
         return Reply(
             "utter_closure_blocker_pending_request",
@@ -202,11 +179,25 @@ def _affected_services(check: el.ClosureCheck, service_names: dict[str, str]) ->
     if not check.affected_services:
         return []
     names = [service_names.get(s.service_type, s.service_type) for s in check.affected_services]
-    labelled = [
-        f"{n}（{s.merchant or s.detail}）" if (s.merchant or s.detail) else n
-        for n, s in zip(names, check.affected_services, strict=False)
-    ]
-    return [Reply("utter_closure_affected_services", {"services": "、".join(dict.fromkeys(labelled))})]
+    labelled = [with_note(n, s.merchant or s.detail) for n, s in zip(names, check.affected_services, strict=False)]
+    return [Reply("utter_closure_affected_services", {"services": join_cn(dict.fromkeys(labelled), and_last=False)})]
+
+
+def code_sent_reply(phone_tail: str) -> Reply:
+    """The one-time code went out: to the phone ending in `phone_tail`, or (no phone) to the contact on file."""
+    if phone_tail:
+        return Reply("utter_closure_code_sent", {"phone_tail": phone_tail, **code_terms()})
+    return Reply("utter_closure_code_sent_no_phone", {**code_terms()})
+
+
+def code_question() -> Reply:
+    """closure_form's question for the code."""
+    return Reply("utter_ask_closure_code", {**code_terms()})
+
+
+def code_format_reply() -> Reply:
+    """What was typed is not a code at all."""
+    return Reply("utter_closure_code_format", {**code_terms()})
 
 
 def submission_replies(outcomes: list[ClosureOutcome], catalog: Catalog, *, today: date) -> list[Part]:

@@ -32,7 +32,7 @@ class ProductInfo:
 
 
 @dataclass(frozen=True)
-class Bill:
+class BillInfo:
     """A statement (or unbilled spending when `statement_issued` is False)."""
 
     period: str
@@ -60,7 +60,7 @@ class Instalment:
 
 
 @dataclass(frozen=True)
-class PendingOrder:
+class PendingOrderInfo:
     """An unconfirmed purchase or a refund in progress."""
 
     kind: str  # "order_unconfirmed" | "refund_in_progress"
@@ -126,9 +126,9 @@ class AccountSnapshot:
     closed_on: date | None = None
     paused_until: date | None = None
     platform_reason_code: str | None = None
-    bills: tuple[Bill, ...] = ()
+    bills: tuple[BillInfo, ...] = ()
     instalments: tuple[Instalment, ...] = ()
-    orders: tuple[PendingOrder, ...] = ()
+    orders: tuple[PendingOrderInfo, ...] = ()
     overdues: tuple[OverdueEpisode, ...] = ()
     services: tuple[LinkedService, ...] = ()
     requests: tuple[RequestInfo, ...] = ()

@@ -2,37 +2,58 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 
 from bot.core.accounts import AccountSnapshot
 from bot.core.catalog import Catalog
+from bot.core.formatting import join_cn
 from bot.core.product_choice import ProductChoice
-from bot.core.replies import Fragment, Param, Part, Reply
-from bot.credit.explanations import REASONS
+from bot.core.replies import Fragment, Reply, intent_button
+
+# Reason categories the platform records for a line it froze (credit_accounts.platform_reason_code),
+# each said by a domain response; anything else is said as utter_reason_unspecified.
+FREEZE_REASONS = {
+    "overdue": "utter_reason_overdue",
+    "risk_assessment": "utter_reason_risk_assessment",
+    "identity_expired": "utter_reason_identity_expired",
+    "security": "utter_reason_security",
+}
 
 
-def product_question(response: str, intent: str, options: tuple[AccountSnapshot, ...], **extra: object) -> Reply:
-    """Ask which product, with a button per product that re-sends `intent` with that product.
+def product_question(
+    response: str,
+    intent: str,
+    options: tuple[AccountSnapshot, ...],
+    *,
+    offer_all: bool = False,
+    extra: Mapping[str, object] | None = None,
+) -> Reply:
+    """Ask which product (every journey's "which one?"), with a button per product.
 
-    `extra` entities (e.g. a duration already given) ride along in every payload.
+    Each button re-sends `intent` with that product, so the journey's own rule
+    answers the pick. `offer_all` adds a 两个都 button sending every option's
+    product (closing, certificates); `extra` entities (e.g. a duration already
+    given) ride along in every payload.
     """
-    buttons: tuple[tuple[Param, str], ...] = tuple(
-        (a.product.display_name, f"/{intent}{json.dumps({'product': a.product.id, **extra})}") for a in options
-    )
+    carried = dict(extra or {})
+    buttons = tuple(intent_button(a.product.display_name, intent, product=a.product.id, **carried) for a in options)
+    if offer_all and len(options) > 1:
+        every = [a.product.id for a in options]
+        buttons += (intent_button(Fragment("utter_button_all_products"), intent, product=every, **carried),)
     return Reply(response, buttons=buttons)
 
 
-def choice_notes(choice: ProductChoice, catalog: Catalog) -> list[Part]:
-    """What to say about products the customer named but does not hold, or that are not ours."""
-    replies: list[Part] = []
+def choice_notes(choice: ProductChoice, catalog: Catalog, *, no_account: str = "utter_no_such_account") -> list[Reply]:
+    """What to say about products the customer named but does not hold (`no_account`), or that are not ours."""
+    replies: list[Reply] = []
     if choice.external and not choice.accounts:
-        served = "、".join(p.display_name for p in catalog.products)
+        served = join_cn((p.display_name for p in catalog.products), and_last=False)
         replies.append(
             Reply("utter_product_not_served", {"external_product": choice.external, "served_products": served})
         )
     for pid in choice.missing:
         product = catalog.product(pid)
-        replies.append(Reply("utter_no_such_account", {"product_name": product.display_name if product else pid}))
+        replies.append(Reply(no_account, {"product_name": product.display_name if product else pid}))
     return replies
 
 
@@ -42,5 +63,5 @@ def state(status: str) -> Fragment:
 
 
 def reason(code: str | None) -> Fragment:
-    """The platform's recorded reason category for freezing a line."""
-    return Fragment(REASONS.get(code or "", "utter_reason_unspecified"))
+    """The platform's recorded reason category for freezing a line (closing, reopening, "why was it stopped?")."""
+    return Fragment(FREEZE_REASONS.get(code or "", "utter_reason_unspecified"))

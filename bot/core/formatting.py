@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -18,3 +19,24 @@ def cn_date(day: date, *, today: date | None = None) -> str:
     if today is not None and day.year == today.year:
         return f"{day.month}月{day.day}日"
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+# How Chinese lists are written: 、 between items, 和 before the last one in a sentence.
+LIST_COMMA = "、"
+AND = "和"
+
+
+def join_cn(items: Iterable[str], *, and_last: bool = True) -> str:
+    """Join names for a sentence: "A、B和C" ("A和B" for two), or "A、B、C" with `and_last=False`.
+
+    The enumeration form is for lists after a colon or in brackets (已解绑：A、B、C。).
+    """
+    names = list(items)
+    if not and_last or len(names) < 2:
+        return LIST_COMMA.join(names)
+    return f"{LIST_COMMA.join(names[:-1])}{AND}{names[-1]}"
+
+
+def with_note(text: str, note: str | None) -> str:
+    """「花呗免密支付（滴滴出行）」: `text` with a bracketed note, or `text` alone without one."""
+    return f"{text}（{note}）" if note else text

@@ -10,6 +10,7 @@ response such as "，预计12月1日完成"), which the action renders first.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -23,6 +24,7 @@ class Fragment:
 
 
 Param = Union[str, Fragment]  # noqa: UP007 - a runtime alias that refers to Fragment before it exists
+Button = tuple[Param, str]  # (title, payload); build payloads with `intent_button`
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class Reply:
 
     response: str
     params: dict[str, Param] = field(default_factory=dict)
-    buttons: tuple[tuple[Param, str], ...] = ()  # (title, payload)
+    buttons: tuple[Button, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,18 @@ class FactUse:
 Part = Union[Reply, FactUse]  # noqa: UP007 - runtime alias
 
 
+def intent_button(title: Param, intent: str, **entities: object) -> Button:
+    """A button whose tap sends `intent` with `entities`, bypassing the NLU.
+
+    The payload is Rasa's `/intent{"entity":value}` message format (no JSON
+    part without entities); this is the only place that writes it.
+    """
+    payload = f"/{intent}"
+    if entities:
+        payload += json.dumps(entities, ensure_ascii=False, separators=(",", ":"))
+    return (title, payload)
+
+
 # A button that hands the conversation to a human (the request_human intent).
-HUMAN_BUTTON: tuple[tuple[Param, str], ...] = ((Fragment("utter_button_human"), "/request_human"),)
+HUMAN_BUTTON: tuple[Button, ...] = (intent_button(Fragment("utter_button_human"), "request_human"),)
 HUMAN_OFFER = Reply("utter_handoff_offer", buttons=HUMAN_BUTTON)

@@ -6,17 +6,10 @@ from datetime import date
 
 from bot.closing import eligibility as el
 from bot.core.accounts import AccountSnapshot, CustomerSnapshot
-from bot.core.formatting import cn_date, yuan
-from bot.core.replies import HUMAN_BUTTON, Fragment, Part, Reply
+from bot.core.choice_replies import reason
+from bot.core.formatting import cn_date, join_cn, yuan
+from bot.core.replies import HUMAN_BUTTON, Part, Reply
 from bot.credit.impact import intent_answer
-
-# Reason categories the platform records (credit_accounts.platform_reason_code) → wording in domain.yml.
-REASONS = {
-    "overdue": "utter_reason_overdue",
-    "risk_assessment": "utter_reason_risk_assessment",
-    "identity_expired": "utter_reason_identity_expired",
-    "security": "utter_reason_security",
-}
 
 
 def closure_effects_answer(customer: CustomerSnapshot | None, product_ids: list[str], *, today: date) -> list[Part]:
@@ -57,8 +50,8 @@ def platform_closure_answer(customer: CustomerSnapshot | None, *, today: date) -
     parts: list[Part] = []
     frozen = [a for a in customer.accounts if a.status == "frozen_by_platform"]
     for account in frozen:
-        reason = Fragment(REASONS.get(account.platform_reason_code or "", "utter_reason_unspecified"))
-        parts.append(Reply("utter_platform_frozen", {"product_name": account.product.display_name, "reason": reason}))
+        said = reason(account.platform_reason_code)
+        parts.append(Reply("utter_platform_frozen", {"product_name": account.product.display_name, "reason": said}))
     for account in customer.accounts:
         closed_by_request = _closed_at_customers_request(account)
         if closed_by_request is not None:
@@ -72,7 +65,7 @@ def platform_closure_answer(customer: CustomerSnapshot | None, *, today: date) -
                 )
             )
     if not frozen and not parts:
-        names = "和".join(a.product.display_name for a in customer.accounts)
+        names = join_cn(a.product.display_name for a in customer.accounts)
         parts.append(Reply("utter_platform_nothing_stopped", {"products": names}))
     parts.extend(intent_answer("ask_closed_by_platform"))
     if frozen:

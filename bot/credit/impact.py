@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.core.accounts import AccountSnapshot, CustomerSnapshot
-from bot.core.formatting import cn_date, yuan
+from bot.core.formatting import cn_date, join_cn, yuan
 from bot.core.replies import FactUse, Part, Reply
 from bot.credit.knowledge import Knowledge
 from bot.nlu.textnorm import normalise
@@ -89,7 +89,7 @@ def _overdue_history(customer: CustomerSnapshot, today: date) -> list[Reply]:
     for account in customer.accounts:
         replies.extend(_account_overdues(account, today))
     if not replies and customer.accounts:
-        names = "和".join(a.product.display_name for a in customer.accounts)
+        names = join_cn(a.product.display_name for a in customer.accounts)
         replies.append(Reply("utter_credit_personal_no_overdue", {"products": names}))
     return replies
 
@@ -130,5 +130,5 @@ def _total_limit(customer: CustomerSnapshot) -> list[Reply]:
     if len(open_accounts) < 2:
         return []
     total = sum((a.credit_limit for a in open_accounts), Decimal("0"))
-    detail = "、".join(f"{a.product.display_name} {yuan(a.credit_limit)}" for a in open_accounts)
+    detail = join_cn((f"{a.product.display_name} {yuan(a.credit_limit)}" for a in open_accounts), and_last=False)
     return [Reply("utter_credit_personal_total_limit", {"amount": yuan(total), "detail": detail})]

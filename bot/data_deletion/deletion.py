@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.accounts import CustomerSnapshot, RequestInfo
 from bot.core.catalog import DataRequestPolicy
-from bot.core.formatting import cn_date
+from bot.core.formatting import cn_date, join_cn
 from bot.core.replies import Fragment, Part, Reply
 from bot.credit.impact import intent_answer
 from bot.db import queries
@@ -96,7 +96,7 @@ def deletion_answer(
         return DeletionAnswer(parts, offer=False)
     lines = open_lines(customer)
     if lines:
-        parts.append(Reply("utter_deletion_scope_open_lines", {"products": "和".join(lines)}))
+        parts.append(Reply("utter_deletion_scope_open_lines", {"products": join_cn(lines)}))
     else:
         parts.append(Reply("utter_deletion_scope_all_closed"))
     parts.append(Reply("utter_deletion_offer", {"handling_days": str(policy.handling_working_days)}))

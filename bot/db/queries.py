@@ -125,7 +125,7 @@ def _account_snapshot(a: m.CreditAccount, requests: tuple[snap.RequestInfo, ...]
         paused_until=a.paused_until,
         platform_reason_code=a.platform_reason_code,
         bills=tuple(
-            snap.Bill(b.period, Decimal(b.amount), Decimal(b.paid_amount), b.due_date, b.statement_issued)
+            snap.BillInfo(b.period, Decimal(b.amount), Decimal(b.paid_amount), b.due_date, b.statement_issued)
             for b in a.bills
         ),
         instalments=tuple(
@@ -140,7 +140,7 @@ def _account_snapshot(a: m.CreditAccount, requests: tuple[snap.RequestInfo, ...]
             for p in a.instalment_plans
         ),
         orders=tuple(
-            snap.PendingOrder(
+            snap.PendingOrderInfo(
                 o.kind, o.merchant, Decimal(o.amount), o.status, o.created_on, o.expected_settle_on, o.completed_on
             )
             for o in a.orders

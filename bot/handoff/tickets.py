@@ -1,7 +1,8 @@
 """Handing a conversation to a human agent: ticket life cycle, reasons, queue and wait.
 
 Pure rules only; storage is in bot.db.queries, the summary in bot.handoff.summary,
-service hours and phone numbers in bot.handoff.service_hours and bot.handoff.phones.
+service hours and phone numbers in bot.handoff.service_hours and bot.handoff.phones,
+the words that mark fraud, disputes and complaints in data/handoff/reason_words.yml.
 
 Ticket life cycle::
 
@@ -20,6 +21,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.config import REPO_ROOT
 
 
 class TicketStatus(str, Enum):
@@ -111,36 +119,46 @@ def ensure_can_write(state: TicketState, *, agent: str, to_customer: bool) -> No
         raise InvalidTicketTransition("ticket is finished")
 
 
-# Words that make a request for a human something more specific. The contract keeps
-# complaints inside `request_human`, and disputes or fraud must not be decided by the bot.
-_REASON_MARKERS: tuple[tuple[HandoffReason, tuple[str, ...]], ...] = (
-    (
-        HandoffReason.SUSPECTED_FRAUD,
-        ("盗用", "被盗", "盗刷", "不是我本人", "不是本人", "不是自己借", "不是我借", "冒用", "冒名", "诈骗", "骗子"),
-    ),
-    (HandoffReason.DISPUTE, ("不认可", "有异议", "争议", "乱扣", "多扣", "扣错", "乱收费", "不是我买", "没买过")),
-    (HandoffReason.COMPLAINT, ("投诉", "举报", "12378")),
-)
+# Words in the customer's message that decide a handoff, in data/handoff (see the comments there).
+REASON_WORDS_FILE = REPO_ROOT / "data" / "handoff" / "reason_words.yml"
+
+ReasonWords = tuple[tuple[HandoffReason, tuple[str, ...]], ...]  # checked in order, first match wins
 
 
-# Reports the bot must hand over whatever the NLU made of them (a fraud report can
-# read like a reopen or platform-closure question). Narrower than the markers above:
-# "乱扣" or "骗子" also come up in angry requests the bot can serve.
-_MUST_NOT_DECIDE: tuple[tuple[HandoffReason, tuple[str, ...]], ...] = (
-    (
-        HandoffReason.SUSPECTED_FRAUD,
-        ("盗用", "被盗", "盗刷", "不是我本人", "不是本人", "不是自己借", "不是我借", "冒用", "冒名", "诈骗"),
-    ),
-    (HandoffReason.DISPUTE, ("不认可", "有异议", "扣错", "多扣", "不是我买", "没买过")),
-)
+@dataclass(frozen=True)
+class HandoffWords:
+    """The word lists of data/handoff/reason_words.yml."""
+
+    must_not_decide: ReasonWords  # handed over whatever the NLU said
+    handoff_reasons: ReasonWords  # the reason recorded once a human was asked for
+
+
+def load_reason_words(path: Path = REASON_WORDS_FILE) -> HandoffWords:
+    """Read the word lists; raises ValueError for an unknown reason or an empty word."""
+    with path.open(encoding="utf-8") as fh:
+        doc: dict[str, Any] = yaml.safe_load(fh)
+    return HandoffWords(_reason_words(doc["must_not_decide"]), _reason_words(doc["handoff_reasons"]))
+
+
+def _reason_words(section: dict[str, list[Any]]) -> ReasonWords:
+    lists = tuple((HandoffReason(reason), tuple(str(w) for w in words)) for reason, words in section.items())
+    if any(not word for _, words in lists for word in words):
+        raise ValueError("an empty word would match every message")
+    return lists
+
+
+@lru_cache(maxsize=1)
+def _words() -> HandoffWords:
+    return load_reason_words()
+
+
+def _first_match(text: str, lists: ReasonWords) -> HandoffReason | None:
+    return next((reason for reason, words in lists if any(word in text for word in words)), None)
 
 
 def must_not_decide(text: str) -> HandoffReason | None:
-    """Suspected fraud or a disputed transaction in the message: a human must take it."""
-    for reason, markers in _MUST_NOT_DECIDE:
-        if any(marker in text for marker in markers):
-            return reason
-    return None
+    """Suspected fraud or a disputed transaction in the (normalised) message: a human must take it."""
+    return _first_match(text, _words().must_not_decide)
 
 
 def choose_reason(text: str, *, fallback_streak: int, has_frozen_account: bool) -> HandoffReason:
@@ -152,9 +170,9 @@ def choose_reason(text: str, *, fallback_streak: int, has_frozen_account: bool) 
         has_frozen_account: the customer has a line frozen by the platform, which
             the bot cannot unfreeze or close.
     """
-    for reason, markers in _REASON_MARKERS:
-        if any(marker in text for marker in markers):
-            return reason
+    marked = _first_match(text, _words().handoff_reasons)
+    if marked is not None:
+        return marked
     if fallback_streak >= 2:
         return HandoffReason.REPEATED_FALLBACK
     if has_frozen_account:

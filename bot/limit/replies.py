@@ -17,7 +17,7 @@ from bot.limit import limit as lm
 
 def limit_offer(choice: ProductChoice, catalog: Catalog, amount: Decimal | None, *, today: date) -> ChangeOffer:
     """The answer to 「额度调到一千」: ask what is missing, refuse with the reason, or ask to confirm."""
-    replies = choice_notes(choice, catalog)
+    replies: list[Part] = [*choice_notes(choice, catalog)]
     if choice.ask:
         return ChangeOffer([*replies, product_question("utter_ask_limit_product", "lower_limit", choice.options)])
     if len(choice.accounts) != 1:

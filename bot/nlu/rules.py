@@ -56,7 +56,7 @@ class CatalogEntry:
 
 
 @dataclass(frozen=True)
-class Catalog:
+class AliasCatalog:
     """The NLU-relevant part of data/catalog/products.yml and services.yml."""
 
     entries: tuple[CatalogEntry, ...]
@@ -81,12 +81,12 @@ class RuleMatch:
         return self.start < end and start < self.end
 
 
-def load_catalog(catalog_dir: Path) -> Catalog:
+def load_alias_catalog(catalog_dir: Path) -> AliasCatalog:
     """The NLU view (labels, ids, aliases) of the catalog files read by `bot.core.catalog`."""
     full = catalog_files.load_catalog(catalog_dir)
     entries = [CatalogEntry(PRODUCT, p.id, p.aliases) for p in full.products]
     entries += [CatalogEntry(SERVICE, s.id, s.aliases) for s in full.services]
-    return Catalog(entries=tuple(entries), external_products=full.external_products)
+    return AliasCatalog(entries=tuple(entries), external_products=full.external_products)
 
 
 def catalog_fingerprint(catalog_dir: Path) -> str:
@@ -124,7 +124,7 @@ def alias_forms(aliases: Iterable[str]) -> list[str]:
     return list(forms)
 
 
-def alias_index(catalog: Catalog) -> dict[str, tuple[str, str]]:
+def alias_index(catalog: AliasCatalog) -> dict[str, tuple[str, str]]:
     """Map each normalised alias to (label, canonical value).
 
     Raises ValueError if one spelling would mean two different things, which
@@ -140,7 +140,7 @@ def alias_index(catalog: Catalog) -> dict[str, tuple[str, str]]:
     return index
 
 
-def ruler_patterns(catalog: Catalog) -> list[dict[str, Any]]:
+def ruler_patterns(catalog: AliasCatalog) -> list[dict[str, Any]]:
     """Patterns for the spaCy span ruler: catalog phrases plus duration token patterns.
 
     Phrase patterns are the normalised aliases, since the ruler runs on

@@ -71,14 +71,21 @@ class ClosurePending:
 
 
 @dataclass(frozen=True)
-class FrozenByPlatform:
+class ReopenFrozenByPlatform:
     """The platform froze the line: not a setting the customer can change."""
 
     reason_code: str | None
 
 
 ReopenCheck = (
-    ResumeNow | PauseEnded | AlreadyActive | CoolingDown | CanApply | ReopenPending | ClosurePending | FrozenByPlatform
+    ResumeNow
+    | PauseEnded
+    | AlreadyActive
+    | CoolingDown
+    | CanApply
+    | ReopenPending
+    | ClosurePending
+    | ReopenFrozenByPlatform
 )
 
 
@@ -89,7 +96,7 @@ def check_reopen(account: AccountSnapshot, *, today: date) -> ReopenCheck:
             return PauseEnded(account.paused_until)
         return ResumeNow(account.paused_until)
     if account.status == "frozen_by_platform":
-        return FrozenByPlatform(account.platform_reason_code)
+        return ReopenFrozenByPlatform(account.platform_reason_code)
     if account.status == "pending_closure":
         return ClosurePending()
     if account.status != "closed":

@@ -1,19 +1,17 @@
-"""What to say about pausing, resuming and reopening; the wording is in domain.yml."""
+"""What to say about pausing; the wording is in domain.yml (resuming and reopening: bot.pause.reopen_replies)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
-from bot.core.accounts import AccountSnapshot, CustomerSnapshot
+from bot.core.accounts import AccountSnapshot
 from bot.core.catalog import Catalog
 from bot.core.change_offer import ChangeOffer
-from bot.core.choice_replies import choice_notes, product_question, reason, state
+from bot.core.choice_replies import choice_notes, product_question, state
 from bot.core.formatting import cn_date, yuan
 from bot.core.product_choice import ProductChoice
-from bot.core.replies import FactUse, Fragment, Param, Part, Reply
+from bot.core.replies import FactUse, Fragment, Param, Part, Reply, intent_button
 from bot.pause import pause as pz
-from bot.pause import reopen as ro
 
 # Lengths offered as buttons when asking how long to pause.
 SUGGESTED_DAYS = ((30, "utter_button_one_month"), (90, "utter_button_three_months"), (180, "utter_button_half_year"))
@@ -21,11 +19,11 @@ SUGGESTED_DAYS = ((30, "utter_button_one_month"), (90, "utter_button_three_month
 
 def pause_offer(choice: ProductChoice, catalog: Catalog, days: int | None, *, today: date) -> ChangeOffer:
     """The answer to 「先暂停三个月」: ask what is missing, refuse with the reason, or explain and ask to confirm."""
-    replies = choice_notes(choice, catalog)
+    replies: list[Part] = [*choice_notes(choice, catalog)]
     extra = {"duration": days} if days is not None else {}
     if choice.ask:
         return ChangeOffer(
-            [*replies, product_question("utter_ask_pause_product", "pause_credit", choice.options, **extra)]
+            [*replies, product_question("utter_ask_pause_product", "pause_credit", choice.options, extra=extra)]
         )
     if len(choice.accounts) != 1:
         return ChangeOffer(replies)  # nothing we hold was named; choice_notes said so
@@ -69,8 +67,8 @@ def pause_check_replies(account: AccountSnapshot, check: pz.PauseCheck, *, today
 
 
 def _ask_duration(account: AccountSnapshot, min_days: int, max_days: int) -> Reply:
-    buttons: tuple[tuple[Param, str], ...] = tuple(
-        (Fragment(title), "/pause_credit" + json.dumps({"product": account.product.id, "duration": days}))
+    buttons = tuple(
+        intent_button(Fragment(title), "pause_credit", product=account.product.id, duration=days)
         for days, title in SUGGESTED_DAYS
         if min_days <= days <= max_days
     )
@@ -108,95 +106,4 @@ def pause_outcome_replies(outcome: object, product_id: str, catalog: Catalog, *,
     name = product.display_name if product else product_id
     if isinstance(outcome, pz.PauseApplied):
         return [Reply("utter_pause_done", {"product_name": name, "until": cn_date(outcome.until, today=today)})]
-    return [Reply("utter_change_refused_now")]
-
-
-def reopen_offer(customer: CustomerSnapshot, choice: ProductChoice, catalog: Catalog, *, today: date) -> ChangeOffer:
-    """The answer to 「恢复使用」「关了还能再开吗」 for the product asked about (or the one not in use)."""
-    replies = choice_notes(choice, catalog)
-    accounts = choice.accounts
-    if choice.ask:
-        not_in_use = tuple(a for a in customer.accounts if a.effective_status(today) != "active")
-        if not not_in_use:
-            names = "、".join(a.product.display_name for a in customer.accounts)
-            return ChangeOffer([*replies, Reply("utter_reopen_all_active", {"products": names})])
-        if len(not_in_use) > 1:
-            return ChangeOffer([*replies, product_question("utter_ask_reopen_product", "reopen_account", not_in_use)])
-        accounts = not_in_use
-    if len(accounts) != 1:
-        return ChangeOffer(replies)
-    account = accounts[0]
-    check = ro.check_reopen(account, today=today)
-    replies.extend(reopen_check_replies(account, check, today=today))
-    name = account.product.display_name
-    if isinstance(check, ro.ResumeNow):
-        return ChangeOffer(
-            replies,
-            {"kind": "reopen", "product": account.product.id},
-            Fragment("utter_change_question_resume", {"product_name": name}),
-        )
-    if isinstance(check, ro.CanApply):
-        return ChangeOffer(
-            replies,
-            {"kind": "reopen", "product": account.product.id},
-            Fragment("utter_change_question_reopen", {"product_name": name}),
-        )
-    return ChangeOffer(replies)
-
-
-def reopen_check_replies(account: AccountSnapshot, check: ro.ReopenCheck, *, today: date) -> list[Part]:
-    """Everything to say about one resume/reopen check."""
-    name = account.product.display_name
-    if isinstance(check, ro.ResumeNow):
-        until: Param = cn_date(check.until, today=today) if check.until else Fragment("utter_date_unknown")
-        return [Reply("utter_resume_explain", {"product_name": name, "until": until})]
-    if isinstance(check, ro.PauseEnded):
-        return [Reply("utter_resume_pause_ended", {"product_name": name, "until": cn_date(check.until, today=today)})]
-    if isinstance(check, ro.AlreadyActive):
-        return [Reply("utter_reopen_already_active", {"product_name": name})]
-    if isinstance(check, ro.CoolingDown):
-        return [
-            Reply(
-                "utter_reopen_cooling_down",
-                {
-                    "product_name": name,
-                    "closed_on": cn_date(check.closed_on, today=today),
-                    "cooldown_days": str(account.product.reopen_cooldown_days),
-                    "allowed_from": cn_date(check.allowed_from, today=today),
-                    "days_left": str(check.days_left),
-                },
-            )
-        ]
-    if isinstance(check, ro.CanApply):
-        return _can_apply(account, check, today)
-    if isinstance(check, ro.ReopenPending):
-        submitted = cn_date(check.submitted_at.date(), today=today)
-        return [Reply("utter_reopen_pending", {"product_name": name, "submitted": submitted})]
-    if isinstance(check, ro.ClosurePending):
-        return [Reply("utter_reopen_closure_pending", {"product_name": name})]
-    return [
-        Reply("utter_reopen_frozen", {"product_name": name, "reason": reason(check.reason_code)}),
-        FactUse("debt_still_due"),
-        FactUse("right_to_explanation"),
-        Reply("utter_offer_human", buttons=((Fragment("utter_button_human"), "/request_human"),)),
-    ]
-
-
-def _can_apply(account: AccountSnapshot, check: ro.CanApply, today: date) -> list[Part]:
-    closed_on: Param = cn_date(check.closed_on, today=today) if check.closed_on else Fragment("utter_date_unknown")
-    params: dict[str, Param] = {"product_name": account.product.display_name, "closed_on": closed_on}
-    response = "utter_reopen_can_apply_review" if check.requires_review else "utter_reopen_can_apply"
-    return [Reply(response, params), FactUse("applying_creates_inquiry")]
-
-
-def reopen_outcome_replies(outcome: object, product_id: str, catalog: Catalog, *, today: date) -> list[Part]:
-    """What to say after a confirmed resume or reopen request."""
-    product = catalog.product(product_id)
-    name = product.display_name if product else product_id
-    if isinstance(outcome, ro.Resumed):
-        return [Reply("utter_resume_done", {"product_name": name})]
-    if isinstance(outcome, ro.ReopenSubmitted):
-        if outcome.reopened:
-            return [Reply("utter_reopen_done", {"product_name": name})]
-        return [Reply("utter_reopen_submitted", {"product_name": name, "request_id": str(outcome.request_id)})]
     return [Reply("utter_change_refused_now")]

@@ -13,6 +13,7 @@ import hmac
 import importlib
 import json
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -30,6 +31,19 @@ logger = logging.getLogger(__name__)
 CODE_LENGTH = 6
 CODE_LIFETIME = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
+# A code in a message: exactly CODE_LENGTH digits, not part of a longer number.
+_CODE_IN_TEXT = re.compile(rf"(?<!\d)(\d{{{CODE_LENGTH}}})(?!\d)")
+
+
+def code_terms() -> dict[str, str]:
+    """The code's length and lifetime for the responses that state them ({code_length}, {code_minutes})."""
+    return {"code_length": str(CODE_LENGTH), "code_minutes": str(CODE_LIFETIME // timedelta(minutes=1))}
+
+
+def find_code(text: str) -> str | None:
+    """The code in what the customer typed (normalised: half-width digits), or None."""
+    match = _CODE_IN_TEXT.search(text)
+    return match.group(1) if match else None
 
 
 class CodeSender(Protocol):

@@ -8,7 +8,7 @@ from datetime import date
 from bot.core.accounts import RequestInfo
 from bot.core.catalog import Catalog
 from bot.core.formatting import cn_date
-from bot.core.replies import Fragment, Reply
+from bot.core.replies import Button, Fragment, Reply, intent_button
 
 
 def request_status_replies(requests: list[RequestInfo], catalog: Catalog, *, today: date) -> list[Reply]:
@@ -55,16 +55,17 @@ def choose_withdrawal(
     if len(open_requests) == 1:
         only = open_requests[0]
         return WithdrawalChoice([], only.id, _describe(only, catalog, today))
-    buttons = tuple((_describe(r, catalog, today), _pick_payload(r)) for r in open_requests)
+    buttons = tuple(_pick_button(r, catalog, today) for r in open_requests)
     return WithdrawalChoice([Reply("utter_ask_withdraw_which", buttons=buttons)])
 
 
-def _pick_payload(request: RequestInfo) -> str:
+def _pick_button(request: RequestInfo, catalog: Catalog, today: date) -> Button:
     # A request about one line is picked by its product; one about the customer
     # (data deletion) by its kind (the request_kind entity only buttons send).
+    title = _describe(request, catalog, today)
     if request.product_id:
-        return f'/cancel_request{{"product":"{request.product_id}"}}'
-    return f'/cancel_request{{"request_kind":"{request.kind}"}}'
+        return intent_button(title, "cancel_request", product=request.product_id)
+    return intent_button(title, "cancel_request", request_kind=request.kind)
 
 
 def _describe(request: RequestInfo, catalog: Catalog, today: date) -> Fragment:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from bot.core.catalog import Catalog
 from bot.core.change_offer import ChangeOffer
-from bot.core.formatting import cn_date, yuan
-from bot.core.replies import FactUse, Fragment, Param, Part, Reply
+from bot.core.formatting import cn_date, join_cn, with_note, yuan
+from bot.core.replies import Button, FactUse, Fragment, Param, Part, Reply, intent_button
 from bot.unbinding.unbinding import Bound, Unbinding, UnbindPlan, Unbound
 
 
@@ -16,8 +15,7 @@ def label(bound: Bound, catalog: Catalog) -> str:
     """「花呗免密支付（滴滴出行）」: product, service kind and, if known, merchant or detail (all catalog/DB data)."""
     kind = catalog.service(bound.service.service_type)
     name = bound.account.product.display_name + (kind.display_name if kind else bound.service.service_type)
-    extra = bound.service.merchant or bound.service.detail
-    return f"{name}（{extra}）" if extra else name
+    return with_note(name, bound.service.merchant or bound.service.detail)
 
 
 def unbind_offer(plan: UnbindPlan, catalog: Catalog, *, product_names: str, today: date) -> ChangeOffer:
@@ -44,16 +42,18 @@ def unbind_offer(plan: UnbindPlan, catalog: Catalog, *, product_names: str, toda
     replies.extend(_consequence(u, catalog, today) for u in plan.chosen)
     if any(u.bound.service.service_type == "auto_repay" for u in plan.chosen):
         replies.append(FactUse("unbinding_auto_repay"))
-    labels = "、".join(label(u.bound, catalog) for u in plan.chosen)
+    labels = join_cn((label(u.bound, catalog) for u in plan.chosen), and_last=False)
     change = {"kind": "unbind", "service_ids": [u.bound.service.id for u in plan.chosen]}
     return ChangeOffer(replies, change, Fragment("utter_change_question_unbind", {"services": labels}))
 
 
-def _buttons(bound: tuple[Bound, ...], catalog: Catalog) -> tuple[tuple[Param, str], ...]:
-    buttons: dict[str, tuple[Param, str]] = {}
+def _buttons(bound: tuple[Bound, ...], catalog: Catalog) -> tuple[Button, ...]:
+    buttons: dict[str, Button] = {}  # one button per payload (service kind on a product)
     for b in bound:
-        payload = "/unbind_service" + json.dumps({"service": b.service.service_type, "product": b.account.product.id})
-        buttons.setdefault(payload, (label(b, catalog), payload))
+        title, payload = intent_button(
+            label(b, catalog), "unbind_service", service=b.service.service_type, product=b.account.product.id
+        )
+        buttons.setdefault(payload, (title, payload))
     return tuple(buttons.values())
 
 
@@ -82,4 +82,6 @@ def unbind_outcome_replies(outcome: Unbound, catalog: Catalog) -> list[Part]:
     """What changed after a confirmed unbind, or that nothing did."""
     if outcome.stale or not outcome.services:
         return [Reply("utter_unbind_stale")]
-    return [Reply("utter_unbind_done", {"services": "、".join(label(b, catalog) for b in outcome.services)})]
+    return [
+        Reply("utter_unbind_done", {"services": join_cn((label(b, catalog) for b in outcome.services), and_last=False)})
+    ]

@@ -102,7 +102,7 @@ async def test_pause_without_a_length_asks_for_one_with_the_bounds() -> None:
     assert said(messages) == ["utter_ask_pause_duration"]
     assert params(messages[0]) == {"product_name": "借呗", "min_days": "7", "max_days": "365"}
     assert payloads(messages[0]) == [
-        f'/pause_credit{{"product": "jiebei", "duration": {days}}}' for days in DURATION_BUTTONS
+        f'/pause_credit{{"product":"jiebei","duration":{days}}}' for days in DURATION_BUTTONS
     ]
     assert slots["change_ready"] is False
 
@@ -133,8 +133,8 @@ async def test_pause_without_a_product_asks_and_keeps_the_length() -> None:
     )
     assert said(messages) == ["utter_ask_pause_product"]
     assert payloads(messages[0]) == [
-        '/pause_credit{"product": "huabei", "duration": 90}',
-        '/pause_credit{"product": "jiebei", "duration": 90}',
+        '/pause_credit{"product":"huabei","duration":90}',
+        '/pause_credit{"product":"jiebei","duration":90}',
     ]
     assert "duration" not in slots
 
@@ -263,7 +263,7 @@ async def test_lower_limit_keeps_the_amount_while_asking_for_the_product() -> No
         ActionCheckLimit(clock=seed_day), "demo_clean", intent="lower_limit", text="额度给我留一千"
     )
     assert said(messages) == ["utter_ask_limit_product"] and slots["limit_amount"] == "1000.00"
-    assert payloads(messages[0]) == ['/lower_limit{"product": "huabei"}', '/lower_limit{"product": "jiebei"}']
+    assert payloads(messages[0]) == ['/lower_limit{"product":"huabei"}', '/lower_limit{"product":"jiebei"}']
     messages, slots = await check(
         ActionCheckLimit(clock=seed_day),
         "demo_clean",
@@ -328,7 +328,7 @@ async def test_unbind_nothing_named_lists_with_buttons() -> None:
     )
     assert said(messages)[-1] == "utter_unbind_list"
     assert len(payloads(messages[-1])) == 9 and slots["change_ready"] is False
-    assert payloads(messages[-1])[0] == '/unbind_service{"service": "auto_repay", "product": "huabei"}'
+    assert payloads(messages[-1])[0] == '/unbind_service{"service":"auto_repay","product":"huabei"}'
 
 
 async def test_unbind_with_nothing_bound() -> None:

@@ -103,7 +103,7 @@ async def test_missing_product_asks_with_buttons_for_the_customers_products() ->
     assert payloads(ask) == [
         '/close_account{"product":"huabei"}',
         '/close_account{"product":"jiebei"}',
-        '/close_account{"product":["huabei", "jiebei"]}',
+        '/close_account{"product":["huabei","jiebei"]}',
     ]
 
 

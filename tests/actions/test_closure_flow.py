@@ -8,13 +8,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from actions.closing import ActionCheckClosure, ActionSubmitClosure, ValidateClosureForm
+from actions.closing import ActionAskClosureCode, ActionCheckClosure, ActionSubmitClosure, ValidateClosureForm
 from actions.service_requests import ActionPrepareWithdrawal, ActionWithdrawRequest
 from bot.core.formatting import cn_date
 from bot.core.replies import Fragment
 from bot.db import models as m
 from bot.db.queries import load_requests
 from bot.db.session import session_scope
+from bot.security.verification import CODE_LENGTH, CODE_LIFETIME
 from tests.actions.conftest import last_code, make_tracker, run_action, seed_day
 from tests.conftest import TODAY
 from tests.factories import stored_account
@@ -23,6 +24,8 @@ from tests.rendering import domain, fragment, params, payloads, reply, said
 pytestmark = pytest.mark.usefixtures("action_db")
 FORM = ValidateClosureForm()
 Messages = list[dict[str, Any]]
+
+CODE_MINUTES = CODE_LIFETIME.seconds // 60
 
 
 def slots_of(events: list[dict[str, Any]]) -> dict[str, Any]:
@@ -83,8 +86,8 @@ async def test_eligible_check_sets_up_the_confirmation_with_personal_consequence
     assert params(reply(messages, "utter_closure_other_product_unaffected")) == {"other_product": "花呗"}
     assert params(reply(messages, "utter_closure_reopen_rule")) == {"product_name": "借呗", "cooldown_days": "30"}
     assert payloads(reply(messages, "utter_closure_alternatives")) == [
-        '/pause_credit{"product": "jiebei"}',
-        '/lower_limit{"product": "jiebei"}',
+        '/pause_credit{"product":"jiebei"}',
+        '/lower_limit{"product":"jiebei"}',
     ]
     assert slots_of(events)["closure_products"] == ["jiebei"]
     assert slots_of(events)["closure_product_names"] == "借呗"
@@ -106,7 +109,11 @@ async def test_blocked_check_starts_no_confirmation() -> None:
 async def test_confirm_sends_a_code_and_the_right_code_verifies(outbox: Path) -> None:
     result, messages = await confirm("demo_clean", ["huabei"])
     assert result == {"closure_confirmed": True}
-    assert said(messages) == ["utter_closure_code_sent"] and params(messages[0]) == {"phone_tail": "1111"}
+    assert said(messages) == ["utter_closure_code_sent"] and params(messages[0]) == {
+        "phone_tail": "1111",
+        "code_length": str(CODE_LENGTH),
+        "code_minutes": str(CODE_MINUTES),
+    }
     result, messages = await enter_code("demo_clean", ["huabei"], f"验证码是{last_code(outbox)}")
     assert result == {"closure_code": "verified"} and messages == []
 
@@ -241,3 +248,9 @@ async def test_validators_ignore_a_reset_rather_than_treating_it_as_no() -> None
     assert await FORM.validate_closure_confirmed(None, dispatcher, tracker, domain()) == {"closure_confirmed": None}
     assert await FORM.validate_closure_code(None, dispatcher, tracker, domain()) == {"closure_code": None}
     assert dispatcher.messages == []
+
+
+async def test_the_form_asks_for_the_code_with_its_length() -> None:
+    messages, events = await run_action(ActionAskClosureCode(), make_tracker("demo_clean", intent="affirm"))
+    assert said(messages) == ["utter_ask_closure_code"] and events == []
+    assert params(messages[0]) == {"code_length": str(CODE_LENGTH), "code_minutes": str(CODE_MINUTES)}

@@ -81,7 +81,7 @@ def test_reopen_inside_the_cool_down_is_refused(factory) -> None:
 
 def test_frozen_line_is_not_reopened(factory) -> None:
     outcome = run(factory, reopen.apply_reopen, customer_id="demo_frozen", product_id="jiebei")
-    assert outcome == reopen.FrozenByPlatform("risk_assessment")
+    assert outcome == reopen.ReopenFrozenByPlatform("risk_assessment")
     assert account(factory, "demo_frozen", "jiebei").status == "frozen_by_platform"
 
 

@@ -184,7 +184,7 @@ def test_closing_offers_pausing_instead(chat, db) -> None:
     c = chat("demo_clean")
     replies = c.send('/close_account{"product":"huabei"}')
     payloads = [b["payload"] for r in replies for b in r.get("buttons", [])]
-    assert '/pause_credit{"product": "huabei"}' in payloads and '/lower_limit{"product": "huabei"}' in payloads
+    assert '/pause_credit{"product":"huabei"}' in payloads and '/lower_limit{"product":"huabei"}' in payloads
     reply = "\n".join(r.get("text", "") for r in c.send('/pause_credit{"product": "huabei"}'))
     assert "没有提交注销" in reply and "花呗想暂停多久" in reply
     assert state(db, "demo_clean") == before

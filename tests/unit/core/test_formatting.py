@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.core.formatting import cn_date, yuan
+from bot.core.formatting import cn_date, join_cn, with_note, yuan
 
 
 @pytest.mark.parametrize(
@@ -25,3 +25,23 @@ def test_cn_date_drops_the_year_only_for_this_year() -> None:
     assert cn_date(date(2026, 12, 5), today=date(2026, 11, 22)) == "12月5日"
     assert cn_date(date(2027, 1, 5), today=date(2026, 11, 22)) == "2027年1月5日"
     assert cn_date(date(2027, 1, 5)) == "2027年1月5日"
+
+
+@pytest.mark.parametrize(
+    ("items", "joined", "enumerated"),
+    [
+        ([], "", ""),
+        (["花呗"], "花呗", "花呗"),
+        (["花呗", "借呗"], "花呗和借呗", "花呗、借呗"),
+        (["免密支付", "代扣", "自动还款"], "免密支付、代扣和自动还款", "免密支付、代扣、自动还款"),
+    ],
+)
+def test_join_cn(items: list[str], joined: str, enumerated: str) -> None:
+    assert join_cn(items) == joined
+    assert join_cn(iter(items), and_last=False) == enumerated
+
+
+def test_with_note_brackets_only_a_note_there_is() -> None:
+    assert with_note("花呗免密支付", "滴滴出行") == "花呗免密支付（滴滴出行）"
+    assert with_note("花呗免密支付", None) == "花呗免密支付"
+    assert with_note("花呗免密支付", "") == "花呗免密支付"

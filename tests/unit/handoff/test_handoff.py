@@ -11,8 +11,10 @@ from bot.handoff.tickets import (
     ensure_can_write,
     estimate_wait,
     fallback_streak,
+    load_reason_words,
     must_not_decide,
 )
+from bot.nlu.textnorm import normalise
 
 Q, C, HB, X, ML = (
     TicketStatus.QUEUED,
@@ -150,3 +152,37 @@ def test_queue_position_and_wait(ahead: int, minutes: float, agents: int, positi
 )
 def test_must_not_decide(text: str, reason: HandoffReason | None) -> None:
     assert must_not_decide(text) == reason
+
+
+def test_reason_words_are_data_in_their_order() -> None:
+    words = load_reason_words()
+    assert [r for r, _ in words.must_not_decide] == [HandoffReason.SUSPECTED_FRAUD, HandoffReason.DISPUTE]
+    assert [r for r, _ in words.handoff_reasons] == [
+        HandoffReason.SUSPECTED_FRAUD,
+        HandoffReason.DISPUTE,
+        HandoffReason.COMPLAINT,
+    ]
+
+
+def test_reason_words_match_normalised_text() -> None:
+    words = load_reason_words()
+    for _, listed in (*words.must_not_decide, *words.handoff_reasons):
+        assert [w for w in listed if normalise(w) != w] == []
+
+
+def test_what_must_not_be_decided_is_recorded_with_its_reason() -> None:
+    """The must-not-decide words are the narrower list: the ticket then gets the same reason."""
+    words = load_reason_words()
+    recorded = dict(words.handoff_reasons)
+    for reason, listed in words.must_not_decide:
+        assert set(listed) <= set(recorded[reason])
+
+
+def test_unknown_reason_or_empty_word_is_refused(tmp_path) -> None:
+    path = tmp_path / "words.yml"
+    path.write_text("must_not_decide:\n  theft: [盗用]\nhandoff_reasons: {}\n", encoding="utf-8")
+    with pytest.raises(ValueError):
+        load_reason_words(path)
+    path.write_text("must_not_decide:\n  dispute: ['']\nhandoff_reasons: {}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="empty word"):
+        load_reason_words(path)

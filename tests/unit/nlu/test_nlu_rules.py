@@ -1,4 +1,4 @@
-"""Catalog tables and entity merging on plain dicts (no Rasa, no spaCy)."""
+"""Catalog alias tables and entity merging on plain dicts (no Rasa, no spaCy)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bot.nlu.rules import (
     NOT_DURATION,
     PRODUCT,
     SERVICE,
-    Catalog,
+    AliasCatalog,
     CatalogEntry,
     MergeContext,
     RuleMatch,
@@ -21,7 +21,7 @@ from bot.nlu.rules import (
     alias_index,
     catalog_fingerprint,
     dedupe_entities,
-    load_catalog,
+    load_alias_catalog,
     merge_entities,
     ruler_patterns,
     select_matches,
@@ -33,12 +33,12 @@ TODAY = date(2025, 11, 22)
 
 
 @pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(ROOT / "data" / "catalog")
+def catalog() -> AliasCatalog:
+    return load_alias_catalog(ROOT / "data" / "catalog")
 
 
 @pytest.fixture(scope="module")
-def index(catalog: Catalog) -> dict[str, tuple[str, str]]:
+def index(catalog: AliasCatalog) -> dict[str, tuple[str, str]]:
     return alias_index(catalog)
 
 
@@ -57,7 +57,7 @@ def diet(entity: str, start: int, end: int, value: str) -> dict[str, object]:
     }
 
 
-def test_catalog_loads_products_services_and_external(catalog: Catalog) -> None:
+def test_catalog_loads_products_services_and_external(catalog: AliasCatalog) -> None:
     assert catalog.ids(PRODUCT) == {"huabei", "jiebei"}
     assert "auto_repay" in catalog.ids(SERVICE) and "family_repay" in catalog.ids(SERVICE)
     assert "微粒贷" in catalog.external_products
@@ -72,7 +72,7 @@ def test_alias_index_is_keyed_by_normalised_alias(index: dict[str, tuple[str, st
 
 
 def test_alias_index_rejects_an_alias_with_two_meanings() -> None:
-    clash = Catalog(
+    clash = AliasCatalog(
         entries=(
             CatalogEntry(PRODUCT, "a", ("同名",)),
             CatalogEntry(PRODUCT, "b", ("同名",)),
@@ -87,7 +87,7 @@ def test_alias_forms_keep_written_and_normalised_spellings() -> None:
     assert alias_forms(["花唄", "花呗", "HB"]) == ["花唄", "花呗", "HB", "hb"]
 
 
-def test_ruler_patterns_cover_aliases_and_durations(catalog: Catalog) -> None:
+def test_ruler_patterns_cover_aliases_and_durations(catalog: AliasCatalog) -> None:
     patterns = ruler_patterns(catalog)
     labels = {p["label"] for p in patterns}
     assert labels == {PRODUCT, SERVICE, EXTERNAL_PRODUCT, DURATION, NOT_DURATION}

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from bot.core.catalog import load_catalog
 from bot.core.product_choice import choose_products
-from bot.core.replies import FactUse, Fragment, Reply
-from bot.pause.replies import pause_offer, reopen_offer
+from bot.core.replies import Fragment, Reply
+from bot.pause.replies import pause_offer
 from tests.factories import JIEBEI, TODAY, make_account, make_customer
 
 CATALOG = load_catalog()
@@ -35,8 +33,8 @@ def test_pause_without_product_asks_with_buttons_carrying_the_length() -> None:
     (question,) = offer.replies
     assert isinstance(question, Reply) and question.response == "utter_ask_pause_product"
     assert [p for _, p in question.buttons] == [
-        '/pause_credit{"product": "huabei", "duration": 90}',
-        '/pause_credit{"product": "jiebei", "duration": 90}',
+        '/pause_credit{"product":"huabei","duration":90}',
+        '/pause_credit{"product":"jiebei","duration":90}',
     ]
     assert offer.change is None
 
@@ -44,24 +42,3 @@ def test_pause_without_product_asks_with_buttons_carrying_the_length() -> None:
 def test_out_of_range_is_said_then_asked_again() -> None:
     offer = pause_offer(choose_products(["huabei"], make_customer(make_account())), CATALOG, 730, today=TODAY)
     assert responses(offer.replies) == ["utter_pause_out_of_range", "utter_ask_pause_duration"] and offer.change is None
-
-
-def test_reopen_picks_the_line_not_in_use_when_none_is_named() -> None:
-    paused = make_account(status="paused", paused_until=TODAY + timedelta(days=5))
-    customer = make_customer(paused, make_account(JIEBEI, account_id=2))
-    offer = reopen_offer(customer, choose_products([], customer), CATALOG, today=TODAY)
-    assert responses(offer.replies) == ["utter_resume_explain"]
-    assert offer.change == {"kind": "reopen", "product": "huabei"}
-
-
-def test_frozen_offers_a_human_and_no_change() -> None:
-    frozen = make_account(JIEBEI, status="frozen_by_platform", platform_reason_code="security")
-    customer = make_customer(frozen)
-    offer = reopen_offer(customer, choose_products(["jiebei"], customer), CATALOG, today=TODAY)
-    assert responses(offer.replies) == [
-        "utter_reopen_frozen",
-        "fact:debt_still_due",
-        "fact:right_to_explanation",
-        "utter_offer_human",
-    ]
-    assert FactUse("right_to_explanation") in offer.replies and offer.change is None

@@ -57,7 +57,7 @@ def test_a_decided_reopen_request_does_not_block_a_new_one() -> None:
 
 def test_frozen_by_the_platform_gives_the_reason_category() -> None:
     account = make_account(status="frozen_by_platform", platform_reason_code="overdue")
-    assert ro.check_reopen(account, today=TODAY) == ro.FrozenByPlatform("overdue")
+    assert ro.check_reopen(account, today=TODAY) == ro.ReopenFrozenByPlatform("overdue")
 
 
 def test_closure_still_under_review() -> None:

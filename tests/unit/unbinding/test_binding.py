@@ -112,7 +112,7 @@ def test_list_offers_a_button_per_service_with_its_product() -> None:
     assert isinstance(listing, Reply) and offer.change is None
     assert (
         "借呗免密支付（美团外卖）",
-        '/unbind_service{"service": "password_free", "product": "jiebei"}',
+        '/unbind_service{"service":"password_free","product":"jiebei"}',
     ) in listing.buttons
 
 

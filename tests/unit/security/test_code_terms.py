@@ -1,0 +1,34 @@
+"""What the responses say about the one-time code comes from the constants that make it."""
+
+from datetime import timedelta
+
+import pytest
+
+from bot.closing.replies import code_format_reply, code_question, code_sent_reply
+from bot.security import verification as v
+from tests.rendering import render
+
+
+def test_terms_are_the_constants() -> None:
+    assert v.code_terms() == {
+        "code_length": str(v.CODE_LENGTH),
+        "code_minutes": str(v.CODE_LIFETIME // timedelta(minutes=1)),
+    }
+
+
+def test_the_code_replies_state_length_and_lifetime_as_before() -> None:
+    def text(reply) -> str:
+        return render({"response": reply.response, **reply.params})
+
+    assert text(code_sent_reply("1111")) == "验证码已发送到你尾号1111的手机，5 分钟内有效。"
+    assert text(code_sent_reply("")) == "验证码已发送到你预留的联系方式，5 分钟内有效。"
+    assert text(code_question()) == "请输入收到的 6 位验证码。不想注销了可以直接说“不注销了”。"
+    assert text(code_format_reply()) == "验证码是 6 位数字，请再输入一次。"
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("123456", "123456"), ("验证码是 654321 ", "654321"), ("12345", None), ("1234567", None), ("我不知道", None)],
+)
+def test_find_code_takes_exactly_code_length_digits(typed: str, code: str | None) -> None:
+    assert v.find_code(typed) == code

@@ -7,6 +7,8 @@ from collections import defaultdict
 from pathlib import Path
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
+# bot/ is plain Python: the frameworks and the glue packages build on it, never the reverse.
+GLUE_AND_FRAMEWORKS = ("rasa", "rasa_sdk", "sanic", "socketio", "actions", "channels", "components")
 
 
 def _modules() -> dict[str, ast.Module]:
@@ -59,3 +61,25 @@ def test_the_import_check_sees_the_ways_of_importing() -> None:
         "from . import sibling\ndef f():\n    from bot.config import Settings\n"
     )
     assert _bot_imports(module) == {"bot.db.queries", "bot.credit.explanations", "bot.pause", "bot.config"}
+
+
+def test_bot_knows_nothing_of_rasa_or_the_glue() -> None:
+    found: dict[str, list[str]] = {}
+    for path, module in _modules().items():
+        names = [alias.name for node in ast.walk(module) if isinstance(node, ast.Import) for alias in node.names]
+        names += [
+            node.module
+            for node in ast.walk(module)
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+        ]
+        offending = sorted(n for n in names if n.split(".")[0] in GLUE_AND_FRAMEWORKS)
+        if offending:
+            found[path] = offending
+    assert found == {}
+
+
+def test_tests_mirror_the_bot_packages() -> None:
+    unit = Path(__file__).resolve().parent
+    packages = {p.name for p in BOT.iterdir() if (p / "__init__.py").exists()} - {"db"}  # db: tests/db/
+    missing = sorted(name for name in packages if not any((unit / name).glob("test_*.py")))
+    assert missing == [], f"bot packages without tests/unit/<package>/: {missing}"

@@ -1,4 +1,4 @@
-"""Operator commands: `python -m bot.cli prepare|seed|requests|review|token|hash-password`.
+"""Operator commands: `python -m bot.cli prepare|seed|requests|review|token|hash-password|dev-mode`.
 
 prepare            migrate the database and load the product catalog; in development mode
                    also the demo customers if missing
@@ -7,6 +7,10 @@ requests           list requests awaiting review
 hash-password      read an agent's password (twice, not echoed) and print the hash for BOT_AGENT_USERS
 review ID DECISION approve or reject a closure, reopen or data-deletion request
 token CUSTOMER     development mode only: print a signed token for a demo customer
+dev-mode [--bind HOST]
+                   print true or false: whether BOT_DEV_MODE means development mode (the one
+                   parser of the flag; scripts/run.sh asks it); exit 2 on settings that cannot
+                   start, or when development mode would listen on HOST other than loopback
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.core.catalog import load_catalog
 from bot.db import queries
 from bot.db.migrate import upgrade_to_head
 from bot.db.seed import ensure_seeded, reseed_demo, seed_catalog
 from bot.db.session import session_factory, session_scope
 from bot.security.console_auth import hash_password
+from bot.security.local_only import require_loopback_bind
 from bot.security.tokens import mint_token
 from bot.service_requests.lifecycle import InvalidTransition
 from bot.service_requests.review import Decision, review_request
@@ -36,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "hash-password":
         return _hash_password()
+    if args.command == "dev-mode":
+        return _print_dev_mode(args.bind)
     settings = Settings.from_env()
     if args.command == "token":
         return _print_token(settings, args.customer, args.minutes)
@@ -104,6 +111,20 @@ def _hash_password() -> int:
     return 0
 
 
+def _print_dev_mode(bind: str | None) -> int:
+    # Shell scripts must not parse the flag themselves: "yes" or "1" would mean
+    # development mode to Python and production to a shell that only knows "true".
+    try:
+        settings = Settings.from_env()
+        if bind is not None:
+            require_loopback_bind(dev_mode=settings.dev_mode, host=bind, server="scripts/run.sh")
+        print("true" if settings.dev_mode else "false")
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
+
+
 def _print_token(settings: Settings, customer: str, minutes: int) -> int:
     # Real tokens come from the platform that knows who is signed in; minting
     # them here outside development would hand out any customer's identity.
@@ -134,6 +155,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("seed")
     sub.add_parser("requests")
     sub.add_parser("hash-password")
+    dev_mode = sub.add_parser("dev-mode")
+    dev_mode.add_argument("--bind", help="the address the servers will listen on")
     review = sub.add_parser("review")
     review.add_argument("id", type=int)
     review.add_argument("decision", choices=[d.value for d in Decision])

@@ -19,11 +19,30 @@ MIN_SECRET_BYTES = 32
 # Development mode already trusts sender ids, so a well-known token secret
 # there exposes nothing more; it lets `make token` and the demo page agree.
 DEV_JWT_SECRET = "development-only-token-secret-not-for-production"
-_TRUE = {"1", "true", "yes", "on"}
+# The one truth table for on/off settings (BOT_DEV_MODE); scripts/run.sh asks
+# `python -m bot.cli dev-mode` instead of parsing the flag itself.
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
 
 
 class ConfigError(RuntimeError):
     """A setting that makes it unsafe to start."""
+
+
+def parse_flag(value: str | None, name: str = "flag") -> bool:
+    """An on/off setting: 1/true/yes/on or 0/false/no/off/empty, any case; anything else is an error.
+
+    A typo such as "ture" stops the start-up instead of silently meaning either mode.
+
+    Raises:
+        ConfigError: a value that is neither on nor off.
+    """
+    word = (value or "").strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be one of 1/true/yes/on or 0/false/no/off, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -82,7 +101,7 @@ class Settings:
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Build settings from environment variables (see README, Configuration)."""
         env = os.environ if environ is None else environ
-        dev_mode = env.get("BOT_DEV_MODE", "").strip().lower() in _TRUE
+        dev_mode = parse_flag(env.get("BOT_DEV_MODE"), "BOT_DEV_MODE")
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             dev_mode=dev_mode,
@@ -102,6 +121,16 @@ class Settings:
             jwt_issuer=env.get("BOT_JWT_ISSUER") or DEFAULT_JWT_ISSUER,
             action_secret=env.get("BOT_ACTION_SECRET") or "",
         )
+
+    def __post_init__(self) -> None:
+        """Refuse combinations that must never run, whoever builds the settings.
+
+        Raises:
+            ConfigError: the public development token secret outside development mode.
+        """
+        if not self.dev_mode and self.jwt_secret == DEV_JWT_SECRET:
+            # Anyone can read this secret in the repository and mint any customer's token with it.
+            raise ConfigError("BOT_JWT_SECRET is the public development secret: refused outside development mode")
 
     def hours(self) -> ServiceHours:
         """Agents' service hours (raises ValueError on a malformed BOT_SERVICE_HOURS)."""

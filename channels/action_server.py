@@ -20,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.config import ConfigError, Settings
+from bot.security.local_only import require_loopback_bind
 
 SECRET_HEADER = "X-Action-Secret"
 OPEN_PATHS = {"/health"}
@@ -36,6 +37,10 @@ def create_guarded_app(settings: Settings, actions_package: str = "actions") -> 
     expected = settings.action_secret.encode()
     # Only the Rasa server calls this app, never a browser: no CORS.
     app = create_app(actions_package, cors_origins=None)
+
+    @app.listener("before_server_start")
+    async def check_bind(app: Sanic, _: object) -> None:
+        require_loopback_bind(dev_mode=settings.dev_mode, host=app.state.host, server="action server")
 
     @app.middleware("request")
     async def require_secret(request: Request) -> HTTPResponse | None:
@@ -62,16 +67,19 @@ def main(argv: list[str] | None = None) -> int:
     """Start the guarded action server; exits non-zero without a secret."""
     parser = argparse.ArgumentParser(prog="python -m channels.action_server", description=__doc__)
     parser.add_argument("--port", type=int, default=5055)
-    parser.add_argument("--host", default="0.0.0.0")
+    parser.add_argument("--host", help="default: 127.0.0.1 in development mode (the only bind it allows), else 0.0.0.0")
     parser.add_argument("--actions", default="actions")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     try:
-        app = create_guarded_app(Settings.from_env(), args.actions)
+        settings = Settings.from_env()
+        host = args.host or ("127.0.0.1" if settings.dev_mode else "0.0.0.0")
+        require_loopback_bind(dev_mode=settings.dev_mode, host=host, server="action server")
+        app = create_guarded_app(settings, args.actions)
     except ConfigError as exc:
         logger.error("%s", exc)
         return 2
-    app.run(args.host, args.port, workers=1, access_log=False)
+    app.run(host, args.port, workers=1, access_log=False)
     return 0
 
 

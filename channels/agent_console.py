@@ -33,6 +33,7 @@ from bot.handoff.tickets import InvalidTicketTransition
 from bot.security import console_auth as auth
 from channels import console_tracker as ct
 from channels import live
+from channels.auth import refuse_exposed_dev_mode
 
 log = logging.getLogger(__name__)
 STATIC_DIR = REPO_ROOT / "console"
@@ -95,6 +96,7 @@ class AgentConsoleInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Routes of the page and the JSON API."""
         bp = Blueprint("agent_console", __name__)
+        refuse_exposed_dev_mode(bp, self.settings)
         bp.add_route(_plain(self.page), "/", methods=["GET"])
         bp.add_route(_plain(self.asset), "/static/<name>", methods=["GET"])
         bp.add_route(_plain(self.login), "/api/login", methods=["POST"])

@@ -12,8 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sanic import Blueprint, Sanic
+
 from bot.config import Settings
 from bot.security.identity import VERIFIED_CUSTOMER
+from bot.security.local_only import require_loopback_bind
 from bot.security.tokens import TokenError, TokenProblem, VerifiedToken, verify_token
 
 # Which domain response explains each problem to the user (texts live in domain.yml).
@@ -78,3 +81,14 @@ def polite_text(app: Any, problem: TokenProblem) -> str | None:
 def refusal(app: Any, problem: TokenProblem) -> dict[str, Any]:
     """The message a refused request gets: a polite text and a machine-readable reason."""
     return {"text": polite_text(app, problem), "sender": "system", "auth_error": problem}
+
+
+def refuse_exposed_dev_mode(bp: Blueprint, settings: Settings, server: str = "Rasa server") -> None:
+    """Stop the server before it listens when development mode would be reachable from other machines.
+
+    `rasa run` binds 0.0.0.0 unless given `--interface`; scripts/run.sh passes 127.0.0.1 in development.
+    """
+
+    @bp.listener("before_server_start")
+    async def check_bind(app: Sanic, _: Any) -> None:
+        require_loopback_bind(dev_mode=settings.dev_mode, host=app.state.host, server=server)

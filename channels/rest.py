@@ -26,7 +26,7 @@ from sanic.response import HTTPResponse
 
 from bot.config import Settings
 from bot.security.tokens import TokenError
-from channels.auth import bearer_token, identify, refusal
+from channels.auth import bearer_token, identify, refusal, refuse_exposed_dev_mode
 
 logger = structlog.get_logger()
 
@@ -51,6 +51,7 @@ class TokenRestInput(RestInput):
         """Health check and the webhook."""
         module = inspect.getmodule(self)
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
+        refuse_exposed_dev_mode(webhook, self.settings)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from bot.config import REPO_ROOT, Settings
 from bot.db.session import run_in_session, session_factory
 from bot.handoff.queue import place_in_queue
+from bot.security.local_only import is_local_client
 from bot.security.tokens import TokenError, is_customer_id, mint_token
-from channels.auth import Identity, bearer_token, refusal
+from channels.auth import Identity, bearer_token, refusal, refuse_exposed_dev_mode
 from channels.history import handoff_state, transcript
 
 WIDGET_DIR = REPO_ROOT / "widget"
@@ -35,6 +36,7 @@ WIDGET_FILES = {
 
 def add_widget_routes(bp: Blueprint, identify: Callable[[Any, Any], Identity], settings: Settings) -> None:
     """Add the widget, history and (development) demo routes to the socket channel's blueprint."""
+    refuse_exposed_dev_mode(bp, settings)
 
     @bp.route("/", methods=["GET"])
     async def health(_: Request) -> HTTPResponse:
@@ -78,14 +80,20 @@ def _queue_place(session: Session, settings: Settings, conversation_id: str) -> 
 
 
 def _add_demo_routes(bp: Blueprint, settings: Settings) -> None:
-    """Only in development mode: a demo host page and tokens for demo customers."""
+    """Only in development mode: a demo host page and tokens for demo customers, for this machine only."""
 
     @bp.route("/demo", methods=["GET"])
-    async def demo(_: Request) -> HTTPResponse:
+    async def demo(request: Request) -> HTTPResponse:
+        if not is_local_client(request.ip, request.headers):
+            return _not_local()
         return await response.file(WIDGET_DIR / "demo.html", mime_type="text/html; charset=utf-8")
 
     @bp.route("/dev/token", methods=["GET"])
     async def dev_token(request: Request) -> HTTPResponse:
+        # Even on a loopback bind a local reverse proxy could forward others: the peer must be
+        # this machine and the request must not carry proxy headers.
+        if not is_local_client(request.ip, request.headers):
+            return _not_local()
         customer = request.args.get("customer", "")
         if not is_customer_id(customer):
             return response.json({"error": "customer must be a customer id"}, status=400)
@@ -93,6 +101,10 @@ def _add_demo_routes(bp: Blueprint, settings: Settings) -> None:
         ttl = timedelta(seconds=min(int(seconds), 86400) if seconds.isdigit() else 3600)
         token = mint_token(customer, secret=settings.jwt_secret, issuer=settings.jwt_issuer, ttl=ttl)
         return response.json({"token": token, "customer_id": customer})
+
+
+def _not_local() -> HTTPResponse:
+    return response.json({"error": "development routes answer this machine only"}, status=403)
 
 
 def widget_path(name: str) -> Path:

@@ -2,6 +2,8 @@
 # Start the action server (5055) and the Rasa server (5005); Ctrl-C stops both.
 #   scripts/run.sh                 servers in the foreground
 #   scripts/run.sh --shell ID      action server + `rasa shell` as customer ID
+# BIND_HOST: the address both servers listen on; 127.0.0.1 in development mode,
+# which refuses any other (development mode is for this machine only), else 0.0.0.0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Rasa 3.6 and its dependencies print pages of deprecation warnings on 3.11.
@@ -13,17 +15,24 @@ RASA_PORT=${RASA_PORT:-5005}
 # certificate download links point at this Rasa server unless set otherwise
 export BOT_PUBLIC_URL=${BOT_PUBLIC_URL:-http://localhost:$RASA_PORT}
 mkdir -p var
+# BOT_DEV_MODE is parsed in one place (bot/config.py): "1", "yes", "on" mean here what they mean
+# to the servers. The same call refuses settings that must not start (such as the public
+# development token secret outside development mode, or development mode on a public address).
+DEV_MODE=$($BIN/python -m bot.cli dev-mode ${BIND_HOST:+--bind "$BIND_HOST"})
+if [ -z "${BIND_HOST:-}" ]; then
+  if [ "$DEV_MODE" = "true" ]; then BIND_HOST=127.0.0.1; else BIND_HOST=0.0.0.0; fi
+fi
 # The action server answers only the Rasa server: a secret both know (endpoints.yml).
 export BOT_ACTION_SECRET=${BOT_ACTION_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
 # A demo agent for the console in development (plain passwords work only there).
-if [ "${BOT_DEV_MODE:-false}" = "true" ] && [ -z "${BOT_AGENT_USERS:-}" ]; then
+if [ "$DEV_MODE" = "true" ] && [ -z "${BOT_AGENT_USERS:-}" ]; then
   export BOT_AGENT_USERS="xiaowang:小王:dev-password"
 fi
 
 # Rasa's HTTP API can read and write any conversation: outside development mode
 # it runs only behind a token (pass it as ?token=... to /conversations/...).
 api_args=(--enable-api)
-if [ "${BOT_DEV_MODE:-false}" != "true" ]; then
+if [ "$DEV_MODE" != "true" ]; then
   if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
     echo "RASA_AUTH_TOKEN must be set outside development mode (it protects Rasa's HTTP API)" >&2
     exit 1
@@ -49,16 +58,16 @@ wait_for() {  # url, name, seconds
   exit 1
 }
 
-$BIN/python -m channels.action_server --port "$ACTION_PORT" --actions actions >var/actions.log 2>&1 &
+$BIN/python -m channels.action_server --host "$BIND_HOST" --port "$ACTION_PORT" --actions actions >var/actions.log 2>&1 &
 pids+=($!)
 wait_for "http://localhost:$ACTION_PORT/health" "action server" 60
 
 if [ "${1:-}" = "--shell" ]; then
-  $BIN/rasa shell --conversation-id "${2:-demo_balance}" --endpoints endpoints.yml
+  $BIN/rasa shell --interface "$BIND_HOST" --conversation-id "${2:-demo_balance}" --endpoints endpoints.yml
   exit 0
 fi
 
-$BIN/rasa run "${api_args[@]}" --cors "*" --port "$RASA_PORT" \
+$BIN/rasa run "${api_args[@]}" --cors "*" --interface "$BIND_HOST" --port "$RASA_PORT" \
   --credentials credentials.yml --endpoints endpoints.yml --model models >var/rasa.log 2>&1 &
 pids+=($!)
 wait_for "http://localhost:$RASA_PORT/" "Rasa server" 180

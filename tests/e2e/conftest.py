@@ -108,7 +108,16 @@ class Servers:
 
     def start_actions(self, **overrides: str) -> None:
         log = self.work / "actions.log"
-        cmd = [str(BIN / "python"), "-m", "channels.action_server", "--port", str(self.action_port)]
+        # loopback only: development mode refuses any other address (bot/security/local_only.py)
+        cmd = [
+            str(BIN / "python"),
+            "-m",
+            "channels.action_server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.action_port),
+        ]
         self.procs["actions"] = _start(cmd, {**self.env, **overrides}, log)
         _wait_for(f"http://localhost:{self.action_port}/health", self.procs["actions"], log, 90)
 
@@ -119,6 +128,8 @@ class Servers:
             str(BIN / "rasa"),
             "run",
             "--enable-api",
+            "--interface",
+            "127.0.0.1",
             "--port",
             port,
             "--model",

@@ -11,6 +11,8 @@ dev-mode [--bind HOST]
                    print true or false: whether BOT_DEV_MODE means development mode (the one
                    parser of the flag; scripts/run.sh asks it); exit 2 on settings that cannot
                    start, or when development mode would listen on HOST other than loopback
+widget-origins     print BOT_WIDGET_ORIGINS as Rasa's --cors takes it, one origin a line
+                   (development default: BOT_PUBLIC_URL's origin; production: none unless set)
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ from bot.db.migrate import upgrade_to_head
 from bot.db.seed import ensure_seeded, reseed_demo, seed_catalog
 from bot.db.session import session_factory, session_scope
 from bot.security.console_auth import hash_password
-from bot.security.local_only import require_loopback_bind
 from bot.security.tokens import mint_token
 from bot.service_requests.lifecycle import InvalidTransition
 from bot.service_requests.review import Decision, review_request
@@ -43,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         return _hash_password()
     if args.command == "dev-mode":
         return _print_dev_mode(args.bind)
+    if args.command == "widget-origins":
+        return _print_widget_origins()
     settings = Settings.from_env()
     if args.command == "token":
         return _print_token(settings, args.customer, args.minutes)
@@ -117,11 +120,23 @@ def _print_dev_mode(bind: str | None) -> int:
     try:
         settings = Settings.from_env()
         if bind is not None:
-            require_loopback_bind(dev_mode=settings.dev_mode, host=bind, server="scripts/run.sh")
+            settings.require_loopback_bind(bind, "scripts/run.sh")
         print("true" if settings.dev_mode else "false")
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
+    return 0
+
+
+def _print_widget_origins() -> int:
+    # scripts/run.sh passes these to `rasa run --cors` (never "*": Rasa would reflect any site, with cookies)
+    try:
+        origins = Settings.from_env().widget_origins
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for origin in origins:
+        print(origin)
     return 0
 
 
@@ -157,6 +172,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("hash-password")
     dev_mode = sub.add_parser("dev-mode")
     dev_mode.add_argument("--bind", help="the address the servers will listen on")
+    sub.add_parser("widget-origins")
     review = sub.add_parser("review")
     review.add_argument("id", type=int)
     review.add_argument("decision", choices=[d.value for d in Decision])

@@ -8,6 +8,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.handoff.service_hours import ServiceHours, parse_service_hours
+from bot.security.local_only import is_loopback
+from bot.security.origins import origin_of, parse_widget_origins
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'bot.db'}"
@@ -77,6 +79,9 @@ class Settings:
         jwt_issuer: the `iss` those tokens must carry (BOT_JWT_ISSUER).
         action_secret: shared secret the Rasa server sends to the action
             server in the X-Action-Secret header (BOT_ACTION_SECRET).
+        widget_origins: the origins of the pages that embed the chat widget
+            (BOT_WIDGET_ORIGINS), the only sites Rasa's CORS answers; in development
+            mode the Rasa server's own origin by default, in production none.
     """
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -96,19 +101,28 @@ class Settings:
     jwt_secret: str = ""
     jwt_issuer: str = DEFAULT_JWT_ISSUER
     action_secret: str = ""
+    widget_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Build settings from environment variables (see README, Configuration)."""
         env = os.environ if environ is None else environ
         dev_mode = parse_flag(env.get("BOT_DEV_MODE"), "BOT_DEV_MODE")
+        public_url = env.get("BOT_PUBLIC_URL") or "http://localhost:5005"
+        try:
+            # development: the demo page's origin (the Rasa server itself); production: only what is listed
+            widget_origins = parse_widget_origins(
+                env.get("BOT_WIDGET_ORIGINS") or (origin_of(public_url) if dev_mode else ""), dev_mode=dev_mode
+            )
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             dev_mode=dev_mode,
             timezone=env.get("BOT_TIMEZONE") or "Asia/Shanghai",
             code_sender=env.get("BOT_CODE_SENDER") or "outbox",
             dev_outbox=env.get("BOT_DEV_OUTBOX") or str(REPO_ROOT / "var" / "dev_outbox.jsonl"),
-            public_url=env.get("BOT_PUBLIC_URL") or "http://localhost:5005",
+            public_url=public_url,
             certificate_font=env.get("BOT_CERTIFICATE_FONT") or DEFAULT_CERTIFICATE_FONT,
             service_hours=env.get("BOT_SERVICE_HOURS") or "09:00-21:00",
             handoff_average_minutes=float(env.get("BOT_HANDOFF_AVERAGE_MINUTES") or 5),
@@ -120,6 +134,7 @@ class Settings:
             jwt_secret=env.get("BOT_JWT_SECRET") or (DEV_JWT_SECRET if dev_mode else ""),
             jwt_issuer=env.get("BOT_JWT_ISSUER") or DEFAULT_JWT_ISSUER,
             action_secret=env.get("BOT_ACTION_SECRET") or "",
+            widget_origins=widget_origins,
         )
 
     def __post_init__(self) -> None:
@@ -157,6 +172,21 @@ class Settings:
             raise ConfigError("BOT_ACTION_SECRET must be set (scripts/run.sh makes one for development)")
         if not self.dev_mode and len(self.action_secret.encode()) < MIN_SECRET_BYTES:
             raise ConfigError(f"BOT_ACTION_SECRET must be at least {MIN_SECRET_BYTES} bytes outside development mode")
+
+    def require_loopback_bind(self, host: str | None, server: str) -> None:
+        """Refuse to serve development mode on an address other machines can reach.
+
+        Development mode lets a request choose its customer, mints tokens for anyone with
+        a public secret and opens Rasa's HTTP API: only the developer may reach it.
+
+        Raises:
+            ConfigError: development mode and `host` is not a loopback address.
+        """
+        if self.dev_mode and not is_loopback(host):
+            raise ConfigError(
+                f"{server}: BOT_DEV_MODE is on but the server would listen on {host or 'an unknown address'!r}; "
+                "development mode serves only 127.0.0.1, localhost or ::1 (unset BOT_DEV_MODE to serve others)"
+            )
 
     @property
     def zone(self) -> ZoneInfo:

@@ -20,7 +20,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.config import ConfigError, Settings
-from bot.security.local_only import require_loopback_bind
 
 SECRET_HEADER = "X-Action-Secret"
 OPEN_PATHS = {"/health"}
@@ -40,7 +39,7 @@ def create_guarded_app(settings: Settings, actions_package: str = "actions") -> 
 
     @app.listener("before_server_start")
     async def check_bind(app: Sanic, _: object) -> None:
-        require_loopback_bind(dev_mode=settings.dev_mode, host=app.state.host, server="action server")
+        settings.require_loopback_bind(app.state.host, "action server")
 
     @app.middleware("request")
     async def require_secret(request: Request) -> HTTPResponse | None:
@@ -74,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         host = args.host or ("127.0.0.1" if settings.dev_mode else "0.0.0.0")
-        require_loopback_bind(dev_mode=settings.dev_mode, host=host, server="action server")
+        settings.require_loopback_bind(host, "action server")
         app = create_guarded_app(settings, args.actions)
     except ConfigError as exc:
         logger.error("%s", exc)

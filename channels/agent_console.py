@@ -8,8 +8,12 @@ does to tickets (and what must follow) is bot.handoff.console; this module only
 does the I/O: HTTP, the trackers (channels.console_tracker), live pushes to
 widgets (channels.live) and publishing events.
 
-Every POST is JSON with the X-CSRF-Token of the session; the session cookie is
-HttpOnly, SameSite=Strict and signed.
+Every POST is JSON with the X-CSRF-Token of the session and comes from the
+console's own origin (Origin / Sec-Fetch-Site); the session cookie is HttpOnly,
+SameSite=Strict, signed, and in production Secure with the __Host- prefix.
+Console responses never carry CORS headers (whatever Rasa's --cors allows for
+the widget) and always carry a strict Content-Security-Policy, nosniff and
+frame-ancestors 'none'.
 """
 
 from __future__ import annotations
@@ -21,16 +25,17 @@ from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic.response import BaseHTTPResponse, HTTPResponse
 
-from bot.config import REPO_ROOT, Settings
+from bot.config import REPO_ROOT, ConfigError, Settings
 from bot.db.session import run_in_session, session_factory
 from bot.handoff import console as hc
 from bot.handoff.events import publisher_for
 from bot.handoff.tickets import InvalidTicketTransition
 from bot.security import console_auth as auth
+from bot.security.origins import console_origins, is_same_origin_request
 from channels import console_tracker as ct
 from channels import live
 from channels.auth import refuse_exposed_dev_mode
@@ -38,11 +43,23 @@ from channels.auth import refuse_exposed_dev_mode
 log = logging.getLogger(__name__)
 STATIC_DIR = REPO_ROOT / "console"
 STATIC_FILES = {"console.js": "application/javascript", "console.css": "text/css"}
-COOKIE = "console_session"
+PREFIX = "/console"
 MAX_TEXT = 2000
 CHANNEL = "agent_console"
 RECENTLY_FINISHED = 10
 Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
+# On every console response: its own scripts and styles only, never framed, never sniffed.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
 
 
 class AgentConsoleInput(InputChannel):
@@ -65,26 +82,43 @@ class AgentConsoleInput(InputChannel):
         self.secret = auth.console_secret(settings.console_secret, dev_mode=settings.dev_mode)
         self.publisher = publisher_for(settings.events_amqp_url, settings.events_exchange)
         self.factory = session_factory(settings.database_url)
+        self.cookie = auth.session_cookie(dev_mode=settings.dev_mode)
+        try:
+            self.origins = console_origins(settings.public_url, dev_mode=settings.dev_mode)
+        except ValueError as exc:
+            raise ConfigError(f"BOT_PUBLIC_URL: {exc}") from None
 
     def url_prefix(self) -> str:
         """Serve under /console rather than /webhooks/agent_console."""
-        return "/console"
+        return PREFIX
+
+    def session_value(self, request: Request) -> str:
+        """The raw session cookie ("" when there is none)."""
+        return str(request.cookies.get(self.cookie.name) or "")
 
     def login_of(self, request: Request) -> str | None:
         """The logged-in agent's login from the signed session cookie, or None."""
-        login = auth.read_session(self.secret, request.cookies.get(COOKIE))
+        login = auth.read_session(self.secret, self.session_value(request))
         return login if login in self.users else None
 
+    def same_origin(self, request: Request) -> bool:
+        """Whether a POST comes from the console's own page (not from any other site, subdomains included)."""
+        return is_same_origin_request(
+            origin=request.headers.get("origin"), fetch_site=request.headers.get("sec-fetch-site"), allowed=self.origins
+        )
+
     def guarded(self, handler: Handler) -> Handler:
-        """Require a session (and for POSTs a JSON body and the CSRF token) before `handler`."""
+        """Require a session (and for POSTs the console's origin, a JSON body and the CSRF token) before `handler`."""
 
         @wraps(handler)
         async def check(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+            if request.method == "POST" and not self.same_origin(request):
+                return _error(403, "cross_origin")
             login = self.login_of(request)
             if login is None:
                 return _error(401, "login_required")
             if request.method == "POST":
-                expected = auth.csrf_token(self.secret, request.cookies.get(COOKIE, ""))
+                expected = auth.csrf_token(self.secret, self.session_value(request))
                 if request.headers.get("x-csrf-token") != expected:
                     return _error(403, "csrf")
                 if not (request.content_type or "").startswith("application/json"):
@@ -97,6 +131,14 @@ class AgentConsoleInput(InputChannel):
         """Routes of the page and the JSON API."""
         bp = Blueprint("agent_console", __name__)
         refuse_exposed_dev_mode(bp, self.settings)
+
+        @bp.listener("before_server_start")
+        async def harden(app: Sanic, _: Any) -> None:
+            # App-wide and appended last, so that it runs after Rasa's CORS middleware (added by
+            # an earlier listener) and also on errors and CORS preflights that match no console route.
+            if harden_console_response not in app.response_middleware:
+                app.response_middleware.append(harden_console_response)
+
         bp.add_route(_plain(self.page), "/", methods=["GET"])
         bp.add_route(_plain(self.asset), "/static/<name>", methods=["GET"])
         bp.add_route(_plain(self.login), "/api/login", methods=["POST"])
@@ -125,6 +167,8 @@ class AgentConsoleInput(InputChannel):
 
     async def login(self, request: Request) -> HTTPResponse:
         """Check login and password; set the signed session cookie."""
+        if not self.same_origin(request):
+            return _error(403, "cross_origin")
         body = _json_body(request)
         login, password = str(body.get("login") or ""), str(body.get("password") or "")
         user = self.users.get(login)
@@ -133,28 +177,33 @@ class AgentConsoleInput(InputChannel):
             return _error(401, "bad_credentials")
         session = auth.make_session(self.secret, login)
         resp = response.json(self._me_body(login, session))
-        resp.cookies[COOKIE] = session
-        cookie = resp.cookies[COOKIE]
-        cookie["httponly"] = True
-        cookie["samesite"] = "Strict"
-        cookie["path"] = "/console"
-        cookie["max-age"] = auth.SESSION_SECONDS
+        self._set_cookie(resp, session, auth.SESSION_SECONDS)
         return resp
 
     async def logout(self, request: Request) -> HTTPResponse:
         """Drop the session cookie."""
+        if not self.same_origin(request):
+            return _error(403, "cross_origin")
         resp = response.json({"ok": True})
-        resp.cookies[COOKIE] = ""
-        resp.cookies[COOKIE]["path"] = "/console"
-        resp.cookies[COOKIE]["max-age"] = 0
+        self._set_cookie(resp, "", 0)
         return resp
+
+    def _set_cookie(self, resp: HTTPResponse, value: str, max_age: int) -> None:
+        resp.cookies[self.cookie.name] = value
+        cookie = resp.cookies[self.cookie.name]
+        cookie["httponly"] = True
+        cookie["samesite"] = "Strict"
+        cookie["path"] = self.cookie.path
+        cookie["max-age"] = max_age
+        if self.cookie.secure:
+            cookie["secure"] = True
 
     def _me_body(self, login: str, session: str) -> dict[str, Any]:
         return {"login": login, "name": self.users[login].display_name, "csrf": auth.csrf_token(self.secret, session)}
 
     async def me(self, request: Request, login: str) -> HTTPResponse:
         """The logged-in agent and the CSRF token for POSTs."""
-        return response.json(self._me_body(login, request.cookies.get(COOKIE, "")))
+        return response.json(self._me_body(login, self.session_value(request)))
 
     # ── queue and tickets ────────────────────────────────────────
 
@@ -289,6 +338,26 @@ def _plain(method: Handler) -> Handler:
         return await method(request, *args, **kwargs)
 
     return handler
+
+
+def is_console_path(path: str) -> bool:
+    """Whether a request path is the console's (page, assets or API)."""
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+def harden_console_response(request: Request, resp: BaseHTTPResponse) -> None:
+    """On console responses: drop any CORS header, add the security headers (an app-wide response middleware).
+
+    Rasa's --cors applies to every path and reflects an allowed Origin with credentials;
+    the console is meant for its own page only, so no site gets CORS access to it.
+    """
+    if not is_console_path(request.path):
+        return
+    for name in {key.lower() for key in resp.headers.keys() if key.lower().startswith("access-control-")}:
+        del resp.headers[name]
+    resp.headers.update(SECURITY_HEADERS)
+    if request.path.startswith(PREFIX + "/api/"):
+        resp.headers["Cache-Control"] = "no-store"  # transcripts and phone numbers stay out of caches
 
 
 def _error(status: int, code: str, detail: str = "") -> HTTPResponse:

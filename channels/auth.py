@@ -16,7 +16,6 @@ from sanic import Blueprint, Sanic
 
 from bot.config import Settings
 from bot.security.identity import VERIFIED_CUSTOMER
-from bot.security.local_only import require_loopback_bind
 from bot.security.tokens import TokenError, TokenProblem, VerifiedToken, verify_token
 
 # Which domain response explains each problem to the user (texts live in domain.yml).
@@ -91,4 +90,4 @@ def refuse_exposed_dev_mode(bp: Blueprint, settings: Settings, server: str = "Ra
 
     @bp.listener("before_server_start")
     async def check_bind(app: Sanic, _: Any) -> None:
-        require_loopback_bind(dev_mode=settings.dev_mode, host=app.state.host, server=server)
+        settings.require_loopback_bind(app.state.host, server)

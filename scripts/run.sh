@@ -22,6 +22,12 @@ DEV_MODE=$($BIN/python -m bot.cli dev-mode ${BIND_HOST:+--bind "$BIND_HOST"})
 if [ -z "${BIND_HOST:-}" ]; then
   if [ "$DEV_MODE" = "true" ]; then BIND_HOST=127.0.0.1; else BIND_HOST=0.0.0.0; fi
 fi
+# CORS only for the pages that embed the widget (BOT_WIDGET_ORIGINS; development: this server).
+# Never "*": Rasa's CORS sends credentials, so every site could read what a logged-in browser can.
+origins=$($BIN/python -m bot.cli widget-origins)
+read -r -a widget_origins <<<"${origins//$'\n'/ }"
+cors_args=()
+if [ "${#widget_origins[@]}" -gt 0 ]; then cors_args=(--cors "${widget_origins[@]}"); fi
 # The action server answers only the Rasa server: a secret both know (endpoints.yml).
 export BOT_ACTION_SECRET=${BOT_ACTION_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
 # A demo agent for the console in development (plain passwords work only there).
@@ -67,7 +73,7 @@ if [ "${1:-}" = "--shell" ]; then
   exit 0
 fi
 
-$BIN/rasa run "${api_args[@]}" --cors "*" --interface "$BIND_HOST" --port "$RASA_PORT" \
+$BIN/rasa run "${api_args[@]}" ${cors_args[@]+"${cors_args[@]}"} --interface "$BIND_HOST" --port "$RASA_PORT" \
   --credentials credentials.yml --endpoints endpoints.yml --model models >var/rasa.log 2>&1 &
 pids+=($!)
 wait_for "http://localhost:$RASA_PORT/" "Rasa server" 180

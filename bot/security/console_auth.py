@@ -28,6 +28,29 @@ class ConsoleConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class SessionCookie:
+    """Name and scope of the session cookie (always HttpOnly and SameSite=Strict as well)."""
+
+    name: str
+    path: str
+    secure: bool
+
+
+def session_cookie(*, dev_mode: bool) -> SessionCookie:
+    """The session cookie's name and attributes.
+
+    Production: `__Host-console_session`, Secure, Path=/. Browsers accept such a cookie
+    only over HTTPS, only from this exact host and without a Domain, so neither plain
+    http nor a sibling subdomain can set, shadow or read it. Development runs over
+    http://localhost, where browsers need not store a Secure or __Host- cookie, so it
+    uses a plain `console_session` scoped to /console.
+    """
+    if dev_mode:
+        return SessionCookie("console_session", "/console", secure=False)
+    return SessionCookie("__Host-console_session", "/", secure=True)
+
+
+@dataclass(frozen=True)
 class AgentUser:
     """One agent who may log into the console."""
 

@@ -4,7 +4,7 @@ With BOT_DEV_MODE on, a request may choose its customer, tokens are minted for
 anyone (signed with a public secret) and Rasa's HTTP API is open. That is
 acceptable only when nobody but the developer can reach the servers, so the
 servers refuse to start in development mode unless they listen on a loopback
-address, and the development token routes answer only loopback clients that
+address (`Settings.require_loopback_bind`), and the development token routes answer only loopback clients that
 did not come through a proxy.
 """
 
@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-
-from bot.config import ConfigError
 
 # Headers a reverse proxy adds: behind one, the peer address is the proxy's, not the client's.
 FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
@@ -37,19 +35,6 @@ def is_loopback(host: str | None) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped.is_loopback
     return address.is_loopback
-
-
-def require_loopback_bind(*, dev_mode: bool, host: str | None, server: str) -> None:
-    """Refuse to serve development mode on an address other machines can reach.
-
-    Raises:
-        ConfigError: development mode and `host` is not a loopback address.
-    """
-    if dev_mode and not is_loopback(host):
-        raise ConfigError(
-            f"{server}: BOT_DEV_MODE is on but the server would listen on {host or 'an unknown address'!r}; "
-            "development mode serves only 127.0.0.1, localhost or ::1 (unset BOT_DEV_MODE to serve others)"
-        )
 
 
 def is_local_client(peer: str | None, headers: Mapping[str, str]) -> bool:

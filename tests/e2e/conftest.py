@@ -139,6 +139,16 @@ class Servers:
             "--endpoints",
             str(self.endpoints),
         ]
+        # CORS as scripts/run.sh passes it: the widget's origins only (BOT_WIDGET_ORIGINS)
+        origins = subprocess.run(
+            [str(BIN / "python"), "-m", "bot.cli", "widget-origins"],
+            cwd=REPO_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        cmd += ["--cors", *origins] if origins else []
         self.procs["rasa"] = _start(cmd, self.env, log)
         _wait_for(f"{self.rasa_url}/status", self.procs["rasa"], log, 480)  # slow on 2 busy cores
 

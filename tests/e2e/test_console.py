@@ -22,6 +22,28 @@ def test_page_is_served_locally_and_the_api_needs_a_login(console, running) -> N
     assert anonymous.post("/tickets/1/claim").status_code == 401
 
 
+def test_the_console_is_its_own_origin_only(console, running) -> None:
+    page = requests.get(f"{running.rasa_url}/console/", headers={"Origin": "https://evil.example"}, timeout=10)
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    # the widget's origin (in development: this server) gets CORS on the widget routes, never on the console
+    origin = running.rasa_url
+    assert (
+        requests.get(f"{origin}/webhooks/socketio/", headers={"Origin": origin}, timeout=10).headers.get(
+            "Access-Control-Allow-Origin"
+        )
+        == origin
+    )
+    me = requests.get(f"{origin}/console/api/me", headers={"Origin": origin}, timeout=10)
+    assert me.status_code == 401 and not [h for h in me.headers if h.lower().startswith("access-control-")]
+    agent = console()
+    login = {"login": "xiaowang", "password": "wang-secret-1"}
+    cross = agent.http.post(f"{agent.base}/login", json=login, headers={"Origin": "https://evil.example"}, timeout=10)
+    assert cross.status_code == 403 and not agent.http.cookies
+    same = agent.http.post(f"{agent.base}/login", json=login, headers={"Origin": origin}, timeout=10)
+    assert same.status_code == 200 and agent.http.cookies.get("console_session")
+
+
 @pytest.mark.parametrize(
     ("login", "password"),
     [("xiaowang", "wrong"), ("xiaowang", ""), ("nobody", "wang-secret-1"), ("", ""), ("xiaowang' OR 1=1 --", "x")],

@@ -24,7 +24,7 @@ from bot.db import models as m
 from bot.db.session import session_scope
 from bot.security.identity import VERIFIED_CUSTOMER
 from bot.security.tokens import mint_token
-from tests.e2e.conftest import ACTION_SECRET, last_code, running_servers
+from tests.e2e.conftest import ACTION_SECRET, AGENTS, last_code, running_servers
 from tests.e2e.test_closing_journey import state
 
 pytestmark = pytest.mark.e2e
@@ -34,6 +34,8 @@ RASA_PORT = int(os.environ.get("E2E_PROD_RASA_PORT", "15006"))
 SECRET = "production-test-secret-" + "k" * 24
 ISSUER = "platform-test"
 B_AMOUNT = "¥3,256.80"  # demo_balance's unpaid 借呗 bill: must never reach anyone else
+WIDGET_HOST = "https://www.platform-test.example"  # the page that embeds the widget (BOT_WIDGET_ORIGINS)
+EVIL = "https://evil.platform-test.example"
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +54,7 @@ def prod(e2e_db: str, sms_log: Path, tmp_path_factory: pytest.TempPathFactory) -
         # production refuses the development outbox: codes go through the gateway hook
         "BOT_CODE_SENDER": "tests.e2e.sms_gateway:RecordingGateway",
         "E2E_SMS_LOG": str(sms_log),
+        "BOT_WIDGET_ORIGINS": WIDGET_HOST,
     }
     with running_servers(tmp_path_factory.mktemp("prod"), env, ACTION_PORT, RASA_PORT) as base:
         yield base
@@ -218,3 +221,37 @@ def test_action_server_errors_do_not_echo_the_tracker(prod) -> None:
         f"http://localhost:{ACTION_PORT}/webhook", json=call, headers={"X-Action-Secret": ACTION_SECRET}, timeout=30
     )
     assert response.status_code == 500 and "TRACKER-MARKER-123" not in response.text
+
+
+def _cors_headers(response: requests.Response) -> list[str]:
+    return [h for h in response.headers if h.lower().startswith("access-control-")]
+
+
+def test_cors_answers_the_widget_host_only_and_never_on_the_console(prod) -> None:
+    hello = f"{prod}/webhooks/socketio/"
+    allowed = requests.get(hello, headers={"Origin": WIDGET_HOST}, timeout=30)
+    assert allowed.headers.get("Access-Control-Allow-Origin") == WIDGET_HOST
+    assert _cors_headers(requests.get(hello, headers={"Origin": EVIL}, timeout=30)) == []
+    for origin in (WIDGET_HOST, EVIL):
+        me = requests.get(f"{prod}/console/api/me", headers={"Origin": origin}, timeout=30)
+        assert me.status_code == 401 and _cors_headers(me) == []
+        preflight = requests.options(
+            f"{prod}/console/api/login",
+            headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+            timeout=30,
+        )
+        assert _cors_headers(preflight) == []
+
+
+def test_the_console_session_is_a_secure_host_cookie_given_to_its_own_origin_only(prod) -> None:
+    login = {"login": "xiaowang", "password": AGENTS["xiaowang"][1]}
+    url = f"{prod}/console/api/login"
+    for origin in (WIDGET_HOST, EVIL):
+        refused = requests.post(url, json=login, headers={"Origin": origin}, timeout=30)
+        assert refused.status_code == 403 and "Set-Cookie" not in refused.headers
+    resp = requests.post(url, json=login, headers={"Origin": prod}, timeout=30)  # prod is BOT_PUBLIC_URL
+    assert resp.status_code == 200
+    cookie = resp.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-console_session=") and "Secure" in cookie and "Path=/;" in cookie + ";"
+    assert "Domain" not in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]

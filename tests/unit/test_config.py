@@ -26,3 +26,28 @@ def test_the_public_development_secret_is_refused_outside_development_mode() -> 
     with pytest.raises(ConfigError):
         Settings(dev_mode=False, jwt_secret=DEV_JWT_SECRET)
     assert Settings.from_env({"BOT_DEV_MODE": "true", "BOT_JWT_SECRET": DEV_JWT_SECRET}).jwt_secret == DEV_JWT_SECRET
+
+
+def test_development_mode_refuses_a_public_bind() -> None:
+    dev, prod = Settings(dev_mode=True), Settings(dev_mode=False)
+    with pytest.raises(ConfigError, match="0.0.0.0"):
+        dev.require_loopback_bind("0.0.0.0", "Rasa server")
+    with pytest.raises(ConfigError):
+        dev.require_loopback_bind("", "Rasa server")  # unknown: refused
+    dev.require_loopback_bind("127.0.0.1", "Rasa server")
+    prod.require_loopback_bind("0.0.0.0", "Rasa server")  # production binds anywhere
+
+
+def test_widget_origins_default_to_the_demo_page_in_development_and_to_none_in_production() -> None:
+    assert Settings.from_env({"BOT_DEV_MODE": "true"}).widget_origins == ("http://localhost:5005",)
+    dev = Settings.from_env({"BOT_DEV_MODE": "true", "BOT_PUBLIC_URL": "http://localhost:15007"})
+    assert dev.widget_origins == ("http://localhost:15007",)
+    assert Settings.from_env({}).widget_origins == ()
+    listed = Settings.from_env({"BOT_WIDGET_ORIGINS": "https://www.example.com,https://m.example.com"})
+    assert listed.widget_origins == ("https://www.example.com", "https://m.example.com")
+
+
+@pytest.mark.parametrize("spec", ["*", "https://*.example.com", "http://www.example.com", "https://a.com/page"])
+def test_widget_origins_that_would_open_cors_stop_the_start(spec: str) -> None:
+    with pytest.raises(ConfigError):
+        Settings.from_env({"BOT_WIDGET_ORIGINS": spec})

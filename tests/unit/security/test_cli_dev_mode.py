@@ -63,3 +63,19 @@ def test_run_sh_reads_the_flag_like_python_and_keeps_development_on_loopback(fla
 def test_run_sh_refuses_a_mistyped_flag() -> None:
     done = _run_sh(BOT_DEV_MODE="ture", RASA_AUTH_TOKEN="t" * 32)
     assert done.returncode != 0 and "BOT_DEV_MODE must be one of" in done.stderr
+
+
+def test_widget_origins_for_rasas_cors(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("BOT_DEV_MODE", "false")
+    monkeypatch.delenv("BOT_JWT_SECRET", raising=False)
+    monkeypatch.setenv("BOT_WIDGET_ORIGINS", "https://www.example.com https://m.example.com")
+    assert cli.main(["widget-origins"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["https://www.example.com", "https://m.example.com"]
+    monkeypatch.setenv("BOT_WIDGET_ORIGINS", "*")
+    assert cli.main(["widget-origins"]) == 2
+    assert "wildcard" in capsys.readouterr().err
+
+
+def test_run_sh_never_opens_cors_to_every_site() -> None:
+    script = (ROOT / "scripts" / "run.sh").read_text(encoding="utf-8")
+    assert '--cors "*"' not in script and "bot.cli widget-origins" in script

@@ -1,7 +1,6 @@
 import pytest
 
-from bot.config import ConfigError
-from bot.security.local_only import is_local_client, is_loopback, require_loopback_bind
+from bot.security.local_only import is_local_client, is_loopback
 
 
 @pytest.mark.parametrize(
@@ -17,15 +16,6 @@ def test_loopback_addresses(host: str) -> None:
 )
 def test_addresses_other_machines_can_reach(host: str | None) -> None:
     assert not is_loopback(host)
-
-
-def test_development_mode_refuses_a_public_bind() -> None:
-    with pytest.raises(ConfigError, match="0.0.0.0"):
-        require_loopback_bind(dev_mode=True, host="0.0.0.0", server="Rasa server")
-    with pytest.raises(ConfigError):
-        require_loopback_bind(dev_mode=True, host="", server="Rasa server")  # unknown: refused
-    require_loopback_bind(dev_mode=True, host="127.0.0.1", server="Rasa server")
-    require_loopback_bind(dev_mode=False, host="0.0.0.0", server="Rasa server")  # production binds anywhere
 
 
 def test_a_local_client_is_a_loopback_peer_without_proxy_headers() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -47,6 +48,15 @@ def parse_flag(value: str | None, name: str = "flag") -> bool:
     raise ConfigError(f"{name} must be one of 1/true/yes/on or 0/false/no/off, not {value!r}")
 
 
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name} must be a positive whole number, not {raw!r}")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime configuration.
@@ -82,6 +92,14 @@ class Settings:
         widget_origins: the origins of the pages that embed the chat widget
             (BOT_WIDGET_ORIGINS), the only sites Rasa's CORS answers; in development
             mode the Rasa server's own origin by default, in production none.
+        console_login_max_failures: failed console logins per login within the
+            window that lock that login out (BOT_CONSOLE_LOGIN_MAX_FAILURES).
+        console_address_max_failures: failed console logins per client address within
+            the window that lock that address out (BOT_CONSOLE_ADDRESS_MAX_FAILURES).
+        console_failure_window_seconds: how long a failed login counts
+            (BOT_CONSOLE_FAILURE_WINDOW_SECONDS).
+        console_lockout_seconds: how long a locked-out login or address is refused
+            (BOT_CONSOLE_LOCKOUT_SECONDS).
     """
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -102,6 +120,10 @@ class Settings:
     jwt_issuer: str = DEFAULT_JWT_ISSUER
     action_secret: str = ""
     widget_origins: tuple[str, ...] = ()
+    console_login_max_failures: int = 5
+    console_address_max_failures: int = 20
+    console_failure_window_seconds: int = 900
+    console_lockout_seconds: int = 900
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -135,6 +157,10 @@ class Settings:
             jwt_issuer=env.get("BOT_JWT_ISSUER") or DEFAULT_JWT_ISSUER,
             action_secret=env.get("BOT_ACTION_SECRET") or "",
             widget_origins=widget_origins,
+            console_login_max_failures=_positive(env, "BOT_CONSOLE_LOGIN_MAX_FAILURES", 5),
+            console_address_max_failures=_positive(env, "BOT_CONSOLE_ADDRESS_MAX_FAILURES", 20),
+            console_failure_window_seconds=_positive(env, "BOT_CONSOLE_FAILURE_WINDOW_SECONDS", 900),
+            console_lockout_seconds=_positive(env, "BOT_CONSOLE_LOCKOUT_SECONDS", 900),
         )
 
     def __post_init__(self) -> None:

@@ -13,13 +13,18 @@ console's own origin (Origin / Sec-Fetch-Site); the session cookie is HttpOnly,
 SameSite=Strict, signed, and in production Secure with the __Host- prefix.
 Console responses never carry CORS headers (whatever Rasa's --cors allows for
 the widget) and always carry a strict Content-Security-Policy, nosniff and
-frame-ancestors 'none'.
+frame-ancestors 'none'. Logins are throttled per login and per client address
+(429 with Retry-After), the password hash runs in a thread, not on the event
+loop, and logging out revokes the session on the server.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -35,6 +40,7 @@ from bot.handoff import console as hc
 from bot.handoff.events import publisher_for
 from bot.handoff.tickets import InvalidTicketTransition
 from bot.security import console_auth as auth
+from bot.security.login_throttle import LoginThrottle, ThrottlePolicy
 from bot.security.origins import console_origins, is_same_origin_request
 from channels import console_tracker as ct
 from channels import live
@@ -45,6 +51,10 @@ STATIC_DIR = REPO_ROOT / "console"
 STATIC_FILES = {"console.js": "application/javascript", "console.css": "text/css"}
 PREFIX = "/console"
 MAX_TEXT = 2000
+MAX_LOGIN = 64  # longer than any valid login (bot.security.console_auth); keeps throttle keys small
+MAX_PASSWORD = 1024  # refused without hashing
+HASH_THREADS = 2
+MAX_PENDING_LOGINS = 8
 CHANNEL = "agent_console"
 RECENTLY_FINISHED = 10
 Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
@@ -79,7 +89,18 @@ class AgentConsoleInput(InputChannel):
         self.settings = settings
         # Misconfiguration stops the server at start-up, not at an agent's first login.
         self.users = auth.parse_agent_users(settings.agent_users, dev_mode=settings.dev_mode)
+        self.directory = auth.AgentDirectory(self.users)
         self.secret = auth.console_secret(settings.console_secret, dev_mode=settings.dev_mode)
+        window, lockout = settings.console_failure_window_seconds, settings.console_lockout_seconds
+        self.throttle = LoginThrottle(
+            per_login=ThrottlePolicy(settings.console_login_max_failures, window, lockout),
+            per_address=ThrottlePolicy(settings.console_address_max_failures, window, lockout),
+        )
+        self.revoked = auth.RevokedSessions()
+        # PBKDF2 runs here, never on the event loop (which serves every conversation); few threads,
+        # and at most MAX_PENDING_LOGINS waiting, so a flood of logins cannot take every core.
+        self.hashing = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="console-login")
+        self.pending_logins = 0
         self.publisher = publisher_for(settings.events_amqp_url, settings.events_exchange)
         self.factory = session_factory(settings.database_url)
         self.cookie = auth.session_cookie(dev_mode=settings.dev_mode)
@@ -96,10 +117,17 @@ class AgentConsoleInput(InputChannel):
         """The raw session cookie ("" when there is none)."""
         return str(request.cookies.get(self.cookie.name) or "")
 
+    def session_of(self, request: Request) -> auth.ConsoleSession | None:
+        """The request's valid session (signed, unexpired, not logged out, of a configured agent), or None."""
+        session = auth.read_session(self.secret, self.session_value(request))
+        if session is None or session.login not in self.users or self.revoked.is_revoked(session):
+            return None
+        return session
+
     def login_of(self, request: Request) -> str | None:
-        """The logged-in agent's login from the signed session cookie, or None."""
-        login = auth.read_session(self.secret, self.session_value(request))
-        return login if login in self.users else None
+        """The logged-in agent's login from the session cookie, or None."""
+        session = self.session_of(request)
+        return session.login if session else None
 
     def same_origin(self, request: Request) -> bool:
         """Whether a POST comes from the console's own page (not from any other site, subdomains included)."""
@@ -118,8 +146,7 @@ class AgentConsoleInput(InputChannel):
             if login is None:
                 return _error(401, "login_required")
             if request.method == "POST":
-                expected = auth.csrf_token(self.secret, self.session_value(request))
-                if request.headers.get("x-csrf-token") != expected:
+                if not auth.csrf_matches(self.secret, self.session_value(request), request.headers.get("x-csrf-token")):
                     return _error(403, "csrf")
                 if not (request.content_type or "").startswith("application/json"):
                     return _error(415, "json_required")
@@ -170,20 +197,42 @@ class AgentConsoleInput(InputChannel):
         if not self.same_origin(request):
             return _error(403, "cross_origin")
         body = _json_body(request)
-        login, password = str(body.get("login") or ""), str(body.get("password") or "")
-        user = self.users.get(login)
-        if user is None or not auth.verify_password(user, password):
-            log.info("console login refused for %r", login[:64])
+        login, password = str(body.get("login") or "")[:MAX_LOGIN], str(body.get("password") or "")
+        address = client_address(request)
+        wait = self.throttle.retry_after(login, address)
+        if wait:
+            log.info("console login throttled for %r from %s", login, address)
+            return _too_many(wait)
+        if self.pending_logins >= MAX_PENDING_LOGINS:
+            return _too_many(1)
+        self.pending_logins += 1
+        try:
+            user = (
+                await asyncio.get_running_loop().run_in_executor(
+                    self.hashing, self.directory.authenticate, login, password
+                )
+                if len(password) <= MAX_PASSWORD
+                else None
+            )
+        finally:
+            self.pending_logins -= 1
+        if user is None:
+            self.throttle.failed(login, address)
+            log.info("console login refused for %r from %s", login, address)
             return _error(401, "bad_credentials")
+        self.throttle.succeeded(login, address)
         session = auth.make_session(self.secret, login)
         resp = response.json(self._me_body(login, session))
         self._set_cookie(resp, session, auth.SESSION_SECONDS)
         return resp
 
     async def logout(self, request: Request) -> HTTPResponse:
-        """Drop the session cookie."""
+        """End the session: revoked on the server (a copied cookie stops working too), the cookie dropped."""
         if not self.same_origin(request):
             return _error(403, "cross_origin")
+        session = self.session_of(request)
+        if session is not None:
+            self.revoked.revoke(session)
         resp = response.json({"ok": True})
         self._set_cookie(resp, "", 0)
         return resp
@@ -358,6 +407,27 @@ def harden_console_response(request: Request, resp: BaseHTTPResponse) -> None:
     resp.headers.update(SECURITY_HEADERS)
     if request.path.startswith(PREFIX + "/api/"):
         resp.headers["Cache-Control"] = "no-store"  # transcripts and phone numbers stay out of caches
+
+
+def client_address(request: Request) -> str:
+    """The client's address: behind a reverse proxy the forwarded one, if Sanic is told to trust it.
+
+    (SANIC_PROXIES_COUNT / SANIC_REAL_IP_HEADER / SANIC_FORWARDED_SECRET; otherwise the peer.)
+    """
+    return str(request.remote_addr or request.ip or "unknown")
+
+
+def _too_many(seconds: int) -> HTTPResponse:
+    minutes = max(1, math.ceil(seconds / 60))
+    return response.json(
+        {
+            "error": "too_many_attempts",
+            "detail": f"登录尝试次数过多，请 {minutes} 分钟后再试。",
+            "retry_after": seconds,
+        },
+        status=429,
+        headers={"Retry-After": str(seconds)},
+    )
 
 
 def _error(status: int, code: str, detail: str = "") -> HTTPResponse:

@@ -183,8 +183,10 @@ async function act(path, body) {
 $("login-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   $("login-error").textContent = "";
-  const { ok, data } = await api("/login", { login: $("login-name").value, password: $("login-password").value });
-  if (ok) showConsole(data); else $("login-error").textContent = "账号或密码不对。";
+  const { ok, status, data } = await api("/login", { login: $("login-name").value, password: $("login-password").value });
+  if (ok) showConsole(data);
+  else if (status === 429) $("login-error").textContent = data.detail || "登录尝试次数过多，请稍后再试。";
+  else $("login-error").textContent = "账号或密码不对。";
 });
 $("logout-btn").addEventListener("click", async () => { await api("/logout", {}); showLogin(); });
 $("claim-btn").addEventListener("click", () => act("/claim"));

@@ -3,9 +3,13 @@
 Agents come from BOT_AGENT_USERS ("login:显示名:secret", comma separated). The
 secret is `pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>` (stdlib KDF; make
 one with `python -m bot.cli hash-password`); a plain password is accepted in
-development mode only. A session cookie is "<login>.<expiry>.<hmac>", signed
-with BOT_CONSOLE_SECRET, so the server keeps no session table. JSON POSTs carry
-an X-CSRF-Token derived from the session, which another site cannot read.
+development mode only. Every login attempt runs the key derivation once, for
+unknown logins against a dummy hash, so the time an answer takes does not tell
+which logins exist. A session cookie is "<login>.<expiry>.<session id>.<hmac>",
+signed with BOT_CONSOLE_SECRET; the server remembers only the ids of sessions
+logged out before they expired (`RevokedSessions`), so a copied cookie stops
+working at logout. JSON POSTs carry an X-CSRF-Token derived from the session,
+which another site cannot read, compared in constant time.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import hmac
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 HASH_SCHEME = "pbkdf2_sha256"
@@ -78,6 +83,36 @@ def verify_password(user: AgentUser, password: str) -> bool:
     return hmac.compare_digest(digest.hex(), expected)
 
 
+def _iterations(secret: str) -> int | None:
+    parts = secret.split("$")
+    if len(parts) != 4 or parts[0] != HASH_SCHEME or not parts[1].isdigit():
+        return None
+    return int(parts[1])
+
+
+class AgentDirectory:
+    """The configured agents, checked so that unknown and known logins cost the same time."""
+
+    def __init__(self, users: dict[str, AgentUser]) -> None:
+        self.users = users
+        # As slow as the slowest configured hash: an unknown login is never answered faster.
+        iterations = max(filter(None, (_iterations(u.secret) for u in users.values())), default=HASH_ITERATIONS)
+        self._dummy = AgentUser("", "", hash_password(secrets.token_hex(16), iterations=iterations))
+
+    def authenticate(self, login: str, password: str) -> AgentUser | None:
+        """The agent whose login and password these are, else None; runs one key derivation either way.
+
+        Blocking (PBKDF2, a fraction of a second): call it off the event loop.
+        """
+        user = self.users.get(login)
+        if user is None or _iterations(user.secret) is None:
+            # unknown login, or a development plain password: derive a key all the same
+            verify_password(self._dummy, password)
+        if user is None:
+            return None
+        return user if verify_password(user, password) else None
+
+
 def parse_agent_users(spec: str, *, dev_mode: bool) -> dict[str, AgentUser]:
     """Parse BOT_AGENT_USERS; plain-text passwords are refused outside development mode."""
     users: dict[str, AgentUser] = {}
@@ -109,28 +144,64 @@ def _sign(secret: bytes, payload: str) -> str:
     return hmac.new(secret, payload.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class ConsoleSession:
+    """A valid session: whose, until when (epoch seconds), and its id (for logging out)."""
+
+    login: str
+    expires: int
+    session_id: str
+
+
 def make_session(secret: bytes, login: str, *, now: float | None = None) -> str:
-    """A signed session value for `login`, valid SESSION_SECONDS."""
+    """A signed session value for `login` with a fresh id, valid SESSION_SECONDS."""
     expiry = int((now if now is not None else time.time()) + SESSION_SECONDS)
-    payload = f"{login}.{expiry}"
+    payload = f"{login}.{expiry}.{secrets.token_hex(16)}"
     return f"{payload}.{_sign(secret, payload)}"
 
 
-def read_session(secret: bytes, value: str | None, *, now: float | None = None) -> str | None:
-    """The login in a valid, unexpired session value, else None."""
-    if not value or value.count(".") < 2:
+def read_session(secret: bytes, value: str | None, *, now: float | None = None) -> ConsoleSession | None:
+    """The session in a valid, unexpired session value, else None."""
+    if not value or value.count(".") != 3:
         return None
     payload, signature = value.rsplit(".", 1)
-    login, expiry = payload.rsplit(".", 1)
-    if not hmac.compare_digest(_sign(secret, payload), signature):
+    login, expiry, session_id = payload.split(".")
+    if not hmac.compare_digest(_sign(secret, payload).encode(), signature.encode("utf-8", "replace")):
         return None
     try:
-        expired = int(expiry) < (now if now is not None else time.time())
+        expires = int(expiry)
     except ValueError:
         return None
-    return None if expired else login
+    return None if expires < (now if now is not None else time.time()) else ConsoleSession(login, expires, session_id)
+
+
+class RevokedSessions:
+    """Ids of sessions logged out before they expired (in memory; each is forgotten once it would have expired).
+
+    The clock is injected (epoch seconds, like the sessions' expiry) for tests.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self._until: dict[str, int] = {}
+
+    def revoke(self, session: ConsoleSession) -> None:
+        """Log `session` out: its cookie, wherever it was copied to, no longer opens the console."""
+        now = self.clock()
+        self._until = {sid: until for sid, until in self._until.items() if until >= now}
+        self._until[session.session_id] = session.expires
+
+    def is_revoked(self, session: ConsoleSession) -> bool:
+        """Whether `session` was logged out."""
+        return session.session_id in self._until
 
 
 def csrf_token(secret: bytes, session_value: str) -> str:
     """The CSRF token that goes with a session (sent back in X-CSRF-Token)."""
     return _sign(secret, "csrf:" + session_value)
+
+
+def csrf_matches(secret: bytes, session_value: str, given: str | None) -> bool:
+    """Whether `given` is the session's CSRF token, compared in constant time (no byte-by-byte guessing)."""
+    expected = csrf_token(secret, session_value).encode()
+    return bool(session_value) and hmac.compare_digest(expected, (given or "").encode("utf-8", "replace"))

@@ -54,6 +54,23 @@ def test_wrong_credentials_are_refused(console, login: str, password: str) -> No
     assert c.get("/queue").status_code == 401
 
 
+def test_login_guessing_is_throttled_and_logout_ends_the_session(console, running) -> None:
+    guesser = console()
+    for _ in range(5):
+        assert guesser.login("mallory", "guess").status_code == 401
+    locked = guesser.login("mallory", "guess")
+    assert locked.status_code == 429 and 0 < int(locked.headers["Retry-After"]) <= 900
+    assert "分钟后再试" in locked.json()["detail"]
+
+    agent = console("xiaoli")
+    copied = requests.Session()  # the session cookie, copied off the agent's machine
+    copied.cookies.update(agent.http.cookies)
+    assert copied.get(f"{agent.base}/me", timeout=10).status_code == 200
+    assert agent.post("/logout").status_code == 200
+    assert copied.get(f"{agent.base}/me", timeout=10).status_code == 401
+    assert agent.get("/queue").status_code == 401
+
+
 def test_posts_need_the_csrf_token_and_json(console, chat) -> None:
     chat("demo_clean").say("/request_human")
     agent = console("xiaowang")

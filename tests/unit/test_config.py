@@ -51,3 +51,25 @@ def test_widget_origins_default_to_the_demo_page_in_development_and_to_none_in_p
 def test_widget_origins_that_would_open_cors_stop_the_start(spec: str) -> None:
     with pytest.raises(ConfigError):
         Settings.from_env({"BOT_WIDGET_ORIGINS": spec})
+
+
+def test_console_login_throttling_settings() -> None:
+    default = Settings.from_env({})
+    assert (default.console_login_max_failures, default.console_address_max_failures) == (5, 20)
+    assert (default.console_failure_window_seconds, default.console_lockout_seconds) == (900, 900)
+    tuned = Settings.from_env(
+        {
+            "BOT_CONSOLE_LOGIN_MAX_FAILURES": "3",
+            "BOT_CONSOLE_ADDRESS_MAX_FAILURES": "50",
+            "BOT_CONSOLE_FAILURE_WINDOW_SECONDS": "600",
+            "BOT_CONSOLE_LOCKOUT_SECONDS": "1800",
+        }
+    )
+    assert (tuned.console_login_max_failures, tuned.console_address_max_failures) == (3, 50)
+    assert (tuned.console_failure_window_seconds, tuned.console_lockout_seconds) == (600, 1800)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "five", "1.5"])
+def test_throttling_that_never_limits_stops_the_start(value: str) -> None:
+    with pytest.raises(ConfigError, match="BOT_CONSOLE_LOGIN_MAX_FAILURES"):
+        Settings.from_env({"BOT_CONSOLE_LOGIN_MAX_FAILURES": value})

@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.handoff.service_hours import ServiceHours, parse_service_hours
+from bot.security.message_limits import Rate
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'bot.db'}"
@@ -20,6 +21,12 @@ MIN_SECRET_BYTES = 32
 # there exposes nothing more; it lets `make token` and the demo page agree.
 DEV_JWT_SECRET = "development-only-token-secret-not-for-production"
 _TRUE = {"1", "true", "yes", "on"}
+# Message rates the channels allow (README, Configuration): per sender (a customer) and per client IP.
+DEFAULT_SENDER_RATE = "20/60"
+DEFAULT_IP_RATE = "300/60"
+# Largest HTTP request body the Rasa server reads (REST bodies, socket.io long-polling posts).
+# A message of MAX_MESSAGE_CHARS Chinese characters is ~6 KB as JSON even with \u escapes.
+DEFAULT_MAX_REQUEST_BYTES = 64 * 1024
 
 
 class ConfigError(RuntimeError):
@@ -58,6 +65,11 @@ class Settings:
         jwt_issuer: the `iss` those tokens must carry (BOT_JWT_ISSUER).
         action_secret: shared secret the Rasa server sends to the action
             server in the X-Action-Secret header (BOT_ACTION_SECRET).
+        sender_rate: messages per seconds one sender may send, "20/60", or "off"
+            (BOT_RATE_LIMIT_SENDER).
+        ip_rate: messages per seconds one client IP may send (BOT_RATE_LIMIT_IP).
+        max_request_bytes: the largest HTTP request body the Rasa server reads
+            (Sanic's REQUEST_MAX_SIZE, engine.io's max_http_buffer_size; BOT_MAX_REQUEST_BYTES).
     """
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -77,6 +89,9 @@ class Settings:
     jwt_secret: str = ""
     jwt_issuer: str = DEFAULT_JWT_ISSUER
     action_secret: str = ""
+    sender_rate: str = DEFAULT_SENDER_RATE
+    ip_rate: str = DEFAULT_IP_RATE
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -101,6 +116,9 @@ class Settings:
             jwt_secret=env.get("BOT_JWT_SECRET") or (DEV_JWT_SECRET if dev_mode else ""),
             jwt_issuer=env.get("BOT_JWT_ISSUER") or DEFAULT_JWT_ISSUER,
             action_secret=env.get("BOT_ACTION_SECRET") or "",
+            sender_rate=env.get("BOT_RATE_LIMIT_SENDER") or DEFAULT_SENDER_RATE,
+            ip_rate=env.get("BOT_RATE_LIMIT_IP") or DEFAULT_IP_RATE,
+            max_request_bytes=int(env.get("BOT_MAX_REQUEST_BYTES") or DEFAULT_MAX_REQUEST_BYTES),
         )
 
     def hours(self) -> ServiceHours:
@@ -117,6 +135,17 @@ class Settings:
             raise ConfigError(
                 f"BOT_JWT_SECRET must be set to at least {MIN_SECRET_BYTES} bytes outside development mode"
             )
+
+    def rates(self) -> tuple[Rate | None, Rate | None]:
+        """The per-sender and per-IP message rates (None = unlimited).
+
+        Raises:
+            ConfigError: a malformed BOT_RATE_LIMIT_SENDER or BOT_RATE_LIMIT_IP.
+        """
+        try:
+            return Rate.parse(self.sender_rate), Rate.parse(self.ip_rate)
+        except ValueError as problem:
+            raise ConfigError(f"BOT_RATE_LIMIT_SENDER / BOT_RATE_LIMIT_IP: {problem}") from None
 
     def require_action_secret(self) -> None:
         """Refuse to run the action server without the secret only Rasa knows.

@@ -8,7 +8,9 @@ development mode a request without a token keeps Rasa's stock behaviour
 (the body's "sender" is the customer), which the e2e tests and demos use.
 A message over MAX_MESSAGE_CHARS gets HTTP 413 and one polite message, a
 client or sender over its rate HTTP 429 (channels/limits.py); neither reaches
-the assistant. The channel also caps the server's request body size.
+the assistant. The channel also caps the server's request body size, and
+drops entity values outside the contract from `/intent{...}` payloads
+(bot.nlu.contract), so nobody can make the bot repeat their text.
 Registered in credentials.yml as `channels.rest.TokenRestInput`.
 """
 
@@ -29,6 +31,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.config import Settings
+from bot.core.catalog import load_catalog
+from bot.nlu.contract import clean_payload
 from bot.security.tokens import TokenError
 from channels.auth import bearer_token, identify, refusal
 from channels.limits import HTTP_STATUS, TOO_LARGE_STATUS, client_ip, gate_for, limit_request_size, refusal_message
@@ -48,6 +52,7 @@ class TokenRestInput(RestInput):
         self.settings = settings or Settings.from_env()
         self.settings.require_channel_secrets()
         self.gate = gate_for(self.settings)
+        self.catalog = load_catalog()
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TokenRestInput:
@@ -89,6 +94,7 @@ class TokenRestInput(RestInput):
             if refused is not None:
                 logger.info("rest.message.refused", reason=refused, length=len(text))
                 return response.json([refusal_message(request.app, refused)], status=HTTP_STATUS[refused])
+            text = clean_payload(text, self.catalog)  # a typed /intent{...} keeps only the contract's values
             collector = CollectingOutputChannel()
             message = UserMessage(
                 text, collector, who.sender_id, input_channel=self.name(), metadata=who.metadata(body.get("metadata"))

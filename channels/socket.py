@@ -15,7 +15,8 @@ as `channels.socket.TokenSocketIOInput`; registers the live deliverer
 A message over MAX_MESSAGE_CHARS, or from a client or sender over its rate,
 gets one polite system message and never reaches the assistant
 (channels/limits.py); engine.io refuses request bodies over
-BOT_MAX_REQUEST_BYTES.
+BOT_MAX_REQUEST_BYTES. Entity values outside the contract are dropped from
+`/intent{...}` payloads (bot.nlu.contract).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from bot.config import Settings
+from bot.core.catalog import load_catalog
+from bot.nlu.contract import clean_payload
 from bot.security.message_limits import Refusal
 from bot.security.tokens import TokenError
 from channels import live
@@ -93,6 +96,7 @@ class TokenSocketIOInput(SocketIOInput):
         self.settings = settings or Settings.from_env()
         self.settings.require_channel_secrets()
         self.gate = gate_for(self.settings)
+        self.catalog = load_catalog()
 
     def get_output_channel(self) -> WidgetOutput | None:
         """Output to the widget(s) of a conversation (used by Rasa's HTTP API, e.g. reminders)."""
@@ -181,6 +185,7 @@ class TokenSocketIOInput(SocketIOInput):
             if refused is not None:
                 await self._say_refusal(sio, sid, refused)
                 return
+            text = clean_payload(text, self.catalog)  # a typed /intent{...} keeps only the contract's values
             output = WidgetOutput(sio, self.bot_message_evt)
             message = UserMessage(
                 text, output, who.sender_id, input_channel=self.name(), metadata=who.metadata(data.get("metadata"))

@@ -21,7 +21,8 @@ class ProductChoice:
         accounts: the customer's accounts the request is about (may be several: "both").
         missing: requested product ids the customer holds no account for.
         ask: True when the user must pick; `options` are the customer's accounts.
-        external: another company's product the user named, if any.
+        external: another company's product the user named, if any (said back only
+            when it is a name the catalog lists: `choice_replies.choice_notes`).
     """
 
     accounts: tuple[AccountSnapshot, ...] = ()

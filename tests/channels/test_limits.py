@@ -1,4 +1,4 @@
-"""The channels' input limits (issue 14) against a real in-process Sanic server, without Rasa.
+"""The channels' input limits and payload cleaning (issue 14) against a real in-process Sanic server, without Rasa.
 
 A stand-in for Rasa's message handler records what reaches the assistant;
 the tests check that over-long messages, oversized bodies and senders or
@@ -142,6 +142,14 @@ async def test_an_over_long_message_does_not_hold_up_another_sender() -> None:
         assert server.received == ["借呗能注销吗"]
 
 
+async def test_rest_drops_entity_values_outside_the_contract_from_payloads() -> None:
+    spoof = "我是平台客服，请把验证码发给我"
+    async with serving(TokenRestInput(settings=settings()), "/webhooks/rest") as server:
+        await post(server, "demo_clean", f'/close_account{{"external_product":"{spoof}","product":"huabei"}}')
+        await post(server, "demo_clean", '/pause_credit{"duration":1e999}')
+        assert server.received == ['/close_account{"product":"huabei"}', "/pause_credit"]
+
+
 # ── socket.io ─────────────────────────────────────────────────────────
 
 
@@ -215,6 +223,14 @@ async def test_the_socket_limits_each_client_address(monkeypatch: pytest.MonkeyP
     answers = [await widget.say("sid-1", f"sender_{i}", "你好") for i in range(3)]
     assert answers == [["echo 2"], ["echo 2"], [RATE_LIMITED]]
     assert await widget.say("sid-2", "sender_9", "你好") == ["echo 2"]  # another address (10.0.0.2)
+
+
+async def test_the_socket_drops_entity_values_outside_the_contract_from_payloads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    widget = Widget.open(monkeypatch)
+    await widget.say("sid-1", "demo_clean", '/close_account{"external_product":"假冒的话","product":["huabei"]}')
+    assert widget.received == ['/close_account{"product":["huabei"]}']
 
 
 def test_the_socket_server_reads_no_more_than_the_request_limit() -> None:

@@ -82,8 +82,9 @@ shell: setup ## chat in the terminal as a demo customer: make shell CUSTOMER=dem
 	@scripts/train-if-needed.sh
 	@scripts/run.sh --shell $(or $(CUSTOMER),demo_balance)
 
-bench: setup ## print closure-check and NLU latency/memory figures (SQLite and PostgreSQL)
+bench: setup ## print closure-check, long-input rule and NLU latency/memory figures (SQLite and PostgreSQL)
 	@$(PY) benchmarks/bench_closure.py "sqlite:///$$(mktemp -d)/bench.db" "$${BENCH_POSTGRES_URL:-postgresql+psycopg2://postgres@127.0.0.1:5432/test}"
+	@$(PY) benchmarks/bench_long_input.py
 	@scripts/train-if-needed.sh
 	@$(PY) benchmarks/bench_nlu.py
 

@@ -18,12 +18,13 @@ from actions.common import (
     catalog,
     channel_of,
     customer_or_say,
+    external_product,
     in_session,
     latest_text,
+    product_slot,
     render,
     send,
     settings,
-    slot_list,
 )
 from bot.certificates.issuing import issue_certificate
 from bot.certificates.replies import choice_replies, outcome_replies
@@ -42,9 +43,9 @@ class ActionIssueCertificate(CustomerAction):
         customer = await customer_or_say(customer_id, dispatcher)
         if customer is None:
             return []
-        external = next(tracker.get_latest_entity_values("external_product"), None)
+        external = external_product(tracker)
         wants_all = means_all(latest_text(tracker))
-        choice = choose_products(slot_list(tracker, "product"), customer, external=external, wants_all=wants_all)
+        choice = choose_products(product_slot(tracker), customer, external=external, wants_all=wants_all)
         send(dispatcher, domain, choice_replies(choice, catalog()))
         channel, day, public_url = channel_of(tracker), self.today(), settings().public_url
         product_ids = [a.product.id for a in choice.accounts]

@@ -19,8 +19,10 @@ from actions.common import (
     channel_of,
     customer_of,
     customer_or_say,
+    external_product,
     in_session,
     latest_text,
+    product_slot,
     say,
     send,
     settings,
@@ -62,9 +64,9 @@ class ActionCheckClosure(CustomerAction):
         customer = await customer_or_say(customer_id, dispatcher)
         if customer is None:
             return _reset_flow()
-        external = next(tracker.get_latest_entity_values("external_product"), None)
+        external = external_product(tracker)
         wants_all = means_all(latest_text(tracker))
-        choice = choose_products(slot_list(tracker, "product"), customer, external=external, wants_all=wants_all)
+        choice = choose_products(product_slot(tracker), customer, external=external, wants_all=wants_all)
         offer = not tracker.get_slot("alternatives_offered")
         answer = closure_answer(choice, customer, catalog(), today=self.today(), offer_alternatives=offer)
         say(dispatcher, domain, answer.replies)

@@ -20,6 +20,7 @@ from bot.core.replies import FactUse, Fragment, Param, Part, Reply
 from bot.credit.knowledge import load_knowledge
 from bot.db.queries import load_customer
 from bot.db.session import run_in_session, session_factory
+from bot.nlu.contract import EXTERNAL_PRODUCT, PRODUCT, external_name, known_value
 from bot.security.identity import customer_id_for
 
 T = TypeVar("T")
@@ -82,6 +83,33 @@ def slot_list(tracker: Tracker, name: str) -> list[str]:
     if isinstance(value, str):
         return [value]
     return [str(v) for v in value]
+
+
+def entity_values(tracker: Tracker, entity: str) -> list[Any]:
+    """The latest message's values of `entity` the contract knows, canonical; anything else is dropped.
+
+    Values outside the catalog or the contract's sets (free text in a typed
+    payload, a DIET span) never reach a reply (bot.nlu.contract).
+    """
+    known = (known_value(entity, raw, catalog()) for raw in tracker.get_latest_entity_values(entity))
+    return list(dict.fromkeys(v for v in known if v is not None))
+
+
+def product_slot(tracker: Tracker) -> list[str]:
+    """The `product` slot's catalog ids (anything else the slot holds is dropped)."""
+    return [p for p in slot_list(tracker, PRODUCT) if known_value(PRODUCT, p, catalog()) is not None]
+
+
+def external_product(tracker: Tracker) -> str | None:
+    """Another company's product named in the latest message: the catalog's spelling when it knows it.
+
+    A name the catalog does not know still marks the request as "not ours",
+    but the replies never repeat it (bot.core.choice_replies.choice_notes).
+    """
+    raw = next(tracker.get_latest_entity_values(EXTERNAL_PRODUCT), None)
+    if raw is None:
+        return None
+    return external_name(raw, catalog()) or str(raw)
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import BotAction, customer_of, in_session, say
+from actions.common import BotAction, customer_of, entity_values, in_session, say
 from bot.core.accounts import CustomerSnapshot
 from bot.credit.explanations import closure_effects_answer, platform_closure_answer
 from bot.credit.impact import credit_impact_answer, detect_topic, intent_answer
@@ -47,7 +47,7 @@ class ActionExplainClosureEffects(BotAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         customer = await customer_or_none(tracker)
-        products = list(tracker.get_latest_entity_values("product"))
+        products = entity_values(tracker, "product")
         say(dispatcher, domain, closure_effects_answer(customer, products, today=self.today()))
         return []
 

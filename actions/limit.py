@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.changes import offer_events, reset_events, unclear_answer
-from actions.common import CustomerAction, catalog, customer_or_say, slot_list
+from actions.common import CustomerAction, catalog, customer_or_say, external_product, product_slot
 from bot.core.product_choice import choose_products
 from bot.limit.replies import limit_offer
 from bot.nlu.amounts import parse_amount
@@ -54,8 +54,7 @@ class ActionCheckLimit(CustomerAction):
         customer = await customer_or_say(customer_id, dispatcher)
         if customer is None:
             return reset_events()
-        external = next(tracker.get_latest_entity_values("external_product"), None)
-        choice = choose_products(slot_list(tracker, "product"), customer, external=external)
+        choice = choose_products(product_slot(tracker), customer, external=external_product(tracker))
         amount = amount_of(tracker)
         events = offer_events(dispatcher, domain, limit_offer(choice, catalog(), amount, today=self.today()))
         if choice.ask and amount is not None:

@@ -13,18 +13,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.changes import offer_events, reset_events, unclear_answer
-from actions.common import CustomerAction, catalog, customer_or_say, slot_list
+from actions.common import CustomerAction, catalog, customer_or_say, entity_values, external_product, product_slot
 from bot.core.product_choice import choose_products
+from bot.nlu.contract import DURATION, PRODUCT, duration_days
 from bot.pause.reopen_replies import reopen_offer
 from bot.pause.replies import pause_offer
 
 
 def days_of(value: Any) -> int | None:
-    """The `duration` slot as whole days; None when absent or not a number (a vague length)."""
-    try:
-        return int(float(value)) if value is not None else None
-    except (TypeError, ValueError):
-        return None
+    """The `duration` slot as whole days; None when absent, not a number (a vague length) or absurd (1e999)."""
+    return duration_days(value)
 
 
 class ActionCheckPause(CustomerAction):
@@ -39,14 +37,13 @@ class ActionCheckPause(CustomerAction):
     async def act(
         self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        unclear = unclear_answer(tracker, dispatcher, usable=bool(list(tracker.get_latest_entity_values("duration"))))
+        unclear = unclear_answer(tracker, dispatcher, usable=bool(entity_values(tracker, DURATION)))
         if unclear is not None:
             return unclear
         customer = await customer_or_say(customer_id, dispatcher)
         if customer is None:
             return reset_events()
-        external = next(tracker.get_latest_entity_values("external_product"), None)
-        choice = choose_products(slot_list(tracker, "product"), customer, external=external)
+        choice = choose_products(product_slot(tracker), customer, external=external_product(tracker))
         offer = pause_offer(choice, catalog(), days_of(tracker.get_slot("duration")), today=self.today())
         # While the product is being asked for, a length already given is kept.
         return offer_events(dispatcher, domain, offer, keep=("duration",) if choice.ask else ())
@@ -67,7 +64,6 @@ class ActionCheckReopen(CustomerAction):
         customer = await customer_or_say(customer_id, dispatcher)
         if customer is None:
             return reset_events()
-        external = next(tracker.get_latest_entity_values("external_product"), None)
-        requested = list(tracker.get_latest_entity_values("product")) or slot_list(tracker, "product")
-        choice = choose_products(requested, customer, external=external)
+        requested = entity_values(tracker, PRODUCT) or product_slot(tracker)
+        choice = choose_products(requested, customer, external=external_product(tracker))
         return offer_events(dispatcher, domain, reopen_offer(customer, choice, catalog(), today=self.today()))

@@ -14,10 +14,11 @@ from actions.common import (
     CustomerAction,
     catalog,
     channel_of,
+    entity_values,
     in_session,
+    product_slot,
     render,
     send,
-    slot_list,
 )
 from bot.db.queries import load_requests
 from bot.service_requests.lifecycle import InvalidTransition
@@ -59,8 +60,8 @@ class ActionPrepareWithdrawal(CustomerAction):
     ) -> list[dict[str, Any]]:
         reset = _reset()
         requests = await in_session(lambda s: load_requests(s, customer_id))
-        kinds = tuple(tracker.get_latest_entity_values("request_kind"))
-        choice = choose_withdrawal(requests, slot_list(tracker, "product"), catalog(), today=self.today(), kinds=kinds)
+        kinds = tuple(entity_values(tracker, "request_kind"))
+        choice = choose_withdrawal(requests, product_slot(tracker), catalog(), today=self.today(), kinds=kinds)
         send(dispatcher, domain, choice.replies)
         if choice.request_id is None or choice.description is None:
             return reset

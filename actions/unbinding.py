@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.changes import offer_events, reset_events, unclear_answer
-from actions.common import CustomerAction, catalog, customer_or_say
+from actions.common import CustomerAction, catalog, customer_or_say, entity_values
 from bot.core.formatting import join_cn
 from bot.unbinding.replies import unbind_offer
 from bot.unbinding.unbinding import plan_unbind
@@ -35,8 +35,8 @@ class ActionCheckUnbind(CustomerAction):
         if customer is None:
             return reset_events()
         # Only this message counts: an earlier product or service must not narrow a new request.
-        products = list(dict.fromkeys(tracker.get_latest_entity_values("product")))
-        services = list(dict.fromkeys(tracker.get_latest_entity_values("service")))
+        products = entity_values(tracker, "product")
+        services = entity_values(tracker, "service")
         text = tracker.latest_message.get("text") or ""
         plan = plan_unbind(customer, product_ids=products, service_types=services, text=text)
         unclear = unclear_answer(tracker, dispatcher, usable=plan.asked)

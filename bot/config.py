@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.handoff.service_hours import ServiceHours, parse_service_hours
 from bot.security.local_only import is_loopback
+from bot.security.message_limits import Rate
 from bot.security.origins import origin_of, parse_widget_origins
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,12 @@ DEV_JWT_SECRET = "development-only-token-secret-not-for-production"
 # `python -m bot.cli dev-mode` instead of parsing the flag itself.
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
+# Message rates the channels allow (README, Configuration): per sender (a customer) and per client IP.
+DEFAULT_SENDER_RATE = "20/60"
+DEFAULT_IP_RATE = "300/60"
+# Largest HTTP request body the Rasa server reads (REST bodies, socket.io long-polling posts).
+# A message of MAX_MESSAGE_CHARS Chinese characters is ~6 KB as JSON even with \u escapes.
+DEFAULT_MAX_REQUEST_BYTES = 64 * 1024
 
 
 class ConfigError(RuntimeError):
@@ -100,6 +107,11 @@ class Settings:
             (BOT_CONSOLE_FAILURE_WINDOW_SECONDS).
         console_lockout_seconds: how long a locked-out login or address is refused
             (BOT_CONSOLE_LOCKOUT_SECONDS).
+        sender_rate: messages per seconds one sender may send, "20/60", or "off"
+            (BOT_RATE_LIMIT_SENDER).
+        ip_rate: messages per seconds one client IP may send (BOT_RATE_LIMIT_IP).
+        max_request_bytes: the largest HTTP request body the Rasa server reads
+            (Sanic's REQUEST_MAX_SIZE, engine.io's max_http_buffer_size; BOT_MAX_REQUEST_BYTES).
     """
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -124,6 +136,9 @@ class Settings:
     console_address_max_failures: int = 20
     console_failure_window_seconds: int = 900
     console_lockout_seconds: int = 900
+    sender_rate: str = DEFAULT_SENDER_RATE
+    ip_rate: str = DEFAULT_IP_RATE
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -161,6 +176,9 @@ class Settings:
             console_address_max_failures=_positive(env, "BOT_CONSOLE_ADDRESS_MAX_FAILURES", 20),
             console_failure_window_seconds=_positive(env, "BOT_CONSOLE_FAILURE_WINDOW_SECONDS", 900),
             console_lockout_seconds=_positive(env, "BOT_CONSOLE_LOCKOUT_SECONDS", 900),
+            sender_rate=env.get("BOT_RATE_LIMIT_SENDER") or DEFAULT_SENDER_RATE,
+            ip_rate=env.get("BOT_RATE_LIMIT_IP") or DEFAULT_IP_RATE,
+            max_request_bytes=_positive(env, "BOT_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
         )
 
     def __post_init__(self) -> None:
@@ -187,6 +205,17 @@ class Settings:
             raise ConfigError(
                 f"BOT_JWT_SECRET must be set to at least {MIN_SECRET_BYTES} bytes outside development mode"
             )
+
+    def rates(self) -> tuple[Rate | None, Rate | None]:
+        """The per-sender and per-IP message rates (None = unlimited).
+
+        Raises:
+            ConfigError: a malformed BOT_RATE_LIMIT_SENDER or BOT_RATE_LIMIT_IP.
+        """
+        try:
+            return Rate.parse(self.sender_rate), Rate.parse(self.ip_rate)
+        except ValueError as problem:
+            raise ConfigError(f"BOT_RATE_LIMIT_SENDER / BOT_RATE_LIMIT_IP: {problem}") from None
 
     def require_action_secret(self) -> None:
         """Refuse to run the action server without the secret only Rasa knows.

@@ -6,6 +6,11 @@ POST /webhooks/rest/webhook with `Authorization: Bearer <token>` and
 HTTP 401 with one polite message and nothing reaches the assistant. In
 development mode a request without a token keeps Rasa's stock behaviour
 (the body's "sender" is the customer), which the e2e tests and demos use.
+A message over MAX_MESSAGE_CHARS gets HTTP 413 and one polite message, a
+client or sender over its rate HTTP 429 (channels/limits.py); neither reaches
+the assistant. The channel also caps the server's request body size, and
+drops entity values outside the contract from `/intent{...}` payloads
+(bot.nlu.contract), so nobody can make the bot repeat their text.
 Registered in credentials.yml as `channels.rest.TokenRestInput`.
 """
 
@@ -21,12 +26,16 @@ import structlog
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
+from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.config import Settings
+from bot.core.catalog import load_catalog
+from bot.nlu.contract import clean_payload
 from bot.security.tokens import TokenError
 from channels.auth import bearer_token, identify, refusal, refuse_exposed_dev_mode
+from channels.limits import HTTP_STATUS, TOO_LARGE_STATUS, client_ip, gate_for, limit_request_size, refusal_message
 
 logger = structlog.get_logger()
 
@@ -42,6 +51,8 @@ class TokenRestInput(RestInput):
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings.from_env()
         self.settings.require_channel_secrets()
+        self.gate = gate_for(self.settings)
+        self.catalog = load_catalog()
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TokenRestInput:
@@ -52,6 +63,12 @@ class TokenRestInput(RestInput):
         module = inspect.getmodule(self)
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
         refuse_exposed_dev_mode(webhook, self.settings)
+        limit_request_size(webhook, self.settings.max_request_bytes)
+
+        @webhook.exception(PayloadTooLarge)
+        async def too_large(request: Request, _: Exception) -> HTTPResponse:
+            # a body over the server's size limit: the same polite reply as an over-long message
+            return response.json([refusal_message(request.app, "too_long")], status=TOO_LARGE_STATUS)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -59,6 +76,10 @@ class TokenRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            refused = self.gate.admit_client(client_ip(request))
+            if refused is not None:
+                logger.info("rest.message.refused", reason=refused)
+                return response.json([refusal_message(request.app, refused)], status=HTTP_STATUS[refused])
             body = request.json if isinstance(request.json, dict) else {}
             try:
                 who = identify(
@@ -70,6 +91,11 @@ class TokenRestInput(RestInput):
             text = _text(body.get("message"))
             if text is None:
                 return response.json({"error": "message must be a string"}, status=400)
+            refused = self.gate.admit_message(who.sender_id, text)
+            if refused is not None:
+                logger.info("rest.message.refused", reason=refused, length=len(text))
+                return response.json([refusal_message(request.app, refused)], status=HTTP_STATUS[refused])
+            text = clean_payload(text, self.catalog)  # a typed /intent{...} keeps only the contract's values
             collector = CollectingOutputChannel()
             message = UserMessage(
                 text, collector, who.sender_id, input_channel=self.name(), metadata=who.metadata(body.get("metadata"))

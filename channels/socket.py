@@ -11,6 +11,12 @@ Besides socket.io the blueprint (/webhooks/socketio/...) carries the widget's
 routes (channels/widget_routes.py). Registered in credentials.yml
 as `channels.socket.TokenSocketIOInput`; registers the live deliverer
 (channels.live) for agent messages.
+
+A message over MAX_MESSAGE_CHARS, or from a client or sender over its rate,
+gets one polite system message and never reaches the assistant
+(channels/limits.py); engine.io refuses request bodies over
+BOT_MAX_REQUEST_BYTES. Entity values outside the contract are dropped from
+`/intent{...}` payloads (bot.nlu.contract).
 """
 
 from __future__ import annotations
@@ -28,9 +34,13 @@ from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from bot.config import Settings
+from bot.core.catalog import load_catalog
+from bot.nlu.contract import clean_payload
+from bot.security.message_limits import Refusal
 from bot.security.tokens import TokenError
 from channels import live
 from channels.auth import Identity, identify, refusal
+from channels.limits import client_ip, gate_for, limit_request_size, refusal_message
 from channels.widget_routes import add_widget_routes
 
 logger = structlog.get_logger()
@@ -85,6 +95,8 @@ class TokenSocketIOInput(SocketIOInput):
         super().__init__(user_message_evt, bot_message_evt, None, True, socketio_path)
         self.settings = settings or Settings.from_env()
         self.settings.require_channel_secrets()
+        self.gate = gate_for(self.settings)
+        self.catalog = load_catalog()
 
     def get_output_channel(self) -> WidgetOutput | None:
         """Output to the widget(s) of a conversation (used by Rasa's HTTP API, e.g. reminders)."""
@@ -92,8 +104,13 @@ class TokenSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Socket.io events plus the widget, history and (development) demo routes."""
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=[],
+            max_http_buffer_size=self.settings.max_request_bytes,
+        )
         bp = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        limit_request_size(bp, self.settings.max_request_bytes)
         self.sio = sio
         self._socket_events(sio, on_new_message)
         add_widget_routes(bp, self._identify, self.settings)
@@ -147,6 +164,10 @@ class TokenSocketIOInput(SocketIOInput):
         @sio.on(self.user_message_evt)
         async def handle_message(sid: str, data: Any) -> None:
             data = data if isinstance(data, dict) else {}
+            refused = self.gate.admit_client(client_ip(_request_of(sio, sid)))
+            if refused is not None:
+                await self._say_refusal(sio, sid, refused)
+                return
             session = await sio.get_session(sid)
             if isinstance(data.get("token"), str):
                 session["token"] = data["token"]  # the widget refreshed an expiring token
@@ -160,6 +181,11 @@ class TokenSocketIOInput(SocketIOInput):
             text = data.get("message")
             if not isinstance(text, str):
                 return
+            refused = self.gate.admit_message(who.sender_id, text)
+            if refused is not None:
+                await self._say_refusal(sio, sid, refused)
+                return
+            text = clean_payload(text, self.catalog)  # a typed /intent{...} keeps only the contract's values
             output = WidgetOutput(sio, self.bot_message_evt)
             message = UserMessage(
                 text, output, who.sender_id, input_channel=self.name(), metadata=who.metadata(data.get("metadata"))
@@ -169,8 +195,21 @@ class TokenSocketIOInput(SocketIOInput):
             finally:
                 await sio.emit(TURN_DONE_EVT, {}, room=sid)
 
+    async def _say_refusal(self, sio: AsyncServer, sid: str, refused: Refusal) -> None:
+        """A message the limits stopped: one polite system message, and the turn is over."""
+        logger.info("socketio.message.refused", reason=refused)
+        app = getattr(_request_of(sio, sid), "app", None)
+        await sio.emit(self.bot_message_evt, {**refusal_message(app, refused), "timestamp": time.time()}, room=sid)
+        await sio.emit(TURN_DONE_EVT, {}, room=sid)
+
     async def _refuse(self, sio: AsyncServer, sid: str, problem: TokenError) -> None:
         logger.info("socketio.token.refused", reason=problem.kind)
         app = sio.get_environ(sid)["sanic.request"].app
         await sio.emit(self.bot_message_evt, {**refusal(app, problem.kind), "timestamp": time.time()}, room=sid)
         await sio.emit(TURN_DONE_EVT, {}, room=sid)
+
+
+def _request_of(sio: AsyncServer, sid: str) -> Any:
+    """The Sanic request that opened a socket.io connection (its client address, the app), if known."""
+    environ = sio.get_environ(sid)
+    return environ.get("sanic.request") if isinstance(environ, dict) else None

@@ -140,11 +140,16 @@ class RuleEntityExtractor(GraphComponent, EntityExtractorMixin):
         """
         assert self._nlp is not None
         normalised = normalise(text)
-        doc = self._nlp(normalised)
-        matches = [RuleMatch(span.label_, span.id_, span.start_char, span.end_char) for span in doc.spans[SPANS_KEY]]
+        matches = rule_matches(self._nlp, normalised)
         ctx = MergeContext.build(normalised, self._index, self.name)
         selected = nlu_rules.select_matches(matches, normalised)
         return nlu_rules.merge_entities(message.get(ENTITIES) or [], selected, ctx)
+
+
+def rule_matches(nlp: Language, normalised: str) -> list[RuleMatch]:
+    """The spans the rule pipeline finds in normalised text (overlong numeral runs masked first)."""
+    doc = nlp(nlu_rules.rule_text(normalised))
+    return [RuleMatch(span.label_, span.id_, span.start_char, span.end_char) for span in doc.spans[SPANS_KEY]]
 
 
 def build_pipeline(patterns: list[dict[str, Any]]) -> Language:

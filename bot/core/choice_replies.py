@@ -8,7 +8,7 @@ from bot.core.accounts import AccountSnapshot
 from bot.core.catalog import Catalog
 from bot.core.formatting import join_cn
 from bot.core.product_choice import ProductChoice
-from bot.core.replies import Fragment, Reply, intent_button
+from bot.core.replies import Fragment, Param, Reply, intent_button
 
 # Reason categories the platform records for a line it froze (credit_accounts.platform_reason_code),
 # each said by a domain response; anything else is said as utter_reason_unspecified.
@@ -44,16 +44,24 @@ def product_question(
 
 
 def choice_notes(choice: ProductChoice, catalog: Catalog, *, no_account: str = "utter_no_such_account") -> list[Reply]:
-    """What to say about products the customer named but does not hold (`no_account`), or that are not ours."""
+    """What to say about products the customer named but does not hold (`no_account`), or that are not ours.
+
+    Only catalog names are said: another company's product the catalog does not
+    list gets a neutral wording, and an unknown product id is not repeated, so
+    a typed payload cannot put its text in the bot's mouth.
+    """
     replies: list[Reply] = []
     if choice.external and not choice.accounts:
         served = join_cn((p.display_name for p in catalog.products), and_last=False)
-        replies.append(
-            Reply("utter_product_not_served", {"external_product": choice.external, "served_products": served})
-        )
+        if choice.external in catalog.external_products:
+            params: dict[str, Param] = {"external_product": choice.external, "served_products": served}
+            replies.append(Reply("utter_product_not_served", params))
+        else:
+            replies.append(Reply("utter_product_not_served_unnamed", {"served_products": served}))
     for pid in choice.missing:
         product = catalog.product(pid)
-        replies.append(Reply(no_account, {"product_name": product.display_name if product else pid}))
+        if product is not None:
+            replies.append(Reply(no_account, {"product_name": product.display_name}))
     return replies
 
 

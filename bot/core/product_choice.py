@@ -21,7 +21,8 @@ class ProductChoice:
         accounts: the customer's accounts the request is about (may be several: "both").
         missing: requested product ids the customer holds no account for.
         ask: True when the user must pick; `options` are the customer's accounts.
-        external: another company's product the user named, if any.
+        external: another company's product the user named, if any (said back only
+            when it is a name the catalog lists: `choice_replies.choice_notes`).
     """
 
     accounts: tuple[AccountSnapshot, ...] = ()
@@ -39,12 +40,17 @@ class ProductChoice:
 _BOTH_PHRASE = re.compile(r"(两个|两样|俩|二者|两者|这两)(产品|账户|额度)?(都|全|一起|一块)")
 _ALL_ANSWER = re.compile(r"^(都|全部|全都|所有|一起)(要|关|注销|的|看看|看|查|吧|了)*$")
 _NEITHER = re.compile(r"(都|全)(不|没|别)")
-_FILLER = re.compile(r"[\s,，。.!！?？~～、吧啊呀哈嗯呢吗了的]+$|^[\s嗯那就额呃]+")
+# Filler around a short answer. Stripped with str.rstrip/lstrip rather than a
+# "[...]+$" regex, which backtracks quadratically on a long run of filler
+# followed by anything else (「吧」×10000 + 「好」).
+_SPACES = "".join(chr(code) for code in range(0x3001) if chr(code).isspace())  # what "\s" matches
+_TRAILING_FILLER = _SPACES + ",，。.!！?？~～、吧啊呀哈嗯呢吗了的"
+_LEADING_FILLER = _SPACES + "嗯那就额呃"
 
 
 def means_all(text: str) -> bool:
     """True when a message (typically the answer to "which one?") asks for every product."""
-    compact = _FILLER.sub("", text.strip())
+    compact = text.strip().rstrip(_TRAILING_FILLER).lstrip(_LEADING_FILLER)
     if _NEITHER.search(compact):
         return False
     if _BOTH_PHRASE.search(compact):

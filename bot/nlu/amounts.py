@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from bot.nlu.durations import cn_number
+from bot.nlu.durations import cn_number, mask_long_numerals
 from bot.nlu.textnorm import normalise
 
 _CN = "零〇一二两俩三四五六七八九十百千万"
@@ -26,6 +26,7 @@ _ABBREVIATED = re.compile(r"(?P<head>.*[百千万])(?P<tail>[一二两三四五�
 _TIME_OR_COUNT = re.compile(r"\s*(?:个|多)?(?:天|日|周|星期|礼拜|月|年|期|号|次|笔|张|%|％|岁|分钟|小时)")
 _CURRENCY = re.compile(r"\s*(?:元|块|圆|rmb|人民币)")
 _TARGET_MARK = re.compile(r"(?:到|成|为|留|剩|至|改|只要|保留)\s*$")
+_MARK_WINDOW = 8  # characters before an amount searched for a target mark (bounded: one amount costs O(1))
 
 _PATTERN = re.compile(
     rf"(?P<sign>[-−负])?\s*(?:[¥￥]\s*)?" rf"(?:(?P<arabic>{_ARABIC})\s*(?P<scale>[万千百wk])?|(?P<chinese>[{_CN}]+))"
@@ -38,7 +39,8 @@ def parse_amount(text: str) -> Decimal | None:
     None covers text without an amount and negative amounts. Zero is returned
     as zero: whether it is acceptable is the caller's rule.
     """
-    norm = normalise(text).lower()
+    # Runs of more than MAX_NUMERAL_CHARS numerals (「1」×400) are no amount.
+    norm = mask_long_numerals(normalise(text).lower())
     found: list[tuple[int, Decimal | None]] = []
     for match in _PATTERN.finditer(norm):
         value = _value(match, norm)
@@ -46,7 +48,7 @@ def parse_amount(text: str) -> Decimal | None:
             found.append((match.start(), value if isinstance(value, Decimal) else None))
     if not found:
         return None
-    marked = [v for start, v in found if _TARGET_MARK.search(norm[:start])]
+    marked = [v for start, v in found if _TARGET_MARK.search(norm[max(0, start - _MARK_WINDOW) : start])]
     return marked[0] if marked else found[-1][1]
 
 
@@ -90,5 +92,9 @@ def _chinese(token: str) -> Decimal | None:
     return None if value is None else _money(Decimal(str(value)))
 
 
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"))
+def _money(value: Decimal) -> Decimal | None:
+    """Round to fen; None for a number too large to be money (1,000,000,…, beyond Decimal's precision)."""
+    try:
+        return value.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return None

@@ -11,6 +11,7 @@ inside a month count use 365 (12个月 = 365, 18个月 = 一年半 = 545).
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +27,16 @@ _CN_MULTIPLIERS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 # Two adjacent digits read as an approximate range ("两三个月"): the upper bound counts.
 _CN_RANGES = {"一两", "两三", "二三", "三四", "三五", "四五", "五六", "六七", "七八", "八九"}
 
-_NUM = rf"(?:\d+(?:\.\d+)?|[{''.join(_CN_DIGITS)}{''.join(_CN_MULTIPLIERS)}]+)"
+_CN_NUMERALS = "".join(_CN_DIGITS) + "".join(_CN_MULTIPLIERS)
+# A number in a message is a few characters long (三百六十五, 365, 1.5). A longer
+# run of numeral characters is no pause length (「一」×5000, 「1」×400 = 10^400):
+# such runs are masked before any pattern runs, which keeps every pattern's work
+# per position bounded (no quadratic backtracking) and every number finite.
+MAX_NUMERAL_CHARS = 12
+NUMERAL_CHARS = rf"\d.{_CN_NUMERALS}"
+_LONG_NUMERAL_RUN = re.compile(rf"[{NUMERAL_CHARS}]{{{MAX_NUMERAL_CHARS + 1},}}")
+NUMERAL_MASK = "#"
+_NUM = rf"(?:\d{{1,{MAX_NUMERAL_CHARS}}}(?:\.\d{{1,{MAX_NUMERAL_CHARS}}})?|[{_CN_NUMERALS}]{{1,{MAX_NUMERAL_CHARS}}})"
 _UNIT = r"天|日|周|星期|礼拜|月|季度|年"
 _DAYS_PER_UNIT = {"天": 1, "日": 1, "周": 7, "星期": 7, "礼拜": 7}
 _MONTHS_PER_UNIT = {"月": 1, "季度": 3}
@@ -56,7 +66,7 @@ def parse_duration(text: str, *, today: date | None = None) -> int | None:
     None also covers vague lengths and zero or negative ones, because the
     caller's only sensible reaction to all of them is to ask again.
     """
-    norm = normalise(text)
+    norm = mask_long_numerals(normalise(text))
     today = today or date.today()
     candidates = sorted(
         (c for pattern, handler in _PATTERNS for c in _find(pattern, handler, norm, today)),
@@ -72,6 +82,14 @@ def parse_duration(text: str, *, today: date | None = None) -> int | None:
         value = candidate.value
         return value if value is not None and value > 0 else None
     return None
+
+
+def mask_long_numerals(text: str) -> str:
+    """`text` with every run of more than MAX_NUMERAL_CHARS numeral characters masked (same length).
+
+    The masked run reads as no number at all, so offsets into `text` stay valid.
+    """
+    return _LONG_NUMERAL_RUN.sub(lambda run: NUMERAL_MASK * len(run.group()), text)
 
 
 def _find(pattern: re.Pattern[str], handler: _Handler, text: str, today: date) -> list[_Candidate]:
@@ -119,7 +137,7 @@ def _amount(match: re.Match[str], text: str, today: date) -> _Value:
         return _SKIP
     upper = match["upper"] or match["num"]
     number = cn_number(upper)
-    if number is None or (match["lower"] and cn_number(match["lower"]) is None):
+    if number is None or not math.isfinite(number) or (match["lower"] and cn_number(match["lower"]) is None):
         return None
     if _is_negative(match, text):
         return None
@@ -172,9 +190,12 @@ def _is_amount_per_unit(match: re.Match[str]) -> bool:
     return not match["lower"] and bool(re.fullmatch(r".*[千万][一二两三四五六七八九]", match["num"]))
 
 
+_SIGN_WINDOW = 8  # how far before a number a minus sign may stand (spaces between); bounded so each match is O(1)
+
+
 def _is_negative(match: re.Match[str], text: str) -> bool:
     """A minus sign or 负 right before the number."""
-    before = text[: match.start()].rstrip()
+    before = text[max(0, match.start() - _SIGN_WINDOW) : match.start()].rstrip()
     return before.endswith(("-", "−", "负"))
 
 

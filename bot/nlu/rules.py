@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from bot.core import catalog as catalog_files
-from bot.nlu.durations import parse_duration
+from bot.nlu.durations import mask_long_numerals, parse_duration
 from bot.nlu.textnorm import normalise
 
 PRODUCT = "product"
@@ -152,6 +152,9 @@ def ruler_patterns(catalog: AliasCatalog) -> list[dict[str, Any]]:
     return phrases + duration_patterns()
 
 
+# "+" is unbounded (spaCy 3.4 has no {n,m}), and on a long run of numerals the
+# matcher keeps a partial match open from every position: quadratic. The rules
+# therefore run on `rule_text`, where runs longer than MAX_NUMERAL_CHARS are masked.
 _NUMERAL: dict[str, Any] = {
     "TEXT": {"REGEX": r"^[0-9.零〇一二两俩三四五六七八九十百千万]$"},
     "OP": "+",
@@ -163,6 +166,15 @@ _CALENDAR_PHRASES = (
     "下个礼拜",
 )  # fmt: skip
 _NOT_DURATION_PHRASES = ("十天半个月", "十天半月", "一年半载", "三天两头", "一天到晚")
+
+
+def rule_text(normalised: str) -> str:
+    """The text the spaCy rules run on: `normalised` with overlong numeral runs masked, same length.
+
+    A run of thousands of numerals is no pause length; masked, it costs the
+    matcher nothing, and offsets into the normalised text stay valid.
+    """
+    return mask_long_numerals(normalised)
 
 
 def duration_patterns() -> list[dict[str, Any]]:
@@ -244,9 +256,12 @@ def _is_ascii_alnum(char: str) -> bool:
 def _longest_first(matches: Sequence[RuleMatch]) -> list[RuleMatch]:
     """Greedy non-overlapping selection: longer matches first, then leftmost."""
     chosen: list[RuleMatch] = []
+    taken: set[int] = set()  # character positions of chosen matches: an overlap test costs the span's length
     for match in sorted(matches, key=lambda m: (m.start - m.end, m.start)):
-        if not any(c.overlaps(match.start, match.end) for c in chosen):
+        span = range(match.start, match.end)
+        if taken.isdisjoint(span):
             chosen.append(match)
+            taken.update(span)
     return chosen
 
 
@@ -284,11 +299,13 @@ def merge_entities(entities: Sequence[Entity], matches: Sequence[RuleMatch], ctx
     result = [dict(entity) for entity in entities]
     touched: set[int] = set()
     result = _apply_external(result, [m for m in matches if m.label == EXTERNAL_PRODUCT], ctx)
+    # Entities added below are claimed as they are added: only these can still be claimed.
+    claimable = len(result)
     for match in matches:
         if match.label in (PRODUCT, SERVICE):
-            _apply_catalog_match(result, touched, match, ctx)
+            _apply_catalog_match(result, touched, match, ctx, claimable)
         elif match.label == DURATION:
-            _apply_duration_match(result, touched, match, ctx)
+            _apply_duration_match(result, touched, match, ctx, claimable)
     for position, entity in enumerate(result):
         if position not in touched:
             _canonicalise_leftover(entity, ctx)
@@ -303,9 +320,11 @@ def _apply_external(entities: list[Entity], matches: Sequence[RuleMatch], ctx: M
     return kept + [_new_entity(m, m.id, ctx) for m in matches]
 
 
-def _apply_catalog_match(entities: list[Entity], touched: set[int], match: RuleMatch, ctx: MergeContext) -> None:
+def _apply_catalog_match(
+    entities: list[Entity], touched: set[int], match: RuleMatch, ctx: MergeContext, claimable: int
+) -> None:
     """Canonicalise the overlapping DIET entity of the same type, or add one."""
-    position = _find_overlapping(entities, touched, match)
+    position = _find_overlapping(entities[:claimable], touched, match)
     if position is None:
         touched.add(len(entities))
         entities.append(_new_entity(match, match.id, ctx))
@@ -315,14 +334,16 @@ def _apply_catalog_match(entities: list[Entity], touched: set[int], match: RuleM
     touched.add(position)
 
 
-def _apply_duration_match(entities: list[Entity], touched: set[int], match: RuleMatch, ctx: MergeContext) -> None:
+def _apply_duration_match(
+    entities: list[Entity], touched: set[int], match: RuleMatch, ctx: MergeContext, claimable: int
+) -> None:
     """Give an overlapping duration entity its days, or add one if the span parses.
 
     The rule span is tried before DIET's, and a DIET span inside it is
     widened to it, because DIET sometimes cuts a length short ("一年" of "一年半").
     """
     rule_days = parse_duration(ctx.text[match.start : match.end], today=ctx.today)
-    position = _find_overlapping(entities, touched, match)
+    position = _find_overlapping(entities[:claimable], touched, match)
     if position is None:
         if rule_days is not None:
             touched.add(len(entities))
@@ -404,10 +425,36 @@ def dedupe_entities(entities: Iterable[Entity]) -> list[Entity]:
     Same thing: same type, role and group, and either the same span or the same
     value on overlapping spans.
     """
+    ordered = list(entities)
+    if any(b["start"] < a["start"] for a, b in zip(ordered, ordered[1:], strict=False)):
+        kept: list[Entity] = []
+        for entity in ordered:
+            if not any(_same_thing(entity, other) for other in kept):
+                kept.append(entity)
+        return kept
+    return _dedupe_sorted(ordered)
+
+
+def _dedupe_sorted(entities: list[Entity]) -> list[Entity]:
+    """`dedupe_entities` for entities sorted by start, comparing each only with kept ones it may touch.
+
+    A kept entity starting more than the longest kept span before this one
+    ends before it starts, and so do all kept before it: the scan stops
+    there, which keeps a long message's merge near-linear instead of quadratic.
+    """
     kept: list[Entity] = []
+    longest = 0
     for entity in entities:
-        if not any(_same_thing(entity, other) for other in kept):
+        duplicate = False
+        for other in reversed(kept):
+            if other["start"] + longest < entity["start"]:
+                break
+            if _same_thing(entity, other):
+                duplicate = True
+                break
+        if not duplicate:
             kept.append(entity)
+            longest = max(longest, entity["end"] - entity["start"])
     return kept
 
 

@@ -23,7 +23,8 @@ def unbind_offer(plan: UnbindPlan, catalog: Catalog, *, product_names: str, toda
     replies: list[Part] = []
     for kind in plan.not_bound:
         info = catalog.service(kind)
-        replies.append(Reply("utter_unbind_not_bound", {"service_name": info.display_name if info else kind}))
+        if info is not None:  # a service kind the catalog does not know is never repeated back
+            replies.append(Reply("utter_unbind_not_bound", {"service_name": info.display_name}))
     for bound in plan.already_unbound:
         when: Param = (
             cn_date(bound.service.unbound_on, today=today)

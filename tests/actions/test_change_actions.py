@@ -383,3 +383,30 @@ async def test_unclear_message_with_a_usable_length_is_taken() -> None:
 async def test_everything_after_the_list() -> None:
     _, slots = await check(ActionCheckUnbind(clock=seed_day), "demo_bound", intent="unbind_service", text="全部解绑")
     assert len(slots["pending_change"]["service_ids"]) == 9
+
+
+@pytest.mark.parametrize("duration", [float("inf"), 1e300, float("nan"), "1" * 400 + "天"])
+async def test_an_absurd_pause_length_is_asked_again(duration: Any) -> None:
+    # /pause_credit{"duration":1e999} set the float slot to inf: int(inf) raised OverflowError
+    messages, slots = await check(
+        ActionCheckPause(clock=seed_day),
+        "demo_clean",
+        intent="pause_credit",
+        slots={"product": ["huabei"], "duration": duration},
+        entities=[entity("duration", duration)],
+    )
+    assert said(messages) == ["utter_ask_pause_duration"]
+    assert slots["change_ready"] is False
+
+
+async def test_a_typed_payload_cannot_make_the_bot_repeat_its_text() -> None:
+    spoof = "我是平台客服，请把验证码发给我"
+    messages, _ = await check(
+        ActionCheckPause(clock=seed_day),
+        "demo_clean",
+        intent="pause_credit",
+        slots={"product": [spoof], "external_product": spoof},
+        entities=[entity("external_product", spoof), entity("product", spoof)],
+    )
+    assert said(messages) == ["utter_product_not_served_unnamed"]
+    assert all(spoof not in str(v) for m in messages for v in m.values())

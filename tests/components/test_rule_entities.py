@@ -200,3 +200,14 @@ def test_fingerprint_addon_follows_the_catalog(tmp_path: Path) -> None:
     after = RuleEntityExtractor.fingerprint_addon({"catalog_dir": str(tmp_path)})
     assert before is not None and after is not None and before != after
     assert RuleEntityExtractor.fingerprint_addon({"catalog_dir": str(tmp_path / "no")}) is None
+
+
+@pytest.mark.parametrize("text", ["1" * 400 + "天", "一" * 100_000 + "天", "一" * 100_000 + "个月"])
+def test_an_overlong_numeral_run_yields_no_duration(trained: RuleEntityExtractor, text: str) -> None:
+    # 「1」×400+「天」 raised OverflowError in the Rasa server; 「一」×n+「天」 took seconds (quadratic matcher)
+    assert [e for e in run(trained, text) if e["entity"] == "duration"] == []
+
+
+def test_a_length_after_a_numeral_run_is_still_found(trained: RuleEntityExtractor) -> None:
+    durations = [e for e in run(trained, "一" * 5_000 + "，先停三个月") if e["entity"] == "duration"]
+    assert [(e["value"], e["text"]) for e in durations] == [(90, "三个月")]

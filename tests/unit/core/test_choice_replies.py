@@ -43,3 +43,20 @@ def test_notes_say_what_is_not_ours_or_not_held_in_the_journeys_words() -> None:
     [missing] = choice_notes(choose_products(["jiebei"], customer), CATALOG, no_account="utter_certificate_no_account")
     assert missing == Reply("utter_certificate_no_account", {"product_name": "借呗"})
     assert choice_notes(choose_products(["huabei"], customer), CATALOG) == []
+
+
+SPOOF = "我是平台客服，请把验证码发给我"
+
+
+def test_another_companys_product_is_named_only_with_the_catalogs_name() -> None:
+    customer = make_customer(*BOTH)
+    [known] = choice_notes(choose_products([], customer, external="微粒贷"), CATALOG)
+    assert known == Reply("utter_product_not_served", {"external_product": "微粒贷", "served_products": "花呗、借呗"})
+    [unnamed] = choice_notes(choose_products([], customer, external=SPOOF), CATALOG)
+    assert unnamed == Reply("utter_product_not_served_unnamed", {"served_products": "花呗、借呗"})
+
+
+def test_a_product_id_the_catalog_does_not_know_is_never_said_back() -> None:
+    customer = make_customer(make_account(HUABEI))
+    notes = choice_notes(choose_products([SPOOF, "jiebei"], customer), CATALOG)
+    assert notes == [Reply("utter_no_such_account", {"product_name": "借呗"})]

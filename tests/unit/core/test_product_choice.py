@@ -67,3 +67,10 @@ def test_other_messages_do_not_mean_both(text: str) -> None:
 def test_named_product_wins_over_both() -> None:
     choice = choose_products(["jiebei"], BOTH, wants_all=True)
     assert [a.product.id for a in choice.accounts] == ["jiebei"]
+
+
+def test_long_filler_is_handled() -> None:
+    # 「吧」×n + one more character made the old "[…]+$" filler regex backtrack quadratically
+    assert not means_all("吧" * 100_000 + "好")
+    assert means_all("都要" + "吧" * 100_000)
+    assert means_all("嗯" * 100_000 + "都要")

@@ -61,3 +61,20 @@ def test_amounts(text: str, amount: str) -> None:
 )
 def test_no_amount_or_invalid_is_none(text: str) -> None:
     assert parse_amount(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "留" + "1" * 400 + "元",  # beyond Decimal's precision: quantize raised InvalidOperation
+        "留" + "1" * 100_000,
+        "降到" + "一" * 100_000 + "千",
+        "1,000" + ",000" * 5_000 + "元",
+    ],
+)
+def test_an_overlong_number_is_no_amount(text: str) -> None:
+    assert parse_amount(text) is None
+
+
+def test_many_amounts_in_a_long_message_still_pick_the_target() -> None:
+    assert parse_amount("8000 " * 20_000 + "降到5000") == Decimal("5000")

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from bot.nlu.durations import cn_number, parse_duration
+from bot.nlu.durations import cn_number, mask_long_numerals, parse_duration
 
 TODAY = date(2025, 11, 22)  # a Saturday
 
@@ -155,3 +155,36 @@ def test_plain_large_numbers_and_later_lengths_still_count(text: str, days: int)
 )
 def test_year_end_depends_on_today(today: date, days: int) -> None:
     assert parse_duration("到年底", today=today) == days
+
+
+# Issue 14: hostile input. Each of these raised OverflowError or took seconds before.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1" * 400 + "天",  # float("1"*400) is inf: int(inf) raised OverflowError
+        "9" * 100_000 + "天",
+        "一" * 100_000 + "天",
+        "一" * 100_000,  # the unit-less run backtracked quadratically
+        "1" * 13 + "个月",
+        "三" + "十" * 50 + "天",
+    ],
+)
+def test_an_overlong_numeral_run_is_no_length(text: str) -> None:
+    assert parse_duration(text, today=TODAY) is None
+
+
+def test_a_number_within_the_numeral_limit_still_reads() -> None:
+    assert parse_duration("999999999999天", today=TODAY) == 999_999_999_999
+    assert parse_duration("啊" * 50_000 + "先停三个月", today=TODAY) == 90
+
+
+def test_a_long_numeral_run_does_not_hide_a_later_length() -> None:
+    assert parse_duration("1" * 5_000 + "，暂停三个月", today=TODAY) == 90
+
+
+def test_masking_keeps_the_length_and_short_numbers() -> None:
+    text = "先停" + "一" * 20 + "天，三个月"
+    masked = mask_long_numerals(text)
+    assert len(masked) == len(text)
+    assert masked == "先停" + "#" * 20 + "天，三个月"
+    assert mask_long_numerals("12个月") == "12个月"

@@ -250,3 +250,18 @@ def test_dedupe_keeps_different_roles_and_mentions() -> None:
     overlapping_same_value = diet(PRODUCT, 1, 3, "huabei")
     kept = dedupe_entities([a, same_span, other_role, later_mention, overlapping_same_value])
     assert kept == [a, other_role, later_mention]
+
+
+def test_dedupe_of_sorted_entities_still_sees_a_long_earlier_span() -> None:
+    long_span = diet(PRODUCT, 0, 30, "huabei")
+    short = diet(PRODUCT, 1, 2, "jiebei")
+    inside_long = diet(PRODUCT, 25, 27, "huabei")  # overlaps the long span, same value: a duplicate
+    after = diet(PRODUCT, 30, 32, "huabei")
+    assert dedupe_entities([long_span, short, inside_long, after]) == [long_span, short, after]
+
+
+def test_merging_many_mentions_keeps_each(index: dict[str, tuple[str, str]]) -> None:
+    text = "花呗借呗" * 2_000
+    matches = [RuleMatch(PRODUCT, "huabei" if i % 4 == 0 else "jiebei", i, i + 2) for i in range(0, len(text), 2)]
+    merged = merge_entities([], select_matches(matches, text), ctx(text, index))
+    assert len(merged) == 4_000

@@ -130,3 +130,13 @@ def test_everything_when_asked_for_all_and_nothing_more_specific() -> None:
     assert chosen_ids(plan(products=["jiebei"], text="都关掉吧")) == [5, 6]
     assert chosen_ids(plan(services=["withholding"], text="代扣全部解绑")) == [3]
     assert chosen_ids(plan(text="我绑了哪些服务")) == []
+
+
+def test_a_service_kind_the_catalog_does_not_know_is_never_said_back() -> None:
+    spoof = "我是平台客服，请把验证码发给我"
+    offer = unbind_offer(plan(services=["family_repay", spoof]), CATALOG, product_names="花呗", today=TODAY)
+    said_params = [str(v) for r in offer.replies if isinstance(r, Reply) for v in r.params.values()]
+    assert not any(spoof in p for p in said_params)
+    assert [r.params for r in offer.replies if isinstance(r, Reply) and r.response == "utter_unbind_not_bound"] == [
+        {"service_name": "亲友代还"}
+    ]

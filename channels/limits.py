@@ -1,0 +1,73 @@
+"""Limits the input channels apply before Rasa sees a message (issue 14: hostile and careless input).
+
+The decisions are `bot.security.message_limits` (length, token buckets); this
+module is the Sanic side: the client's address, the request-size cap on the
+server, and the polite reply (a domain response) a refused message gets. A
+refused message never reaches the NLU or the tracker.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import structlog
+import yaml
+from sanic import Blueprint
+from sanic.request import Request
+
+from bot.config import REPO_ROOT, Settings
+from bot.security.message_limits import MAX_MESSAGE_CHARS, REFUSAL_RESPONSES, MessageGate, Refusal
+
+logger = structlog.get_logger()
+
+# The HTTP status of a refused REST message (the body still carries the polite reply).
+HTTP_STATUS: dict[Refusal, int] = {"too_long": 413, "rate_limited": 429}
+TOO_LARGE_STATUS = 413
+
+
+def gate_for(settings: Settings) -> MessageGate:
+    """The message gate of one channel, with the configured rates (raises ConfigError when malformed)."""
+    sender_rate, ip_rate = settings.rates()
+    return MessageGate.build(sender_rate=sender_rate, ip_rate=ip_rate)
+
+
+def client_ip(request: Request | None) -> str | None:
+    """The client's address: Sanic's proxy-aware `remote_addr` when a proxy is configured, else the peer."""
+    if request is None:
+        return None
+    return str(request.remote_addr or request.ip or "") or None
+
+
+def refusal_message(app: Any, refusal: Refusal) -> dict[str, Any]:
+    """The reply to a refused message: the domain's wording, as a system message, and why."""
+    text = domain_text(app, REFUSAL_RESPONSES[refusal]).format(max_chars=MAX_MESSAGE_CHARS)
+    return {"text": text, "sender": "system", "refused": refusal}
+
+
+def domain_text(app: Any, response: str) -> str:
+    """The first text of a domain response: from the loaded model, else from the repository's domain.yml."""
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    responses = getattr(getattr(agent, "domain", None), "responses", None) or _file_responses()
+    variants = responses.get(response) or _file_responses().get(response) or [{}]
+    return str(variants[0].get("text") or "")
+
+
+@lru_cache(maxsize=1)
+def _file_responses() -> dict[str, list[dict[str, Any]]]:
+    doc = yaml.safe_load((REPO_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    responses: dict[str, list[dict[str, Any]]] = doc.get("responses") or {}
+    return responses
+
+
+def limit_request_size(bp: Blueprint, max_bytes: int) -> None:
+    """Cap the body size the whole Rasa server reads (Sanic's default is 100 MB).
+
+    Sanic reads REQUEST_MAX_SIZE for each new connection, so setting it before
+    the server starts covers every route; a larger body gets HTTP 413.
+    """
+
+    @bp.listener("before_server_start")
+    async def cap_request_size(app: Any, _: Any) -> None:
+        app.config.REQUEST_MAX_SIZE = min(int(app.config.REQUEST_MAX_SIZE), max_bytes)
+        logger.info("channels.request_max_size", bytes=app.config.REQUEST_MAX_SIZE)

@@ -1,0 +1,70 @@
+"""Hostile and careless input through the REST channel against the real servers (issue 14, parts 1 and 6).
+
+Answers and status codes only: how long things take is `benchmarks/bench_long_input.py`'s business.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+SPOOF = "我是平台客服，请把验证码发给我"
+
+
+def post(url: str, sender: str, message: str) -> tuple[int, list[dict[str, Any]]]:
+    response = requests.post(url, json={"sender": sender, "message": message}, timeout=120)
+    return response.status_code, response.json()
+
+
+def texts(replies: list[dict[str, Any]]) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def test_a_5000_character_message_gets_the_polite_reply(servers: str, chat: Any) -> None:
+    chat("demo_balance")  # a fresh conversation
+    status, replies = post(servers, "demo_balance", "一" * 5_000 + "天")
+    assert status == 413
+    assert "消息太长了" in texts(replies) and "1000" in texts(replies)
+
+
+def test_a_100000_character_message_is_never_met_with_silence(servers: str) -> None:
+    status, replies = post(servers, "demo_balance", "一" * 100_000 + "天")
+    assert status == 413 and "消息太长了" in texts(replies)
+
+
+def test_an_over_long_message_does_not_hold_up_another_customer(servers: str, chat: Any) -> None:
+    chat("demo_clean")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        long = pool.submit(post, servers, "demo_overdue", "一" * 100_000 + "天")
+        short = pool.submit(post, servers, "demo_clean", '/close_account{"product":"huabei"}')
+        (long_status, _), (short_status, short_replies) = long.result(), short.result()
+    assert long_status == 413
+    assert short_status == 200 and "符合注销条件" in texts(short_replies)
+
+
+def test_a_long_numeral_run_as_a_pause_length_is_answered(chat: Any) -> None:
+    # 「1」×400+「天」 raised OverflowError in the NLU: the REST channel answered [] (silence)
+    c = chat("demo_clean")
+    c.send('/pause_credit{"product":"huabei"}')
+    reply = c.say("1" * 400 + "天")
+    assert reply.strip()
+    assert "暂停" in c.say('/pause_credit{"product":"huabei","duration":90}')  # the conversation goes on
+
+
+def test_an_infinite_pause_length_asks_for_the_length_again(chat: Any) -> None:
+    reply = chat("demo_clean").say('/pause_credit{"product":"huabei","duration":1e999}')
+    assert "花呗想暂停多久" in reply
+
+
+def test_a_typed_payload_cannot_put_words_in_the_bots_mouth(chat: Any) -> None:
+    c = chat("demo_clean")
+    replies = c.send(f'/close_account{{"external_product":"{SPOOF}"}}')
+    assert SPOOF not in texts(replies)
+    assert [b["title"] for b in replies[-1].get("buttons") or []][:2] == ["花呗", "借呗"]  # which product?
+    reply = c.say(f'/close_account{{"product":"{SPOOF}"}}')
+    assert SPOOF not in reply and reply.strip()

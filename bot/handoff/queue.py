@@ -72,8 +72,8 @@ def queue_conversation(
 ) -> Queued:
     """Open a live ticket with a summary for the agent (unless the conversation has one) and estimate the wait.
 
-    `ticket_created` is published for the conversation's live ticket whether it
-    was opened now or earlier (as the action always did).
+    `ticket_created` is published only when the ticket is opened now: a helpdesk
+    that de-duplicates on the event id would otherwise see the same ticket twice.
     """
     ticket = queries.live_ticket_for(session, conversation_id)
     created = ticket is None
@@ -93,7 +93,8 @@ def queue_conversation(
         average_handling_minutes=average_handling_minutes,
         agents_on_duty=agents_on_duty,
     )
-    return Queued(ticket.id, created, estimate, (ticket_message("ticket_created", ticket),))
+    events = (ticket_message("ticket_created", ticket),) if created else ()
+    return Queued(ticket.id, created, estimate, events)
 
 
 def leave_message(

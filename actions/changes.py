@@ -2,21 +2,25 @@
 
 Each journey's check action (actions/pause.py, limit.py, unbind.py) ends with
 `offer_events`: when a change is possible it is kept in `pending_change` and
-`change_form` asks `utter_ask_change_confirmed`; `action_apply_change` then
-applies it only after an explicit yes. Slot names here match domain.yml.
+`change_form` asks `utter_ask_change_confirmed`; for a change that needs a
+one-time code (lower limit, unbind: bot.changes.step_up_purpose) the yes sends
+one and the form asks for it (`change_code`). `action_apply_change` then
+applies it, and bot.changes.apply_change consumes the code's verification from
+the database first. Slot names here match domain.yml.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import CustomerAction, catalog, channel_of, in_session, render, say
-from bot.changes import ChangeContext, apply_change
+from actions.common import CustomerAction, catalog, channel_of, customer_of, in_session, render, say
+from actions.step_up import VERIFIED, AskCodeAction, Entered, check_typed_code, send_code
+from bot.changes import ChangeContext, apply_change, change_fingerprint, step_up_purpose
 from bot.core.change_offer import ChangeOffer
 
 # Slots a journey may leave behind; cleared whenever a change is applied or dropped.
@@ -30,6 +34,7 @@ def reset_events(*keep: str) -> list[dict[str, Any]]:
         SlotSet("pending_change", None),
         SlotSet("change_question", None),
         SlotSet("change_confirmed", None),
+        SlotSet("change_code", None),
     ]
     return events + [SlotSet(s, None) for s in INPUT_SLOTS if s not in keep]
 
@@ -60,8 +65,78 @@ def offer_events(
     ]
 
 
+def _pending(tracker: Tracker) -> dict[str, Any] | None:
+    change = tracker.get_slot("pending_change")
+    return change if isinstance(change, dict) else None
+
+
+class ValidateChangeForm(FormValidationAction):
+    """A yes; for a change that needs it, then a one-time code bound to exactly this change."""
+
+    def name(self) -> str:
+        return "validate_change_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        if tracker.get_slot("change_confirmed") is False:
+            return []  # saying no ends the form at once
+        change = _pending(tracker)
+        if change is None or step_up_purpose(change) is None:
+            return ["change_confirmed"]
+        return domain_slots
+
+    async def validate_change_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:  # reset by a new check, not an answer
+            return {"change_confirmed": None}
+        if value is not True:
+            return {"change_confirmed": False}
+        change = _pending(tracker)
+        purpose = step_up_purpose(change) if change else None
+        if change is None or purpose is None:
+            return {"change_confirmed": True}
+        sent = await send_code(
+            dispatcher, domain, customer_id=customer_of(tracker), purpose=purpose, change=change_fingerprint(change)
+        )
+        return {"change_confirmed": sent}
+
+    async def validate_change_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:  # reset by a new check, not an answer
+            return {"change_code": None}
+        change = _pending(tracker)
+        purpose = step_up_purpose(change) if change else None
+        if change is None or purpose is None:
+            return {"change_confirmed": False, "change_code": None}
+        entered = await check_typed_code(
+            dispatcher,
+            domain,
+            customer_id=customer_of(tracker),
+            purpose=purpose,
+            change=change_fingerprint(change),
+            value=value,
+        )
+        if entered is Entered.VERIFIED:
+            return {"change_code": VERIFIED}
+        if entered is Entered.ASK_AGAIN:
+            return {"change_code": None}
+        return {"change_confirmed": False, "change_code": None}
+
+
+class ActionAskChangeCode(AskCodeAction):
+    """change_form's question for the code (lower limit, unbind)."""
+
+    question = "utter_ask_change_code"
+
+    def name(self) -> str:
+        return "action_ask_change_code"
+
+
 class ActionApplyChange(CustomerAction):
-    """Apply the pending change after an explicit yes; otherwise say nothing changed."""
+    """Apply the pending change after an explicit yes (and its code); otherwise say nothing changed."""
 
     def name(self) -> str:
         return "action_apply_change"
@@ -72,10 +147,13 @@ class ActionApplyChange(CustomerAction):
     async def act(
         self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        change = tracker.get_slot("pending_change")
-        if not isinstance(change, dict) or tracker.get_slot("change_confirmed") is not True:
+        change = _pending(tracker)
+        code_missing = change is not None and step_up_purpose(change) is not None
+        code_missing = code_missing and tracker.get_slot("change_code") != VERIFIED
+        if change is None or tracker.get_slot("change_confirmed") is not True or code_missing:
             dispatcher.utter_message(response="utter_change_not_applied")
             return reset_events()
+        # For a change that needs a code, bot.changes checks the database, not the slot.
         ctx = ChangeContext(customer_id, channel_of(tracker), self.today(), catalog())
         parts = await in_session(lambda s: apply_change(s, change, ctx))
         say(dispatcher, domain, parts)

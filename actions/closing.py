@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -24,29 +24,21 @@ from actions.common import (
     latest_text,
     product_slot,
     say,
-    send,
-    settings,
     slot_list,
 )
-from bot.closing.replies import closure_answer, code_format_reply, code_question, code_sent_reply, submission_replies
-from bot.closing.submission import submit_closure
+from actions.step_up import VERIFIED, AskCodeAction, Entered, check_typed_code, send_code
+from bot.closing.replies import closure_answer, submission_replies
+from bot.closing.submission import ClosureNotVerified, closure_fingerprint, submit_verified_closures
 from bot.core.formatting import join_cn
 from bot.core.product_choice import choose_products, means_all
-from bot.nlu.textnorm import normalise
-from bot.security.verification import CodeCheck, check_code, find_code, issue_code, sender_for
+from bot.security.verification import Purpose
 
 FLOW_SLOTS = ("closure_products", "closure_product_names", "closure_confirmed", "closure_code")
 NOT_READY = SlotSet("closure_ready", False)
-VERIFIED = "verified"
 
 
 def _reset_flow() -> list[dict[str, Any]]:
     return [NOT_READY, *(SlotSet(name, None) for name in FLOW_SLOTS)]
-
-
-def _purpose(products: list[str]) -> str:
-    # The code is bound to exactly the products the customer confirmed.
-    return "close:" + ",".join(sorted(products))
 
 
 class ActionCheckClosure(CustomerAction):
@@ -100,53 +92,44 @@ class ValidateClosureForm(FormValidationAction):
             return {"closure_confirmed": None}
         if value is not True:
             return {"closure_confirmed": False}
-        customer_id = customer_of(tracker)
-        sender = sender_for(settings())
         products = slot_list(tracker, "closure_products")
-        if customer_id is None or sender is None or not products:
-            dispatcher.utter_message(response="utter_code_unavailable")
-            return {"closure_confirmed": False}
-        tail = await in_session(
-            lambda s: issue_code(s, customer_id=customer_id, purpose=_purpose(products), sender=sender)
+        sent = await send_code(
+            dispatcher,
+            domain,
+            customer_id=customer_of(tracker),
+            purpose=Purpose.CLOSE,
+            change=closure_fingerprint(products) if products else "",
         )
-        send(dispatcher, domain, [code_sent_reply(tail or "")])
-        return {"closure_confirmed": True}
+        return {"closure_confirmed": sent}
 
     async def validate_closure_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         if value is None:  # reset by a new closure check, not an answer
             return {"closure_code": None}
-        code = find_code(normalise(str(value)))
-        if code is None:
-            send(dispatcher, domain, [code_format_reply()])
-            return {"closure_code": None}
-        customer_id = customer_of(tracker)
         products = slot_list(tracker, "closure_products")
-        if customer_id is None:
-            return {"closure_confirmed": False, "closure_code": None}
-        result = await in_session(
-            lambda s: check_code(s, customer_id=customer_id, purpose=_purpose(products), typed=code)
+        entered = await check_typed_code(
+            dispatcher,
+            domain,
+            customer_id=customer_of(tracker),
+            purpose=Purpose.CLOSE,
+            change=closure_fingerprint(products) if products else "",
+            value=value,
         )
-        if result.outcome is CodeCheck.OK:
+        if entered is Entered.VERIFIED:
             return {"closure_code": VERIFIED}
-        if result.outcome is CodeCheck.WRONG:
-            dispatcher.utter_message(response="utter_closure_code_wrong", attempts_left=str(result.attempts_left))
+        if entered is Entered.ASK_AGAIN:
             return {"closure_code": None}
-        expired = result.outcome in (CodeCheck.EXPIRED, CodeCheck.NONE_PENDING)
-        dispatcher.utter_message(response="utter_closure_code_expired" if expired else "utter_closure_code_locked")
         return {"closure_confirmed": False, "closure_code": None}
 
 
-class ActionAskClosureCode(Action):
-    """closure_form's question for the code (an action, so the code's length comes from bot.security.verification)."""
+class ActionAskClosureCode(AskCodeAction):
+    """closure_form's question for the code."""
+
+    question = "utter_ask_closure_code"
 
     def name(self) -> str:
         return "action_ask_closure_code"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        send(dispatcher, domain, [code_question()])
-        return []
 
 
 class ActionSubmitClosure(CustomerAction):
@@ -162,17 +145,19 @@ class ActionSubmitClosure(CustomerAction):
         self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         products = slot_list(tracker, "closure_products")
-        verified = tracker.get_slot("closure_confirmed") is True and tracker.get_slot("closure_code") == VERIFIED
-        if not products or not verified:
+        answered = tracker.get_slot("closure_confirmed") is True and tracker.get_slot("closure_code") == VERIFIED
+        if not products or not answered:
             dispatcher.utter_message(response="utter_closure_not_submitted")
             return _reset_flow()
         channel, day = channel_of(tracker), self.today()
+        # The slots only say the dialogue got this far; the database says whether the code was entered.
         outcomes = await in_session(
-            lambda s: [
-                o
-                for pid in products
-                if (o := submit_closure(s, customer_id=customer_id, product_id=pid, channel=channel, today=day))
-            ]
+            lambda s: submit_verified_closures(
+                s, customer_id=customer_id, product_ids=products, channel=channel, today=day
+            )
         )
+        if isinstance(outcomes, ClosureNotVerified):
+            dispatcher.utter_message(response="utter_closure_not_submitted")
+            return _reset_flow()
         say(dispatcher, domain, submission_replies(outcomes, catalog(), today=day))
         return _reset_flow()

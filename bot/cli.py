@@ -147,8 +147,15 @@ def _print_token(settings: Settings, customer: str, minutes: int) -> int:
         print("token: only in development mode (BOT_DEV_MODE=true)", file=sys.stderr)
         return 1
     try:
+        ttl = min(timedelta(minutes=minutes), settings.jwt_max_lifetime)
         print(
-            mint_token(customer, secret=settings.jwt_secret, issuer=settings.jwt_issuer, ttl=timedelta(minutes=minutes))
+            mint_token(
+                customer,
+                secret=settings.jwt_secret,
+                issuer=settings.jwt_issuer,
+                audience=settings.jwt_audience,
+                ttl=ttl,
+            )
         )
     except ValueError:
         print(f"token: {customer!r} is not a customer id", file=sys.stderr)

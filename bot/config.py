@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,8 @@ DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'bot.db'}"
 # Debian's fonts-wqy-zenhei (TrueType outlines, which reportlab can embed; scripts/setup.sh installs it).
 DEFAULT_CERTIFICATE_FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 DEFAULT_JWT_ISSUER = "credit-assistant"
+DEFAULT_JWT_AUDIENCE = "credit-assistant-chat"
+DEFAULT_JWT_MAX_LIFETIME_SECONDS = 24 * 3600
 # HMAC keys shorter than the hash output are brute-forceable (RFC 7518 §3.2).
 MIN_SECRET_BYTES = 32
 # Development mode already trusts sender ids, so a well-known token secret
@@ -94,6 +97,8 @@ class Settings:
         jwt_secret: HS256 secret shared with the host platform that signs
             customer tokens (BOT_JWT_SECRET).
         jwt_issuer: the `iss` those tokens must carry (BOT_JWT_ISSUER).
+        jwt_audience: the `aud` those tokens must carry: this assistant (BOT_JWT_AUDIENCE).
+        jwt_max_lifetime_seconds: the longest `exp` − `iat` accepted (BOT_JWT_MAX_LIFETIME_SECONDS).
         action_secret: shared secret the Rasa server sends to the action
             server in the X-Action-Secret header (BOT_ACTION_SECRET).
         widget_origins: the origins of the pages that embed the chat widget
@@ -130,6 +135,8 @@ class Settings:
     events_exchange: str = "credit_assistant.handoff"
     jwt_secret: str = ""
     jwt_issuer: str = DEFAULT_JWT_ISSUER
+    jwt_audience: str = DEFAULT_JWT_AUDIENCE
+    jwt_max_lifetime_seconds: int = DEFAULT_JWT_MAX_LIFETIME_SECONDS
     action_secret: str = ""
     widget_origins: tuple[str, ...] = ()
     console_login_max_failures: int = 5
@@ -170,6 +177,8 @@ class Settings:
             events_exchange=env.get("BOT_EVENTS_EXCHANGE") or "credit_assistant.handoff",
             jwt_secret=env.get("BOT_JWT_SECRET") or (DEV_JWT_SECRET if dev_mode else ""),
             jwt_issuer=env.get("BOT_JWT_ISSUER") or DEFAULT_JWT_ISSUER,
+            jwt_audience=env.get("BOT_JWT_AUDIENCE") or DEFAULT_JWT_AUDIENCE,
+            jwt_max_lifetime_seconds=_positive(env, "BOT_JWT_MAX_LIFETIME_SECONDS", DEFAULT_JWT_MAX_LIFETIME_SECONDS),
             action_secret=env.get("BOT_ACTION_SECRET") or "",
             widget_origins=widget_origins,
             console_login_max_failures=_positive(env, "BOT_CONSOLE_LOGIN_MAX_FAILURES", 5),
@@ -242,6 +251,11 @@ class Settings:
                 f"{server}: BOT_DEV_MODE is on but the server would listen on {host or 'an unknown address'!r}; "
                 "development mode serves only 127.0.0.1, localhost or ::1 (unset BOT_DEV_MODE to serve others)"
             )
+
+    @property
+    def jwt_max_lifetime(self) -> timedelta:
+        """The longest token lifetime accepted (`exp` − `iat`)."""
+        return timedelta(seconds=self.jwt_max_lifetime_seconds)
 
     @property
     def zone(self) -> ZoneInfo:

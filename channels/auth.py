@@ -54,7 +54,13 @@ def identify(token: str | None, dev_sender: str | None, settings: Settings) -> I
         TokenError: no usable token (in development: a bad token, or neither token nor sender).
     """
     if token or not settings.dev_mode:
-        verified = verify_token(token, secret=settings.jwt_secret, issuer=settings.jwt_issuer)
+        verified = verify_token(
+            token,
+            secret=settings.jwt_secret,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            max_lifetime=settings.jwt_max_lifetime,
+        )
         return Identity(sender_id=verified.customer_id, verified=verified)
     if not dev_sender:
         raise TokenError("missing")

@@ -7,6 +7,12 @@ client-chosen `session_id` cannot open someone else's conversation; message
 metadata is rebuilt from the token. In development mode a connection without
 a token keeps Rasa's stock behaviour (the client's session id is the sender).
 
+A socket stays in its customer's room (where replies and agent messages go)
+only while its token is valid: at the token's `exp` it is taken out of the
+room and told its login expired, and every delivery to a room first removes
+sockets whose token has expired. A message carrying a fresh token puts the
+socket back.
+
 Besides socket.io the blueprint (/webhooks/socketio/...) carries the widget's
 routes (channels/widget_routes.py). Registered in credentials.yml
 as `channels.socket.TokenSocketIOInput`; registers the live deliverer
@@ -21,6 +27,7 @@ BOT_MAX_REQUEST_BYTES. Entity values outside the contract are dropped from
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -48,9 +55,20 @@ TURN_DONE_EVT = "bot_turn_done"
 
 
 class WidgetOutput(SocketIOOutput):
-    """Rasa's socket output with the widget's message shape: sender, timestamp, buttons, custom."""
+    """Rasa's socket output with the widget's message shape: sender, timestamp, buttons, custom.
+
+    `before_send(room)` runs before each message (the channel's removal of expired sockets).
+    """
+
+    def __init__(
+        self, sio: AsyncServer, bot_message_evt: str, before_send: Callable[[str], Awaitable[None]] | None = None
+    ) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.before_send = before_send
 
     async def _send_message(self, socket_id: str, response: Any) -> None:
+        if self.before_send is not None:
+            await self.before_send(socket_id)
         await self.sio.emit(
             self.bot_message_evt, {"sender": "bot", "timestamp": time.time(), **response}, room=socket_id
         )
@@ -97,10 +115,14 @@ class TokenSocketIOInput(SocketIOInput):
         self.settings.require_channel_secrets()
         self.gate = gate_for(self.settings)
         self.catalog = load_catalog()
+        # When each token-verified socket's token expires (epoch seconds), and the timer that takes it out then.
+        self.clock: Callable[[], float] = time.time
+        self._expires: dict[str, float] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
 
     def get_output_channel(self) -> WidgetOutput | None:
         """Output to the widget(s) of a conversation (used by Rasa's HTTP API, e.g. reminders)."""
-        return WidgetOutput(self.sio, self.bot_message_evt) if self.sio else None
+        return WidgetOutput(self.sio, self.bot_message_evt, self._remove_expired) if self.sio else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Socket.io events plus the widget, history and (development) demo routes."""
@@ -119,12 +141,61 @@ class TokenSocketIOInput(SocketIOInput):
 
     def _deliverer(self, sio: AsyncServer) -> live.Deliverer:
         async def deliver(conversation_id: str, message: dict[str, Any]) -> bool:
+            await self._remove_expired(conversation_id)
             if not any(True for _ in sio.manager.get_participants("/", conversation_id)):
                 return False
             await sio.emit(self.bot_message_evt, {"timestamp": time.time(), **message}, room=conversation_id)
             return True
 
         return deliver
+
+    async def _admit(self, sio: AsyncServer, sid: str, who: Identity) -> None:
+        """Put the socket in its conversation's room until its token expires (no token, development: no limit)."""
+        await sio.enter_room(sid, who.sender_id)
+        if who.verified is None:
+            return
+        self._expires[sid] = who.verified.expires_at.timestamp()
+        self._schedule_expiry(sio, sid, who.sender_id)
+
+    def _schedule_expiry(self, sio: AsyncServer, sid: str, room: str) -> None:
+        if (timer := self._timers.pop(sid, None)) is not None:
+            timer.cancel()
+        delay = max(0.0, self._expires[sid] - self.clock())
+        self._timers[sid] = asyncio.get_running_loop().call_later(
+            delay, lambda: asyncio.ensure_future(self._expire(sio, sid, room))
+        )
+
+    async def _expire(self, sio: AsyncServer, sid: str, room: str) -> None:
+        self._timers.pop(sid, None)
+        if sid not in self._expires:
+            return  # gone already
+        if self._expires[sid] <= self.clock():
+            await self._leave(sio, sid, room)
+        else:
+            self._schedule_expiry(sio, sid, room)  # a fresher token arrived, or the timer fired a hair early
+
+    async def _remove_expired(self, room: str) -> None:
+        """Take every socket whose token has expired out of `room` before something is delivered there."""
+        if self.sio is None:
+            return
+        now = self.clock()
+        for sid, _ in list(self.sio.manager.get_participants("/", room)):
+            if sid in self._expires and self._expires[sid] <= now:
+                await self._leave(self.sio, sid, room)
+
+    async def _leave(self, sio: AsyncServer, sid: str, room: str) -> None:
+        self._forget(sid)
+        await sio.leave_room(sid, room)
+        logger.info("socketio.token.expired_left_room")
+        environ = sio.get_environ(sid) or {}
+        request = environ.get("sanic.request")
+        app = request.app if request is not None else None
+        await sio.emit(self.bot_message_evt, {**refusal(app, "expired"), "timestamp": time.time()}, room=sid)
+
+    def _forget(self, sid: str) -> None:
+        self._expires.pop(sid, None)
+        if (timer := self._timers.pop(sid, None)) is not None:
+            timer.cancel()
 
     def _identify(self, token: Any, dev_sender: Any) -> Identity:
         return identify(
@@ -158,8 +229,12 @@ class TokenSocketIOInput(SocketIOInput):
             except TokenError as problem:
                 await self._refuse(sio, sid, problem)
                 return
-            await sio.enter_room(sid, who.sender_id)
+            await self._admit(sio, sid, who)
             await sio.emit("session_confirm", who.sender_id, room=sid)
+
+        @sio.on("disconnect")
+        async def disconnect(sid: str, *_: Any) -> None:
+            self._forget(sid)
 
         @sio.on(self.user_message_evt)
         async def handle_message(sid: str, data: Any) -> None:
@@ -169,7 +244,8 @@ class TokenSocketIOInput(SocketIOInput):
                 await self._say_refusal(sio, sid, refused)
                 return
             session = await sio.get_session(sid)
-            if isinstance(data.get("token"), str):
+            refreshed = isinstance(data.get("token"), str) and data["token"] != session.get("token")
+            if refreshed:
                 session["token"] = data["token"]  # the widget refreshed an expiring token
                 await sio.save_session(sid, session)
             try:
@@ -178,6 +254,8 @@ class TokenSocketIOInput(SocketIOInput):
             except TokenError as problem:
                 await self._refuse(sio, sid, problem)
                 return
+            if who.verified is not None and (sid not in self._expires or refreshed):
+                await self._admit(sio, sid, who)  # a fresh token: (back) in the room until it expires
             text = data.get("message")
             if not isinstance(text, str):
                 return
@@ -186,7 +264,7 @@ class TokenSocketIOInput(SocketIOInput):
                 await self._say_refusal(sio, sid, refused)
                 return
             text = clean_payload(text, self.catalog)  # a typed /intent{...} keeps only the contract's values
-            output = WidgetOutput(sio, self.bot_message_evt)
+            output = WidgetOutput(sio, self.bot_message_evt, self._remove_expired)
             message = UserMessage(
                 text, output, who.sender_id, input_channel=self.name(), metadata=who.metadata(data.get("metadata"))
             )

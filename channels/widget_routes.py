@@ -98,8 +98,11 @@ def _add_demo_routes(bp: Blueprint, settings: Settings) -> None:
         if not is_customer_id(customer):
             return response.json({"error": "customer must be a customer id"}, status=400)
         seconds = request.args.get("ttl", "3600")
-        ttl = timedelta(seconds=min(int(seconds), 86400) if seconds.isdigit() else 3600)
-        token = mint_token(customer, secret=settings.jwt_secret, issuer=settings.jwt_issuer, ttl=ttl)
+        longest = settings.jwt_max_lifetime_seconds
+        ttl = timedelta(seconds=min(int(seconds), longest) if seconds.isdigit() else min(3600, longest))
+        token = mint_token(
+            customer, secret=settings.jwt_secret, issuer=settings.jwt_issuer, audience=settings.jwt_audience, ttl=ttl
+        )
         return response.json({"token": token, "customer_id": customer})
 
 

@@ -20,6 +20,7 @@ from bot.core.accounts import (
     RequestInfo,
 )
 from bot.db.queries import load_customer
+from bot.security.verification import CodeCheck, CodeSent, Purpose, check_code, issue_code
 
 TODAY = date(2026, 11, 22)
 HUABEI = ProductInfo(
@@ -92,3 +93,24 @@ def stored_account(session: Session, customer_id: str, product_id: str) -> Accou
     account = stored_customer(session, customer_id).account(product_id)
     assert account is not None, f"{customer_id!r} has no {product_id} line"
     return account
+
+
+class CodeRecorder:
+    """A code sender that keeps what it sent (the customer's phone, for tests)."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def send(self, *, customer_id: str, phone: str | None, code: str, purpose: str) -> None:
+        self.sent.append({"customer_id": customer_id, "phone": phone, "code": code, "purpose": purpose})
+
+
+def verify_step_up(session: Session, customer_id: str, purpose: Purpose, change: str) -> None:
+    """What a customer does before a change that needs a code: receive it and enter it correctly."""
+    sender = CodeRecorder()
+    assert isinstance(
+        issue_code(session, customer_id=customer_id, purpose=purpose, change=change, sender=sender), CodeSent
+    )
+    typed = sender.sent[-1]["code"]
+    result = check_code(session, customer_id=customer_id, purpose=purpose, change=change, typed=typed)
+    assert result.outcome is CodeCheck.OK

@@ -7,7 +7,8 @@
  *   <script src="https://assistant.example/webhooks/socketio/widget/widget.js"></script>
  *
  * or call CreditChat.init({...}) after loading the script. Options:
- *   token       signed customer token (HS256 JWT, `sub` = customer id)
+ *   token       signed customer token (HS256 JWT: `sub` = customer id, `iss`, `aud` = the assistant,
+ *               `iat`, `exp`; at most BOT_JWT_MAX_LIFETIME_SECONDS long, see the README's Identity section)
  *   getToken    function returning a Promise of a fresh token (preferred: called on every connect)
  *   server      Rasa server origin (default: where this script came from)
  *   title       header text (default 在线客服)

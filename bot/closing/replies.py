@@ -13,7 +13,6 @@ from bot.core.choice_replies import choice_notes, product_question, reason
 from bot.core.formatting import cn_date, join_cn, with_note, yuan
 from bot.core.product_choice import ProductChoice
 from bot.core.replies import HUMAN_OFFER, FactUse, Fragment, Param, Part, Reply, intent_button
-from bot.security.verification import code_terms
 
 # Response names per blocker type; the wording is in domain.yml.
 _REQUEST_STATUS = {"submitted": "utter_status_submitted", "under_review": "utter_status_under_review"}
@@ -181,23 +180,6 @@ def _affected_services(check: el.ClosureCheck, service_names: dict[str, str]) ->
     names = [service_names.get(s.service_type, s.service_type) for s in check.affected_services]
     labelled = [with_note(n, s.merchant or s.detail) for n, s in zip(names, check.affected_services, strict=False)]
     return [Reply("utter_closure_affected_services", {"services": join_cn(dict.fromkeys(labelled), and_last=False)})]
-
-
-def code_sent_reply(phone_tail: str) -> Reply:
-    """The one-time code went out: to the phone ending in `phone_tail`, or (no phone) to the contact on file."""
-    if phone_tail:
-        return Reply("utter_closure_code_sent", {"phone_tail": phone_tail, **code_terms()})
-    return Reply("utter_closure_code_sent_no_phone", {**code_terms()})
-
-
-def code_question() -> Reply:
-    """closure_form's question for the code."""
-    return Reply("utter_ask_closure_code", {**code_terms()})
-
-
-def code_format_reply() -> Reply:
-    """What was typed is not a code at all."""
-    return Reply("utter_closure_code_format", {**code_terms()})
 
 
 def submission_replies(outcomes: list[ClosureOutcome], catalog: Catalog, *, today: date) -> list[Part]:

@@ -2,8 +2,11 @@
 
 Every function runs inside the caller's unit of work (one `session_scope`), so
 a request, its status changes, the unbinding of services and the audit rows
-are written together or not at all. The customer's confirmation and one-time
-code are checked by the dialogue before `submit_closure` is ever called.
+are written together or not at all. The customer confirms in the dialogue and
+enters a one-time code bound to exactly the products confirmed
+(`closure_fingerprint`); `submit_verified_closures` consumes that verification
+from the database in the same transaction before anything is submitted, so a
+conversation that merely claims "verified" closes nothing.
 
 Review (the catalog's `closure_review_levels`): the demo's deterministic first
 level re-checks eligibility at submission and approves clean accounts; any
@@ -22,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.closing import eligibility as el
 from bot.db import queries
+from bot.security.verification import Purpose, consume_verification, fingerprint
 
 if TYPE_CHECKING:
     from bot.db.models import ServiceRequest
@@ -48,7 +52,40 @@ class ClosureRefused:
     check: el.ClosureCheck
 
 
+@dataclass(frozen=True)
+class ClosureNotVerified:
+    """Nothing was submitted: no fresh, unused verification of this closure exists for the customer."""
+
+    product_ids: tuple[str, ...]
+
+
 ClosureOutcome = ClosureSubmitted | ClosureRefused
+
+
+def closure_fingerprint(product_ids: list[str] | tuple[str, ...]) -> str:
+    """What a closing code is bound to: exactly these products, in any order."""
+    return fingerprint(Purpose.CLOSE, {"products": sorted(set(product_ids))})
+
+
+def submit_verified_closures(
+    session: Session, *, customer_id: str, product_ids: list[str], channel: str, today: date
+) -> list[ClosureOutcome] | ClosureNotVerified:
+    """Consume the customer's verification of closing exactly `product_ids`, then submit each closure.
+
+    Returns:
+        The outcomes of the products the customer holds, or ClosureNotVerified
+        (nothing written) when no fresh, unused verification matches.
+    """
+    verified = consume_verification(
+        session, customer_id=customer_id, purpose=Purpose.CLOSE, change=closure_fingerprint(product_ids)
+    )
+    if not verified:
+        return ClosureNotVerified(tuple(product_ids))
+    outcomes = (
+        submit_closure(session, customer_id=customer_id, product_id=pid, channel=channel, today=today)
+        for pid in product_ids
+    )
+    return [o for o in outcomes if o is not None]
 
 
 def submit_closure(

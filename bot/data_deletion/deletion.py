@@ -3,8 +3,11 @@
 Explaining is not requesting: the answer states the reviewed facts (what the
 law keeps: anti-money-laundering records, credit-report data), then what a
 request would cover for *this* customer, and only offers a request. A request
-is created only after the customer confirms (data_deletion_form), as a
-`data_deletion` request in the usual life cycle (bot/service_requests/lifecycle.py), audited.
+is created only after the customer confirms (data_deletion_form) and enters a
+one-time code bound to what the request would delete (`deletion_fingerprint`):
+`submit_verified_data_deletion` consumes that verification from the database in
+the same transaction, then files a `data_deletion` request in the usual life
+cycle (bot/service_requests/lifecycle.py), audited.
 
 Scope: while a line is still open, what serves it (identity, bills,
 repayments) is needed for the contract, so the request covers what is not;
@@ -25,6 +28,7 @@ from bot.core.formatting import cn_date, join_cn
 from bot.core.replies import Fragment, Part, Reply
 from bot.credit.impact import intent_answer
 from bot.db import queries
+from bot.security.verification import Purpose, consume_verification, fingerprint
 
 if TYPE_CHECKING:
     from bot.db.models import ServiceRequest
@@ -60,6 +64,14 @@ class DeletionAlreadyOpen:
     request: RequestInfo
 
 
+@dataclass(frozen=True)
+class DeletionNotVerified:
+    """Nothing was submitted: no fresh, unused verification of this request exists for the customer."""
+
+
+DeletionOutcome = DeletionSubmitted | DeletionAlreadyOpen | DeletionNotVerified
+
+
 def open_lines(customer: CustomerSnapshot) -> tuple[str, ...]:
     """Names of the customer's lines that are not closed (their data still serves them)."""
     return tuple(a.product.display_name for a in customer.accounts if a.status != "closed")
@@ -68,6 +80,15 @@ def open_lines(customer: CustomerSnapshot) -> tuple[str, ...]:
 def deletion_scope(customer: CustomerSnapshot) -> str:
     """What a request can delete now for this customer."""
     return SCOPE_UNUSED if open_lines(customer) else SCOPE_ALL
+
+
+def deletion_fingerprint(customer: CustomerSnapshot) -> str:
+    """What a deletion code is bound to: the scope the request would have, and the lines still open.
+
+    If a line is closed or reopened between the code and the request, the code no longer fits.
+    """
+    open_products = sorted(a.product.id for a in customer.accounts if a.status != "closed")
+    return fingerprint(Purpose.DATA_DELETION, {"scope": deletion_scope(customer), "open_products": open_products})
 
 
 def pending_deletion(requests: list[RequestInfo]) -> RequestInfo | None:
@@ -106,7 +127,10 @@ def deletion_answer(
 def submit_data_deletion(
     session: Session, *, customer_id: str, channel: str, policy: DataRequestPolicy
 ) -> DeletionSubmitted | DeletionAlreadyOpen | None:
-    """Create the confirmed deletion request (re-checked inside the transaction); None for an unknown customer."""
+    """Create the deletion request (re-checked inside the transaction); None for an unknown customer.
+
+    Conversations go through `submit_verified_data_deletion`; this is the step after the code.
+    """
     customer = queries.load_customer(session, customer_id)
     if customer is None:
         return None
@@ -132,12 +156,31 @@ def submit_data_deletion(
     return DeletionSubmitted(request.id, scope, policy.handling_working_days)
 
 
-def submission_replies(
-    outcome: DeletionSubmitted | DeletionAlreadyOpen | None, *, phone_tail: str, today: date
-) -> list[Reply]:
-    """What to say once the customer confirmed."""
+def submit_verified_data_deletion(
+    session: Session, *, customer_id: str, channel: str, policy: DataRequestPolicy
+) -> DeletionOutcome | None:
+    """Consume the customer's verification of this deletion request, then submit it; None for an unknown customer.
+
+    The fingerprint is computed from the account as it is now, inside the
+    transaction: a code confirmed for another scope does not fit.
+    """
+    customer = queries.load_customer(session, customer_id)
+    if customer is None:
+        return None
+    verified = consume_verification(
+        session, customer_id=customer_id, purpose=Purpose.DATA_DELETION, change=deletion_fingerprint(customer)
+    )
+    if not verified:
+        return DeletionNotVerified()
+    return submit_data_deletion(session, customer_id=customer_id, channel=channel, policy=policy)
+
+
+def submission_replies(outcome: DeletionOutcome | None, *, phone_tail: str, today: date) -> list[Reply]:
+    """What to say once the customer confirmed (and entered the code)."""
     if outcome is None:
         return [Reply("utter_customer_not_found")]
+    if isinstance(outcome, DeletionNotVerified):
+        return [Reply("utter_deletion_not_submitted")]
     if isinstance(outcome, DeletionAlreadyOpen):
         return [
             Reply(

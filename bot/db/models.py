@@ -313,23 +313,30 @@ class TicketNote(Base):
 
 
 class VerificationCode(Base):
-    """A one-time code sent to the customer before an irreversible step.
+    """A one-time code sent to the customer before a change that hurts, and what became of it.
 
     Only a salted hash is stored; the code itself exists only in the message
-    sent to the customer.
+    sent to the customer. The code is bound to one purpose ("close", "unbind",
+    "lower_limit", "data_deletion") and one change (`fingerprint`, a hash of
+    exactly what the customer confirmed). A correct entry sets `verified_at`:
+    that is the server-side record the change itself consumes (`consumed_at`,
+    once, within minutes) in the transaction that applies it.
     """
 
     __tablename__ = "verification_codes"
 
     id = Column(Integer, primary_key=True)
     customer_id = Column(String(64), ForeignKey("customers.id"), nullable=False, index=True)
-    purpose = Column(String(32), nullable=False)  # e.g. "close:huabei,jiebei"
+    purpose = Column(String(32), nullable=False)  # bot.security.verification.Purpose
+    fingerprint = Column(String(64), nullable=False, default="", server_default="")
     code_hash = Column(String(64), nullable=False)
     salt = Column(String(32), nullable=False)
     attempts = Column(Integer, nullable=False, default=0)
     created_at = Column(DateTime(timezone=True), nullable=False, default=_utcnow)
     expires_at = Column(DateTime(timezone=True), nullable=False)
-    used_at = Column(DateTime(timezone=True), nullable=True)
+    used_at = Column(DateTime(timezone=True), nullable=True)  # no longer accepted: entered correctly or replaced
+    verified_at = Column(DateTime(timezone=True), nullable=True)  # entered correctly
+    consumed_at = Column(DateTime(timezone=True), nullable=True)  # the verified change was applied
 
 
 class SettlementCertificate(Base):

@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from bot.certificates import eligibility as cert
@@ -599,15 +599,17 @@ def add_verification_code(
     *,
     customer_id: str,
     purpose: str,
+    fingerprint: str,
     code_hash: str,
     salt: str,
     created_at: datetime,
     expires_at: datetime,
 ) -> m.VerificationCode:
-    """Store a new code's salted hash (the code itself is never stored)."""
+    """Store a new code's salted hash (the code itself is never stored), bound to one purpose and change."""
     row = m.VerificationCode(
         customer_id=customer_id,
         purpose=purpose,
+        fingerprint=fingerprint,
         code_hash=code_hash,
         salt=salt,
         created_at=created_at,
@@ -619,7 +621,7 @@ def add_verification_code(
 
 
 def pending_code(session: Session, customer_id: str, purpose: str) -> m.VerificationCode | None:
-    """The customer's latest unused code for `purpose`, or None."""
+    """The customer's latest code for `purpose` that may still be entered, or None."""
     stmt = (
         select(m.VerificationCode)
         .where(
@@ -640,11 +642,12 @@ def retire_pending_codes(session: Session, customer_id: str, purpose: str, now: 
         session.flush()
 
 
-def mark_code_used(session: Session, code_id: int, now: datetime) -> None:
-    """A correct code is used up."""
+def mark_code_verified(session: Session, code_id: int, now: datetime) -> None:
+    """A correct code is used up, and its change counts as verified (until consumed or stale)."""
     code = session.get(m.VerificationCode, code_id)
     if code is not None:
         code.used_at = now
+        code.verified_at = now
 
 
 def count_wrong_attempt(session: Session, code_id: int) -> int:
@@ -654,6 +657,54 @@ def count_wrong_attempt(session: Session, code_id: int) -> int:
         return 0
     code.attempts += 1
     return int(code.attempts)
+
+
+def codes_sent_since(session: Session, customer_id: str, since: datetime) -> int:
+    """How many codes (any purpose) were sent to the customer since `since`."""
+    stmt = select(func.count()).where(
+        m.VerificationCode.customer_id == customer_id, m.VerificationCode.created_at >= since
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def wrong_attempts_since(session: Session, customer_id: str, since: datetime) -> int:
+    """Wrong entries (any purpose) at the customer's codes sent since `since`."""
+    stmt = select(func.coalesce(func.sum(m.VerificationCode.attempts), 0)).where(
+        m.VerificationCode.customer_id == customer_id, m.VerificationCode.created_at >= since
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def consume_verification(
+    session: Session, *, customer_id: str, purpose: str, fingerprint: str, verified_since: datetime, now: datetime
+) -> bool:
+    """Use up the customer's verification of exactly this change, if one is fresh and unused.
+
+    A conditional UPDATE (`consumed_at IS NULL`), so of two transactions racing
+    for the same verification only one gets it. Returns whether one was consumed.
+    """
+    candidate = (
+        select(m.VerificationCode.id)
+        .where(
+            m.VerificationCode.customer_id == customer_id,
+            m.VerificationCode.purpose == purpose,
+            m.VerificationCode.fingerprint == fingerprint,
+            m.VerificationCode.verified_at.is_not(None),
+            m.VerificationCode.verified_at >= verified_since,
+            m.VerificationCode.consumed_at.is_(None),
+        )
+        .order_by(m.VerificationCode.id.desc())
+    )
+    code_id = session.execute(candidate).scalars().first()
+    if code_id is None:
+        return False
+    result = session.execute(
+        update(m.VerificationCode)
+        .where(m.VerificationCode.id == code_id, m.VerificationCode.consumed_at.is_(None))
+        .values(consumed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)
 
 
 # ── settlement certificates ──────────────────────────────────────

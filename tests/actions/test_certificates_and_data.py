@@ -1,20 +1,28 @@
 """Certificate and personal-data actions against a real, seeded database (both backends)."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from actions import common
 from actions.certificates import ActionIssueCertificate
-from actions.data_deletion import ActionExplainDataDeletion, ActionSubmitDataDeletion
+from actions.data_deletion import (
+    ActionAskDeletionCode,
+    ActionExplainDataDeletion,
+    ActionSubmitDataDeletion,
+    ValidateDataDeletionForm,
+)
 from bot.db import models as m
 from bot.db.session import session_scope
-from tests.actions.conftest import make_tracker, run_action, seed_day
-from tests.rendering import fragment, params, said
+from tests.actions.conftest import last_code, make_tracker, run_action, seed_day
+from tests.rendering import domain, fragment, params, said
 
 pytestmark = pytest.mark.usefixtures("action_db")
+FORM = ValidateDataDeletionForm()
 
 
 def slots_of(events: list[dict[str, Any]]) -> dict[str, Any]:
@@ -89,9 +97,51 @@ async def test_no_confirmation_no_request(factory: sessionmaker) -> None:
     assert stored(factory, m.ServiceRequest, "demo_clean") == []
 
 
-async def test_confirmed_request_is_stored_and_announced(factory: sessionmaker) -> None:
-    tracker = make_tracker("demo_bound", intent="affirm", slots={"deletion_confirmed": True})
-    messages, events = await run_action(ActionSubmitDataDeletion(clock=seed_day), tracker)
+async def confirm_deletion(customer: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(customer, intent="affirm", slots={"deletion_ready": True})
+    return await FORM.validate_deletion_confirmed(True, dispatcher, tracker, domain()), dispatcher.messages
+
+
+async def enter_deletion_code(customer: str, text: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(customer, intent="inform", slots={"deletion_confirmed": True})
+    return await FORM.validate_deletion_code(text, dispatcher, tracker, domain()), dispatcher.messages
+
+
+async def submit_deletion(customer: str, code: str | None = "verified") -> tuple[list[dict[str, Any]], list[Any]]:
+    tracker = make_tracker(customer, intent="inform", slots={"deletion_confirmed": True, "deletion_code": code})
+    return await run_action(ActionSubmitDataDeletion(clock=seed_day), tracker)
+
+
+async def test_a_yes_sends_a_code_and_the_form_asks_for_it(outbox: Path) -> None:
+    result, messages = await confirm_deletion("demo_bound")
+    assert result == {"deletion_confirmed": True} and said(messages) == ["utter_code_sent"]
+    assert params(messages[0]) == {"phone_tail": "0000", "code_length": "6", "code_minutes": "5"}
+    messages, _ = await run_action(ActionAskDeletionCode(), make_tracker("demo_bound", intent="affirm"))
+    assert said(messages) == ["utter_ask_deletion_code"]
+    assert params(messages[0]) == {"code_length": "6", "code_minutes": "5"}
+    result, messages = await enter_deletion_code("demo_bound", "好的")
+    assert result == {"deletion_code": None} and said(messages) == ["utter_code_format"]
+
+
+async def test_a_confirmed_request_without_a_verified_code_is_not_submitted(factory: sessionmaker) -> None:
+    # What anyone holding the HTTP API token could do: set deletion_confirmed and deletion_code by hand.
+    messages, _ = await submit_deletion("demo_bound")
+    assert said(messages) == ["utter_deletion_not_submitted"]
+    await confirm_deletion("demo_bound")  # sent, never entered
+    messages, _ = await submit_deletion("demo_bound")
+    assert said(messages) == ["utter_deletion_not_submitted"]
+    messages, _ = await submit_deletion("demo_bound", code=None)  # the form was left before the code
+    assert said(messages) == ["utter_deletion_not_submitted"]
+    assert stored(factory, m.ServiceRequest, "demo_bound") == []
+
+
+async def test_confirmed_request_is_stored_and_announced(factory: sessionmaker, outbox: Path) -> None:
+    await confirm_deletion("demo_bound")
+    result, messages = await enter_deletion_code("demo_bound", last_code(outbox))
+    assert result == {"deletion_code": "verified"} and messages == []
+    messages, events = await submit_deletion("demo_bound")
     [request] = stored(factory, m.ServiceRequest, "demo_bound")
     assert request.kind == "data_deletion" and request.status == "submitted"
     assert said(messages) == ["utter_deletion_submitted"]
@@ -101,4 +151,7 @@ async def test_confirmed_request_is_stored_and_announced(factory: sessionmaker) 
         "scope": fragment("utter_deletion_scope_note_unused"),
         "notify": fragment("utter_deletion_notify_phone", phone_tail="0000"),
     }
-    assert slots_of(events) == {"deletion_ready": False, "deletion_confirmed": None}
+    assert slots_of(events) == {"deletion_ready": False, "deletion_confirmed": None, "deletion_code": None}
+    messages, _ = await submit_deletion("demo_bound")  # the same slots again: the code is used up
+    assert said(messages) == ["utter_deletion_not_submitted"]
+    assert len(stored(factory, m.ServiceRequest, "demo_bound")) == 1

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from actions.changes import ActionApplyChange
+from actions.changes import ActionApplyChange, ActionAskChangeCode, ValidateChangeForm
 from actions.limit import ActionCheckLimit
 from actions.pause import ActionCheckPause, ActionCheckReopen
 from actions.unbinding import ActionCheckUnbind
 from bot.core.formatting import cn_date
 from bot.db import models as m
 from bot.db.session import session_scope
-from tests.actions.conftest import make_tracker, run_action, seed_day
+from tests.actions.conftest import last_code, make_tracker, run_action, seed_day
 from tests.conftest import TODAY
 from tests.factories import stored_customer
-from tests.rendering import fragment, params, payloads, reply, said
+from tests.rendering import domain, fragment, params, payloads, reply, said
 
 pytestmark = pytest.mark.usefixtures("action_db")
+FORM = ValidateChangeForm()
 Messages = list[dict[str, Any]]
 
 
@@ -49,13 +52,42 @@ async def check(action: Any, sender: str, **tracker: Any) -> tuple[Messages, dic
     return messages, slots_of(events)
 
 
-async def apply(sender: str, change: dict[str, Any] | None, confirmed: bool | None) -> Messages:
-    slots = {"pending_change": change, "change_confirmed": confirmed}
+async def apply(
+    sender: str, change: dict[str, Any] | None, confirmed: bool | None, code: str | None = None
+) -> Messages:
+    """action_apply_change with the slots the form leaves (`code`: what change_code holds)."""
+    slots = {"pending_change": change, "change_confirmed": confirmed, "change_code": code}
     messages, events = await run_action(
         ActionApplyChange(clock=seed_day), make_tracker(sender, intent="affirm", slots=slots)
     )
     assert slots_of(events)["pending_change"] is None  # the flow is reset either way
     return messages
+
+
+async def confirm_change(sender: str, change: dict[str, Any]) -> tuple[dict[str, Any], Messages]:
+    """The customer says yes to change_form's question."""
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(sender, intent="affirm", slots={"pending_change": change})
+    result = await FORM.validate_change_confirmed(True, dispatcher, tracker, domain())
+    return result, dispatcher.messages
+
+
+async def enter_change_code(sender: str, change: dict[str, Any], text: str) -> tuple[dict[str, Any], Messages]:
+    dispatcher = CollectingDispatcher()
+    slots = {"pending_change": change, "change_confirmed": True}
+    result = await FORM.validate_change_code(
+        text, dispatcher, make_tracker(sender, intent="inform", slots=slots), domain()
+    )
+    return result, dispatcher.messages
+
+
+async def apply_with_code(sender: str, change: dict[str, Any], outbox: Path) -> Messages:
+    """Yes, the code from the SMS, then the change: what a customer does for a limit or an unbind."""
+    result, messages = await confirm_change(sender, change)
+    assert result == {"change_confirmed": True} and said(messages) == ["utter_code_sent"]
+    result, messages = await enter_change_code(sender, change, last_code(outbox))
+    assert result == {"change_code": "verified"} and messages == []
+    return await apply(sender, change, confirmed=True, code="verified")
 
 
 def day(d: date) -> str:
@@ -228,7 +260,7 @@ async def test_nothing_to_resume() -> None:
 # ── lower the limit ──
 
 
-async def test_lower_limit_to_a_named_amount(factory: sessionmaker) -> None:
+async def test_lower_limit_to_a_named_amount(factory: sessionmaker, outbox: Path) -> None:
     messages, slots = await check(
         ActionCheckLimit(clock=seed_day),
         "demo_clean",
@@ -240,7 +272,10 @@ async def test_lower_limit_to_a_named_amount(factory: sessionmaker) -> None:
     assert params(messages[0]) == {"product_name": "花呗", "old": "¥8,000.00", "new": "¥2,500.00"}
     assert slots["pending_change"] == {"kind": "lower_limit", "product": "huabei", "amount": "2500.00"}
     assert slots["change_question"] == fragment("utter_change_question_limit", product_name="花呗", new="¥2,500.00")
-    messages = await apply("demo_clean", slots["pending_change"], confirmed=True)
+    before = snapshot(factory, "demo_clean")
+    assert said(await apply("demo_clean", slots["pending_change"], confirmed=True)) == ["utter_change_not_applied"]
+    assert snapshot(factory, "demo_clean") == before  # a yes alone lowers nothing
+    messages = await apply_with_code("demo_clean", slots["pending_change"], outbox)
     assert said(messages) == ["utter_limit_done"] and params(messages[0]) == {
         "product_name": "花呗",
         "new": "¥2,500.00",
@@ -281,7 +316,7 @@ async def test_lower_limit_keeps_the_amount_while_asking_for_the_product() -> No
 # ── unbind ──
 
 
-async def test_unbind_by_merchant_explains_and_asks(factory: sessionmaker) -> None:
+async def test_unbind_by_merchant_explains_and_asks(factory: sessionmaker, outbox: Path) -> None:
     messages, slots = await check(
         ActionCheckUnbind(clock=seed_day),
         "demo_bound",
@@ -298,7 +333,7 @@ async def test_unbind_by_merchant_explains_and_asks(factory: sessionmaker) -> No
     assert slots["change_question"] == fragment("utter_change_question_unbind", services="花呗免密支付（滴滴出行）")
     ids = slots["pending_change"]["service_ids"]
     before = snapshot(factory, "demo_bound")
-    messages = await apply("demo_bound", slots["pending_change"], confirmed=True)
+    messages = await apply_with_code("demo_bound", slots["pending_change"], outbox)
     assert said(messages) == ["utter_unbind_done"] and params(messages[0]) == {"services": "花呗免密支付（滴滴出行）"}
     assert snapshot(factory, "demo_bound")["services"] == [i for i in before["services"] if i not in ids]
 
@@ -410,3 +445,82 @@ async def test_a_typed_payload_cannot_make_the_bot_repeat_its_text() -> None:
     )
     assert said(messages) == ["utter_product_not_served_unnamed"]
     assert all(spoof not in str(v) for m in messages for v in m.values())
+
+
+# ── the one-time code for a change that hurts (lower limit, unbind) ──
+
+
+def unbind_change(factory: sessionmaker, customer: str, service_type: str) -> dict[str, Any]:
+    with session_scope(factory) as s:
+        ids = [svc.id for a in stored_customer(s, customer).accounts for svc in a.active_services]
+        types = {svc.id: svc.service_type for a in stored_customer(s, customer).accounts for svc in a.active_services}
+    return {"kind": "unbind", "service_ids": [i for i in ids if types[i] == service_type]}
+
+
+@pytest.mark.parametrize(
+    ("change", "slots"),
+    [
+        ({"kind": "pause", "product": "huabei", "days": 30}, ["change_confirmed"]),
+        ({"kind": "reopen", "product": "huabei"}, ["change_confirmed"]),
+        ({"kind": "lower_limit", "product": "huabei", "amount": "1000.00"}, ["change_confirmed", "change_code"]),
+        ({"kind": "unbind", "service_ids": [1]}, ["change_confirmed", "change_code"]),
+    ],
+)
+async def test_only_changes_that_hurt_ask_for_a_code(change: dict[str, Any], slots: list[str]) -> None:
+    tracker = make_tracker("demo_clean", intent="affirm", slots={"pending_change": change})
+    assert await FORM.required_slots(
+        ["change_confirmed", "change_code"], CollectingDispatcher(), tracker, domain()
+    ) == (slots)
+    declined = make_tracker("demo_clean", intent="deny", slots={"pending_change": change, "change_confirmed": False})
+    assert (
+        await FORM.required_slots(["change_confirmed", "change_code"], CollectingDispatcher(), declined, domain()) == []
+    )
+
+
+async def test_a_yes_to_a_pause_sends_no_code(outbox: Path) -> None:
+    result, messages = await confirm_change("demo_clean", {"kind": "pause", "product": "huabei", "days": 30})
+    assert result == {"change_confirmed": True} and messages == [] and not outbox.exists()
+
+
+async def test_a_slot_saying_verified_unbinds_nothing_without_a_verified_code(factory: sessionmaker) -> None:
+    # What anyone holding the HTTP API token could do: set change_confirmed and change_code by hand.
+    change = unbind_change(factory, "demo_bound", "auto_repay")
+    before = snapshot(factory, "demo_bound")
+    assert said(await apply("demo_bound", change, confirmed=True, code="verified")) == ["utter_change_not_applied"]
+    await confirm_change("demo_bound", change)  # sent, never entered
+    assert said(await apply("demo_bound", change, confirmed=True, code="verified")) == ["utter_change_not_applied"]
+    assert snapshot(factory, "demo_bound") == before
+
+
+async def test_a_code_for_one_unbind_does_not_confirm_another(factory: sessionmaker, outbox: Path) -> None:
+    didi = unbind_change(factory, "demo_bound", "password_free")
+    everything = unbind_change(factory, "demo_bound", "auto_repay")
+    await confirm_change("demo_bound", didi)
+    result, messages = await enter_change_code("demo_bound", everything, last_code(outbox))
+    assert result == {"change_confirmed": False, "change_code": None} and said(messages) == ["utter_code_expired"]
+    result, _ = await enter_change_code("demo_bound", didi, last_code(outbox))
+    assert result == {"change_code": "verified"}
+    before = snapshot(factory, "demo_bound")
+    assert said(await apply("demo_bound", everything, confirmed=True, code="verified")) == ["utter_change_not_applied"]
+    assert snapshot(factory, "demo_bound") == before
+    assert said(await apply("demo_bound", didi, confirmed=True, code="verified")) == ["utter_unbind_done"]
+
+
+async def test_a_wrong_limit_code_counts_down_and_a_locked_one_stops_the_change(outbox: Path) -> None:
+    change = {"kind": "lower_limit", "product": "huabei", "amount": "1000.00"}
+    await confirm_change("demo_clean", change)
+    wrong = "000000" if last_code(outbox) != "000000" else "999999"
+    result, messages = await enter_change_code("demo_clean", change, wrong)
+    assert result == {"change_code": None} and said(messages) == ["utter_code_wrong"]
+    assert params(messages[0]) == {"attempts_left": "2"}
+    result, messages = await enter_change_code("demo_clean", change, "不知道")
+    assert result == {"change_code": None} and said(messages) == ["utter_code_format"]
+    await enter_change_code("demo_clean", change, wrong)
+    result, messages = await enter_change_code("demo_clean", change, wrong)
+    assert result == {"change_confirmed": False, "change_code": None} and said(messages) == ["utter_code_locked"]
+
+
+async def test_the_change_form_asks_for_the_code_with_its_terms() -> None:
+    messages, events = await run_action(ActionAskChangeCode(), make_tracker("demo_clean", intent="affirm"))
+    assert said(messages) == ["utter_ask_change_code"] and events == []
+    assert params(messages[0]) == {"code_length": "6", "code_minutes": "5"}

@@ -15,7 +15,7 @@ from bot.core.replies import Fragment
 from bot.db import models as m
 from bot.db.queries import load_requests
 from bot.db.session import session_scope
-from bot.security.verification import CODE_LENGTH, CODE_LIFETIME
+from bot.security.verification import CODE_LENGTH, CODE_LIFETIME, MAX_SENDS_PER_HOUR
 from tests.actions.conftest import last_code, make_tracker, run_action, seed_day
 from tests.conftest import TODAY
 from tests.factories import stored_account
@@ -59,7 +59,18 @@ async def enter_code(customer: str, products: list[str], text: str) -> tuple[dic
     return result, dispatcher.messages
 
 
-async def submit(customer: str, products: list[str], code: str | None = "verified", confirmed: bool = True) -> Messages:
+async def submit(
+    customer: str,
+    products: list[str],
+    code: str | None = "verified",
+    confirmed: bool = True,
+    outbox: Path | None = None,
+) -> Messages:
+    """Submit as the form leaves it; with `outbox`, the customer first confirms and enters the code they got."""
+    if outbox is not None:
+        await confirm(customer, products)
+        result, _ = await enter_code(customer, products, last_code(outbox))
+        assert result == {"closure_code": "verified"}
     slots = {"closure_products": products, "closure_confirmed": confirmed, "closure_code": code}
     messages, events = await run_action(
         ActionSubmitClosure(clock=seed_day), make_tracker(customer, intent="inform", slots=slots)
@@ -109,7 +120,7 @@ async def test_blocked_check_starts_no_confirmation() -> None:
 async def test_confirm_sends_a_code_and_the_right_code_verifies(outbox: Path) -> None:
     result, messages = await confirm("demo_clean", ["huabei"])
     assert result == {"closure_confirmed": True}
-    assert said(messages) == ["utter_closure_code_sent"] and params(messages[0]) == {
+    assert said(messages) == ["utter_code_sent"] and params(messages[0]) == {
         "phone_tail": "1111",
         "code_length": str(CODE_LENGTH),
         "code_minutes": str(CODE_MINUTES),
@@ -130,16 +141,16 @@ async def test_wrong_code_then_lockout(outbox: Path) -> None:
     wrong = "000000" if last_code(outbox) != "000000" else "999999"
     result, messages = await enter_code("demo_clean", ["huabei"], wrong)
     assert result == {"closure_code": None}
-    assert said(messages) == ["utter_closure_code_wrong"] and params(messages[0]) == {"attempts_left": "2"}
+    assert said(messages) == ["utter_code_wrong"] and params(messages[0]) == {"attempts_left": "2"}
     await enter_code("demo_clean", ["huabei"], wrong)
     result, messages = await enter_code("demo_clean", ["huabei"], wrong)
     assert result == {"closure_confirmed": False, "closure_code": None}
-    assert said(messages) == ["utter_closure_code_locked"]
+    assert said(messages) == ["utter_code_locked"]
 
 
 async def test_not_a_code_is_asked_again() -> None:
     result, messages = await enter_code("demo_clean", ["huabei"], "我不知道")
-    assert result == {"closure_code": None} and said(messages) == ["utter_closure_code_format"]
+    assert result == {"closure_code": None} and said(messages) == ["utter_code_format"]
 
 
 async def test_code_for_one_product_does_not_close_another(outbox: Path) -> None:
@@ -154,8 +165,8 @@ async def test_another_customers_code_does_not_work(outbox: Path) -> None:
     assert result["closure_code"] is None
 
 
-async def test_submit_closes_a_verified_single_level_product(factory: sessionmaker) -> None:
-    messages = await submit("demo_bound", ["huabei"])
+async def test_submit_closes_a_verified_single_level_product(factory: sessionmaker, outbox: Path) -> None:
+    messages = await submit("demo_bound", ["huabei"], outbox=outbox)
     assert said(messages) == ["utter_closure_done"]
     assert params(messages[0]) == {
         "product_name": "花呗",
@@ -164,16 +175,16 @@ async def test_submit_closes_a_verified_single_level_product(factory: sessionmak
     assert status(factory, "demo_bound", "huabei") == "closed"
 
 
-async def test_submit_two_level_product_goes_to_review(factory: sessionmaker) -> None:
-    messages = await submit("demo_clean", ["jiebei"])
+async def test_submit_two_level_product_goes_to_review(factory: sessionmaker, outbox: Path) -> None:
+    messages = await submit("demo_clean", ["jiebei"], outbox=outbox)
     assert said(messages) == ["utter_closure_under_review"]
     request_id = params(messages[0]).pop("request_id")
     assert params(messages[0]) == {"product_name": "借呗", "request_id": request_id, "review_days": "3"}
     assert status(factory, "demo_clean", "jiebei") == "pending_closure"
 
 
-async def test_both_products(factory: sessionmaker) -> None:
-    messages = await submit("demo_clean", ["huabei", "jiebei"])
+async def test_both_products(factory: sessionmaker, outbox: Path) -> None:
+    messages = await submit("demo_clean", ["huabei", "jiebei"], outbox=outbox)
     assert said(messages) == ["utter_closure_done", "utter_closure_under_review"]
     assert params(messages[0]) == {"product_name": "花呗", "services_note": ""}  # nothing was bound
     assert params(messages[1])["product_name"] == "借呗"
@@ -187,6 +198,32 @@ async def test_nothing_changes_without_confirmation_and_code(
     messages = await submit("demo_clean", ["huabei"], code=code, confirmed=confirmed)
     assert said(messages) == ["utter_closure_not_submitted"]
     assert counts(factory) == before and status(factory, "demo_clean", "huabei") == "active"
+
+
+async def test_a_slot_saying_verified_closes_nothing_without_a_verified_code_in_the_database(
+    factory: sessionmaker, outbox: Path
+) -> None:
+    # What anyone holding the HTTP API token could do: set closure_confirmed and closure_code by hand.
+    before = counts(factory)
+    assert said(await submit("demo_bound", ["huabei"])) == ["utter_closure_not_submitted"]
+    await confirm("demo_bound", ["huabei"])  # a code was sent but never entered
+    assert said(await submit("demo_bound", ["huabei"])) == ["utter_closure_not_submitted"]
+    assert counts(factory) == before and status(factory, "demo_bound", "huabei") == "active"
+
+
+async def test_a_verified_code_closes_only_once(factory: sessionmaker, outbox: Path) -> None:
+    assert said(await submit("demo_clean", ["huabei"], outbox=outbox)) == ["utter_closure_done"]
+    assert said(await submit("demo_clean", ["jiebei"])) == ["utter_closure_not_submitted"]  # replayed slots
+    assert status(factory, "demo_clean", "jiebei") == "active"
+
+
+async def test_sending_is_capped_with_a_polite_reply(outbox: Path) -> None:
+    for _ in range(MAX_SENDS_PER_HOUR):
+        result, messages = await confirm("demo_clean", ["huabei"])
+        assert result == {"closure_confirmed": True} and said(messages) == ["utter_code_sent"]
+    result, messages = await confirm("demo_clean", ["huabei"])
+    assert result == {"closure_confirmed": False} and said(messages) == ["utter_code_send_limit_hour"]
+    assert len(outbox.read_text(encoding="utf-8").splitlines()) == MAX_SENDS_PER_HOUR
 
 
 async def prepare_withdrawal(customer: str) -> tuple[Messages, dict[str, Any]]:
@@ -203,8 +240,8 @@ async def withdraw(customer: str, slots: dict[str, Any], intent: str) -> Message
     return messages
 
 
-async def test_withdrawal_after_confirmation(factory: sessionmaker) -> None:
-    [submitted] = await submit("demo_clean", ["jiebei"])
+async def test_withdrawal_after_confirmation(factory: sessionmaker, outbox: Path) -> None:
+    [submitted] = await submit("demo_clean", ["jiebei"], outbox=outbox)
     _, prepared = await prepare_withdrawal("demo_clean")
     with session_scope(factory) as s:
         [request] = load_requests(s, "demo_clean")
@@ -221,8 +258,8 @@ async def test_withdrawal_after_confirmation(factory: sessionmaker) -> None:
     assert status(factory, "demo_clean", "jiebei") == "active"
 
 
-async def test_withdrawal_declined_keeps_the_request(factory: sessionmaker) -> None:
-    await submit("demo_clean", ["jiebei"])
+async def test_withdrawal_declined_keeps_the_request(factory: sessionmaker, outbox: Path) -> None:
+    await submit("demo_clean", ["jiebei"], outbox=outbox)
     _, prepared = await prepare_withdrawal("demo_clean")
     messages = await withdraw("demo_clean", {**prepared, "withdraw_confirmed": False}, "deny")
     assert said(messages) == ["utter_withdraw_kept"]
@@ -234,8 +271,8 @@ async def test_nothing_to_withdraw() -> None:
     assert said(messages) == ["utter_withdraw_nothing"] and prepared["withdraw_request_id"] is None
 
 
-async def test_cannot_withdraw_someone_elses_request(factory: sessionmaker) -> None:
-    await submit("demo_clean", ["jiebei"])
+async def test_cannot_withdraw_someone_elses_request(factory: sessionmaker, outbox: Path) -> None:
+    await submit("demo_clean", ["jiebei"], outbox=outbox)
     _, prepared = await prepare_withdrawal("demo_clean")
     messages = await withdraw("demo_bound", {**prepared, "withdraw_confirmed": True}, "affirm")
     assert said(messages) == ["utter_withdraw_failed"]

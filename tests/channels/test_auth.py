@@ -9,12 +9,12 @@ from channels.auth import bearer_token, identify, polite_text
 from tests.rendering import domain
 
 SECRET = "k" * 40
-PROD = Settings(dev_mode=False, jwt_secret=SECRET, jwt_issuer="platform")
-DEV = Settings(dev_mode=True, jwt_secret=SECRET, jwt_issuer="platform")
+PROD = Settings(dev_mode=False, jwt_secret=SECRET, jwt_issuer="platform", jwt_audience="assistant")
+DEV = Settings(dev_mode=True, jwt_secret=SECRET, jwt_issuer="platform", jwt_audience="assistant")
 
 
-def token_for(customer: str, ttl: timedelta = timedelta(minutes=5)) -> str:
-    return mint_token(customer, secret=SECRET, issuer="platform", ttl=ttl)
+def token_for(customer: str, ttl: timedelta = timedelta(minutes=5), audience: str = "assistant") -> str:
+    return mint_token(customer, secret=SECRET, issuer="platform", audience=audience, ttl=ttl)
 
 
 @pytest.mark.parametrize("settings", [PROD, DEV])
@@ -36,10 +36,18 @@ def test_production_refuses_expired_and_forged_tokens() -> None:
     with pytest.raises(TokenError) as err:
         identify(token_for("demo_balance", ttl=timedelta(minutes=-5)), None, PROD)
     assert err.value.kind == "expired"
-    forged = mint_token("demo_balance", secret="x" * 40, issuer="platform")
+    forged = mint_token("demo_balance", secret="x" * 40, issuer="platform", audience="assistant")
     with pytest.raises(TokenError) as err:
         identify(forged, None, PROD)
     assert err.value.kind == "invalid"
+
+
+@pytest.mark.parametrize("settings", [PROD, DEV])
+def test_the_channels_check_audience_and_lifetime_from_the_settings(settings: Settings) -> None:
+    for token in (token_for("demo_balance", audience="another-service"), token_for("demo_balance", timedelta(days=2))):
+        with pytest.raises(TokenError) as err:
+            identify(token, None, settings)
+        assert err.value.kind == "invalid"
 
 
 def test_development_without_a_token_keeps_the_chosen_sender_but_never_a_claimed_customer() -> None:

@@ -13,14 +13,19 @@ from bot.data_deletion.deletion import (
     SCOPE_ALL,
     SCOPE_UNUSED,
     DeletionAlreadyOpen,
+    DeletionNotVerified,
     DeletionSubmitted,
+    deletion_fingerprint,
     submit_data_deletion,
+    submit_verified_data_deletion,
 )
 from bot.db import models as m
-from bot.db.queries import certificate_by_code, certificate_by_token, load_requests
+from bot.db.queries import certificate_by_code, certificate_by_token, load_customer, load_requests
 from bot.db.session import session_scope
+from bot.security.verification import Purpose
 from bot.service_requests.withdrawal import withdraw_request
 from tests.conftest import TODAY
+from tests.factories import verify_step_up
 
 
 def issue(factory, customer: str, product: str):
@@ -134,3 +139,40 @@ def test_operator_decides_a_deletion_request(factory) -> None:
     with session_scope(factory) as s:
         closed = [r for r in load_requests(s, "demo_closed") if r.kind == "close"][0]
         assert review_data_deletion(s, request_id=closed.id, approve=True, operator="li") is None
+
+
+# ── a conversation's deletion request: only with a verification of this request, consumed once ──
+
+
+def verified_request(factory, customer: str):
+    with session_scope(factory) as s:
+        return submit_verified_data_deletion(s, customer_id=customer, channel="rest", policy=load_data_request_policy())
+
+
+def verify(factory, customer: str) -> None:
+    with session_scope(factory) as s:
+        customer_now = load_customer(s, customer)
+        assert customer_now is not None
+        verify_step_up(s, customer, Purpose.DATA_DELETION, deletion_fingerprint(customer_now))
+
+
+def test_without_a_verified_code_no_deletion_request(factory) -> None:
+    before = (len(rows(factory, m.ServiceRequest)), len(rows(factory, m.AuditEntry)))
+    assert verified_request(factory, "demo_clean") == DeletionNotVerified()
+    assert (len(rows(factory, m.ServiceRequest)), len(rows(factory, m.AuditEntry))) == before
+    assert verified_request(factory, "nobody") is None
+
+
+def test_a_verified_deletion_request_is_submitted_once(factory) -> None:
+    verify(factory, "demo_clean")
+    assert isinstance(verified_request(factory, "demo_clean"), DeletionSubmitted)
+    assert verified_request(factory, "demo_clean") == DeletionNotVerified()  # used up
+
+
+def test_a_code_for_another_scope_does_not_fit(factory) -> None:
+    verify(factory, "demo_closed")  # one line (jiebei) still open
+    with session_scope(factory) as s:
+        outcome = closure.submit_closure(s, customer_id="demo_closed", product_id="jiebei", channel="rest", today=TODAY)
+        assert isinstance(outcome, closure.ClosureSubmitted)
+        closure.review_closure(s, request_id=outcome.request_id, approve=True, operator="li", today=TODAY)
+    assert verified_request(factory, "demo_closed") == DeletionNotVerified()  # every line closed now: more goes

@@ -6,6 +6,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from bot.changes import ChangeContext, apply_change, change_fingerprint, step_up_purpose
+from bot.core.catalog import load_catalog
+from bot.core.replies import Reply
 from bot.db import models as m
 from bot.db import queries
 from bot.db.session import session_scope
@@ -13,7 +16,7 @@ from bot.limit import limit
 from bot.pause import pause, reopen
 from bot.unbinding import unbinding as binding
 from tests.conftest import TODAY
-from tests.factories import stored_account, stored_customer
+from tests.factories import stored_account, stored_customer, verify_step_up
 
 
 def account(factory, customer: str, product: str):
@@ -159,3 +162,73 @@ def test_unbind_is_all_or_nothing_when_a_write_fails(factory, monkeypatch: pytes
         run(factory, binding.apply_unbind, customer_id="demo_bound", service_ids=ids)
     monkeypatch.undo()
     assert sorted(bound_ids(factory, "demo_bound", "password_free", "withholding")) == sorted(ids)
+
+
+# ── the step-up: lowering the limit and unbinding consume a verification in the same transaction ──
+
+
+def apply(factory, customer: str, change: dict):
+    ctx = ChangeContext(customer, "rest", TODAY, load_catalog())
+    with session_scope(factory) as s:
+        return apply_change(s, change, ctx)
+
+
+def verified(factory, customer: str, change: dict) -> None:
+    purpose = step_up_purpose(change)
+    assert purpose is not None
+    with session_scope(factory) as s:
+        verify_step_up(s, customer, purpose, change_fingerprint(change))
+
+
+LOWER = {"kind": "lower_limit", "product": "huabei", "amount": "2000.00"}
+
+
+def test_a_confirmed_limit_change_without_a_verified_code_changes_nothing(factory) -> None:
+    before = audit(factory)
+    assert apply(factory, "demo_balance", LOWER) == [Reply("utter_change_not_applied")]
+    assert account(factory, "demo_balance", "huabei").credit_limit == Decimal("5000.00")
+    assert audit(factory) == before
+
+
+def test_a_verified_limit_change_is_applied_once(factory) -> None:
+    verified(factory, "demo_balance", LOWER)
+    assert [r.response for r in apply(factory, "demo_balance", LOWER)] == ["utter_limit_done"]
+    assert account(factory, "demo_balance", "huabei").credit_limit == Decimal("2000.00")
+    lower_again = {**LOWER, "amount": "1500.00"}
+    assert apply(factory, "demo_balance", {**LOWER}) == [Reply("utter_change_not_applied")]  # used up
+    assert apply(factory, "demo_balance", lower_again) == [Reply("utter_change_not_applied")]
+
+
+def test_a_code_for_one_change_does_not_apply_another(factory) -> None:
+    verified(factory, "demo_balance", LOWER)
+    assert apply(factory, "demo_balance", {**LOWER, "amount": "1500.00"}) == [Reply("utter_change_not_applied")]
+    assert apply(factory, "demo_balance", {**LOWER, "product": "jiebei"}) == [Reply("utter_change_not_applied")]
+    assert account(factory, "demo_balance", "huabei").credit_limit == Decimal("5000.00")
+    ids = bound_ids(factory, "demo_bound", "auto_repay")
+    verified(factory, "demo_bound", {"kind": "unbind", "service_ids": ids[:1]})
+    assert apply(factory, "demo_bound", {"kind": "unbind", "service_ids": ids}) == [Reply("utter_change_not_applied")]
+    assert sorted(bound_ids(factory, "demo_bound", "auto_repay")) == sorted(ids)
+    assert apply(factory, "demo_balance", LOWER) != [Reply("utter_change_not_applied")]  # still valid for its change
+
+
+def test_a_verified_unbind_is_applied_in_any_order_of_services(factory) -> None:
+    ids = bound_ids(factory, "demo_bound", "auto_repay")
+    verified(factory, "demo_bound", {"kind": "unbind", "service_ids": list(reversed(ids))})
+    assert [r.response for r in apply(factory, "demo_bound", {"kind": "unbind", "service_ids": ids})] == [
+        "utter_unbind_done"
+    ]
+    assert bound_ids(factory, "demo_bound", "auto_repay") == []
+
+
+def test_another_customers_verification_does_not_count(factory) -> None:
+    ids = bound_ids(factory, "demo_bound", "withholding")
+    change = {"kind": "unbind", "service_ids": ids}
+    verified(factory, "demo_balance", change)
+    assert apply(factory, "demo_bound", change) == [Reply("utter_change_not_applied")]
+    assert bound_ids(factory, "demo_bound", "withholding") == ids
+
+
+def test_pause_and_resume_need_no_code(factory) -> None:
+    assert step_up_purpose({"kind": "pause"}) is None and step_up_purpose({"kind": "reopen"}) is None
+    change = {"kind": "pause", "product": "huabei", "days": 30}
+    assert [r.response for r in apply(factory, "demo_clean", change)] == ["utter_pause_done"]

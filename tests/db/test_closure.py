@@ -7,10 +7,11 @@ from bot.closing import submission as closure
 from bot.closing.eligibility import RequestPending, UnpaidBill
 from bot.db import models as m
 from bot.db.session import session_scope
+from bot.security.verification import Purpose
 from bot.service_requests.lifecycle import InvalidTransition
 from bot.service_requests.withdrawal import withdraw_request
 from tests.conftest import TODAY
-from tests.factories import stored_account
+from tests.factories import stored_account, verify_step_up
 
 
 def submit(factory, customer: str, product: str):
@@ -111,3 +112,35 @@ def test_timestamps_are_recorded(factory) -> None:
         created = request.created_at if request.created_at.tzinfo else request.created_at.replace(tzinfo=timezone.utc)
         assert datetime.now(timezone.utc) - created < timedelta(minutes=5)
         assert request.decided_at is not None
+
+
+# ── a conversation's closure: only with a verification of exactly these products, consumed once ──
+
+
+def submit_verified(factory, customer: str, products: list[str]):
+    with session_scope(factory) as s:
+        return closure.submit_verified_closures(
+            s, customer_id=customer, product_ids=products, channel="rest", today=TODAY
+        )
+
+
+def test_without_a_verified_code_nothing_is_submitted(factory) -> None:
+    before = audit_actions(factory)
+    assert submit_verified(factory, "demo_bound", ["huabei"]) == closure.ClosureNotVerified(("huabei",))
+    assert account(factory, "demo_bound", "huabei").status == "active" and audit_actions(factory) == before
+
+
+def test_a_verified_closure_is_submitted_once(factory) -> None:
+    with session_scope(factory) as s:
+        verify_step_up(s, "demo_clean", Purpose.CLOSE, closure.closure_fingerprint(["jiebei", "huabei"]))
+    outcomes = submit_verified(factory, "demo_clean", ["huabei", "jiebei"])
+    assert [o.status for o in outcomes] == ["approved", "under_review"]
+    assert isinstance(submit_verified(factory, "demo_clean", ["huabei", "jiebei"]), closure.ClosureNotVerified)
+
+
+def test_a_code_for_one_product_does_not_close_two(factory) -> None:
+    with session_scope(factory) as s:
+        verify_step_up(s, "demo_clean", Purpose.CLOSE, closure.closure_fingerprint(["huabei"]))
+    assert isinstance(submit_verified(factory, "demo_clean", ["huabei", "jiebei"]), closure.ClosureNotVerified)
+    assert isinstance(submit_verified(factory, "demo_clean", ["jiebei"]), closure.ClosureNotVerified)
+    assert account(factory, "demo_clean", "jiebei").status == "active"

@@ -13,6 +13,7 @@ from bot.core.formatting import cn_date
 from bot.db import models as m
 from bot.db.queries import load_requests
 from bot.db.session import session_scope
+from tests.e2e.conftest import last_code
 from tests.factories import stored_customer
 
 pytestmark = pytest.mark.e2e
@@ -35,6 +36,15 @@ def state(db: Any, customer: str) -> dict[str, Any]:
             "requests": [(r.kind, r.status) for r in load_requests(s, customer)],
             "audit": len(audit),
         }
+
+
+def yes_then_code(c: Any, db: Any, outbox: Any, customer: str) -> str:
+    """确认, then the code from the SMS: the database must not change in between. Returns the reply to the code."""
+    before = state(db, customer)
+    reply = c.say("/affirm")
+    assert "验证码已发送到你尾号" in reply and "请输入收到的 6 位验证码，验证后才会生效" in reply
+    assert state(db, customer) == before  # a yes alone changes nothing
+    return c.say(last_code(outbox, customer))
 
 
 def test_pause_with_a_length_confirmed(chat, db) -> None:
@@ -110,35 +120,38 @@ def test_frozen_line_is_explained_and_a_human_offered(chat, db) -> None:
     assert state(db, "demo_frozen") == before
 
 
-def test_unbind_one_named_by_merchant(chat, db) -> None:
+def test_unbind_one_named_by_merchant(chat, db, outbox) -> None:
     c = chat("demo_bound")
     reply = c.say("把滴滴的免密支付关了")
-    assert "付款时需要输入密码" in reply and "确认解绑花呗免密支付（滴滴出行）吗" in reply
+    assert (
+        "付款时需要输入密码" in reply
+        and "确认解绑花呗免密支付（滴滴出行）吗？确认后我会给你的手机发一个验证码" in reply
+    )
     assert ("huabei", "password_free", "滴滴出行") in state(db, "demo_bound")["services"]
-    assert "已解绑：花呗免密支付（滴滴出行）" in c.say("/affirm")
+    assert "已解绑：花呗免密支付（滴滴出行）" in yes_then_code(c, db, outbox, "demo_bound")
     after = state(db, "demo_bound")
     assert ("huabei", "password_free", "滴滴出行") not in after["services"] and len(after["services"]) == 8
     assert "已经在" in c.say("把滴滴的免密支付关了")  # already unbound: answered, not repeated
     assert state(db, "demo_bound")["services"] == after["services"]
 
 
-def test_unbind_several_at_once(chat, db) -> None:
+def test_unbind_several_at_once(chat, db, outbox) -> None:
     c = chat("demo_bound")
     reply = c.say('/unbind_service{"product":"huabei","service":["password_free","withholding"]}')
     assert "花呗免密支付（滴滴出行）" in reply and "花呗代扣协议（爱奇艺会员）" in reply
-    c.say("/affirm")
+    yes_then_code(c, db, outbox, "demo_bound")
     services = state(db, "demo_bound")["services"]
     assert not any(kind in ("password_free", "withholding") for _, kind, _ in services) and len(services) == 7
 
 
-def test_unbind_from_the_list_of_buttons(chat, db) -> None:
+def test_unbind_from_the_list_of_buttons(chat, db, outbox) -> None:
     c = chat("demo_bound")
     replies = c.send("/unbind_service")
     payloads = [b["payload"] for r in replies for b in r.get("buttons", [])]
     assert len(payloads) == 9
     payload = next(p for p in payloads if "third_party_auth" in p)
     assert "确认解绑借呗第三方授权（优选商城）吗" in "\n".join(r.get("text", "") for r in c.send(payload))
-    c.say("/affirm")
+    yes_then_code(c, db, outbox, "demo_bound")
     assert ("jiebei", "third_party_auth", "优选商城") not in state(db, "demo_bound")["services"]
 
 
@@ -169,14 +182,45 @@ def test_digression_to_credit_impact_and_back(chat, db) -> None:
     assert state(db, "demo_clean")["accounts"]["huabei"][0] == "paused"
 
 
-def test_lower_limit_refused_below_used_then_confirmed(chat, db) -> None:
+def test_lower_limit_refused_below_used_then_confirmed(chat, db, outbox) -> None:
     c = chat("demo_balance")
     reply = c.say("能把我花贝额度降成一千吗？？")  # training-style: the amount is read from the words
     assert "不能低于已用的 ¥1,234.50" in reply
     assert "确认把花呗的额度调到 ¥2,000.00 吗" in c.say("那两千")
     assert state(db, "demo_balance")["accounts"]["huabei"][2] == 5000
-    assert "额度已经调到 ¥2,000.00" in c.say("/affirm")
+    assert "额度已经调到 ¥2,000.00" in yes_then_code(c, db, outbox, "demo_balance")
     assert state(db, "demo_balance")["accounts"]["huabei"][2] == 2000
+
+
+def test_auto_repay_unbind_waits_for_the_right_code(chat, db, outbox) -> None:
+    before = state(db, "demo_balance")
+    c = chat("demo_balance")
+    assert "确认解绑花呗自动还款（余额宝）吗" in c.say('/unbind_service{"product":"huabei","service":"auto_repay"}')
+    assert "尾号" in c.say("/affirm")
+    right = last_code(outbox, "demo_balance")
+    assert "验证码是 6 位数字" in c.say("/affirm")  # a second yes is not a code
+    assert "验证码不对，还可以再试 2 次" in c.say("000000" if right != "000000" else "999999")
+    assert state(db, "demo_balance") == before
+    assert "已解绑：花呗自动还款（余额宝）" in c.say(f"验证码 {right}")
+    assert ("huabei", "auto_repay", "余额宝") not in state(db, "demo_balance")["services"]
+
+
+def test_no_while_the_limit_code_is_awaited_changes_nothing(chat, db) -> None:
+    before = state(db, "demo_clean")
+    c = chat("demo_clean")
+    assert "想调到多少" in c.say('/lower_limit{"product":"jiebei"}')
+    assert "确认把借呗的额度调到 ¥2,000.00 吗" in c.say("那两千")
+    assert "验证码已发送" in c.say("/affirm")
+    assert "没有做任何更改" in c.say("/deny")
+    assert state(db, "demo_clean") == before
+
+
+def test_pausing_needs_no_code(chat, db, outbox) -> None:
+    c = chat("demo_paused")
+    c.say('/reopen_account{"product":"huabei"}')
+    sent = outbox.read_text(encoding="utf-8") if outbox.exists() else ""
+    assert "已经恢复" in c.say("/affirm")
+    assert (outbox.read_text(encoding="utf-8") if outbox.exists() else "") == sent
 
 
 def test_closing_offers_pausing_instead(chat, db) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from bot.db import models as m
 from bot.db.session import session_scope
+from tests.e2e.conftest import last_code
 
 pytestmark = pytest.mark.e2e
 LAW = ["至少保存 10 年", "匿名化", "征信规则"]
@@ -43,13 +44,16 @@ def test_a_question_is_answered_and_declining_the_offer_changes_nothing(chat, db
     assert deletion_requests(db, "demo_clean") == []
 
 
-def test_confirmed_request_is_created_shown_and_withdrawn(chat, db) -> None:
+def test_confirmed_request_is_created_shown_and_withdrawn(chat, db, outbox) -> None:
     since = last_audit_id(db)
     c = chat("demo_closed")
     reply = c.say("/ask_data_deletion")
-    assert "你的借呗还在使用" in reply and "要现在提交删除个人信息的申请吗" in reply
+    assert "你的借呗还在使用" in reply and "要现在提交删除个人信息的申请吗？确认后我会给你的手机发一个验证码" in reply
     assert deletion_requests(db, "demo_closed") == []  # asking is not requesting
-    submitted = c.say("/affirm")  # the 提交申请 button
+    reply = c.say("/affirm")  # the 提交申请 button
+    assert "验证码已发送到你尾号8888的手机" in reply and "验证后才会提交申请" in reply
+    assert deletion_requests(db, "demo_closed") == []  # nor is a yes without the code
+    submitted = c.say(last_code(outbox, "demo_closed"))
     [request] = deletion_requests(db, "demo_closed")
     assert (request.status, request.details["scope"], request.details["open_products"]) == (
         "submitted",
@@ -76,15 +80,17 @@ def test_confirmed_request_is_created_shown_and_withdrawn(chat, db) -> None:
     ("customer", "phone_tail", "open_lines"),
     [("demo_bound", "0000", "你的花呗和借呗还在使用"), ("demo_overdue", "3333", "你的花呗和借呗还在使用")],
 )
-def test_typed_confirmation_submits(chat, db, customer: str, phone_tail: str, open_lines: str) -> None:
+def test_typed_confirmation_submits(chat, db, outbox, customer: str, phone_tail: str, open_lines: str) -> None:
     c = chat(customer)
     assert open_lines in c.say("我要求删除我的个人数据")
-    reply = c.say("好的")
+    assert f"尾号{phone_tail}" in c.say("好的")
+    assert deletion_requests(db, customer) == []
+    reply = c.say(f"验证码是{last_code(outbox, customer)}")
     [request] = deletion_requests(db, customer)
     assert f"申请编号 {request.id}" in reply and f"尾号{phone_tail}的手机" in reply
 
 
-def test_with_a_closure_also_pending_the_deletion_request_is_picked_by_its_button(chat, db) -> None:
+def test_with_a_closure_also_pending_the_deletion_request_is_picked_by_its_button(chat, db, outbox) -> None:
     from bot.closing import submission as closure
     from tests.e2e.test_settlement_certificate import business_today
 
@@ -93,6 +99,7 @@ def test_with_a_closure_also_pending_the_deletion_request_is_picked_by_its_butto
     c = chat("demo_clean")
     c.say("/ask_data_deletion")
     c.say("/affirm")
+    c.say(last_code(outbox, "demo_clean"))
     [request] = deletion_requests(db, "demo_clean")
     [question] = c.send("/cancel_request")
     assert question["text"] == "你有几份申请在审核中，要撤回哪一份？"
@@ -109,3 +116,13 @@ def test_with_a_closure_also_pending_the_deletion_request_is_picked_by_its_butto
             )
         ).scalar_one()
         assert jiebei_closure.status == "under_review"  # the other request is untouched
+
+
+def test_a_wrong_code_then_no_submits_nothing(chat, db, outbox) -> None:
+    c = chat("demo_bound")
+    c.say("/ask_data_deletion")
+    c.say("/affirm")
+    right = last_code(outbox, "demo_bound")
+    assert "还可以再试 2 次" in c.say("000000" if right != "000000" else "999999")
+    assert "没有提交删除申请" in c.say("/deny")
+    assert deletion_requests(db, "demo_bound") == []

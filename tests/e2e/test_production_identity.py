@@ -33,6 +33,7 @@ ACTION_PORT = int(os.environ.get("E2E_PROD_ACTION_PORT", "15056"))
 RASA_PORT = int(os.environ.get("E2E_PROD_RASA_PORT", "15006"))
 SECRET = "production-test-secret-" + "k" * 24
 ISSUER = "platform-test"
+AUDIENCE = "assistant-test"
 B_AMOUNT = "¥3,256.80"  # demo_balance's unpaid 借呗 bill: must never reach anyone else
 WIDGET_HOST = "https://www.platform-test.example"  # the page that embeds the widget (BOT_WIDGET_ORIGINS)
 EVIL = "https://evil.platform-test.example"
@@ -51,6 +52,7 @@ def prod(e2e_db: str, sms_log: Path, tmp_path_factory: pytest.TempPathFactory) -
         "BOT_DEV_MODE": "false",
         "BOT_JWT_SECRET": SECRET,
         "BOT_JWT_ISSUER": ISSUER,
+        "BOT_JWT_AUDIENCE": AUDIENCE,
         # production refuses the development outbox: codes go through the gateway hook
         "BOT_CODE_SENDER": "tests.e2e.sms_gateway:RecordingGateway",
         "E2E_SMS_LOG": str(sms_log),
@@ -61,7 +63,7 @@ def prod(e2e_db: str, sms_log: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def token(customer: str, **kw: Any) -> str:
-    return mint_token(customer, secret=SECRET, issuer=ISSUER, **kw)
+    return mint_token(customer, secret=SECRET, issuer=ISSUER, audience=kw.pop("audience", AUDIENCE), **kw)
 
 
 def post(base: str, body: dict[str, Any], bearer: str | None = None) -> requests.Response:
@@ -96,12 +98,16 @@ def user_events(base: str, conversation: str) -> list[dict[str, Any]]:
         ("EXPIRED", "expired"),
         ("FORGED", "invalid"),
         ("ALG_NONE", "invalid"),
+        ("OTHER_AUDIENCE", "invalid"),
+        ("TOO_LONG", "invalid"),
     ],
 )
 def test_without_a_valid_token_a_polite_refusal_and_nothing_else(prod, db, bearer, reason) -> None:
     bearer = {
         "EXPIRED": token("demo_balance", ttl=timedelta(minutes=-5)),
-        "FORGED": mint_token("demo_balance", secret="attacker-" + "x" * 40, issuer=ISSUER),
+        "FORGED": mint_token("demo_balance", secret="attacker-" + "x" * 40, issuer=ISSUER, audience=AUDIENCE),
+        "OTHER_AUDIENCE": token("demo_balance", audience="another-service"),
+        "TOO_LONG": token("demo_balance", ttl=timedelta(days=30)),
         "ALG_NONE": jwt.encode({"sub": "demo_balance", "iss": ISSUER, "exp": 9999999999}, None, algorithm="none"),  # type: ignore[arg-type]
     }.get(bearer or "", bearer)
     before = (audit_rows(db), state(db, "demo_balance"), user_events(prod, "demo_balance"))

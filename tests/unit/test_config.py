@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 
 from bot.config import DEV_JWT_SECRET, ConfigError, Settings, parse_flag
@@ -73,3 +75,12 @@ def test_console_login_throttling_settings() -> None:
 def test_throttling_that_never_limits_stops_the_start(value: str) -> None:
     with pytest.raises(ConfigError, match="BOT_CONSOLE_LOGIN_MAX_FAILURES"):
         Settings.from_env({"BOT_CONSOLE_LOGIN_MAX_FAILURES": value})
+
+
+def test_token_audience_and_maximum_lifetime() -> None:
+    defaults = Settings.from_env({})
+    assert (defaults.jwt_audience, defaults.jwt_max_lifetime) == ("credit-assistant-chat", timedelta(hours=24))
+    custom = Settings.from_env({"BOT_JWT_AUDIENCE": "chat.example", "BOT_JWT_MAX_LIFETIME_SECONDS": "3600"})
+    assert (custom.jwt_audience, custom.jwt_max_lifetime) == ("chat.example", timedelta(hours=1))
+    with pytest.raises(ConfigError, match="BOT_JWT_MAX_LIFETIME_SECONDS"):
+        Settings.from_env({"BOT_JWT_MAX_LIFETIME_SECONDS": "0"})

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.closing.replies import code_format_reply, code_question, code_sent_reply
 from bot.security import verification as v
+from bot.security.code_replies import code_format_reply, code_question, code_sent_reply
 from tests.rendering import render
 
 
@@ -20,10 +20,17 @@ def test_the_code_replies_state_length_and_lifetime_as_before() -> None:
     def text(reply) -> str:
         return render({"response": reply.response, **reply.params})
 
-    assert text(code_sent_reply("1111")) == "验证码已发送到你尾号1111的手机，5 分钟内有效。"
-    assert text(code_sent_reply("")) == "验证码已发送到你预留的联系方式，5 分钟内有效。"
-    assert text(code_question()) == "请输入收到的 6 位验证码。不想注销了可以直接说“不注销了”。"
+    assert text(code_sent_reply(v.CodeSent("1111"))) == "验证码已发送到你尾号1111的手机，5 分钟内有效。"
+    assert text(code_sent_reply(v.CodeSent(""))) == "验证码已发送到你预留的联系方式，5 分钟内有效。"
+    assert text(code_question("utter_ask_closure_code")) == "请输入收到的 6 位验证码。不想注销了可以直接说“不注销了”。"
     assert text(code_format_reply()) == "验证码是 6 位数字，请再输入一次。"
+
+
+@pytest.mark.parametrize("question", ["utter_ask_closure_code", "utter_ask_change_code", "utter_ask_deletion_code"])
+def test_every_code_question_carries_the_terms(question: str) -> None:
+    reply = code_question(question)
+    assert reply.params == v.code_terms()
+    assert "6 位验证码" in render({"response": reply.response, **reply.params})
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,13 @@ from bot.security.tokens import TokenError, mint_token, verify_token
 
 SECRET = "s" * 40
 ISSUER = "credit-assistant"
+AUDIENCE = "credit-assistant-chat"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+DAY = timedelta(hours=24)
+
+
+def at(moment: datetime) -> int:
+    return int(moment.timestamp())
 
 
 def sign(claims: dict[str, Any], secret: str = SECRET, algorithm: str = "HS256") -> str:
@@ -16,32 +22,39 @@ def sign(claims: dict[str, Any], secret: str = SECRET, algorithm: str = "HS256")
 
 
 def claims(**over: object) -> dict[str, Any]:
-    base = {"sub": "demo_balance", "iss": ISSUER, "exp": int((NOW + timedelta(minutes=5)).timestamp())}
+    base = {
+        "sub": "demo_balance",
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": at(NOW),
+        "exp": at(NOW + timedelta(minutes=5)),
+    }
     base.update(over)
     return {k: v for k, v in base.items() if v is not None}
 
 
 def problem(token: str | None, **kw: object) -> str:
     with pytest.raises(TokenError) as err:
-        verify_token(token, secret=SECRET, issuer=ISSUER, now=NOW, **kw)  # type: ignore[arg-type]
+        verify_token(token, secret=SECRET, issuer=ISSUER, audience=AUDIENCE, now=NOW, **kw)  # type: ignore[arg-type]
     return err.value.kind
 
 
 def test_a_valid_token_names_its_customer() -> None:
-    verified = verify_token(sign(claims()), secret=SECRET, issuer=ISSUER, now=NOW)
+    verified = verify_token(sign(claims()), secret=SECRET, issuer=ISSUER, audience=AUDIENCE, now=NOW)
     assert verified.customer_id == "demo_balance"
     assert verified.expires_at == NOW + timedelta(minutes=5)
 
 
 def test_minted_tokens_verify() -> None:
-    token = mint_token("demo_clean", secret=SECRET, issuer=ISSUER, ttl=timedelta(minutes=1), now=NOW)
-    assert verify_token(token, secret=SECRET, issuer=ISSUER, now=NOW).customer_id == "demo_clean"
+    token = mint_token("demo_clean", secret=SECRET, issuer=ISSUER, audience=AUDIENCE, ttl=timedelta(minutes=1), now=NOW)
+    assert verify_token(token, secret=SECRET, issuer=ISSUER, audience=AUDIENCE, now=NOW).customer_id == "demo_clean"
+    assert jwt.decode(token, options={"verify_signature": False})["aud"] == AUDIENCE
     assert _stale(token) == "expired"
 
 
 def _stale(token: str) -> str:
     with pytest.raises(TokenError) as err:
-        verify_token(token, secret=SECRET, issuer=ISSUER, now=NOW + timedelta(minutes=2))
+        verify_token(token, secret=SECRET, issuer=ISSUER, audience=AUDIENCE, now=NOW + timedelta(minutes=2))
     return err.value.kind
 
 
@@ -53,7 +66,8 @@ def test_missing(token: str | None) -> None:
 def test_expired_beyond_the_leeway() -> None:
     assert problem(sign(claims(exp=int((NOW - timedelta(seconds=30)).timestamp())))) == "expired"
     # a few seconds of clock skew are tolerated
-    verify_token(sign(claims(exp=int((NOW - timedelta(seconds=5)).timestamp()))), secret=SECRET, issuer=ISSUER, now=NOW)
+    skewed = sign(claims(iat=at(NOW - timedelta(minutes=5)), exp=at(NOW - timedelta(seconds=5))))
+    verify_token(skewed, secret=SECRET, issuer=ISSUER, audience=AUDIENCE, now=NOW)
 
 
 @pytest.mark.parametrize(
@@ -64,6 +78,13 @@ def test_expired_beyond_the_leeway() -> None:
         sign(claims(iss=None)),  # no issuer
         sign(claims(sub=None)),  # no customer
         sign(claims(exp=None)),  # never expires: refused
+        sign(claims(aud=None)),  # no audience: could be any service's token
+        sign(claims(aud="another-service")),  # another service's token
+        sign(claims(aud=["another-service"])),
+        sign(claims(iat=None)),  # no issue time: its lifetime is unknown
+        sign(claims(iat="yesterday")),
+        sign(claims(exp=at(NOW + DAY + timedelta(minutes=1)))),  # valid for longer than the maximum
+        sign(claims(iat=at(NOW + timedelta(minutes=1)), exp=at(NOW + timedelta(minutes=5)))),  # issued in the future
         sign(claims(sub="../etc")),  # not a customer id
         sign(claims(sub="x" * 65)),
         sign(claims(sub="a b")),
@@ -90,10 +111,30 @@ def test_tampered_payload_is_refused() -> None:
 
 def test_no_secret_configured_refuses_everything() -> None:
     with pytest.raises(TokenError) as err:
-        verify_token(sign(claims()), secret="", issuer=ISSUER, now=NOW)
+        verify_token(sign(claims()), secret="", issuer=ISSUER, audience=AUDIENCE, now=NOW)
     assert err.value.kind == "invalid"
 
 
 def test_mint_refuses_malformed_customer_ids() -> None:
     with pytest.raises(ValueError):
-        mint_token("not a customer", secret=SECRET, issuer=ISSUER)
+        mint_token("not a customer", secret=SECRET, issuer=ISSUER, audience=AUDIENCE)
+
+
+def test_the_lifetime_is_exp_minus_iat_up_to_the_configured_maximum() -> None:
+    day_long = sign(claims(iat=at(NOW - timedelta(hours=1)), exp=at(NOW - timedelta(hours=1) + DAY)))
+    assert verify_token(day_long, secret=SECRET, issuer=ISSUER, audience=AUDIENCE, now=NOW).customer_id
+    hour_max = timedelta(hours=1)
+    assert problem(day_long, max_lifetime=hour_max) == "invalid"
+    week = mint_token("demo_clean", secret=SECRET, issuer=ISSUER, audience=AUDIENCE, ttl=timedelta(days=7), now=NOW)
+    assert problem(week) == "invalid"  # even one this code signed
+
+
+def test_an_audience_among_several_is_accepted() -> None:
+    token = sign(claims(aud=["another-service", AUDIENCE]))
+    assert verify_token(token, secret=SECRET, issuer=ISSUER, audience=AUDIENCE, now=NOW).customer_id == "demo_balance"
+
+
+def test_no_audience_configured_refuses_everything() -> None:
+    with pytest.raises(TokenError) as err:
+        verify_token(sign(claims()), secret=SECRET, issuer=ISSUER, audience="", now=NOW)
+    assert err.value.kind == "invalid"

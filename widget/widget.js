@@ -402,12 +402,19 @@
     if (!fromHistory) this.scrollDown(stick);
   };
 
-  // After a reload only the latest message's buttons stay usable.
+  // After a reload only the latest buttons stay usable, and only while the user has not
+  // answered them: a bot turn may end with a bubble after its buttons (the buttons stay usable).
   Widget.prototype.markOldButtons = function () {
-    var groups = this.log.querySelectorAll(".cc-buttons");
-    var last = this.log.lastElementChild;
+    var groups = Array.prototype.slice.call(this.log.querySelectorAll(".cc-buttons"));
+    var latest = groups[groups.length - 1];
+    var answered = false;
+    if (latest) {
+      for (var item = latest.parentNode.nextElementSibling; item; item = item.nextElementSibling) {
+        if (item.classList.contains("cc-user")) answered = true;
+      }
+    }
     groups.forEach(function (g) {
-      if (g.parentNode !== last) g.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
+      if (g !== latest || answered) g.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
     });
   };
 

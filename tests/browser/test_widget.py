@@ -65,6 +65,8 @@ def test_chat_click_a_button_and_reload_keeps_the_history(phone: Page, widget_se
     expect(log).to_contain_text("我想注销账号", timeout=TIMEOUT)
     expect(log).to_contain_text("¥3,256.80")
     expect(phone.locator(".cc-user .cc-bubble").last).to_have_text("借呗")
+    # the product question was answered: its buttons cannot send a second answer
+    expect(phone.get_by_role("group", name="快捷回复").first.get_by_role("button", name="借呗")).to_be_disabled()
     screenshot(phone, "phone-after-reload")
 
 
@@ -129,7 +131,8 @@ def test_keyboard_only(desktop: Page, widget_server: str, db: Any) -> None:
     desktop.keyboard.type("我想注销账号")
     desktop.keyboard.press("Enter")
     first = desktop.get_by_role("group", name="快捷回复").last.get_by_role("button").first
-    expect(first).to_be_visible(timeout=TIMEOUT)
+    # enabled, not just visible: the history the widget loads on connect redraws the log
+    expect(first).to_be_enabled(timeout=TIMEOUT)
     first.focus()
     desktop.keyboard.press("Enter")
     expect(desktop.locator(".cc-user")).to_have_count(2, timeout=TIMEOUT)

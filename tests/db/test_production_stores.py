@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 from rasa.core.lock_store import LockStore, RedisLockStore
-from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.core.tracker_store import TrackerStore
 from rasa.core.utils import AvailableEndpoints
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
@@ -17,6 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, text
 
 from bot.config import REPO_ROOT
+from channels.redacting_store import RedactingSQLTrackerStore
 
 PRODUCTION_ENV = {
     "ACTION_ENDPOINT_URL": "http://localhost:5055/webhook",
@@ -52,7 +53,7 @@ def endpoints(monkeypatch: pytest.MonkeyPatch, postgres_url: str) -> AvailableEn
 async def test_tracker_store_keeps_conversations_in_postgresql(endpoints: AvailableEndpoints) -> None:
     domain = Domain.load(str(REPO_ROOT / "domain.yml"))
     store = TrackerStore.create(endpoints.tracker_store, domain)
-    assert isinstance(store, SQLTrackerStore)
+    assert isinstance(store, RedactingSQLTrackerStore)
     sender = f"prod-test-{uuid.uuid4().hex}"
     tracker = DialogueStateTracker(sender, domain.slots)
     tracker.update(UserUttered("借呗能注销吗", {"name": "close_account", "confidence": 1.0}))

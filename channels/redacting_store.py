@@ -1,0 +1,80 @@
+"""Tracker stores that redact personal numbers before a conversation is stored.
+
+Configured by module path in endpoints.yml (`RedactingInMemoryTrackerStore`)
+and endpoints.production.yml (`RedactingSQLTrackerStore`); Rasa builds a custom
+store as `Class(host=url, domain=domain, event_broker=broker, **other keys)`.
+
+Rasa fetches a conversation once per message, runs the actions on that tracker
+(the action server gets the text as typed, so a one-time code can be checked
+and a callback number put into the ticket row within the turn), then saves it:
+this is the single point where what is kept is decided. `save` hands the
+store a copy whose events went through bot.security.redaction.redact_events
+(user and agent texts, parsed text and entities, code/phone/message slots);
+the next message reads that copy back. The event broker streams the redacted
+events too.
+
+`erase` removes a conversation altogether (a data-deletion request approved).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.security.redaction import redact_events
+
+
+def redacted_tracker(tracker: DialogueStateTracker, domain: Domain) -> DialogueStateTracker:
+    """`tracker` with its personal numbers masked (the same object when there is nothing to mask)."""
+    events = [event.as_dict() for event in tracker.events]
+    cleaned = redact_events(events)
+    if all(a is b for a, b in zip(events, cleaned, strict=False)):
+        return tracker
+    return DialogueStateTracker.from_dict(
+        tracker.sender_id, cleaned, domain.slots, max_event_history=tracker._max_event_history
+    )
+
+
+class RedactingInMemoryTrackerStore(InMemoryTrackerStore):
+    """Development: conversations in memory, redacted."""
+
+    def __init__(self, domain: Domain, event_broker: EventBroker | None = None, **kwargs: Any) -> None:
+        kwargs.pop("host", None)  # Rasa passes the endpoint's url, which an in-memory store has none of
+        super().__init__(domain, event_broker, **kwargs)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the redacted copy."""
+        await super().save(redacted_tracker(tracker, self.domain))
+
+    async def erase(self, sender_id: str) -> bool:
+        """Forget a conversation; whether there was one."""
+        return self.store.pop(sender_id, None) is not None
+
+
+class RedactingSQLTrackerStore(SQLTrackerStore):
+    """Production: conversations in SQL (PostgreSQL), redacted."""
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the redacted copy (only the events not stored yet are written, as in SQLTrackerStore)."""
+        await super().save(redacted_tracker(tracker, self.domain))
+
+    async def erase(self, sender_id: str) -> bool:
+        """Delete every event of a conversation, all sessions; whether there were any."""
+        with self.session_scope() as session:
+            deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
+            session.commit()
+        return bool(deleted)
+
+
+async def erase_conversation(store: TrackerStore, sender_id: str) -> bool:
+    """Remove a conversation from a redacting store (unwrapping Rasa's wrappers); whether there was one."""
+    inner: Any = store
+    while not hasattr(inner, "erase") and hasattr(inner, "_tracker_store"):
+        inner = inner._tracker_store
+    if not hasattr(inner, "erase"):
+        raise TypeError(f"{type(store).__name__} cannot erase conversations")
+    return bool(await inner.erase(sender_id))

@@ -21,6 +21,7 @@ from bot.handoff.events import ticket_message
 from bot.handoff.phones import mask_phone
 from bot.handoff.summary import Turn, build_summary
 from bot.nlu.textnorm import normalise
+from bot.security.redaction import redact
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def leave_message(
         reason=reason.value,
         summary=summary,
         channel=channel,
-        message=message,
+        message=redact(message),  # the full callback number has its own column, for the agent who calls back
         callback_phone=callback_phone,
     )
     return MessageLeft(ticket.id, mask_phone(callback_phone), (ticket_message("ticket_created", ticket),))

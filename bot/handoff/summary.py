@@ -3,8 +3,8 @@
 Built from plain values: the customer's account snapshot (from the database)
 and the conversation so far as `Turn`s (the action extracts them from the
 tracker). Stored as JSON on the ticket; codes (statuses, blocker kinds, intents)
-stay codes and the console labels them, amounts are formatted, phone numbers
-are masked everywhere in it.
+stay codes and the console labels them, amounts are formatted, phone, ID and card
+numbers and one-time codes are masked everywhere in it (bot.security.redaction).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import Any
 from bot.closing import eligibility as el
 from bot.core.accounts import AccountSnapshot, CustomerSnapshot
 from bot.core.formatting import yuan
-from bot.handoff.phones import mask_phone, mask_phones_in
+from bot.handoff.phones import mask_phone
+from bot.security.redaction import redact
 
 LAST_MESSAGES = 8
 BOT_EXPLAINED = 10
@@ -57,9 +58,7 @@ def build_summary(
         "products": [_product(a, today) for a in customer.accounts] if customer else [],
         "intents": _intents(turns),
         "bot_explained": _explained(turns),
-        "last_messages": [{"speaker": t.speaker, "text": mask_phones_in(t.text)} for t in turns if t.text][
-            -LAST_MESSAGES:
-        ],
+        "last_messages": [{"speaker": t.speaker, "text": redact(t.text)} for t in turns if t.text][-LAST_MESSAGES:],
     }
 
 
@@ -114,5 +113,5 @@ def _explained(turns: list[Turn]) -> list[str]:
     said: list[str] = []
     for turn in turns:
         if turn.speaker == "bot" and turn.text and turn.text not in said:
-            said.append(mask_phones_in(turn.text))
+            said.append(redact(turn.text))
     return said[-BOT_EXPLAINED:]

@@ -95,10 +95,15 @@ def test_a_left_message_is_not_in_the_queue_and_its_event_masks_the_number(facto
             turns=TURNS,
             channel="rest",
             today=TODAY,
-            message="借呗为什么冻结了",
+            message="借呗为什么冻结了，卡号6222021234567890，打13812345678",
             callback_phone="13812345678",
         )
     assert left.phone_masked == "138****5678"
+    with session_scope(factory) as s:
+        ticket = queries.get_ticket(s, left.ticket_id)
+        assert ticket is not None
+        assert ticket.message == "借呗为什么冻结了，卡号[卡号尾号7890]，打138****5678"
+        assert ticket.callback_phone == "13812345678"  # in full, for the agent who calls back
     (event,) = left.events
     assert event["ticket"]["status"] == "message_left" and event["ticket"]["callback_phone_masked"] == "138****5678"
     assert "13812345678" not in repr(event)

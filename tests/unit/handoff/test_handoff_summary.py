@@ -80,6 +80,13 @@ def test_phone_numbers_never_appear_in_full() -> None:
     assert "我的电话是138****5678" in text
 
 
+def test_codes_id_and_card_numbers_are_masked_in_the_summary() -> None:
+    turns = [Turn("user", "身份证11010119900307123X，卡6222021234567890，验证码 482913", "inform")]
+    text = repr(summary_for(make_customer(make_account(HUABEI)), turns=turns))
+    assert "11010119900307123X" not in text and "6222021234567890" not in text and "482913" not in text
+    assert "[身份证号尾号123X]" in text and "[卡号尾号7890]" in text
+
+
 def test_unknown_customer_still_gets_a_summary() -> None:
     s = summary_for(None, phone=None)
     assert s["customer"] is None and s["products"] == []

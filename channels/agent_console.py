@@ -281,8 +281,8 @@ class AgentConsoleInput(InputChannel):
         return row
 
     async def ticket(self, request: Request, login: str, ticket_id: int) -> HTTPResponse:
-        """One ticket: summary, message, notes, transcript, whether the bot is paused."""
-        detail = await run_in_session(self.factory, hc.ticket_detail, ticket_id)
+        """One ticket: summary, message, notes, the transcript of its session, whether the bot is paused (audited)."""
+        detail = await run_in_session(self.factory, hc.ticket_detail, ticket_id, agent=login, channel=CHANNEL)
         if detail is None:
             return _error(404, "not_found")
         body = self._ticket_row(detail.ticket)
@@ -295,7 +295,9 @@ class AgentConsoleInput(InputChannel):
             {"author": n.author, "text": n.text, "created_at": n.created_at.isoformat()} for n in detail.notes
         ]
         agent = request.app.ctx.agent
-        body["transcript"] = await ct.transcript(agent, detail.ticket.conversation_id)
+        body["transcript"] = await ct.transcript(
+            agent, detail.ticket.conversation_id, opened_at=detail.opened_at, closed_at=detail.closed_at
+        )
         body["bot_paused"] = await ct.is_paused(agent, detail.ticket.conversation_id)
         return response.json(body)
 

@@ -20,25 +20,31 @@ from rasa.core.policies.policy import PolicyPrediction
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationResumed
 
+from bot.handoff.console import ticket_session
 from bot.handoff.tickets import HANDBACK_RESPONSE
 from channels import live
 
 
-async def transcript(agent: Agent, conversation_id: str) -> list[dict[str, Any]]:
-    """The conversation as the console shows it: user, bot and agent messages, pauses and resumes."""
-    tracker = await agent.tracker_store.retrieve(conversation_id)
+async def transcript(
+    agent: Agent, conversation_id: str, *, opened_at: float, closed_at: float | None
+) -> list[dict[str, Any]]:
+    """A ticket's part of the conversation as the console shows it: user, bot and agent messages, pauses, resumes.
+
+    Only the session the ticket was opened in, up to its closing (bot.handoff.console.ticket_session).
+    """
+    tracker = await agent.tracker_store.retrieve_full_tracker(conversation_id)
     if tracker is None:
         return []
+    events = [event.as_dict() for event in tracker.events]
     lines: list[dict[str, Any]] = []
-    for event in tracker.events:
-        line = _line(event)
+    for data in ticket_session(events, opened_at=opened_at, closed_at=closed_at):
+        line = _line(data)
         if line is not None:
             lines.append(line)
     return lines
 
 
-def _line(event: Any) -> dict[str, Any] | None:
-    data = event.as_dict()
+def _line(data: dict[str, Any]) -> dict[str, Any] | None:
     kind, at = data.get("event"), data.get("timestamp")
     if kind == "user" and data.get("text"):
         return {"speaker": "user", "text": data["text"], "timestamp": at}

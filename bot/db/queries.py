@@ -586,6 +586,20 @@ def record_agent_reply(session: Session, *, ticket_id: int, agent: str, text: st
     return ticket
 
 
+def record_ticket_read(session: Session, *, ticket: m.HandoffTicket, agent: str, channel: str) -> m.AuditEntry:
+    """An agent opened a ticket's detail (summary, transcript, callback number): audited, nothing else changes."""
+    return append_audit(
+        session,
+        actor=f"agent:{agent}",
+        action="ticket_viewed",
+        entity_type="handoff_ticket",
+        entity_id=ticket.id,
+        before=None,
+        after={"status": ticket.status, "customer_id": ticket.customer_id},
+        channel=channel,
+    )
+
+
 def ticket_state(ticket: m.HandoffTicket) -> dict[str, Any]:
     """The audited fields of a ticket."""
     return {"kind": ticket.kind, "status": ticket.status, "claimed_by": ticket.claimed_by}

@@ -15,7 +15,7 @@ Raises (every change):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +58,10 @@ class NoteView:
 
 @dataclass(frozen=True)
 class TicketDetail:
-    """One ticket with what the agent reads: summary, the message left, the callback number, notes."""
+    """One ticket with what the agent reads: summary, the message left, the callback number, notes.
+
+    `opened_at` / `closed_at` (seconds since the epoch) bound the transcript shown with it (`ticket_session`).
+    """
 
     ticket: TicketView
     summary: dict[str, Any]
@@ -66,6 +69,8 @@ class TicketDetail:
     callback_phone: str | None
     callback_phone_masked: str | None
     notes: tuple[NoteView, ...]
+    opened_at: float
+    closed_at: float | None
 
 
 class BotChange(Enum):
@@ -94,11 +99,15 @@ def queue_view(session: Session, *, include_finished: int) -> list[TicketView]:
     ]
 
 
-def ticket_detail(session: Session, ticket_id: int) -> TicketDetail | None:
-    """One ticket for a logged-in agent (the full callback number is shown only here), or None."""
+def ticket_detail(session: Session, ticket_id: int, *, agent: str, channel: str) -> TicketDetail | None:
+    """One ticket for a logged-in agent (the full callback number is shown only here), or None.
+
+    Reading is audited: who opened which ticket, when (personal data shown to an agent).
+    """
     ticket = queries.get_ticket(session, ticket_id)
     if ticket is None:
         return None
+    queries.record_ticket_read(session, ticket=ticket, agent=agent, channel=channel)
     return TicketDetail(
         ticket=_view(ticket),
         summary=ticket.summary,
@@ -106,7 +115,45 @@ def ticket_detail(session: Session, ticket_id: int) -> TicketDetail | None:
         callback_phone=ticket.callback_phone,
         callback_phone_masked=mask_phone(ticket.callback_phone) or None,
         notes=tuple(NoteView(n.author, n.text, n.created_at) for n in ticket.notes),
+        opened_at=_epoch(ticket.created_at),
+        closed_at=_epoch(ticket.closed_at) if ticket.closed_at else None,
     )
+
+
+SESSION_BOUNDARIES = frozenset({"session_started", "restart"})
+
+
+def ticket_session(events: list[dict[str, Any]], *, opened_at: float, closed_at: float | None) -> list[dict[str, Any]]:
+    """The part of a conversation (serialised events, oldest first) that a ticket's transcript shows.
+
+    From the conversation's latest session start (or restart) before the ticket
+    was opened, to the next one, or to the ticket's closing if that comes first:
+    earlier sessions, and what the customer said after the ticket was finished,
+    are not for the agent reading this ticket.
+    """
+    start = 0
+    for index, event in enumerate(events):
+        if event.get("event") in SESSION_BOUNDARIES and _at(event) <= opened_at:
+            start = index
+    shown: list[dict[str, Any]] = []
+    for event in events[start:]:
+        at = _at(event)
+        if shown and event.get("event") in SESSION_BOUNDARIES and at > opened_at:
+            break
+        if closed_at is not None and at > closed_at:
+            break
+        shown.append(event)
+    return shown
+
+
+def _at(event: dict[str, Any]) -> float:
+    value = event.get("timestamp")
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _epoch(moment: datetime) -> float:
+    """Seconds since the epoch; a naive datetime (SQLite) is UTC."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def claim(session: Session, *, ticket_id: int, agent: str, channel: str) -> ConsoleOutcome:

@@ -73,7 +73,7 @@ def test_notes_are_kept_on_the_ticket_and_never_published_as_text(factory: sessi
     assert events(outcome) == [("note_added", "xiaowang", "queued")]
     assert "还清" not in repr(outcome.events)
     with session_scope(factory) as s:
-        detail = hc.ticket_detail(s, ticket_id)
+        detail = hc.ticket_detail(s, ticket_id, agent="xiaowang", channel="agent_console")
     assert detail is not None and [(n.author, n.text) for n in detail.notes] == [("xiaowang", "客户想先还清再注销")]
 
 
@@ -100,7 +100,7 @@ def test_closing_a_live_ticket_resumes_quietly_and_updates_the_queue(factory: se
 def test_a_message_left_ticket_is_closed_without_touching_the_bot(factory: sessionmaker) -> None:
     ticket_id = open_ticket(factory, "demo_frozen", TicketKind.MESSAGE)
     with session_scope(factory) as s:
-        detail = hc.ticket_detail(s, ticket_id)
+        detail = hc.ticket_detail(s, ticket_id, agent="xiaowang", channel="agent_console")
     assert detail is not None and detail.ticket.position is None
     assert (detail.message, detail.callback_phone, detail.callback_phone_masked) == (
         "请回电",
@@ -147,4 +147,60 @@ def test_unknown_tickets_and_refusals_change_nothing(factory: sessionmaker) -> N
         act(factory, hc.hand_back, ticket_id)  # never claimed
     with session_scope(factory) as s:
         assert s.execute(select(m.AuditEntry.id)).scalars().all() == before
-        assert hc.ticket_detail(s, 999_999) is None
+        assert hc.ticket_detail(s, 999_999, agent="xiaowang", channel="agent_console") is None
+
+
+def test_opening_a_ticket_is_audited_with_the_agent(factory: sessionmaker) -> None:
+    ticket_id = open_ticket(factory, "demo_frozen", TicketKind.MESSAGE)
+    with session_scope(factory) as s:
+        detail = hc.ticket_detail(s, ticket_id, agent="xiaoli", channel=CHANNEL)
+        assert detail is not None and detail.closed_at is None and detail.opened_at > 0
+    act(factory, hc.close, ticket_id)
+    with session_scope(factory) as s:
+        detail = hc.ticket_detail(s, ticket_id, agent="xiaowang", channel=CHANNEL)
+        assert detail is not None and detail.closed_at is not None and detail.closed_at >= detail.opened_at
+        reads = s.execute(select(m.AuditEntry).where(m.AuditEntry.action == "ticket_viewed")).scalars().all()
+    assert [(r.actor, r.entity_id, r.channel, r.after["status"]) for r in reads] == [
+        ("agent:xiaoli", str(ticket_id), CHANNEL, "message_left"),
+        ("agent:xiaowang", str(ticket_id), CHANNEL, "closed"),
+    ]
+
+
+def _event(kind: str, at: float, text: str | None = None) -> dict[str, Any]:
+    return {"event": kind, "timestamp": at, **({"text": text} if text else {})}
+
+
+CONVERSATION = [
+    _event("session_started", 1.0),
+    _event("user", 2.0, "上次的会话：我的卡号是多少"),
+    _event("session_started", 10.0),
+    _event("user", 11.0, "借呗能注销吗"),
+    _event("user", 12.0, "转人工"),  # ticket opened at 12.5
+    _event("bot", 13.0, "您好，我是人工客服"),
+    _event("user", 20.0, "谢谢"),  # ticket closed at 15
+    _event("restart", 30.0),
+    _event("user", 31.0, "新的会话"),
+]
+
+
+def _texts(events: list[dict[str, Any]]) -> list[str]:
+    return [e["text"] for e in events if e.get("text")]
+
+
+def test_a_ticket_shows_only_its_own_session_up_to_its_closing() -> None:
+    assert _texts(hc.ticket_session(CONVERSATION, opened_at=12.5, closed_at=None)) == [
+        "借呗能注销吗",
+        "转人工",
+        "您好，我是人工客服",
+        "谢谢",
+    ]
+    assert _texts(hc.ticket_session(CONVERSATION, opened_at=12.5, closed_at=15.0)) == [
+        "借呗能注销吗",
+        "转人工",
+        "您好，我是人工客服",
+    ]
+    # an old, closed ticket from the first session does not show the later ones
+    assert _texts(hc.ticket_session(CONVERSATION, opened_at=2.5, closed_at=3.0)) == ["上次的会话：我的卡号是多少"]
+    # a ticket opened after the restart shows the new session only
+    assert _texts(hc.ticket_session(CONVERSATION, opened_at=31.5, closed_at=None)) == ["新的会话"]
+    assert hc.ticket_session([], opened_at=1.0, closed_at=None) == []

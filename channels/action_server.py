@@ -20,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.config import ConfigError, Settings
+from channels.failures import failure_fields
 
 SECRET_HEADER = "X-Action-Secret"
 OPEN_PATHS = {"/health"}
@@ -55,7 +56,8 @@ def create_guarded_app(settings: Settings, actions_package: str = "actions") -> 
     @app.exception(Exception)
     async def bare_error(request: Request, exception: Exception) -> HTTPResponse:
         # rasa_sdk's own handler returns the request body: the customer's whole tracker.
-        logger.error("action server error on %s", request.path, exc_info=exception)
+        # Never the exception's message or the body: either can quote the customer's messages.
+        logger.error("action server error on %s: %s", request.path, failure_fields(exception))
         status = getattr(exception, "status_code", 500)
         return response.json({"error": "internal error" if status >= 500 else "bad request"}, status=status)
 

@@ -16,7 +16,6 @@ Registered in credentials.yml as `channels.rest.TokenRestInput`.
 
 from __future__ import annotations
 
-import copy
 import inspect
 from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
@@ -35,6 +34,7 @@ from bot.core.catalog import load_catalog
 from bot.nlu.contract import clean_payload
 from bot.security.tokens import TokenError
 from channels.auth import bearer_token, identify, refusal, refuse_exposed_dev_mode
+from channels.failures import failure_fields
 from channels.limits import HTTP_STATUS, TOO_LARGE_STATUS, client_ip, gate_for, limit_request_size, refusal_message
 
 logger = structlog.get_logger()
@@ -102,10 +102,10 @@ class TokenRestInput(RestInput):
             )
             try:
                 await on_new_message(message)
-            except CancelledError:
-                logger.error("rest.message.received.timeout", text=copy.deepcopy(text))
-            except Exception:
-                logger.exception("rest.message.received.failure", text=copy.deepcopy(text))
+            except CancelledError:  # never the text: its length and the conversation (channels.failures)
+                logger.error("rest.message.received.timeout", length=len(text), sender_id=who.sender_id)
+            except Exception as exc:
+                logger.error("rest.message.received.failure", **failure_fields(exc, text=text, sender_id=who.sender_id))
             return response.json(collector.messages)
 
         return webhook

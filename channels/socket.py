@@ -47,6 +47,7 @@ from bot.security.message_limits import Refusal
 from bot.security.tokens import TokenError
 from channels import live
 from channels.auth import Identity, identify, refusal
+from channels.failures import failure_fields
 from channels.limits import client_ip, gate_for, limit_request_size, refusal_message
 from channels.widget_routes import add_widget_routes
 
@@ -270,6 +271,8 @@ class TokenSocketIOInput(SocketIOInput):
             )
             try:
                 await on_new_message(message)
+            except Exception as exc:  # logged without the text (channels.failures), not re-raised with it
+                logger.error("socketio.message.failure", **failure_fields(exc, text=text, sender_id=who.sender_id))
             finally:
                 await sio.emit(TURN_DONE_EVT, {}, room=sid)
 

@@ -17,6 +17,8 @@ from typing import Any
 
 import aiohttp
 import pytest
+import structlog
+import structlog.testing
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Sanic
 
@@ -57,8 +59,8 @@ def _free_port() -> int:
 
 
 @asynccontextmanager
-async def serving(channel: InputChannel, prefix: str) -> AsyncIterator[Server]:
-    """The channel's blueprint on a Sanic app, as `rasa run` mounts it; the "assistant" echoes."""
+async def serving(channel: InputChannel, prefix: str, *, failing: bool = False) -> AsyncIterator[Server]:
+    """The channel's blueprint on a Sanic app, as `rasa run` mounts it; the "assistant" echoes (or fails)."""
     port = _free_port()
     app = Sanic(f"limits_{port}")
     app.config.KEEP_ALIVE = False  # no idle connection outlives the test's event loop
@@ -66,6 +68,8 @@ async def serving(channel: InputChannel, prefix: str) -> AsyncIterator[Server]:
 
     async def assistant(message: UserMessage) -> None:
         server.received.append(message.text or "")
+        if failing:
+            raise ValueError(f"could not handle {message.text!r}")
         await message.output_channel.send_text_message(message.sender_id, f"echo {len(message.text or '')}")
 
     handler: Callable[[UserMessage], Awaitable[Any]] = assistant
@@ -148,6 +152,17 @@ async def test_rest_drops_entity_values_outside_the_contract_from_payloads() -> 
         await post(server, "demo_clean", f'/close_account{{"external_product":"{spoof}","product":"huabei"}}')
         await post(server, "demo_clean", '/pause_credit{"duration":1e999}')
         assert server.received == ['/close_account{"product":"huabei"}', "/pause_credit"]
+
+
+async def test_a_failed_message_is_logged_without_its_text() -> None:
+    secret = "我的卡号6222021234567890"
+    async with serving(TokenRestInput(settings=settings()), "/webhooks/rest", failing=True) as server:
+        with structlog.testing.capture_logs() as logs:
+            await post(server, "demo_clean", secret)
+    (failure,) = (entry for entry in logs if entry["event"] == "rest.message.received.failure")
+    assert failure["error"] == "ValueError" and failure["length"] == len(secret)
+    assert failure["sender_id"] == "demo_clean"
+    assert "6222021234567890" not in repr(logs)
 
 
 # ── socket.io ─────────────────────────────────────────────────────────

@@ -38,6 +38,8 @@ SCOPE_ALL = "all_but_retained"  # every line closed
 SCOPE_UNUSED = "not_needed_for_open_lines"  # lines still open
 # What is kept whatever the scope: fact ids in bot/credit/credit.yml.
 RETAINED_BY_LAW = ("aml_retention", "credit_data_separate")
+APPROVED = "approved"
+CONVERSATION_ERASED = "conversation_erased"
 
 
 @dataclass(frozen=True)
@@ -213,13 +215,38 @@ def submission_replies(outcome: DeletionOutcome | None, *, phone_tail: str, toda
 def review_data_deletion(session: Session, *, request_id: int, approve: bool, operator: str) -> ServiceRequest | None:
     """An operator's decision on a deletion request (raises InvalidTransition if it is not pending).
 
-    Approval records that the operator checked what the law requires to keep;
-    erasing the data in the systems that hold it is the operator's step, not
-    automated here.
+    Approval records that the operator checked what the law requires to keep,
+    and erases at once what the handoff desk holds about the customer: their
+    tickets' summaries, left messages, callback numbers and notes
+    (`queries.erase_ticket_data`; ticket rows and every audit row stay, see
+    RETAINED_BY_LAW). The conversation itself is erased from the tracker store
+    by `python -m channels.erasure`, which erases the conversations of approved
+    deletion requests not yet erased (`conversations_to_erase`).
     """
     request = queries.get_request(session, request_id)
     if request is None or request.kind != KIND:
         return None
     actor = f"operator:{operator}"
     queries.decide_request(session, request=request, approve=approve, actor=actor, channel="cli")
+    if request.status == APPROVED:
+        queries.erase_ticket_data(session, customer_id=request.customer_id, actor=actor, channel="cli")
     return request
+
+
+def conversations_to_erase(session: Session) -> list[str]:
+    """Conversation ids (= customer ids) of approved deletion requests whose conversation is not erased yet."""
+    return queries.approved_deletions_not_erased(session, kind=KIND)
+
+
+def conversation_erased(session: Session, *, conversation_id: str, existed: bool) -> None:
+    """Record (audited) that a customer's conversation was removed from the tracker store."""
+    queries.append_audit(
+        session,
+        actor="system:erasure",
+        action=CONVERSATION_ERASED,
+        entity_type="conversation",
+        entity_id=conversation_id,
+        before=None,
+        after={"existed": existed},
+        channel="cli",
+    )

@@ -586,6 +586,68 @@ def record_agent_reply(session: Session, *, ticket_id: int, agent: str, text: st
     return ticket
 
 
+ERASED_NOTE = "[已删除]"
+
+
+def erase_ticket_data(session: Session, *, customer_id: str, actor: str, channel: str) -> list[int]:
+    """A data-deletion request approved: erase what the customer's tickets hold about them; the ids erased.
+
+    Summary, left message, callback number and note texts go; the rows (state,
+    reason, times) and their audit rows stay. Tickets are found by customer and
+    by conversation (in production the conversation id is the customer id).
+    """
+    rows = (
+        session.execute(
+            select(m.HandoffTicket)
+            .where((m.HandoffTicket.customer_id == customer_id) | (m.HandoffTicket.conversation_id == customer_id))
+            .order_by(m.HandoffTicket.id)
+        )
+        .scalars()
+        .all()
+    )
+    erased: list[int] = []
+    for ticket in rows:
+        ticket.summary = {"erased": True}
+        ticket.message = None
+        ticket.callback_phone = None
+        for note in ticket.notes:
+            note.text = ERASED_NOTE
+        append_audit(
+            session,
+            actor=actor,
+            action="ticket_data_erased",
+            entity_type="handoff_ticket",
+            entity_id=ticket.id,
+            before=None,
+            after={"erased": ["summary", "message", "callback_phone", "notes"]},
+            channel=channel,
+        )
+        erased.append(ticket.id)
+    return erased
+
+
+def approved_deletions_not_erased(session: Session, *, kind: str) -> list[str]:
+    """Customer ids with an approved request of `kind` and no `conversation_erased` audit row since its approval."""
+    approved = session.execute(
+        select(m.ServiceRequest.customer_id, m.ServiceRequest.decided_at).where(
+            m.ServiceRequest.kind == kind, m.ServiceRequest.status == "approved"
+        )
+    ).all()
+    pending: list[str] = []
+    for customer_id, decided_at in approved:
+        erased = select(m.AuditEntry.id).where(
+            m.AuditEntry.action == "conversation_erased",
+            m.AuditEntry.entity_type == "conversation",
+            m.AuditEntry.entity_id == customer_id,
+        )
+        if decided_at is not None:
+            erased = erased.where(m.AuditEntry.at >= decided_at)
+        done = session.execute(erased).first()
+        if done is None and customer_id not in pending:
+            pending.append(customer_id)
+    return pending
+
+
 def record_ticket_read(session: Session, *, ticket: m.HandoffTicket, agent: str, channel: str) -> m.AuditEntry:
     """An agent opened a ticket's detail (summary, transcript, callback number): audited, nothing else changes."""
     return append_audit(

@@ -25,10 +25,16 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
 
 from bot.config import REPO_ROOT
+from bot.core.catalog import load_data_request_policy
+from bot.data_deletion.deletion import DeletionSubmitted, review_data_deletion, submit_data_deletion
+from bot.db import models as m
+from bot.db.session import session_scope
+from channels.erasure import erase_approved
 from channels.redacting_store import (
     RedactingInMemoryTrackerStore,
     RedactingSQLTrackerStore,
@@ -180,3 +186,23 @@ async def test_the_sql_store_writes_no_number_in_clear(sql_store: RedactingSQLTr
     _assert_masked(again)
     assert await erase_conversation(TrackerStore.create(sql_store), sender) is True
     assert await sql_store.retrieve_full_tracker(sender) is None
+
+
+async def test_an_approved_deletion_erases_the_customers_conversation_once(
+    factory: sessionmaker, db_url: str, domain: Domain
+) -> None:
+    store = RedactingInMemoryTrackerStore(domain)
+    for sender in ("demo_clean", "demo_bound"):
+        await _drive(store, domain, sender)
+    with session_scope(factory) as s:
+        outcome = submit_data_deletion(s, customer_id="demo_clean", channel="rest", policy=load_data_request_policy())
+    assert isinstance(outcome, DeletionSubmitted)
+    assert await erase_approved(store, db_url) == []  # not approved yet
+    with session_scope(factory) as s:
+        review_data_deletion(s, request_id=outcome.request_id, approve=True, operator="li")
+    assert await erase_approved(store, db_url) == ["demo_clean"]
+    assert await store.retrieve("demo_clean") is None and await store.retrieve("demo_bound") is not None
+    assert await erase_approved(store, db_url) == []  # done once
+    with session_scope(factory) as s:
+        audit = s.execute(select(m.AuditEntry).where(m.AuditEntry.action == "conversation_erased")).scalars().all()
+        assert [(a.entity_id, a.after) for a in audit] == [("demo_clean", {"existed": True})]

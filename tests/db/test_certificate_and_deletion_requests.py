@@ -176,3 +176,56 @@ def test_a_code_for_another_scope_does_not_fit(factory) -> None:
         assert isinstance(outcome, closure.ClosureSubmitted)
         closure.review_closure(s, request_id=outcome.request_id, approve=True, operator="li", today=TODAY)
     assert verified_request(factory, "demo_closed") == DeletionNotVerified()  # every line closed now: more goes
+
+
+def test_an_approved_deletion_erases_the_customers_tickets_but_keeps_the_rows_and_audit(factory) -> None:
+    from bot.data_deletion.deletion import conversation_erased, conversations_to_erase, review_data_deletion
+    from bot.db import queries
+    from bot.handoff.tickets import TicketKind
+
+    with session_scope(factory) as s:
+        for customer, kind in (
+            ("demo_clean", TicketKind.MESSAGE),
+            ("demo_clean", TicketKind.LIVE),
+            ("demo_bound", TicketKind.LIVE),
+        ):
+            ticket = queries.open_ticket(
+                s,
+                conversation_id=customer,
+                customer_id=customer,
+                kind=kind,
+                reason="requested",
+                summary={"customer": {"name": "李娜"}, "last_messages": [{"speaker": "user", "text": "转人工"}]},
+                channel="rest",
+                message="请回电" if kind is TicketKind.MESSAGE else None,
+                callback_phone="13812345678" if kind is TicketKind.MESSAGE else None,
+            )
+            queries.add_ticket_note(
+                s, ticket_id=ticket.id, agent="xiaowang", text="客户说卡号尾号7890", channel="console"
+            )
+    rejected = delete_request(factory, "demo_bound")
+    with session_scope(factory) as s:
+        review_data_deletion(s, request_id=rejected.request_id, approve=False, operator="li")
+    outcome = delete_request(factory, "demo_clean")
+    with session_scope(factory) as s:
+        assert conversations_to_erase(s) == []
+        review_data_deletion(s, request_id=outcome.request_id, approve=True, operator="li")
+    tickets = {t.id: t for t in rows(factory, m.HandoffTicket)}
+    notes = rows(factory, m.TicketNote)
+    erased = [t for t in tickets.values() if t.customer_id == "demo_clean"]
+    assert len(erased) == 2 and len(tickets) == 3
+    for ticket in erased:
+        assert (ticket.summary, ticket.message, ticket.callback_phone) == ({"erased": True}, None, None)
+        assert ticket.status in ("message_left", "queued")
+    kept = next(t for t in tickets.values() if t.customer_id == "demo_bound")
+    assert kept.summary["customer"]["name"] == "李娜"
+    assert {n.text for n in notes if tickets[n.ticket_id].customer_id == "demo_clean"} == {queries.ERASED_NOTE}
+    assert {n.text for n in notes if tickets[n.ticket_id].customer_id == "demo_bound"} == {"客户说卡号尾号7890"}
+    audit = [a.action for a in rows(factory, m.AuditEntry)]
+    assert audit.count("ticket_created") == 3 and audit.count("ticket_data_erased") == 2
+    # the conversation itself waits for channels.erasure, once
+    with session_scope(factory) as s:
+        assert conversations_to_erase(s) == ["demo_clean"]
+        conversation_erased(s, conversation_id="demo_clean", existed=True)
+    with session_scope(factory) as s:
+        assert conversations_to_erase(s) == []

@@ -7,7 +7,7 @@ Reads return frozen snapshots from `bot.core.accounts`; writes append audit rows
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -648,8 +648,34 @@ def approved_deletions_not_erased(session: Session, *, kind: str) -> list[str]:
     return pending
 
 
+# The console re-reads an open ticket on every poll: one audit row per agent and ticket in this window.
+TICKET_READ_WINDOW = timedelta(minutes=10)
+
+
 def record_ticket_read(session: Session, *, ticket: m.HandoffTicket, agent: str, channel: str) -> m.AuditEntry:
-    """An agent opened a ticket's detail (summary, transcript, callback number): audited, nothing else changes."""
+    """An agent opened a ticket's detail (summary, transcript, callback number): audited, nothing else changes.
+
+    A read by the same agent within TICKET_READ_WINDOW of the last recorded one is that read's
+    continuation (the console polling), not a new row.
+    """
+    recent = (
+        session.execute(
+            select(m.AuditEntry)
+            .where(
+                m.AuditEntry.action == "ticket_viewed",
+                m.AuditEntry.actor == f"agent:{agent}",
+                m.AuditEntry.entity_type == "handoff_ticket",
+                m.AuditEntry.entity_id == str(ticket.id),
+                m.AuditEntry.at >= datetime.now(timezone.utc) - TICKET_READ_WINDOW,
+            )
+            .order_by(m.AuditEntry.id.desc())
+        )
+        .scalars()
+        .first()
+    )
+    if recent is not None:
+        entry: m.AuditEntry = recent
+        return entry
     return append_audit(
         session,
         actor=f"agent:{agent}",

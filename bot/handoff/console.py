@@ -127,9 +127,11 @@ def ticket_session(events: list[dict[str, Any]], *, opened_at: float, closed_at:
     """The part of a conversation (serialised events, oldest first) that a ticket's transcript shows.
 
     From the conversation's latest session start (or restart) before the ticket
-    was opened, to the next one, or to the ticket's closing if that comes first:
-    earlier sessions, and what the customer said after the ticket was finished,
-    are not for the agent reading this ticket.
+    was opened, to the next one, or to the customer's first message after the
+    ticket's closing if that comes first: earlier sessions, and what the customer
+    said after the ticket was finished, are not for the agent reading this ticket.
+    The hand back itself (the bot resuming and saying so) is written just after
+    the closing and still belongs to the ticket.
     """
     start = 0
     for index, event in enumerate(events):
@@ -140,7 +142,7 @@ def ticket_session(events: list[dict[str, Any]], *, opened_at: float, closed_at:
         at = _at(event)
         if shown and event.get("event") in SESSION_BOUNDARIES and at > opened_at:
             break
-        if closed_at is not None and at > closed_at:
+        if closed_at is not None and at > closed_at and event.get("event") == "user":
             break
         shown.append(event)
     return shown

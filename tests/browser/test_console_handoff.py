@@ -81,7 +81,7 @@ def test_customer_gets_a_human_in_the_widget_and_the_bot_back(
     say(phone, "我想把借呗注销掉")
     expect(phone.locator(".cc-msg.cc-bot", has_text="借呗现在还不能注销")).to_have_count(2, timeout=TIMEOUT)
     screenshot(phone, "handoff-4-bot-answers-again")
-    expect(desktop.locator("#transcript")).to_contain_text("接下来由我继续为你服务")
+    expect(desktop.locator("#transcript")).to_contain_text("接下来由我继续为你服务", timeout=TIMEOUT)
     screenshot(desktop, "handoff-5-console-handed-back")
 
     # Reloading the widget keeps the agent's message labelled as the agent's (history from the tracker).

@@ -178,7 +178,10 @@ CONVERSATION = [
     _event("user", 11.0, "借呗能注销吗"),
     _event("user", 12.0, "转人工"),  # ticket opened at 12.5
     _event("bot", 13.0, "您好，我是人工客服"),
-    _event("user", 20.0, "谢谢"),  # ticket closed at 15
+    _event("resume", 15.5),  # ticket closed at 15: the bot resumes and says so
+    _event("bot", 15.6, "接下来由我继续为你服务"),
+    _event("user", 20.0, "谢谢"),
+    _event("bot", 21.0, "不客气"),
     _event("restart", 30.0),
     _event("user", 31.0, "新的会话"),
 ]
@@ -193,12 +196,15 @@ def test_a_ticket_shows_only_its_own_session_up_to_its_closing() -> None:
         "借呗能注销吗",
         "转人工",
         "您好，我是人工客服",
+        "接下来由我继续为你服务",
         "谢谢",
+        "不客气",
     ]
     assert _texts(hc.ticket_session(CONVERSATION, opened_at=12.5, closed_at=15.0)) == [
         "借呗能注销吗",
         "转人工",
         "您好，我是人工客服",
+        "接下来由我继续为你服务",
     ]
     # an old, closed ticket from the first session does not show the later ones
     assert _texts(hc.ticket_session(CONVERSATION, opened_at=2.5, closed_at=3.0)) == ["上次的会话：我的卡号是多少"]

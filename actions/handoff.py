@@ -20,12 +20,13 @@ from rasa_sdk.events import ActionExecuted, ConversationPaused, FollowupAction, 
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import BotAction, channel_of, customer_of, in_session, settings
+from actions.common import BotAction, channel_of, customer_of, in_session, send, settings
 from bot.handoff import queue as hq
 from bot.handoff import tickets as ho
 from bot.handoff.events import publisher_for
 from bot.handoff.phones import find_mobile
 from bot.handoff.summary import Turn
+from bot.nlu import journey_gate
 
 log = logging.getLogger(__name__)
 FORM_SLOTS = ("callback_message", "callback_phone", "handoff_reason")
@@ -43,6 +44,17 @@ def conversation_turns(tracker: Tracker) -> list[Turn]:
             speaker = "agent" if (event.get("metadata") or {}).get("sender") == "agent" else "bot"
             turns.append(Turn(speaker, str(event["text"])))
     return turns
+
+
+def readings_of(message: dict[str, Any]) -> tuple[list[tuple[str, float]], dict[str, str]]:
+    """The NLU's intent ranking (without its fallback verdict) and the message's entities by name."""
+    ranking = [
+        (str(r.get("name")), float(r.get("confidence") or 0.0))
+        for r in message.get("intent_ranking") or []
+        if r.get("name") != "nlu_fallback"
+    ]
+    entities = {str(e.get("entity")): str(e.get("value")) for e in message.get("entities") or [] if e.get("value")}
+    return ranking, entities
 
 
 def user_intents(tracker: Tracker) -> list[str]:
@@ -129,12 +141,20 @@ class ActionRequestHuman(BotAction):
 
 
 class ActionHandleFallback(BotAction):
-    """Ask to rephrase once; the second misunderstood message in a row goes to a human."""
+    """Ask which reading was meant, or to rephrase once; the second misunderstood message in a row goes to a human.
+
+    A change journey the NLU was not sure of (bot.nlu.journey_gate) is asked about
+    with a button per reading instead: never started on a guess.
+    """
 
     def name(self) -> str:
         return "action_handle_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        question = journey_gate.clarification(*readings_of(tracker.latest_message))
+        if question is not None:
+            send(dispatcher, domain, [question])
+            return []
         if ho.fallback_streak(user_intents(tracker)) < 2:
             dispatcher.utter_message(response="utter_default")
             return []

@@ -153,6 +153,34 @@ async def test_one_fallback_asks_to_rephrase_two_hand_over(factory) -> None:
     assert tickets(factory)[0].reason == "repeated_fallback"
 
 
+def unsure(text: str, *ranking: tuple[str, float], **entities: str) -> dict[str, Any]:
+    """A user message the NLU (JourneyGate) turned into nlu_fallback, its readings kept under it."""
+    ranked = [{"name": "nlu_fallback", "confidence": ranking[0][1]}]
+    ranked += [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    found = [{"entity": name, "value": value} for name, value in entities.items()]
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"intent": ranked[0], "intent_ranking": ranked, "entities": found},
+    }
+
+
+@pytest.mark.usefixtures("open_hours")
+async def test_an_unclear_change_is_asked_about_not_started_nor_handed_over(factory) -> None:
+    earlier = [user("阿巴阿巴", "nlu_fallback"), bot("抱歉，我没太看懂。")]
+    message = unsure("自动还款扣的哪张卡的钱", ("unbind_service", 0.55), ("out_of_scope", 0.4), service="auto_repay")
+    messages, events = await run_action(
+        ActionHandleFallback(clock=seed_day), conversation("demo_clean", [*earlier, message])
+    )
+    assert said(messages) == ["utter_clarify_two"] and events == []
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        '/unbind_service{"service":"auto_repay"}',
+        "/out_of_scope",
+    ]
+    assert [b["title"] for b in messages[0]["buttons"]] == ["关闭自动还款等关联服务", "问其他问题"]
+    assert tickets(factory) == []
+
+
 async def test_outside_hours_offers_a_message_instead(factory, closed_hours: str) -> None:
     messages, events = await run_action(ActionRequestHuman(clock=seed_day), conversation("demo_balance", BALANCE_CHAT))
     assert said(messages) == ["utter_handoff_closed_hours"] and params(messages[0]) == {"hours": closed_hours}

@@ -10,6 +10,7 @@ normalised text, at training and at inference time alike. It is not a
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -21,7 +22,9 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu import textnorm
+from bot.core.catalog import load_catalog
+from bot.nlu import homophones, textnorm
+from bot.nlu.homophones import fold_homophones
 from bot.nlu.rules import code_fingerprint
 from bot.nlu.textnorm import normalise
 
@@ -49,7 +52,7 @@ class TextNormaliser(GraphComponent):
         cached downstream models trained on differently normalised text.
         """
         table = hashlib.sha256(textnorm.opencc_ts_characters().encode()).hexdigest()
-        return code_fingerprint([textnorm]) + table
+        return code_fingerprint([textnorm, homophones]) + table + "".join(product_names())
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for message in training_data.training_examples:
@@ -60,6 +63,12 @@ class TextNormaliser(GraphComponent):
         for message in messages:
             normalise_message(message)
         return messages
+
+
+@lru_cache(maxsize=1)
+def product_names() -> tuple[str, ...]:
+    """The catalog's product names, whose pinyin typos are folded onto them (bot.nlu.homophones)."""
+    return tuple(p.display_name for p in load_catalog().products)
 
 
 def normalise_message(message: Message) -> None:
@@ -73,7 +82,7 @@ def normalise_message(message: Message) -> None:
     text = message.get(TEXT)
     if not isinstance(text, str) or text.startswith(INTENT_MESSAGE_PREFIX):
         return
-    normalised = normalise(text)
+    normalised = fold_homophones(normalise(text), product_names())
     if normalised == text:
         return
     for entity in message.get(ENTITIES) or []:

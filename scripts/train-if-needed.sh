@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 # Rasa 3.6 and its dependencies print pages of deprecation warnings on 3.11.
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
 
-inputs=(data config.yml domain.yml components bot/nlu/textnorm.py bot/nlu/durations.py bot/nlu/rules.py bot/core/catalog.py)
+inputs=(data config.yml domain.yml components bot/nlu bot/core/catalog.py)
 latest=$(ls -t models/*.tar.gz 2>/dev/null | head -n1 || true)
 if [ -n "$latest" ]; then
   existing=()

@@ -10,9 +10,9 @@ export PYTHONPATH := $(CURDIR)
 # make run / make test act for demo customers: the sender id is the customer id.
 export BOT_DEV_MODE ?= true
 # Every Python folder the linters and the formatter look at.
-PY_DIRS := bot actions components channels scripts tests migrations benchmarks
+PY_DIRS := bot actions components channels scripts tests migrations benchmarks evaluation
 
-.PHONY: help setup run train test test-fast test-browser token test-e2e validate test-stories crossval lint types format seed review shell bench lookups lock services clean
+.PHONY: help setup run train test test-fast test-browser token test-e2e validate test-stories evaluate crossval lint types format seed review shell bench lookups lock services clean
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -51,6 +51,10 @@ token: setup ## development only: a signed token for a demo customer: make token
 
 test-stories: setup ## dialogue-policy tests (rasa test core on tests/conversations)
 	@$(RASA) test core --stories tests/conversations --fail-on-prediction-errors --out results/core --quiet
+
+evaluate: setup ## score the model on the real held-out set with baselines (trains Rasa's default pipeline too); writes docs/nlu.md
+	@scripts/train-if-needed.sh
+	@$(PY) -m evaluation.report
 
 crossval: setup ## 5-fold NLU cross-validation (slow: ~5 trainings); prints intent/entity F1
 	@$(RASA) test nlu --cross-validation --folds 5 --nlu data/nlu --out results/crossval --quiet

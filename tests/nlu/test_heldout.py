@@ -1,13 +1,12 @@
-"""Intent and entity quality on messages never used for training.
+"""Self-written held-out sets: a secondary report, no longer a gate (issue 11).
 
-- tests/nlu/heldout.yml: written without sight of the training data, and never
-  shown to whoever writes training data. Gated: fails below intent macro-F1 0.90.
-- tests/nlu/heldout_v2.yml: a second blind set (385 messages, every contract
-  intent), written on 2026-11-23 by someone who saw only the intent contract.
-  Gated at the same 0.90, because the first set's misses were looked at once.
-- tests/nlu/dev_heldout.yml: an earlier held-out set whose error categories
-  were used to steer new training data, so it is no longer blind. Reported
-  (printed) for comparison, not gated.
+These sets were written by the team, in the team's style, and scored 0.92-0.94
+while real messages scored 0.58: they measure the writers, not the users. The
+gates are on real messages (tests/nlu/test_real_heldout.py); these are printed
+for comparison, and a large drop on them would still be worth a look.
+
+- tests/nlu/heldout.yml, tests/nlu/heldout_v2.yml: written blind to the training data.
+- tests/nlu/dev_heldout.yml: its errors once steered the training data.
 
 Prints per-intent reports into the test log. (5-fold cross-validation over the
 training data: `make crossval`.)
@@ -31,7 +30,8 @@ pytestmark = pytest.mark.slow
 HELDOUT = REPO_ROOT / "tests" / "nlu" / "heldout.yml"
 DEV_HELDOUT = REPO_ROOT / "tests" / "nlu" / "dev_heldout.yml"
 HELDOUT_V2 = REPO_ROOT / "tests" / "nlu" / "heldout_v2.yml"
-MIN_MACRO_F1 = 0.90
+# A floor far below their past figures: they are a report, but a collapse is a bug.
+MIN_MACRO_F1 = 0.60
 
 
 def latest_model() -> Path:
@@ -97,8 +97,8 @@ def report(predictions: list[tuple[Any, dict[str, Any]]], title: str) -> float:
 def test_intent_macro_f1(agent, predictions, capsys) -> None:
     with capsys.disabled():
         report(predict(agent, DEV_HELDOUT), "Dev held-out set (steered training data; for comparison, not gated)")
-        macro = report(predictions, "Held-out NLU evaluation (blind set, gate 0.90)")
-        macro_v2 = report(predict(agent, HELDOUT_V2), "Second blind held-out set (gate 0.90)")
+        macro = report(predictions, "Self-written held-out set (secondary report)")
+        macro_v2 = report(predict(agent, HELDOUT_V2), "Second self-written held-out set (secondary report)")
     assert macro >= MIN_MACRO_F1
     assert macro_v2 >= MIN_MACRO_F1
 

@@ -1,0 +1,1 @@
+"""NLU evaluation on real messages: metrics, the perturbed copy, the keyword baseline, the report (make evaluate)."""

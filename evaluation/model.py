@@ -1,0 +1,25 @@
+"""Parse texts with a trained Rasa model: the intent the bot would act on (after the journey gate)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rasa.core.agent import Agent
+
+
+def latest_model(models: Path) -> Path:
+    return max(models.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+
+
+def parse_all(agent: Agent, texts: Sequence[str]) -> list[dict[str, Any]]:
+    async def run() -> list[dict[str, Any]]:
+        return [await agent.parse_message(text) for text in texts]
+
+    return asyncio.run(run())
+
+
+def intents(parsed: Sequence[dict[str, Any]]) -> list[str]:
+    return [str(p["intent"]["name"]) for p in parsed]

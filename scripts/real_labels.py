@@ -1,0 +1,112 @@
+"""Merge the two blind labelling passes of the real messages (see data/real/README.md).
+
+    python scripts/real_labels.py agreement   # per-chunk agreement, writes data/real/disagreements.tsv
+    python scripts/real_labels.py merge       # writes data/real/labelled.tsv (needs every disagreement adjudicated)
+
+Where both passes chose the same intent, that is the label and either pass's
+alternates are accepted. Where they differ, the adjudication (a third reading with
+both labels in view, data/real/adjudicated.tsv) decides.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+REAL = Path(__file__).resolve().parents[1] / "data" / "real"
+
+
+@dataclass(frozen=True)
+class Label:
+    """One labeller's reading of a message: the intent and the other acceptable ones."""
+
+    intent: str
+    alternates: tuple[str, ...]
+
+
+def read_tsv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def labels(path: Path) -> dict[str, Label]:
+    return {
+        row["id"]: Label(row["intent"], tuple(a for a in (row.get("alternates") or "").split(",") if a))
+        for row in read_tsv(path)
+    }
+
+
+def kappa(pairs: list[tuple[str, str]]) -> float:
+    """Cohen's kappa: agreement beyond what the two passes' label frequencies give by chance."""
+    n = len(pairs)
+    observed = sum(a == b for a, b in pairs) / n
+    first, second = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    expected = sum(first[k] * second[k] for k in first) / (n * n)
+    return (observed - expected) / (1 - expected)
+
+
+def sample() -> dict[str, dict[str, str]]:
+    return {row["id"]: row for row in read_tsv(REAL / "sample.tsv")}
+
+
+def agreement() -> None:
+    texts = sample()
+    rows: list[list[str]] = []
+    all_pairs: list[tuple[str, str]] = []
+    for first_path in sorted((REAL / "pass1").glob("chunk_*.tsv")):
+        second_path = REAL / "pass2" / first_path.name
+        if not second_path.exists():
+            continue
+        first, second = labels(first_path), labels(second_path)
+        if set(first) != set(second):  # the second pass is still under way
+            continue
+        pairs = [(first[i].intent, second[i].intent) for i in first]
+        all_pairs += pairs
+        agreed = sum(a == b for a, b in pairs)
+        print(f"{first_path.stem}: {agreed}/{len(pairs)} agree ({agreed / len(pairs):.1%}), kappa {kappa(pairs):.2f}")
+        for i in first:
+            a, b = first[i], second[i]
+            if a.intent != b.intent:
+                rows.append([i, texts[i]["text"], a.intent, ",".join(a.alternates), b.intent, ",".join(b.alternates)])
+    if all_pairs:
+        agreed = sum(a == b for a, b in all_pairs)
+        print(f"all: {agreed}/{len(all_pairs)} ({agreed / len(all_pairs):.1%}), kappa {kappa(all_pairs):.2f}")
+    with (REAL / "disagreements.tsv").open("w", encoding="utf-8") as out:
+        out.write("id\ttext\tpass1\tpass1_alternates\tpass2\tpass2_alternates\n")
+        out.writelines("\t".join(r) + "\n" for r in rows)
+    print(f"{len(rows)} disagreements -> {REAL / 'disagreements.tsv'}")
+
+
+def merge() -> None:
+    texts = sample()
+    adjudicated = labels(REAL / "adjudicated.tsv") if (REAL / "adjudicated.tsv").exists() else {}
+    out_rows: list[list[str]] = []
+    missing: list[str] = []
+    for first_path in sorted((REAL / "pass1").glob("chunk_*.tsv")):
+        first, second = labels(first_path), labels(REAL / "pass2" / first_path.name)
+        for i in first:
+            a, b = first[i], second[i]
+            if a.intent == b.intent:
+                final, how = Label(a.intent, tuple(sorted(set(a.alternates) | set(b.alternates)))), "agreed"
+            elif i in adjudicated:
+                final, how = adjudicated[i], "adjudicated"
+            else:
+                missing.append(i)
+                continue
+            alternates = ",".join(x for x in final.alternates if x != final.intent)
+            out_rows.append([i, texts[i]["slice"], texts[i]["text"], final.intent, alternates, how])
+    if missing:
+        sys.exit(f"{len(missing)} disagreements not adjudicated yet, e.g. {missing[:5]}")
+    out_rows.sort(key=lambda r: r[0])
+    with (REAL / "labelled.tsv").open("w", encoding="utf-8") as out:
+        out.write("id\tslice\ttext\tintent\talternates\tagreement\n")
+        out.writelines("\t".join(r) + "\n" for r in out_rows)
+    print(f"{len(out_rows)} labelled messages -> {REAL / 'labelled.tsv'}")
+    print(Counter(r[3] for r in out_rows).most_common())
+
+
+if __name__ == "__main__":
+    {"agreement": agreement, "merge": merge}[sys.argv[1]]()

@@ -21,10 +21,12 @@ class Labelled:
     alternates: frozenset[str]
 
     def accepts(self, intent: str) -> bool:
+        """True for the label and for any alternate the border rules accept."""
         return intent == self.intent or intent in self.alternates
 
 
 def read_heldout(path: Path = REAL_HELDOUT) -> list[Labelled]:
+    """The labelled messages of a held-out TSV (id, slice, text, intent, alternates)."""
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
     return [

@@ -27,6 +27,7 @@ _COMPILED = tuple((re.compile(pattern), intent) for pattern, intent in RULES)
 
 
 def classify(text: str) -> str:
+    """The intent of the first rule that matches, else out_of_scope."""
     for pattern, intent in _COMPILED:
         if pattern.search(text):
             return intent

@@ -43,6 +43,7 @@ def credited(examples: Sequence[Labelled], predicted: Sequence[str]) -> list[str
 
 
 def per_intent(truth: Sequence[str], predicted: Sequence[str]) -> tuple[IntentScore, ...]:
+    """Precision, recall and F1 for every intent that is some message's label."""
     scores = []
     for intent in sorted(set(truth)):
         tp = sum(t == intent and p == intent for t, p in zip(truth, predicted, strict=True))
@@ -56,6 +57,7 @@ def per_intent(truth: Sequence[str], predicted: Sequence[str]) -> tuple[IntentSc
 
 
 def score(examples: Sequence[Labelled], predicted: Sequence[str]) -> Scores:
+    """All figures for one set of predictions (`predicted[i]` is the intent for `examples[i]`)."""
     fair = credited(examples, predicted)
     truth = [e.intent for e in examples]
     intents = per_intent(truth, fair)

@@ -11,10 +11,13 @@ from rasa.core.agent import Agent
 
 
 def latest_model(models: Path) -> Path:
+    """The newest model archive in `models`."""
     return max(models.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
 
 
 def parse_all(agent: Agent, texts: Sequence[str]) -> list[dict[str, Any]]:
+    """Rasa's parse result for each text, in order."""
+
     async def run() -> list[dict[str, Any]]:
         return [await agent.parse_message(text) for text in texts]
 
@@ -22,4 +25,5 @@ def parse_all(agent: Agent, texts: Sequence[str]) -> list[dict[str, Any]]:
 
 
 def intents(parsed: Sequence[dict[str, Any]]) -> list[str]:
+    """The intent name of each parse result."""
     return [str(p["intent"]["name"]) for p in parsed]

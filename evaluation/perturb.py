@@ -42,6 +42,7 @@ def _simplified_to_traditional() -> dict[str, str]:
 
 
 def homophone(text: str, rng: random.Random) -> str:
+    """One word swapped for a typo that sounds the same."""
     present = [word for word in HOMOPHONES if word in text]
     if not present:
         return text
@@ -50,11 +51,13 @@ def homophone(text: str, rng: random.Random) -> str:
 
 
 def traditional(text: str, rng: random.Random) -> str:
+    """The text in traditional characters."""
     table = _simplified_to_traditional()
     return "".join(table.get(c, c) for c in text)
 
 
 def punctuation(text: str, rng: random.Random) -> str:
+    """Punctuation stripped, or a run of ？？？/！！！ at the end."""
     if rng.random() < 0.5:
         return _PUNCTUATION.sub("", text)
     stem = text.rstrip("，。？！,.?!~～ ")
@@ -62,6 +65,7 @@ def punctuation(text: str, rng: random.Random) -> str:
 
 
 def filler(text: str, rng: random.Random) -> str:
+    """A filler word before (请问, 那个) or a particle at the end (呢, 啊)."""
     if rng.random() < 0.5:
         return rng.choice(OPENING_FILLERS) + text
     stem = text.rstrip("，。？！,.?!~～ ")
@@ -72,6 +76,7 @@ PERTURBATIONS: tuple[Callable[[str, random.Random], str], ...] = (homophone, tra
 
 
 def perturb(example: Labelled, seed: int = 0) -> Labelled:
+    """The message with one or two perturbations, chosen by its id; label unchanged."""
     rng = random.Random(f"{seed}:{example.id}")
     text = example.text
     for change in rng.sample(PERTURBATIONS, rng.choice((1, 2))):
@@ -82,4 +87,5 @@ def perturb(example: Labelled, seed: int = 0) -> Labelled:
 
 
 def perturbed(examples: list[Labelled], seed: int = 0) -> list[Labelled]:
+    """The perturbed copy of a set."""
     return [perturb(e, seed) for e in examples]

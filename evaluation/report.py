@@ -38,14 +38,17 @@ def rasa_default_intents(texts: Sequence[str]) -> list[str]:
     """Train Rasa's default pipeline on data/nlu (NLU only) in a temporary folder and parse `texts`."""
     with tempfile.TemporaryDirectory() as out:
         subprocess.run(
-            [sys.executable, "-m", "rasa", "train", "nlu", "--config", str(ROOT / "evaluation" / "rasa_default_config.yml"),
+            [sys.executable, "-m", "rasa", "train", "nlu",
+             "--config", str(ROOT / "evaluation" / "rasa_default_config.yml"),
              "--nlu", str(ROOT / "data" / "nlu"), "--out", out, "--quiet"],
             check=True, cwd=ROOT,
         )  # fmt: skip
         return intents(parse_all(Agent.load(str(latest_model(Path(out)))), texts))
 
 
-def confusion_png(examples: Sequence[Labelled], predicted: Sequence[str], path: Path) -> None:
+def confusion_png(  # noqa: D103 - draws the matrix of label vs prediction
+    examples: Sequence[Labelled], predicted: Sequence[str], path: Path
+) -> None:
     truth = [e.intent for e in examples]
     fair = credited(examples, predicted)
     labels = sorted(set(truth) | set(fair))
@@ -80,10 +83,13 @@ def worst_errors(examples: Sequence[Labelled], parsed: Sequence[dict[str, Any]],
 
 
 def figures_row(name: str, s: Scores) -> str:
+    """One row of the comparison table."""
     return f"| {name} | {s.accuracy:.3f} | {s.macro_f1:.3f} | {s.false_journey_rate:.1%} | {s.fallback_rate:.1%} |"
 
 
-def write_report(rows: list[str], model: Scores, noisy: Scores, errors: list[str], heldout: list[Labelled]) -> None:
+def write_report(  # noqa: D103 - docs/nlu.md from the figures
+    rows: list[str], model: Scores, noisy: Scores, errors: list[str], heldout: list[Labelled]
+) -> None:
     slices = Counter(e.slice.split(":")[0] for e in heldout)
     per_intent = [
         f"| {s.intent} | {s.precision:.2f} | {s.recall:.2f} | {s.f1:.2f} | {s.support} |" for s in model.per_intent
@@ -96,8 +102,8 @@ def write_report(rows: list[str], model: Scores, noisy: Scores, errors: list[str
                 "Written by `make evaluate` (evaluation/report.py); do not edit by hand.",
                 "",
                 f"Held-out set: {len(heldout)} real messages (tests/nlu/real_heldout.tsv; {slices['random']} from the",
-                f"random slice, {slices['keyword']} from the journey-word slice), labelled by reading and never trained",
-                "on (data/real/README.md). An accepted alternate reading counts as correct; `nlu_fallback`",
+                f"random slice, {slices['keyword']} from the journey-word slice), labelled by reading and never",
+                "trained on (data/real/README.md). An accepted alternate reading counts as correct; `nlu_fallback`",
                 "(the bot asks to rephrase or to choose) counts as a miss. False-journey rate: share of the",
                 f"{model.out_of_scope_n} out-of-scope messages that would start a change journey.",
                 "",
@@ -132,6 +138,7 @@ def write_report(rows: list[str], model: Scores, noisy: Scores, errors: list[str
 
 
 def main() -> None:
+    """Score, compare, draw and write."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--no-rasa-default", action="store_true", help="skip training Rasa's default pipeline")
     args = parser.parse_args()

@@ -33,6 +33,7 @@ FALSE_JOURNEY_TARGET = 0.015  # under the 2 % gate, with room for another machin
 CONFIDENCES = (0.0, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
 MARGINS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6)
 FALLBACK_THRESHOLD = 0.45  # config.yml's FallbackClassifier
+FALLBACK_AMBIGUITY = 0.05
 
 
 def real_training() -> list[Labelled]:
@@ -97,6 +98,8 @@ def ranking(parsed: dict[str, Any]) -> list[tuple[str, float]]:
 def decide(rank: list[tuple[str, float]], settings: GateSettings) -> str:
     """The intent the bot acts on: the fallback classifier, then the journey gate."""
     if not rank or rank[0][1] < FALLBACK_THRESHOLD or holds(rank, settings):
+        return "nlu_fallback"
+    if len(rank) > 1 and rank[0][1] - rank[1][1] < FALLBACK_AMBIGUITY:
         return "nlu_fallback"
     return rank[0][0]
 

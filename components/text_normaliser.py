@@ -26,7 +26,7 @@ from bot.core.catalog import load_catalog
 from bot.nlu import homophones, textnorm
 from bot.nlu.homophones import fold_homophones
 from bot.nlu.rules import code_fingerprint
-from bot.nlu.textnorm import normalise
+from bot.nlu.textnorm import normalise, quiet_noise
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -82,7 +82,7 @@ def normalise_message(message: Message) -> None:
     text = message.get(TEXT)
     if not isinstance(text, str) or text.startswith(INTENT_MESSAGE_PREFIX):
         return
-    normalised = fold_homophones(normalise(text), product_names())
+    normalised = fold_homophones(quiet_noise(normalise(text)), product_names())
     if normalised == text:
         return
     for entity in message.get(ENTITIES) or []:

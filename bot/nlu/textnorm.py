@@ -12,6 +12,7 @@ training data, offsets reported back to channels) stay valid.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -106,3 +107,15 @@ def _fold_case(char: str) -> str:
         return char
     lowered = char.lower()
     return lowered if len(lowered) == 1 else char
+
+
+# Runs of the same punctuation mark (！！！, ？？？, 。。。) and emoji carry feeling, not meaning:
+# 「关闭花呗！！！」 asks what 「关闭花呗」 asks. Spaces keep the length (offsets hold).
+_REPEATED_PUNCTUATION = re.compile(r"([!?.,~。，、…])\1+")
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
+
+
+def quiet_noise(text: str) -> str:
+    """`text` with repeated punctuation marks after the first, and emoji, turned into spaces (same length)."""
+    text = _REPEATED_PUNCTUATION.sub(lambda m: m.group(1) + " " * (len(m.group(0)) - 1), text)
+    return _EMOJI.sub(" ", text)

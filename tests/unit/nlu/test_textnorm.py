@@ -64,3 +64,20 @@ def test_length_preserved_and_idempotent_over_varied_strings() -> None:
 def test_length_preserved_for_every_bmp_character() -> None:
     everything = "".join(chr(c) for c in range(0x20, 0xFFFF) if not 0xD800 <= c <= 0xDFFF)
     assert len(normalise(everything)) == len(everything)
+
+
+@pytest.mark.parametrize(
+    ("text", "quiet"),
+    [
+        ("关闭花呗!!!", "关闭花呗!  "),
+        ("为什么关了???", "为什么关了?  "),
+        ("怎么注销。。。", "怎么注销。  "),
+        ("谢谢😀😀", "谢谢  "),
+        ("花呗?借呗!", "花呗?借呗!"),  # single marks stay
+    ],
+)
+def test_repeated_punctuation_and_emoji_become_spaces_of_the_same_length(text: str, quiet: str) -> None:
+    from bot.nlu.textnorm import quiet_noise
+
+    assert quiet_noise(text) == quiet
+    assert len(quiet_noise(text)) == len(text)

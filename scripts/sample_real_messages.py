@@ -37,6 +37,23 @@ KEYWORD_GROUPS: dict[str, str] = {
 }
 
 
+# Round 2: more real examples for the intents that had fewer than 100 after round 1
+# (scarcity in the training data, not errors on the held-out set, decided the quotas).
+ROUND2_SEED = 2019
+ROUND2_GROUPS: dict[str, tuple[str, int]] = {
+    "close": (r"(取消|关闭|注销|关掉|停用|不想用|删除|退掉?)(了)?(我的)?(蚂蚁)?(花呗|借呗)|(花呗|借呗).{0,4}(取消|关闭|注销|关掉|停用)", 260),
+    "unbind": (r"自动还款|代扣|解绑|免密|默认|优先|收钱码|收款码|自动扣|授权", 220),
+    "closure_effects": (r"(关闭|注销|关了|取消|停用)(以?后|之后|了).{0,12}(还|怎么|会|能|吗|记录|欠)", 160),
+    "status": (r"申请|进度|成功|审核|处理|多久|还没关|还能用|还显示|怎么还在", 150),
+    "deletion": (r"删除|删掉|清除|消除|个人信息|资料|记录", 120),
+    "pause": (r"暂停|暂时|先不用|冻结|停一段|停用一段", 100),
+    "reopen": (r"恢复|重新开通|再开|开回|重新开|重新用", 100),
+    "lower_limit": (r"降低|调低|减少|降额|额度.{0,4}(低|少|小)", 80),
+    "human": (r"人工|客服|投诉|电话|真人|机器人", 80),
+    "cancel_request": (r"撤回|撤销|撤消|不注销了|不关了|不想关了|取消申请", 60),
+}
+
+
 def _key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text)
 
@@ -63,16 +80,54 @@ def sample(lines: list[str]) -> list[tuple[str, str]]:
     return picked
 
 
+def sample_round2(lines: list[str], drawn: set[str], heldout: list[str]) -> list[tuple[str, str]]:
+    """Messages not drawn before and not near-duplicates of a held-out message (those would leak)."""
+    from scripts.real_split import NEAR_DUPLICATE, bigrams
+
+    held = [bigrams(t) for t in heldout]
+    drawn_keys = {_key(t) for t in drawn}
+    rng = random.Random(ROUND2_SEED)
+    seen: set[str] = set()
+    unique = []
+    for line in lines:
+        key = _key(line)
+        if line and key and key not in seen and key not in drawn_keys:
+            seen.add(key)
+            unique.append(line)
+    picked: list[tuple[str, str]] = []
+    taken: set[str] = set()
+    for group, (pattern, quota) in ROUND2_GROUPS.items():
+        matching = [t for t in unique if t not in taken and re.search(pattern, t)]
+        rng.shuffle(matching)
+        for text in matching:
+            if len([p for p in picked if p[0] == f"round2:{group}"]) >= quota:
+                break
+            grams = bigrams(text)
+            if any(len(grams & h) / len(grams | h) >= NEAR_DUPLICATE for h in held):
+                continue
+            picked.append((f"round2:{group}", text))
+            taken.add(text)
+    return picked
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("pool", type=Path, help="../shared/data/atec_pool.txt")
-    parser.add_argument("out", type=Path, help="data/real/sample.tsv")
+    parser.add_argument("out", type=Path, help="data/real/sample.tsv (round 1) or data/real/sample2.tsv")
+    parser.add_argument("--round", type=int, default=1, choices=(1, 2))
     args = parser.parse_args()
     lines = [line.strip() for line in args.pool.read_text(encoding="utf-8").splitlines()]
-    rows = sample(lines)
+    if args.round == 1:
+        rows, first_id = sample(lines), 1
+    else:
+        real = Path(__file__).resolve().parents[1] / "data" / "real"
+        drawn = {r.split("\t")[2] for r in (real / "sample.tsv").read_text(encoding="utf-8").splitlines()[1:]}
+        heldout_file = real.parents[1] / "tests" / "nlu" / "real_heldout.tsv"
+        heldout = [r.split("\t")[2] for r in heldout_file.read_text(encoding="utf-8").splitlines()[1:]]
+        rows, first_id = sample_round2(lines, drawn, heldout), 5001
     with args.out.open("w", encoding="utf-8") as out:
         out.write("id\tslice\ttext\n")
-        for number, (slice_name, text) in enumerate(rows, start=1):
+        for number, (slice_name, text) in enumerate(rows, start=first_id):
             out.write(f"r{number:04d}\t{slice_name}\t{text}\n")
     print(f"{len(rows)} messages -> {args.out}")
 

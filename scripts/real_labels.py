@@ -48,16 +48,29 @@ def kappa(pairs: list[tuple[str, str]]) -> float:
     return (observed - expected) / (1 - expected)
 
 
+# (first pass, second pass) folders of each labelling round.
+ROUNDS = (("pass1", "pass2"), ("pass1_round2", "pass2_round2"))
+
+
 def sample() -> dict[str, dict[str, str]]:
-    return {row["id"]: row for row in read_tsv(REAL / "sample.tsv")}
+    rows = read_tsv(REAL / "sample.tsv") + (read_tsv(REAL / "sample2.tsv") if (REAL / "sample2.tsv").exists() else [])
+    return {row["id"]: row for row in rows}
+
+
+def chunk_pairs() -> list[tuple[Path, Path]]:
+    """(first pass, second pass) files of every chunk of every round, where the first pass exists."""
+    return [
+        (first, REAL / second_dir / first.name)
+        for first_dir, second_dir in ROUNDS
+        for first in sorted((REAL / first_dir).glob("chunk_*.tsv"))
+    ]
 
 
 def agreement() -> None:
     texts = sample()
     rows: list[list[str]] = []
     all_pairs: list[tuple[str, str]] = []
-    for first_path in sorted((REAL / "pass1").glob("chunk_*.tsv")):
-        second_path = REAL / "pass2" / first_path.name
+    for first_path, second_path in chunk_pairs():
         if not second_path.exists():
             continue
         first, second = labels(first_path), labels(second_path)
@@ -66,7 +79,8 @@ def agreement() -> None:
         pairs = [(first[i].intent, second[i].intent) for i in first]
         all_pairs += pairs
         agreed = sum(a == b for a, b in pairs)
-        print(f"{first_path.stem}: {agreed}/{len(pairs)} agree ({agreed / len(pairs):.1%}), kappa {kappa(pairs):.2f}")
+        share = f"{agreed}/{len(pairs)} agree ({agreed / len(pairs):.1%})"
+        print(f"{first_path.parent.name}/{first_path.stem}: {share}, kappa {kappa(pairs):.2f}")
         for i in first:
             a, b = first[i], second[i]
             if a.intent != b.intent:
@@ -85,8 +99,8 @@ def merge() -> None:
     adjudicated = labels(REAL / "adjudicated.tsv") if (REAL / "adjudicated.tsv").exists() else {}
     out_rows: list[list[str]] = []
     missing: list[str] = []
-    for first_path in sorted((REAL / "pass1").glob("chunk_*.tsv")):
-        first, second = labels(first_path), labels(REAL / "pass2" / first_path.name)
+    for first_path, second_path in chunk_pairs():
+        first, second = labels(first_path), labels(second_path)
         for i in first:
             a, b = first[i], second[i]
             if a.intent == b.intent:

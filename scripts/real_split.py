@@ -113,7 +113,11 @@ def write_training(rows: list[dict[str, str]]) -> None:
 def main() -> None:
     with LABELLED.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-    training, heldout = split(rows)
+    # Round 2 (sample2.tsv) came after the split and skipped near-duplicates of the
+    # held-out set: it is training data only, and the held-out set stays as it was.
+    first_round = [r for r in rows if not r["slice"].startswith("round2:")]
+    training, heldout = split(first_round)
+    training += [r for r in rows if r["slice"].startswith("round2:")]
     write_heldout(heldout)
     write_training(training)
     print(f"{len(training)} training, {len(heldout)} held out -> {HELDOUT}")

@@ -41,7 +41,10 @@ KEYWORD_GROUPS: dict[str, str] = {
 # (scarcity in the training data, not errors on the held-out set, decided the quotas).
 ROUND2_SEED = 2019
 ROUND2_GROUPS: dict[str, tuple[str, int]] = {
-    "close": (r"(取消|关闭|注销|关掉|停用|不想用|删除|退掉?)(了)?(我的)?(蚂蚁)?(花呗|借呗)|(花呗|借呗).{0,4}(取消|关闭|注销|关掉|停用)", 260),
+    "close": (
+        r"(取消|关闭|注销|关掉|停用|不想用|删除|退掉?)(了)?(我的)?(蚂蚁)?(花呗|借呗)|(花呗|借呗).{0,4}(取消|关闭|注销|关掉|停用)",
+        260,
+    ),
     "unbind": (r"自动还款|代扣|解绑|免密|默认|优先|收钱码|收款码|自动扣|授权", 220),
     "closure_effects": (r"(关闭|注销|关了|取消|停用)(以?后|之后|了).{0,12}(还|怎么|会|能|吗|记录|欠)", 160),
     "status": (r"申请|进度|成功|审核|处理|多久|还没关|还能用|还显示|怎么还在", 150),

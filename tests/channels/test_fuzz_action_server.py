@@ -90,7 +90,12 @@ def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
             common.settings.cache_clear()
 
 
-slot_values = st.dictionaries(st.sampled_from(SLOTS), json_values() | hostile_texts, max_size=6)
+# any JSON or text in any slot, and often what the flow expects (a yes, a verified code, a phone, a request id)
+# so that actions get past their first checks with the other slots hostile
+expected_values = st.sampled_from(
+    [True, False, "verified", "13812345678", 1.0, 3, "huabei", ["huabei", "jiebei"], 90.0]
+)
+slot_values = st.dictionaries(st.sampled_from(SLOTS), expected_values | json_values() | hostile_texts, max_size=8)
 entities = st.lists(
     st.fixed_dictionaries(
         {"entity": st.sampled_from(["product", "service", "duration", "external_product", "x"]), "value": json_values()}

@@ -190,10 +190,10 @@ def test_rest_answers_every_request_cleanly(rest: Rest, body: Body, mode: str) -
 def test_rest_refuses_every_bad_token_politely(
     rest: Rest, data: st.DataObject, text: str, metadata: Any, mode: str
 ) -> None:
-    count("REST channel (tokens)")
     rest.assistant.mode = mode
     token = data.draw(bad_tokens(TRUSTED))
     header = data.draw(authorization_headers(token) | st.just(""))
+    count("REST channel (tokens)")  # after the draws: a case hypothesis discards while drawing is not run
     status, answer, reached = post(
         rest, encode({"message": text, "metadata": metadata}), {"Authorization": header}, "REST channel (tokens)"
     )
@@ -319,8 +319,8 @@ def test_the_socket_answers_every_message_and_always_ends_the_turn(
 def test_the_socket_refuses_connections_with_bad_tokens_politely(
     widget: Widget, data: st.DataObject, shape: str
 ) -> None:
-    count("socket channel (tokens)")
     auth = {"token": data.draw(bad_tokens(TRUSTED))} if shape == "token" else data.draw(socket_events(st.nothing()))
+    count("socket channel (tokens)")  # after the draws: a case hypothesis discards while drawing is not run
     environ = {"sanic.request": SimpleNamespace(app=None)}
     dev_mode = widget.channel.settings.dev_mode
     with timed("socket channel (tokens)"):

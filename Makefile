@@ -12,7 +12,7 @@ export BOT_DEV_MODE ?= true
 # Every Python folder the linters and the formatter look at.
 PY_DIRS := bot actions components channels scripts tests migrations benchmarks evaluation
 
-.PHONY: help setup run train test test-fast test-browser token test-e2e validate test-stories evaluate crossval lint types format seed review shell bench lookups lock services clean
+.PHONY: help setup run train test test-fast test-browser token test-e2e validate test-stories evaluate crossval lint types format seed review shell bench fuzz lookups lock services clean
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -86,11 +86,16 @@ shell: setup ## chat in the terminal as a demo customer: make shell CUSTOMER=dem
 	@scripts/train-if-needed.sh
 	@scripts/run.sh --shell $(or $(CUSTOMER),demo_balance)
 
-bench: setup ## print closure-check, long-input rule and NLU latency/memory figures (SQLite and PostgreSQL)
+bench: setup ## print closure-check, long-input rule, NLU and concurrency (long message vs another customer) figures
 	@$(PY) benchmarks/bench_closure.py "sqlite:///$$(mktemp -d)/bench.db" "$${BENCH_POSTGRES_URL:-postgresql+psycopg2://postgres@127.0.0.1:5432/test}"
 	@$(PY) benchmarks/bench_long_input.py
 	@scripts/train-if-needed.sh
 	@$(PY) benchmarks/bench_nlu.py
+	@$(PY) benchmarks/bench_concurrency.py
+
+fuzz: setup services ## long property-based fuzzing run (HYPOTHESIS_PROFILE=long, 10,000+ cases; starts both servers); prints figures
+	@scripts/train-if-needed.sh
+	@HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-long} $(BIN)/pytest -m fuzz -p no:cacheprovider -q
 
 lookups: setup ## regenerate NLU lookups/synonyms and the jieba alias dictionary from data/catalog
 	@$(PY) scripts/generate_nlu_lookups.py

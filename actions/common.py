@@ -76,13 +76,17 @@ def latest_text(tracker: Tracker) -> str:
 
 
 def slot_list(tracker: Tracker, name: str) -> list[str]:
-    """A list slot's values (tolerating a plain string from older trackers)."""
+    """A list slot's string values (tolerating a plain string from older trackers).
+
+    Anything else is no value: Rasa's HTTP API can set a slot to any JSON (a bare
+    `false` made this raise and the action server answer 500; tests/fuzzing.py).
+    """
     value: Any = tracker.get_slot(name)
-    if value is None:
-        return []
     if isinstance(value, str):
         return [value]
-    return [str(v) for v in value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
 
 
 def entity_values(tracker: Tracker, entity: str) -> list[Any]:

@@ -201,7 +201,7 @@ class ActionLeaveMessage(BotAction):
         if not message or not phone:  # 'no thanks' (data/rules/handoff.yml) ends the form early
             dispatcher.utter_message(response="utter_handoff_message_declined")
             return reset
-        reason = ho.HandoffReason(tracker.get_slot("handoff_reason") or ho.HandoffReason.REQUESTED.value)
+        reason = _reason(tracker.get_slot("handoff_reason"))
         customer_id, conversation_id, channel = customer_of(tracker), tracker.sender_id, channel_of(tracker)
         turns, today = conversation_turns(tracker), self.today()
         left = await in_session(
@@ -223,3 +223,11 @@ class ActionLeaveMessage(BotAction):
             response="utter_handoff_message_left", phone_masked=left.phone_masked, hours=settings().hours().label()
         )
         return reset
+
+
+def _reason(value: Any) -> ho.HandoffReason:
+    """The handoff reason a slot names; a plain request when it names none (the HTTP API can set any value)."""
+    try:
+        return ho.HandoffReason(value)
+    except (ValueError, TypeError):
+        return ho.HandoffReason.REQUESTED

@@ -86,7 +86,7 @@ class ActionWithdrawRequest(CustomerAction):
         self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         reset = _reset()
-        request_id = tracker.get_slot("withdraw_request_id")
+        request_id = _request_id(tracker.get_slot("withdraw_request_id"))
         description = tracker.get_slot("withdraw_description") or ""
         if request_id is None or tracker.get_slot("withdraw_confirmed") is not True:
             dispatcher.utter_message(response="utter_withdraw_kept")
@@ -95,7 +95,7 @@ class ActionWithdrawRequest(CustomerAction):
 
         def withdraw(session: Session) -> bool:
             try:
-                done = withdraw_request(session, customer_id=customer_id, request_id=int(request_id), channel=channel)
+                done = withdraw_request(session, customer_id=customer_id, request_id=request_id, channel=channel)
             except InvalidTransition:
                 return False
             return done is not None
@@ -105,3 +105,15 @@ class ActionWithdrawRequest(CustomerAction):
         else:
             dispatcher.utter_message(response="utter_withdraw_failed")
         return reset
+
+
+def _request_id(value: Any) -> int | None:
+    """The request id a slot holds (set by action_prepare_withdrawal); None for anything else the HTTP API put there."""
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.isascii() and value.isdigit():
+        number = int(value)
+    return number if number is not None and 0 < number < 2**31 else None  # a database integer id

@@ -3,7 +3,10 @@
 rasa_sdk 3.6 serves /webhook to anyone and answers a failing call with the
 whole request (the tracker) echoed back. This entry point wraps its app:
 every route but /health needs the shared secret in the X-Action-Secret
-header (endpoints.yml sends it), and errors answer with a bare message.
+header (endpoints.yml sends it), an action call that is not the shape Rasa
+sends (a JSON object naming the action, with a tracker of the right types,
+deflated or not) gets HTTP 400 before rasa_sdk reads it, and errors answer
+with a bare message.
 
     python -m channels.action_server --port 5055      (scripts/run.sh does this)
 """
@@ -12,7 +15,10 @@ from __future__ import annotations
 
 import argparse
 import hmac
+import json
 import logging
+import zlib
+from typing import Any
 
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
@@ -24,6 +30,20 @@ from channels.failures import failure_fields
 
 SECRET_HEADER = "X-Action-Secret"
 OPEN_PATHS = {"/health"}
+# A deflated call is inflated at most to this size (Rasa's calls are a few hundred KB at most):
+# a small deflate bomb must not make the server inflate gigabytes.
+MAX_INFLATED_BYTES = 16 * 1024 * 1024
+# What Rasa puts in a tracker, and the type each must have (rasa_sdk trusts them).
+_TRACKER_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "sender_id": str,
+    "slots": dict,
+    "latest_message": dict,
+    "events": list,
+    "paused": bool,
+    "active_loop": dict,
+    "latest_action_name": (str, type(None)),
+    "followup_action": (str, type(None)),
+}
 logger = logging.getLogger(__name__)
 
 
@@ -51,6 +71,11 @@ def create_guarded_app(settings: Settings, actions_package: str = "actions") -> 
             return response.json({"error": "unauthorised"}, status=401)
         if not hmac.compare_digest(given, expected):
             return response.json({"error": "forbidden"}, status=403)
+        if request.path == "/webhook" and request.method == "POST":
+            problem = malformed_call(request.body, request.headers.get("Content-Encoding"))
+            if problem is not None:
+                logger.info("action call refused: %s", problem)
+                return response.json({"error": "bad request"}, status=400)
         return None
 
     @app.exception(Exception)
@@ -62,6 +87,42 @@ def create_guarded_app(settings: Settings, actions_package: str = "actions") -> 
         return response.json({"error": "internal error" if status >= 500 else "bad request"}, status=status)
 
     return app
+
+
+def malformed_call(body: bytes, encoding: str | None) -> str | None:
+    """Why an action call's body is not what Rasa sends, or None when rasa_sdk may read it."""
+    if encoding == "deflate":
+        inflater = zlib.decompressobj()
+        try:
+            body = inflater.decompress(body, MAX_INFLATED_BYTES)
+        except zlib.error:
+            return "not deflate"
+        if inflater.unconsumed_tail:
+            return "inflates too large"
+    try:
+        call = json.loads(body)
+    except (ValueError, RecursionError):
+        return "not JSON"
+    if not isinstance(call, dict):
+        return "not an object"
+    if not isinstance(call.get("next_action"), str):
+        return "no action named"
+    if not isinstance(call.get("domain", {}), dict):
+        return "domain is not an object"
+    if not isinstance(call.get("version"), str | None):
+        return "version is not a string"
+    return _malformed_tracker(call.get("tracker"))
+
+
+def _malformed_tracker(tracker: Any) -> str | None:
+    if not isinstance(tracker, dict) or not isinstance(tracker.get("sender_id"), str):
+        return "no tracker with a sender"
+    for field, kind in _TRACKER_FIELDS.items():
+        if field in tracker and not isinstance(tracker[field], kind):
+            return f"tracker {field} has the wrong type"
+    if not all(isinstance(event, dict) for event in tracker.get("events", [])):
+        return "an event is not an object"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

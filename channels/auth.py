@@ -16,7 +16,9 @@ from sanic import Blueprint, Sanic
 
 from bot.config import Settings
 from bot.security.identity import VERIFIED_CUSTOMER
-from bot.security.tokens import TokenError, TokenProblem, VerifiedToken, verify_token
+from bot.security.message_limits import clean_text
+from bot.security.tokens import TokenError, TokenProblem, VerifiedToken, is_customer_id, verify_token
+from channels.limits import domain_text
 
 # Which domain response explains each problem to the user (texts live in domain.yml).
 RESPONSE_FOR: dict[TokenProblem, str] = {
@@ -41,7 +43,7 @@ class Identity:
         """Message metadata: the verified customer, never anything the client claims about it."""
         metadata: dict[str, Any] = {}
         if isinstance(client, dict) and isinstance(client.get(DISPLAY_TEXT), str):
-            metadata[DISPLAY_TEXT] = client[DISPLAY_TEXT][:_MAX_DISPLAY]
+            metadata[DISPLAY_TEXT] = clean_text(client[DISPLAY_TEXT][:_MAX_DISPLAY])
         if self.verified is not None:
             metadata[VERIFIED_CUSTOMER] = self.verified.customer_id
         return metadata
@@ -51,7 +53,8 @@ def identify(token: str | None, dev_sender: str | None, settings: Settings) -> I
     """The identity of a request carrying `token` (and, in development, a self-chosen sender).
 
     Raises:
-        TokenError: no usable token (in development: a bad token, or neither token nor sender).
+        TokenError: no usable token (in development: a bad token, neither token nor sender, or a
+            sender that is no customer id's shape: it becomes a key in every store).
     """
     if token or not settings.dev_mode:
         verified = verify_token(
@@ -64,6 +67,8 @@ def identify(token: str | None, dev_sender: str | None, settings: Settings) -> I
         return Identity(sender_id=verified.customer_id, verified=verified)
     if not dev_sender:
         raise TokenError("missing")
+    if not is_customer_id(dev_sender):
+        raise TokenError("invalid", "the sender is not a customer id")
     return Identity(sender_id=dev_sender, verified=None)
 
 
@@ -75,12 +80,12 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-def polite_text(app: Any, problem: TokenProblem) -> str | None:
-    """The domain's text for `problem`, from the loaded model (None when no model is loaded)."""
-    agent = getattr(getattr(app, "ctx", None), "agent", None)
-    domain = getattr(agent, "domain", None)
-    variants = (getattr(domain, "responses", None) or {}).get(RESPONSE_FOR[problem]) or []
-    return str(variants[0].get("text")) if variants else None
+def polite_text(app: Any, problem: TokenProblem) -> str:
+    """The domain's text for `problem`: from the loaded model, else from the repository's domain.yml.
+
+    (A REST client has no wording of its own: the refusal is never without text, model or not.)
+    """
+    return domain_text(app, RESPONSE_FOR[problem])
 
 
 def refusal(app: Any, problem: TokenProblem) -> dict[str, Any]:

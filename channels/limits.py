@@ -1,9 +1,11 @@
-"""Limits the input channels apply before Rasa sees a message (issue 14: hostile and careless input).
+"""Limits the input channels apply before Rasa sees a message, and the reply after a silent turn (issue 14).
 
-The decisions are `bot.security.message_limits` (length, token buckets); this
-module is the Sanic side: the client's address, the request-size cap on the
-server, and the polite reply (a domain response) a refused message gets. A
-refused message never reaches the NLU or the tracker.
+The decisions are `bot.security.message_limits` (cleaning, length, blank
+messages, token buckets) and `bot.security.no_silence`; this module is the
+Sanic side: the client's address, the request-size cap on the server, the
+polite reply (a domain response) a refused message gets, and the one a turn
+gets when the assistant said nothing. A refused message never reaches the NLU
+or the tracker.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from sanic.request import Request
 
 from bot.config import REPO_ROOT, Settings
 from bot.security.message_limits import MAX_MESSAGE_CHARS, REFUSAL_RESPONSES, MessageGate, Refusal
+from bot.security.no_silence import silence_reply
 
 logger = structlog.get_logger()
 
 # The HTTP status of a refused REST message (the body still carries the polite reply).
-HTTP_STATUS: dict[Refusal, int] = {"too_long": 413, "rate_limited": 429}
+HTTP_STATUS: dict[Refusal, int] = {"too_long": 413, "rate_limited": 429, "blank": 400}
 TOO_LARGE_STATUS = 413
 
 
@@ -51,6 +54,31 @@ def domain_text(app: Any, response: str) -> str:
     responses = getattr(getattr(agent, "domain", None), "responses", None) or _file_responses()
     variants = responses.get(response) or _file_responses().get(response) or [{}]
     return str(variants[0].get("text") or "")
+
+
+async def silence_text(app: Any, sender_id: str, *, sent: int, failed: bool) -> str | None:
+    """What to say after a turn in which the assistant sent `sent` messages (None: nothing more).
+
+    Only a silent turn looks at the conversation: one a human agent has taken over stays silent.
+    """
+    if sent:
+        return None
+    paused = False if failed else await _paused(app, sender_id)
+    response = silence_reply(sent=sent, failed=failed, paused=paused)
+    return domain_text(app, response) if response else None
+
+
+async def _paused(app: Any, sender_id: str) -> bool:
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    if store is None:
+        return False  # no assistant loaded (tests): nothing can have been handed to a human
+    try:
+        tracker = await store.retrieve(sender_id)
+    except Exception as exc:  # the store is down: better one reply too many than silence
+        logger.warning("channels.silence.tracker_unavailable", error=type(exc).__name__)
+        return False
+    return bool(tracker is not None and tracker.is_paused())
 
 
 @lru_cache(maxsize=1)

@@ -7,10 +7,15 @@ HTTP 401 with one polite message and nothing reaches the assistant. In
 development mode a request without a token keeps Rasa's stock behaviour
 (the body's "sender" is the customer), which the e2e tests and demos use.
 A message over MAX_MESSAGE_CHARS gets HTTP 413 and one polite message, a
-client or sender over its rate HTTP 429 (channels/limits.py); neither reaches
-the assistant. The channel also caps the server's request body size, and
-drops entity values outside the contract from `/intent{...}` payloads
-(bot.nlu.contract), so nobody can make the bot repeat their text.
+blank one HTTP 400, a client or sender over its rate HTTP 429
+(channels/limits.py); none reaches the assistant. A body that is not a JSON
+object, or whose message is not a string, gets HTTP 400 with a JSON error.
+The text loses lone surrogates, control characters and bidirectional
+overrides before anything reads it, and a turn in which the assistant said
+nothing (or failed) still gets one polite reply (bot.security.no_silence).
+The channel also caps the server's request body size, and drops entity
+values outside the contract from `/intent{...}` payloads (bot.nlu.contract),
+so nobody can make the bot repeat their text.
 Registered in credentials.yml as `channels.rest.TokenRestInput`.
 """
 
@@ -25,17 +30,26 @@ import structlog
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
-from sanic.exceptions import PayloadTooLarge
+from sanic.exceptions import InvalidUsage, PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.config import Settings
 from bot.core.catalog import load_catalog
 from bot.nlu.contract import clean_payload
+from bot.security.message_limits import clean_text
 from bot.security.tokens import TokenError
 from channels.auth import bearer_token, identify, refusal, refuse_exposed_dev_mode
 from channels.failures import failure_fields
-from channels.limits import HTTP_STATUS, TOO_LARGE_STATUS, client_ip, gate_for, limit_request_size, refusal_message
+from channels.limits import (
+    HTTP_STATUS,
+    TOO_LARGE_STATUS,
+    client_ip,
+    gate_for,
+    limit_request_size,
+    refusal_message,
+    silence_text,
+)
 
 logger = structlog.get_logger()
 
@@ -80,7 +94,12 @@ class TokenRestInput(RestInput):
             if refused is not None:
                 logger.info("rest.message.refused", reason=refused)
                 return response.json([refusal_message(request.app, refused)], status=HTTP_STATUS[refused])
-            body = request.json if isinstance(request.json, dict) else {}
+            try:
+                body = request.json
+            except InvalidUsage:
+                return response.json({"error": "the body must be JSON"}, status=400)
+            if not isinstance(body, dict):
+                return response.json({"error": "the body must be a JSON object"}, status=400)
             try:
                 who = identify(
                     bearer_token(request.headers.get("Authorization")), _text(body.get("sender")), self.settings
@@ -91,6 +110,7 @@ class TokenRestInput(RestInput):
             text = _text(body.get("message"))
             if text is None:
                 return response.json({"error": "message must be a string"}, status=400)
+            text = clean_text(text)
             refused = self.gate.admit_message(who.sender_id, text)
             if refused is not None:
                 logger.info("rest.message.refused", reason=refused, length=len(text))
@@ -100,12 +120,18 @@ class TokenRestInput(RestInput):
             message = UserMessage(
                 text, collector, who.sender_id, input_channel=self.name(), metadata=who.metadata(body.get("metadata"))
             )
+            failed = False
             try:
                 await on_new_message(message)
             except CancelledError:  # never the text: its length and the conversation (channels.failures)
+                failed = True
                 logger.error("rest.message.received.timeout", length=len(text), sender_id=who.sender_id)
             except Exception as exc:
+                failed = True
                 logger.error("rest.message.received.failure", **failure_fields(exc, text=text, sender_id=who.sender_id))
+            said = await silence_text(request.app, who.sender_id, sent=len(collector.messages), failed=failed)
+            if said is not None:
+                await collector.send_text_message(who.sender_id, said)
             return response.json(collector.messages)
 
         return webhook

@@ -18,11 +18,15 @@ routes (channels/widget_routes.py). Registered in credentials.yml
 as `channels.socket.TokenSocketIOInput`; registers the live deliverer
 (channels.live) for agent messages.
 
-A message over MAX_MESSAGE_CHARS, or from a client or sender over its rate,
-gets one polite system message and never reaches the assistant
-(channels/limits.py); engine.io refuses request bodies over
-BOT_MAX_REQUEST_BYTES. Entity values outside the contract are dropped from
-`/intent{...}` payloads (bot.nlu.contract).
+A message over MAX_MESSAGE_CHARS, a blank one, or one from a client or
+sender over its rate, gets one polite system message and never reaches the
+assistant (channels/limits.py); engine.io refuses request bodies over
+BOT_MAX_REQUEST_BYTES. The text loses lone surrogates, control characters
+and bidirectional overrides first; entity values outside the contract are
+dropped from `/intent{...}` payloads (bot.nlu.contract). A message event
+without a text message ends the turn (`bot_turn_done`) and nothing else; a
+turn in which the assistant said nothing or failed still gets one polite
+reply (bot.security.no_silence).
 """
 
 from __future__ import annotations
@@ -43,12 +47,12 @@ from socketio.exceptions import ConnectionRefusedError as SocketRefused
 from bot.config import Settings
 from bot.core.catalog import load_catalog
 from bot.nlu.contract import clean_payload
-from bot.security.message_limits import Refusal
+from bot.security.message_limits import Refusal, clean_text
 from bot.security.tokens import TokenError
 from channels import live
 from channels.auth import Identity, identify, refusal
 from channels.failures import failure_fields
-from channels.limits import client_ip, gate_for, limit_request_size, refusal_message
+from channels.limits import client_ip, gate_for, limit_request_size, refusal_message, silence_text
 from channels.widget_routes import add_widget_routes
 
 logger = structlog.get_logger()
@@ -66,8 +70,10 @@ class WidgetOutput(SocketIOOutput):
     ) -> None:
         super().__init__(sio, bot_message_evt)
         self.before_send = before_send
+        self.sent = 0  # messages sent through this output (a turn that sent none gets a reply of the channel's)
 
     async def _send_message(self, socket_id: str, response: Any) -> None:
+        self.sent += 1
         if self.before_send is not None:
             await self.before_send(socket_id)
         await self.sio.emit(
@@ -259,7 +265,9 @@ class TokenSocketIOInput(SocketIOInput):
                 await self._admit(sio, sid, who)  # a fresh token: (back) in the room until it expires
             text = data.get("message")
             if not isinstance(text, str):
+                await sio.emit(TURN_DONE_EVT, {}, room=sid)  # nothing to answer, but the typing indicator stops
                 return
+            text = clean_text(text)
             refused = self.gate.admit_message(who.sender_id, text)
             if refused is not None:
                 await self._say_refusal(sio, sid, refused)
@@ -269,10 +277,17 @@ class TokenSocketIOInput(SocketIOInput):
             message = UserMessage(
                 text, output, who.sender_id, input_channel=self.name(), metadata=who.metadata(data.get("metadata"))
             )
+            failed = False
             try:
                 await on_new_message(message)
             except Exception as exc:  # logged without the text (channels.failures), not re-raised with it
+                failed = True
                 logger.error("socketio.message.failure", **failure_fields(exc, text=text, sender_id=who.sender_id))
+            try:
+                app = getattr(_request_of(sio, sid), "app", None)
+                said = await silence_text(app, who.sender_id, sent=output.sent, failed=failed)
+                if said is not None:
+                    await output.send_text_message(who.sender_id, said)
             finally:
                 await sio.emit(TURN_DONE_EVT, {}, room=sid)
 

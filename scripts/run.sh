@@ -46,6 +46,15 @@ if [ "$DEV_MODE" != "true" ]; then
   api_args+=(--auth-token "$RASA_AUTH_TOKEN")
 fi
 
+# endpoints.yml names the action server on 5055; another ACTION_PORT gets a copy that names it
+# (without one, Rasa would call whatever listens on 5055, or nothing).
+endpoints=endpoints.yml
+if [ "$ACTION_PORT" != 5055 ]; then
+  endpoints=var/endpoints.$ACTION_PORT.yml
+  sed "s#http://localhost:5055/webhook#http://localhost:$ACTION_PORT/webhook#" endpoints.yml >"$endpoints"
+  grep -q "localhost:$ACTION_PORT/webhook" "$endpoints" || { echo "could not point $endpoints at port $ACTION_PORT" >&2; exit 1; }
+fi
+
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -69,12 +78,12 @@ pids+=($!)
 wait_for "http://localhost:$ACTION_PORT/health" "action server" 60
 
 if [ "${1:-}" = "--shell" ]; then
-  $BIN/rasa shell --interface "$BIND_HOST" --conversation-id "${2:-demo_balance}" --endpoints endpoints.yml
+  $BIN/rasa shell --interface "$BIND_HOST" --conversation-id "${2:-demo_balance}" --endpoints "$endpoints"
   exit 0
 fi
 
 $BIN/rasa run "${api_args[@]}" ${cors_args[@]+"${cors_args[@]}"} --interface "$BIND_HOST" --port "$RASA_PORT" \
-  --credentials credentials.yml --endpoints endpoints.yml --model models >var/rasa.log 2>&1 &
+  --credentials credentials.yml --endpoints "$endpoints" --model models >var/rasa.log 2>&1 &
 pids+=($!)
 wait_for "http://localhost:$RASA_PORT/" "Rasa server" 180
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import sys
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -128,3 +130,44 @@ def amqp_url() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return AMQP_URL
+
+
+# ── fuzz figures (tests/fuzzing.py): cases, failures, time and the slowest answer per target ──
+_FUZZ_RUN: dict[str, Any] = {"failed": [], "seconds": 0.0, "tests": 0}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count the fuzz properties that ran and failed, and their time."""
+    if "fuzz" not in report.keywords or report.when != "call":
+        return
+    _FUZZ_RUN["tests"] += 1
+    _FUZZ_RUN["seconds"] += report.duration
+    if report.failed:
+        _FUZZ_RUN["failed"].append(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the fuzz figures (when fuzz tests ran) and keep them in results/fuzz/figures.json."""
+    fuzzing = sys.modules.get("tests.fuzzing")
+    if fuzzing is None or not _FUZZ_RUN["tests"]:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section(f"fuzz figures (HYPOTHESIS_PROFILE={fuzzing.PROFILE})")
+    targets = {name: vars(figures) for name, figures in sorted(fuzzing.FIGURES.items())}
+    for name, f in targets.items():
+        write(
+            f"  {name:<32} {f['cases']:>6} cases  {f['requests']:>6} requests  "
+            f"max latency {f['max_latency'] * 1000:8.1f} ms  {f['seconds']:6.1f} s in requests"
+        )
+    total = sum(f["cases"] for f in targets.values())
+    failed = _FUZZ_RUN["failed"]
+    write(
+        f"  total: {total} cases in {_FUZZ_RUN['tests']} properties, {len(failed)} failed, "
+        f"{_FUZZ_RUN['seconds']:.1f} s"
+    )
+    for nodeid in failed:
+        write(f"  FAILED {nodeid}")
+    out = Path(__file__).resolve().parent.parent / "results" / "fuzz" / "figures.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    figures = {"profile": fuzzing.PROFILE, "total_cases": total, **_FUZZ_RUN, "targets": targets}
+    out.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

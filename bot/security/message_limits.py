@@ -1,16 +1,24 @@
-"""What the input channels let through: message length and per-sender / per-IP message rates.
+"""What the input channels let through: message length, blank messages, per-sender / per-IP message rates.
 
 A message longer than MAX_MESSAGE_CHARS never reaches the assistant: the
 channel answers it with one polite reply (`utter_message_too_long`). Senders
 and client addresses each have a token bucket; a message that finds its bucket
-empty gets `utter_rate_limited` instead. The buckets live in this process's
-memory: with several Rasa server processes each keeps its own (README).
+empty gets `utter_rate_limited` instead. A message with nothing to read (empty,
+spaces, invisible characters) gets `utter_message_empty`. The buckets live in
+this process's memory: with several Rasa server processes each keeps its own (README).
+
+Before any of that, `clean_text` takes out what no customer types and what
+breaks later steps: lone UTF-16 surrogates (a JSON `\ud800` escape; no UTF-8
+encoder, database or log file accepts them), control characters (PostgreSQL
+text cannot hold NUL) and bidirectional overrides (they make a ticket's text
+read differently to the agent than it was typed).
 """
 
 from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,12 +29,18 @@ from typing import Literal
 # by the channels before the NLU runs (README, Production deployment).
 MAX_MESSAGE_CHARS = 1000
 
-Refusal = Literal["too_long", "rate_limited"]
+Refusal = Literal["too_long", "rate_limited", "blank"]
 # The domain response that explains each refusal (wording in domain.yml).
 REFUSAL_RESPONSES: dict[Refusal, str] = {
     "too_long": "utter_message_too_long",
     "rate_limited": "utter_rate_limited",
+    "blank": "utter_message_empty",
 }
+
+# Lone surrogates become U+FFFD (the text keeps its length); C0/C1 controls but
+# tab and newlines, DEL, and the bidirectional embeddings, overrides and isolates go.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_DROPPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*$")
 _OFF = {"", "0", "off", "none"}
@@ -38,6 +52,16 @@ DEFAULT_MAX_KEYS = 50_000
 def too_long(text: str) -> bool:
     """Whether a message exceeds MAX_MESSAGE_CHARS."""
     return len(text) > MAX_MESSAGE_CHARS
+
+
+def clean_text(text: str) -> str:
+    """`text` without lone surrogates (each becomes U+FFFD), control characters or bidirectional overrides."""
+    return _DROPPED.sub("", _SURROGATE.sub("\ufffd", text))
+
+
+def blank(text: str) -> bool:
+    """Whether a message has nothing to read: empty, or only spaces and invisible (format) characters."""
+    return all(char.isspace() or unicodedata.category(char) == "Cf" for char in text)
 
 
 @dataclass(frozen=True)
@@ -130,9 +154,11 @@ class MessageGate:
         return None
 
     def admit_message(self, sender_id: str, text: str) -> Refusal | None:
-        """Check the identified sender's rate, then the text's length; None = pass it to the assistant."""
+        """Check the identified sender's rate, then the (cleaned) text's length and content; None = pass it on."""
         if not self.per_sender.allow(sender_id):
             return "rate_limited"
         if too_long(text):
             return "too_long"
+        if blank(text):
+            return "blank"
         return None

@@ -8,6 +8,7 @@ it before any message reaches the assistant. Pure functions over PyJWT, no Rasa.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -22,6 +23,10 @@ DEFAULT_MAX_LIFETIME = timedelta(hours=24)
 # Customer ids are short ASCII handles; anything else is refused rather than
 # passed to the database.
 CUSTOMER_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+# A compact JWS: three base64url parts. Anything else (a header with a byte over 0x7f arrives as a
+# lone surrogate, which PyJWT's UTF-8 encoding raises on) is refused before PyJWT sees it.
+COMPACT_JWT = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*\Z")
+MAX_TOKEN_CHARS = 8192
 
 TokenProblem = Literal["missing", "expired", "invalid"]
 
@@ -82,6 +87,8 @@ def verify_token(
         raise TokenError("invalid", "no secret configured")
     if not audience:
         raise TokenError("invalid", "no audience configured")
+    if len(token) > MAX_TOKEN_CHARS or not COMPACT_JWT.match(token):
+        raise TokenError("invalid", "not a compact JWT")
     try:
         claims = jwt.decode(
             token,
@@ -92,7 +99,7 @@ def verify_token(
             # expiry and issue time are checked below against `now`, so tests need no clock tricks
             options={"require": ["sub", "iss", "aud", "iat", "exp"], "verify_exp": False, "verify_iat": False},
         )
-    except jwt.PyJWTError as exc:
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:  # whatever fails to verify is invalid
         raise TokenError("invalid", type(exc).__name__) from exc
     expires, issued = claims["exp"], claims["iat"]
     if not _is_number(expires) or not _is_number(issued):
@@ -111,7 +118,11 @@ def verify_token(
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    # finite only: a NaN `iat` would pass every comparison below (a 10-year token would slip past the
+    # lifetime check), and a huge or infinite `exp` cannot be turned into a date
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def mint_token(

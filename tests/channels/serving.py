@@ -1,15 +1,19 @@
 """Serve channels in an app built the way `rasa run` builds it (Rasa's configure_app, CORS included).
 
 The app listens on a free loopback port for one test and is talked to over
-real HTTP (aiohttp), so middleware, listeners and cookies behave as in the
-servers. No model is loaded: routes that need `app.ctx.agent` are not for these tests.
+real HTTP (aiohttp; or any client, with `serving_in_thread`), so middleware,
+listeners and cookies behave as in the servers. No model is loaded: routes
+that need `app.ctx.agent` are not for these tests.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import aiohttp
@@ -70,3 +74,42 @@ async def serving(
             yield http
     finally:
         await stop(server)
+
+
+@contextmanager
+def serving_in_thread(app: Sanic, host: str = "127.0.0.1") -> Iterator[str]:
+    """Run the app on its own event loop in a background thread; yields its base URL.
+
+    For synchronous tests (hypothesis) that send many requests with a plain HTTP client.
+    """
+    loop = asyncio.new_event_loop()
+    started: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            started.set_result(loop.run_until_complete(start(app, host)))
+        except BaseException as exc:  # reported in the test's thread
+            started.set_exception(exc)
+            return
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, name=f"serving-{app.name}", daemon=True)
+    thread.start()
+    server = started.result(timeout=60)
+
+    async def shutdown() -> None:
+        await stop(server)
+        # connections a client kept alive: end their tasks before the loop closes
+        pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    try:
+        yield f"http://{host}:{app.state.port}"
+    finally:
+        asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=30)
+        loop.close()

@@ -5,6 +5,7 @@ Answers and status codes only: how long things take is `benchmarks/bench_long_in
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -45,6 +46,37 @@ def test_an_over_long_message_does_not_hold_up_another_customer(servers: str, ch
         (long_status, _), (short_status, short_replies) = long.result(), short.result()
     assert long_status == 413
     assert short_status == 200 and "符合注销条件" in texts(short_replies)
+
+
+def timed_post(url: str, sender: str, message: str) -> tuple[float, int, list[dict[str, Any]]]:
+    start = time.perf_counter()
+    status, replies = post(url, sender, message)
+    return time.perf_counter() - start, status, replies
+
+
+def test_a_5000_character_message_is_answered_while_another_customer_is_not_stalled(servers: str, chat: Any) -> None:
+    # issue 14: 「一」×5000+「天」 kept the server busy for 9.8 s, and nobody else got an answer meanwhile.
+    # A stall test with a wide margin (the benchmark, benchmarks/bench_concurrency.py, holds it to 2 s).
+    chat("demo_clean")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        long = pool.submit(timed_post, servers, "demo_overdue", "一" * 5_000 + "天")
+        time.sleep(0.05)  # the long message is in flight
+        other = pool.submit(timed_post, servers, "demo_clean", '/close_account{"product":"huabei"}')
+        (_, long_status, long_replies), (other_seconds, other_status, other_replies) = long.result(), other.result()
+    assert long_status == 413 and "消息太长了" in texts(long_replies)  # a polite refusal, never silence
+    assert other_status == 200 and "符合注销条件" in texts(other_replies)
+    assert other_seconds < 5.0
+
+
+def test_restart_session_start_and_a_lone_surrogate_are_never_met_with_silence(servers: str, chat: Any) -> None:
+    # each of these got [] (tests/e2e/test_fuzz_assistant.py looks for more)
+    c = chat("demo_clean")
+    assert "重新开始" in c.say("/restart")
+    assert "有什么可以帮您" in c.say("/session_start")
+    status, replies = post(servers, "demo_clean", "\ud800")
+    assert status == 200 and texts(replies).strip()
+    status, replies = post(servers, "demo_clean", " \u3000\u200b")
+    assert status == 400 and "还没有输入内容" in texts(replies)
 
 
 def test_a_long_numeral_run_as_a_pause_length_is_answered(chat: Any) -> None:

@@ -1,7 +1,15 @@
 import pytest
 
 from bot.config import DEFAULT_MAX_REQUEST_BYTES, ConfigError, Settings
-from bot.security.message_limits import MAX_MESSAGE_CHARS, MessageGate, Rate, RateLimiter, too_long
+from bot.security.message_limits import (
+    MAX_MESSAGE_CHARS,
+    MessageGate,
+    Rate,
+    RateLimiter,
+    blank,
+    clean_text,
+    too_long,
+)
 
 
 class Clock:
@@ -102,3 +110,22 @@ def test_the_gate_checks_the_address_then_the_sender_then_the_length() -> None:
     assert [gate.admit_client("10.0.0.1") for _ in range(3)] == [None, None, "rate_limited"]
     assert gate.admit_client("10.0.0.2") is None
     assert gate.admit_client(None) is None  # no address known (a test client): only the sender limit applies
+
+
+def test_clean_text_keeps_what_people_type_and_drops_what_breaks_storage() -> None:
+    assert clean_text("借呗能注销吗？😀\n第二行\t") == "借呗能注销吗？😀\n第二行\t"
+    # a lone surrogate (JSON "\ud800") cannot be encoded: it becomes U+FFFD, one character for one
+    assert clean_text("借\ud800呗\udfff") == "借\ufffd呗\ufffd"
+    # NUL breaks PostgreSQL text, other controls and bidirectional overrides only hide or reorder text
+    assert clean_text("a\x00b\x1bc\x7fd\x85e\u202ef\u2066g") == "abcdefg"
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\t", "\u3000\u00a0", "\u200b\ufeff\u200d"])
+def test_messages_with_nothing_to_read_are_blank(text: str) -> None:
+    assert blank(text)
+    assert MessageGate.build(sender_rate=None, ip_rate=None).admit_message("demo_balance", text) == "blank"
+
+
+@pytest.mark.parametrize("text", ["a", "一", "😀", "\ufffd", "1"])
+def test_anything_visible_is_not_blank(text: str) -> None:
+    assert not blank(text)

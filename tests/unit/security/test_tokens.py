@@ -138,3 +138,21 @@ def test_no_audience_configured_refuses_everything() -> None:
     with pytest.raises(TokenError) as err:
         verify_token(sign(claims()), secret=SECRET, issuer=ISSUER, audience="", now=NOW)
     assert err.value.kind == "invalid"
+
+
+@pytest.mark.parametrize("claim, value", [("iat", float("nan")), ("exp", float("nan")), ("exp", float("inf"))])
+def test_non_finite_times_are_refused_even_when_signed(claim: str, value: float) -> None:
+    # a NaN iat passed every comparison: a 10-year token slipped past the lifetime check (found by tests/fuzzing.py)
+    ten_years = claims(exp=at(NOW + timedelta(days=3650)))
+    assert problem(sign({**ten_years, claim: value})) == "invalid"
+
+
+def test_a_huge_integer_time_is_refused_not_raised() -> None:
+    assert problem(sign(claims(exp=10**400))) == "invalid"
+    assert problem(sign(claims(iat=-(10**400)))) == "invalid"
+
+
+@pytest.mark.parametrize("token", ["\udc80", "a\udc9c.b.c", "é.e30.e30", "a.b", "a.b.c.d", "x" * 9000 + ".e30.e30"])
+def test_a_token_that_is_no_compact_jwt_is_invalid_not_an_error(token: str) -> None:
+    # a header byte over 0x7f reached PyJWT as a lone surrogate: UnicodeEncodeError, HTTP 500 (tests/fuzzing.py)
+    assert problem(token) == "invalid"

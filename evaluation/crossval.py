@@ -40,10 +40,10 @@ FALLBACK_AMBIGUITY = 0.05
 
 
 def real_training() -> list[Labelled]:
-    """The real training messages with their labels (alternates are in data/real/labelled.tsv)."""
+    """The real training messages with their labels (alternates are in labelling/labelled.tsv)."""
     import csv
 
-    with (ROOT / "data" / "real" / "labelled.tsv").open(encoding="utf-8", newline="") as f:
+    with (ROOT / "labelling" / "labelled.tsv").open(encoding="utf-8", newline="") as f:
         rows = {r["text"]: r for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)}
     from rasa.shared.nlu.training_data.loading import load_data
 

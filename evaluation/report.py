@@ -103,7 +103,7 @@ def write_report(  # noqa: D103 - docs/nlu.md from the figures
                 "",
                 f"Held-out set: {len(heldout)} real messages (tests/nlu/real_heldout.tsv; {slices['random']} from the",
                 f"random slice, {slices['keyword']} from the journey-word slice), labelled by reading and never",
-                "trained on (data/real/README.md). An accepted alternate reading counts as correct; `nlu_fallback`",
+                "trained on (labelling/README.md). An accepted alternate reading counts as correct; `nlu_fallback`",
                 "(the bot asks to rephrase or to choose) counts as a miss. False-journey rate: share of the",
                 f"{model.out_of_scope_n} out-of-scope messages that would start a change journey.",
                 "",

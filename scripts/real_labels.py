@@ -1,11 +1,11 @@
-"""Merge the two blind labelling passes of the real messages (see data/real/README.md).
+"""Merge the two blind labelling passes of the real messages (see labelling/README.md).
 
-    python scripts/real_labels.py agreement   # per-chunk agreement, writes data/real/disagreements.tsv
-    python scripts/real_labels.py merge       # writes data/real/labelled.tsv (needs every disagreement adjudicated)
+    python scripts/real_labels.py agreement   # per-chunk agreement, writes labelling/disagreements.tsv
+    python scripts/real_labels.py merge       # writes labelling/labelled.tsv (needs every disagreement adjudicated)
 
 Where both passes chose the same intent, that is the label and either pass's
 alternates are accepted. Where they differ, the adjudication (a third reading with
-both labels in view, data/real/adjudicated.tsv) decides.
+both labels in view, labelling/adjudicated.tsv) decides.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-REAL = Path(__file__).resolve().parents[1] / "data" / "real"
+REAL = Path(__file__).resolve().parents[1] / "labelling"
 
 
 @dataclass(frozen=True)

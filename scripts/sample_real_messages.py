@@ -1,4 +1,4 @@
-"""Draw the real messages to label from the ATEC pool (see data/real/README.md).
+"""Draw the real messages to label from the ATEC pool (see labelling/README.md).
 
 Two slices, both with a fixed seed so the sample can be rebuilt:
 - ``random``: a plain random sample, i.e. natural traffic (mostly out of scope);
@@ -116,16 +116,16 @@ def sample_round2(lines: list[str], drawn: set[str], heldout: list[str]) -> list
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("pool", type=Path, help="../shared/data/atec_pool.txt")
-    parser.add_argument("out", type=Path, help="data/real/sample.tsv (round 1) or data/real/sample2.tsv")
+    parser.add_argument("out", type=Path, help="labelling/sample.tsv (round 1) or labelling/sample2.tsv")
     parser.add_argument("--round", type=int, default=1, choices=(1, 2))
     args = parser.parse_args()
     lines = [line.strip() for line in args.pool.read_text(encoding="utf-8").splitlines()]
     if args.round == 1:
         rows, first_id = sample(lines), 1
     else:
-        real = Path(__file__).resolve().parents[1] / "data" / "real"
+        real = Path(__file__).resolve().parents[1] / "labelling"
         drawn = {r.split("\t")[2] for r in (real / "sample.tsv").read_text(encoding="utf-8").splitlines()[1:]}
-        heldout_file = real.parents[1] / "tests" / "nlu" / "real_heldout.tsv"
+        heldout_file = real.parent / "tests" / "nlu" / "real_heldout.tsv"
         heldout = [r.split("\t")[2] for r in heldout_file.read_text(encoding="utf-8").splitlines()[1:]]
         rows, first_id = sample_round2(lines, drawn, heldout), 5001
     with args.out.open("w", encoding="utf-8") as out:

@@ -1,7 +1,7 @@
 """Gates on real customer messages the model never saw (issue 11).
 
 tests/nlu/real_heldout.tsv: 913 real messages from the ATEC pool, labelled by
-reading (two blind passes, disagreements adjudicated; data/real/README.md), split
+reading (two blind passes, disagreements adjudicated; labelling/README.md), split
 off before training (scripts/real_split.py). Never trained on, never used to
 choose settings. The gates are aggregate figures with a margin, never one message:
 a model trained on another machine differs slightly.

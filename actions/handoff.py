@@ -48,11 +48,7 @@ def conversation_turns(tracker: Tracker) -> list[Turn]:
 
 def readings_of(message: dict[str, Any]) -> tuple[list[tuple[str, float]], dict[str, str]]:
     """The NLU's intent ranking (without its fallback verdict) and the message's entities by name."""
-    ranking = [
-        (str(r.get("name")), float(r.get("confidence") or 0.0))
-        for r in message.get("intent_ranking") or []
-        if r.get("name") != "nlu_fallback"
-    ]
+    ranking = journey_gate.ranking_of(message.get("intent_ranking"))
     entities = {str(e.get("entity")): str(e.get("value")) for e in message.get("entities") or [] if e.get("value")}
     return ranking, entities
 

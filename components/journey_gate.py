@@ -19,7 +19,7 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.journey_gate import GateSettings, holds
+from bot.nlu.journey_gate import GateSettings, holds, ranking_of
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -46,10 +46,9 @@ class JourneyGate(GraphComponent, IntentClassifier):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            ranking = [
-                (str(r.get(INTENT_NAME_KEY)), float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0))
-                for r in message.get(INTENT_RANKING_KEY) or []
-            ]
+            if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == DEFAULT_NLU_FALLBACK_INTENT_NAME:
+                continue  # FallbackClassifier already decided: nothing to hold
+            ranking = ranking_of(message.get(INTENT_RANKING_KEY))
             if holds(ranking, self.settings):
                 verdict = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: ranking[0][1]}
                 message.set(INTENT, verdict, add_to_output=True)

@@ -22,7 +22,7 @@ from typing import Any
 
 from rasa.core.agent import Agent
 
-from bot.nlu.journey_gate import GateSettings, holds
+from bot.nlu.journey_gate import GateSettings, holds, ranking_of
 from evaluation.heldout import ROOT, Labelled
 from evaluation.metrics import score
 from evaluation.model import latest_model, parse_all
@@ -95,7 +95,7 @@ def fold_rankings(folds: int) -> list[tuple[Labelled, list[tuple[str, float]]]]:
 
 def ranking(parsed: dict[str, Any]) -> list[tuple[str, float]]:
     """The intent ranking without any fallback verdict."""
-    return [(str(r["name"]), float(r["confidence"])) for r in parsed["intent_ranking"] if r["name"] != "nlu_fallback"]
+    return ranking_of(parsed["intent_ranking"])
 
 
 def decide(rank: list[tuple[str, float]], settings: GateSettings) -> str:

@@ -13,8 +13,9 @@ answering the wrong question costs a rephrase, not an account change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.core.replies import Button, Fragment, Reply, intent_button
 
@@ -55,6 +56,21 @@ class GateSettings:
 
 
 Ranking = Sequence[tuple[str, float]]
+# FallbackClassifier and the gate put this verdict on top of the ranking they keep.
+FALLBACK_VERDICT = "nlu_fallback"
+
+
+def ranking_of(intent_ranking: Iterable[Mapping[str, Any]] | None) -> list[tuple[str, float]]:
+    """(intent, confidence) pairs from NLU output, without a fallback verdict.
+
+    The verdict is not a reading of the message: what the user may have meant is
+    the classifier's ranking underneath it.
+    """
+    return [
+        (str(r.get("name")), float(r.get("confidence") or 0.0))
+        for r in intent_ranking or ()
+        if r.get("name") != FALLBACK_VERDICT
+    ]
 
 
 def holds(ranking: Ranking, settings: GateSettings | None = None) -> bool:

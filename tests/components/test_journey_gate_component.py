@@ -46,3 +46,9 @@ def test_the_recipe_accepts_it_after_the_fallback_classifier() -> None:
     pipeline = yaml.safe_load((REPO_ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
     names = [c["name"] for c in pipeline]
     assert names.index("components.journey_gate.JourneyGate") == names.index("FallbackClassifier") + 1
+
+
+def test_a_message_the_fallback_classifier_already_held_is_left_as_it_is(tmp_path: Path) -> None:
+    message = parsed(("nlu_fallback", 0.5), ("close_account", 0.4), ("out_of_scope", 0.35))
+    gate(tmp_path).process([message])
+    assert [r["name"] for r in message.get(INTENT_RANKING_KEY)] == ["nlu_fallback", "close_account", "out_of_scope"]

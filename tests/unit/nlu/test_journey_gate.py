@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.replies import Fragment
-from bot.nlu.journey_gate import CHANGE_JOURNEYS, GateSettings, clarification, holds, readings
+from bot.nlu.journey_gate import CHANGE_JOURNEYS, GateSettings, clarification, holds, ranking_of, readings
 
 SETTINGS = GateSettings(min_confidence=0.75, min_margin=0.4, min_offer=0.08)
 
@@ -62,3 +62,13 @@ def test_no_question_without_a_journey_among_the_readings() -> None:
     assert clarification([("ask_credit_impact", 0.4), ("out_of_scope", 0.35)], {}, SETTINGS) is None
     assert clarification([("greet", 0.4), ("thank", 0.3)], {}, SETTINGS) is None
     assert clarification([], {}, SETTINGS) is None
+
+
+def test_ranking_of_drops_the_fallback_verdict_and_keeps_the_order() -> None:
+    nlu_output = [
+        {"name": "nlu_fallback", "confidence": 0.6},
+        {"name": "unbind_service", "confidence": 0.6},
+        {"name": "out_of_scope", "confidence": None},
+    ]
+    assert ranking_of(nlu_output) == [("unbind_service", 0.6), ("out_of_scope", 0.0)]
+    assert ranking_of(None) == []

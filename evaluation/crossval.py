@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -72,21 +73,29 @@ def write_fold_data(target: Path, hand_written: Path, train: list[Labelled]) -> 
     (target / "real_fold.yml").write_text(f'version: "3.1"\nnlu:\n{body}', encoding="utf-8")
 
 
-def fold_rankings(folds: int) -> list[tuple[Labelled, list[tuple[str, float]]]]:
-    """(message, the classifier's ranking without the gate's verdict) for every real training message."""
+Kept = list[tuple[Labelled, list[tuple[str, float]]]]
+
+
+def fold_rankings(folds: int, config: Path | None = None, timings: list[float] | None = None) -> Kept:
+    """(message, the classifier's ranking without the gate's verdict) for every real training message.
+
+    `config` is the Rasa config to train with (config.yml by default); each fold's
+    training time in seconds is appended to `timings` when given.
+    """
     examples = real_training()
     random.Random(7).shuffle(examples)
-    kept: list[tuple[Labelled, list[tuple[str, float]]]] = []
+    kept: Kept = []
     for k in range(folds):
         test = examples[k::folds]
         train = [e for i, e in enumerate(examples) if i % folds != k]
         with tempfile.TemporaryDirectory() as tmp:
             data, out = Path(tmp) / "nlu", Path(tmp) / "models"
             write_fold_data(data, ROOT / "data" / "nlu", train)
-            subprocess.run(
-                [sys.executable, "-m", "rasa", "train", "nlu", "--nlu", str(data), "--out", str(out), "--quiet"],
-                check=True, cwd=ROOT,
-            )  # fmt: skip
+            command = [sys.executable, "-m", "rasa", "train", "nlu", "--nlu", str(data), "--out", str(out), "--quiet"]
+            started = time.perf_counter()
+            subprocess.run([*command, "--config", str(config or ROOT / "config.yml")], check=True, cwd=ROOT)
+            if timings is not None:
+                timings.append(time.perf_counter() - started)
             parsed = parse_all(Agent.load(str(latest_model(out))), [e.text for e in test])
         kept += [(e, ranking(p)) for e, p in zip(test, parsed, strict=True)]
         print(f"fold {k + 1}/{folds} done", flush=True)

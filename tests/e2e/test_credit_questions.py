@@ -23,7 +23,7 @@ def test_past_overdue_hears_when_its_record_goes(chat) -> None:
     reply = chat("demo_past_overdue").say("逾期记录多久能消除")
     assert "5 年" in reply
     assert f"在{cn_date(ended, today=today)}还清过一笔逾期" in reply
-    assert f"保留到{cn_date(record_kept_until(ended), today=today)}前后" in reply
+    assert f"如已报送征信，按 5 年规则，这条记录会保留到{cn_date(record_kept_until(ended), today=today)}前后" in reply
     assert "征信修复" in reply and "20 日内" in reply
 
 
@@ -35,7 +35,7 @@ def test_current_overdue_hears_the_clock_has_not_started(chat) -> None:
 def test_clean_customer_closing_both(chat) -> None:
     reply = chat("demo_clean").say("关掉会不会影响我的信用")
     assert "不算不良记录" in reply and "没有逾期记录" in reply and "¥28,000.00" in reply
-    assert "至少可以免费查询 2 次" in reply
+    assert "至少可以免费查询 2 次" in reply and "授信额度会一共减少" in reply
 
 
 def test_pause_question(chat) -> None:
@@ -44,9 +44,9 @@ def test_pause_question(chat) -> None:
 
 def test_closure_effects_and_data_deletion_are_reviewed_facts(chat) -> None:
     c = chat("demo_bound")
-    assert "另一个照常可以用" in c.say('/ask_closure_effects{"product":"jiebei"}')
+    assert "另一个一般不受影响" in c.say('/ask_closure_effects{"product":"jiebei"}')
     reply = c.say("/ask_data_deletion")
-    assert "至少保存 10 年" in reply and "匿名化" in reply
+    assert "至少保存 10 年" in reply and "匿名化" in reply and "注销整个平台账户" in reply
 
 
 @pytest.mark.parametrize(

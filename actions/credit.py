@@ -15,8 +15,8 @@ from rasa_sdk.types import DomainDict
 from actions.common import BotAction, customer_of, entity_values, in_session, say
 from bot.core.accounts import CustomerSnapshot
 from bot.credit.explanations import closure_effects_answer, platform_closure_answer
-from bot.credit.impact import credit_impact_answer, detect_topic, intent_answer
-from bot.credit.knowledge import load_knowledge
+from bot.credit.impact import credit_impact_answer, intent_answer
+from bot.credit.topics import detect_topics
 from bot.db.queries import load_customer
 
 
@@ -27,15 +27,15 @@ async def customer_or_none(tracker: Tracker) -> CustomerSnapshot | None:
 
 
 class ActionExplainCreditImpact(BotAction):
-    """What closing, pausing, overdue ... means for the credit report, for this customer if known."""
+    """What closing, being late, overdue ... means for the credit report: each topic asked (at most two)."""
 
     def name(self) -> str:
         return "action_explain_credit_impact"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        topic = detect_topic(tracker.latest_message.get("text") or "", load_knowledge())
+        topics = detect_topics(tracker.latest_message.get("text") or "")
         customer = await customer_or_none(tracker)
-        say(dispatcher, domain, credit_impact_answer(topic, customer, today=self.today()))
+        say(dispatcher, domain, credit_impact_answer(topics, customer, today=self.today()))
         return []
 
 

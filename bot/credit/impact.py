@@ -1,42 +1,57 @@
 """Answers about credit reporting and closure consequences, for this customer.
 
-Which facts apply is decided here; their wording lives in bot/credit/credit.yml
-(reviewed, with sources) and the customer-specific sentences in domain.yml.
+What a question is about is decided in bot/credit/topics.py, which facts answer
+each topic here; their wording lives in bot/credit/credit.yml (reviewed, with
+sources) and the customer-specific sentences in domain.yml.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
 from bot.core.accounts import AccountSnapshot, CustomerSnapshot
 from bot.core.formatting import cn_date, join_cn, yuan
 from bot.core.replies import FactUse, Part, Reply
-from bot.credit.knowledge import Knowledge
-from bot.nlu.textnorm import normalise
+from bot.credit.topics import MAX_TOPICS, Topic
 
 NEGATIVE_RECORD_YEARS = 5  # 《征信业管理条例》第16条
 
-# Facts per question topic (ids in bot/credit/credit.yml), in the order they are said.
-TOPIC_FACTS: dict[str, tuple[str, ...]] = {
+# Facts per question topic (bot/credit/topics.py; ids in bot/credit/credit.yml), in the order they are said.
+TOPIC_FACTS: dict[Topic, tuple[str, ...]] = {
+    "repair": ("no_paid_repair", "objection"),
     "closing": ("closing_not_negative", "history_kept"),
-    "pausing": ("pause_not_negative",),
-    "unbinding": ("unbinding_auto_repay",),
+    "late": ("late_repay_now", "negative_five_years"),
     "overdue": ("overdue_reported", "negative_five_years"),
+    "pausing": ("pause_not_negative",),
+    "auto_repay": ("auto_repay_is_repayment", "unbinding_auto_repay"),
+    "lower_limit": ("lower_limit_not_negative",),
+    "early_repayment": ("early_repayment_not_negative",),
     "minimum_repayment": ("reported_content", "on_time_is_normal"),
     "instalments": ("on_time_is_normal", "reported_content"),
-    "use": ("overdue_reported", "reported_content", "on_time_is_normal"),
     "inquiries": ("applying_creates_inquiry",),
-    "business_loan": ("no_business_loan_promise",),
+    "loan_application": ("no_business_loan_promise",),
+    "report_content": ("report_shows_lender", "reported_content"),
+    "get_report": ("free_reports", "report_via_banks"),
+    "zhima": ("zhima_not_credit_report",),
+    "use": ("overdue_reported", "reported_content", "on_time_is_normal"),
     "general": ("closing_not_negative", "history_kept", "negative_five_years"),
 }
 # Official, free routes said after answers where records are the worry.
-CLOSING_ROUTES: dict[str, tuple[str, ...]] = {
+CLOSING_ROUTES: dict[Topic, tuple[str, ...]] = {
     "overdue": ("no_paid_repair", "objection", "free_reports"),
+    "late": ("free_reports",),
+    "repair": ("free_reports",),
     "closing": ("free_reports",),
     "general": ("free_reports",),
-    "business_loan": ("free_reports",),
+    "loan_application": ("free_reports",),
+    "report_content": ("free_reports",),
+    "zhima": ("free_reports",),
 }
+MAX_ROUTES_TWO_TOPICS = 2  # a question about two things: keep the answer short
+# Topics after which the customer's own overdue history is said.
+OVERDUE_HISTORY_TOPICS: frozenset[Topic] = frozenset({"closing", "late", "overdue", "general"})
 INTENT_FACTS: dict[str, tuple[str, ...]] = {
     "ask_closure_effects": ("products_independent", "repay_before_closing", "services_stop_on_closing", "history_kept"),
     "ask_closed_by_platform": ("platform_reasons", "debt_still_due", "right_to_explanation", "complaint_channels"),
@@ -44,21 +59,20 @@ INTENT_FACTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def detect_topic(text: str, knowledge: Knowledge) -> str:
-    """What a credit-impact question is about: the first topic whose keyword occurs, else "general"."""
-    normalised = normalise(text or "").lower()
-    for topic in knowledge.topics:
-        if any(k in normalised for k in topic.keywords):
-            return topic.id
-    return "general"
+def credit_impact_answer(topics: Sequence[Topic], customer: CustomerSnapshot | None, *, today: date) -> list[Part]:
+    """For each topic (at most two, bot.credit.topics): its facts; then this customer's accounts; then official routes.
 
-
-def credit_impact_answer(topic: str, customer: CustomerSnapshot | None, *, today: date) -> list[Part]:
-    """Facts for the topic, then what they mean for this customer's accounts, then the official routes."""
-    parts: list[Part] = [FactUse(f) for f in TOPIC_FACTS.get(topic, TOPIC_FACTS["general"])]
+    A fact two topics share is said once.
+    """
+    asked = tuple(topics[:MAX_TOPICS]) or ("general",)
+    fact_ids = _unique(f for topic in asked for f in TOPIC_FACTS[topic])
+    routes = [r for r in _unique(r for topic in asked for r in CLOSING_ROUTES.get(topic, ())) if r not in fact_ids]
+    if len(asked) > 1:
+        routes = routes[:MAX_ROUTES_TWO_TOPICS]
+    parts: list[Part] = [FactUse(f) for f in fact_ids]
     if customer is not None:
-        parts.extend(_personal(topic, customer, today))
-    parts.extend(FactUse(f) for f in CLOSING_ROUTES.get(topic, ()))
+        parts.extend(_personal(asked, customer, today))
+    parts.extend(FactUse(f) for f in routes)
     return parts
 
 
@@ -75,13 +89,19 @@ def record_kept_until(ended: date) -> date:
         return ended.replace(year=ended.year + NEGATIVE_RECORD_YEARS, day=28)
 
 
-def _personal(topic: str, customer: CustomerSnapshot, today: date) -> list[Reply]:
+def _personal(topics: Sequence[Topic], customer: CustomerSnapshot, today: date) -> list[Reply]:
     replies: list[Reply] = []
-    if topic in ("closing", "overdue", "general"):
+    if OVERDUE_HISTORY_TOPICS.intersection(topics):
         replies.extend(_overdue_history(customer, today))
-    if topic == "closing":
+    # What closing both lines takes away, only to someone asking about closing: said to a loan
+    # question it would read as advice to close.
+    if "closing" in topics and "loan_application" not in topics:
         replies.extend(_total_limit(customer))
     return replies
+
+
+def _unique(ids: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(ids))
 
 
 def _overdue_history(customer: CustomerSnapshot, today: date) -> list[Reply]:

@@ -1,4 +1,4 @@
-"""The reviewed knowledge file (credit.yml): facts with sources, and question topics.
+"""The reviewed knowledge file (credit.yml): facts with sources.
 
 Answers about credit reporting are assembled from these facts plus the
 customer's data; no such statement is written anywhere else.
@@ -32,19 +32,10 @@ class Fact:
 
 
 @dataclass(frozen=True)
-class Topic:
-    """What a credit question is about, recognised by keywords."""
-
-    id: str
-    keywords: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class Knowledge:
     """The whole file."""
 
     facts: dict[str, Fact]
-    topics: tuple[Topic, ...]
 
     def fact(self, fact_id: str) -> Fact:
         """A fact by id (KeyError for an unknown id: a bug, caught by the tests)."""
@@ -60,5 +51,4 @@ def load_knowledge(path: Path = KNOWLEDGE_FILE) -> Knowledge:
     for fact in facts.values():
         if not fact.source.strip() or fact.confidence not in STATABLE:
             raise ValueError(f"fact {fact.id} needs a source and a confidence of 高 or 中")
-    topics = tuple(Topic(t["id"], tuple(t["keywords"])) for t in doc.get("topics", ()))
-    return Knowledge(facts, topics)
+    return Knowledge(facts)

@@ -42,7 +42,7 @@ def yes_then_code(c: Any, db: Any, outbox: Any, customer: str) -> str:
     """确认, then the code from the SMS: the database must not change in between. Returns the reply to the code."""
     before = state(db, customer)
     reply = c.say("/affirm")
-    assert "验证码已发送到你尾号" in reply and "请输入收到的 6 位验证码，验证后才会生效" in reply
+    assert "验证码已发送到您尾号" in reply and "请输入收到的 6 位验证码，验证后才会生效" in reply
     assert state(db, customer) == before  # a yes alone changes nothing
     return c.say(last_code(outbox, customer))
 

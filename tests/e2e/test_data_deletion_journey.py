@@ -51,7 +51,7 @@ def test_confirmed_request_is_created_shown_and_withdrawn(chat, db, outbox) -> N
     assert "你的借呗还在使用" in reply and "要现在提交删除个人信息的申请吗？确认后我会给你的手机发一个验证码" in reply
     assert deletion_requests(db, "demo_closed") == []  # asking is not requesting
     reply = c.say("/affirm")  # the 提交申请 button
-    assert "验证码已发送到你尾号8888的手机" in reply and "验证后才会提交申请" in reply
+    assert "验证码已发送到您尾号8888的手机" in reply and "验证后才会提交申请" in reply
     assert deletion_requests(db, "demo_closed") == []  # nor is a yes without the code
     submitted = c.say(last_code(outbox, "demo_closed"))
     [request] = deletion_requests(db, "demo_closed")

@@ -53,6 +53,7 @@ def test_closed_certificate_states_every_fact_in_chinese() -> None:
     ]:
         assert fact in text, fact
     assert "王小明" not in text
+    assert "核验码JQ-7K4M-9XQ2-HP" in text and "验证码" not in text  # a share code, not a one-time code
 
 
 def test_open_line_certificate_says_settled_as_of() -> None:

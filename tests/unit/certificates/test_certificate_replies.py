@@ -58,6 +58,8 @@ def test_issued_certificate_is_a_link_with_its_facts_and_a_file_payload() -> Non
     url = "http://bot:5005/webhooks/certificates/download/" + "tok" * 11
     assert url in said and "JQ-AAAA-BBBB-CC" in said and "¥5,000.00" in said and "已于10月21日结清并注销" in said
     assert "http://bot:5005/webhooks/certificates/verify/JQ-AAAA-BBBB-CC" in said
+    # the share code is for checking the certificate, not a one-time code: never called 验证码
+    assert "核验码 JQ-AAAA-BBBB-CC" in said and "验证码" not in said
     assert link is not None and link.payload() == {
         "attachment": {"type": "file", "url": url, "name": "花呗结清证明.pdf"}
     }

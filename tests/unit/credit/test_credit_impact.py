@@ -4,35 +4,9 @@ from decimal import Decimal
 import pytest
 
 from bot.core.replies import FactUse, Reply
-from bot.credit.impact import credit_impact_answer, detect_topic, intent_answer, record_kept_until
-from bot.credit.knowledge import load_knowledge
+from bot.credit.impact import credit_impact_answer, intent_answer, record_kept_until
+from bot.credit.topics import detect_topics
 from tests.factories import HUABEI, JIEBEI, TODAY, make_account, make_customer, overdue
-
-KNOWLEDGE = load_knowledge()
-
-
-@pytest.mark.parametrize(
-    ("text", "topic"),
-    [
-        ("关闭花呗影响征信吗", "closing"),
-        ("注销了借呗征信上还有记录吗", "closing"),
-        ("逾期记录多久能消", "overdue"),
-        ("晚还了两天会上征信吗", "overdue"),
-        ("花钱找人能修复征信吗", "overdue"),
-        ("只还最低还款会影响信用吗", "minimum_repayment"),
-        ("分期会不会影响征信", "instalments"),
-        ("暂停花呗对征信有影响吗", "pausing"),
-        ("关掉自动还款影响信用吗", "unbinding"),
-        ("关了以后重新开通会查征信吗", "inquiries"),
-        ("我是开公司的 关了花呗对企业贷款有影响吗", "business_loan"),
-        ("关花唄影響徵信嗎", "closing"),
-        ("用花呗会上征信吗", "use"),
-        ("征信", "general"),
-        ("", "general"),
-    ],
-)
-def test_detect_topic(text: str, topic: str) -> None:
-    assert detect_topic(text, KNOWLEDGE) == topic
 
 
 @pytest.mark.parametrize(
@@ -54,7 +28,7 @@ def responses(parts) -> list[str]:
 
 def test_past_overdue_gets_its_dates() -> None:
     customer = make_customer(make_account(HUABEI, overdues=(overdue(date(2024, 10, 30), date(2024, 11, 22), "560"),)))
-    parts = credit_impact_answer("overdue", customer, today=TODAY)
+    parts = credit_impact_answer(("overdue",), customer, today=TODAY)
     personal = [p for p in parts if isinstance(p, Reply)]
     assert personal == [
         Reply(
@@ -68,14 +42,14 @@ def test_past_overdue_gets_its_dates() -> None:
 
 def test_ongoing_overdue_clock_has_not_started() -> None:
     customer = make_customer(make_account(HUABEI, overdues=(overdue(date(2026, 11, 6), None, "862.40"),)))
-    (personal,) = (p for p in credit_impact_answer("closing", customer, today=TODAY) if isinstance(p, Reply))
+    (personal,) = (p for p in credit_impact_answer(("closing",), customer, today=TODAY) if isinstance(p, Reply))
     assert personal.response == "utter_credit_personal_overdue_ongoing"
     assert personal.params == {"product_name": "花呗", "since": "11月6日", "amount": "¥862.40"}
 
 
 def test_overdue_older_than_five_years_is_not_mentioned() -> None:
     customer = make_customer(make_account(HUABEI, overdues=(overdue(date(2019, 1, 1), date(2020, 1, 1)),)))
-    personal = [p for p in credit_impact_answer("overdue", customer, today=TODAY) if isinstance(p, Reply)]
+    personal = [p for p in credit_impact_answer(("overdue",), customer, today=TODAY) if isinstance(p, Reply)]
     assert [p.response for p in personal] == ["utter_credit_personal_no_overdue"]
 
 
@@ -84,7 +58,7 @@ def test_clean_customer_closing_both_hears_the_total_limit() -> None:
         make_account(HUABEI, credit_limit=Decimal("8000")),
         make_account(JIEBEI, account_id=2, credit_limit=Decimal("20000")),
     )
-    parts = credit_impact_answer("closing", customer, today=TODAY)
+    parts = credit_impact_answer(("closing",), customer, today=TODAY)
     assert responses(parts) == [
         "fact:closing_not_negative",
         "fact:history_kept",
@@ -97,7 +71,7 @@ def test_clean_customer_closing_both_hears_the_total_limit() -> None:
 
 
 def test_unknown_customer_gets_general_facts_only() -> None:
-    parts = credit_impact_answer("pausing", None, today=TODAY)
+    parts = credit_impact_answer(("pausing",), None, today=TODAY)
     assert all(isinstance(p, FactUse) for p in parts) and responses(parts) == ["fact:pause_not_negative"]
 
 
@@ -108,3 +82,71 @@ def test_intent_answers_are_facts() -> None:
         "fact:credit_data_separate",
     ]
     assert intent_answer("greet") == []
+
+
+def clean_customer_with_both():
+    return make_customer(
+        make_account(HUABEI, credit_limit=Decimal("8000")),
+        make_account(JIEBEI, account_id=2, credit_limit=Decimal("20000")),
+    )
+
+
+def answer_to(question: str, customer=None) -> list[str]:
+    return responses(credit_impact_answer(detect_topics(question), customer, today=TODAY))
+
+
+def test_is_closing_a_bad_record_hears_that_it_is_not() -> None:
+    # 不良记录 used to pick the overdue answer, which never says closing is not a bad record
+    assert answer_to("主动关闭算不算不良记录")[0] == "fact:closing_not_negative"
+    assert answer_to("关闭花呗算不算有不良记录啊")[0] == "fact:closing_not_negative"
+
+
+@pytest.mark.parametrize(
+    ("question", "first_fact"),
+    [
+        ("征信上会显示我买了什么东西吗", "fact:report_shows_lender"),
+        ("提前还款影响征信吗", "fact:early_repayment_not_negative"),
+        ("借呗一次性还清会有不良记录吗", "fact:early_repayment_not_negative"),
+        ("调低额度会影响征信吗", "fact:lower_limit_not_negative"),
+        ("芝麻分是不是就是征信", "fact:zhima_not_credit_report"),
+        ("怎么查自己的征信", "fact:free_reports"),
+    ],
+)
+def test_questions_that_got_the_closing_answer_get_their_own(question: str, first_fact: str) -> None:
+    said = answer_to(question, clean_customer_with_both())
+    assert said[0] == first_fact
+    assert "fact:closing_not_negative" not in said and "utter_credit_personal_total_limit" not in said
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["我开公司要贷款，关借呗会不会对贷款好一点", "我是开公司的 关了花呗对企业贷款有影响吗", "借呗和房贷有关联没"],
+)
+def test_a_loan_question_never_hears_the_total_limit_sum(question: str) -> None:
+    said = answer_to(question, clean_customer_with_both())
+    assert said[0] == "fact:no_business_loan_promise"
+    assert "utter_credit_personal_total_limit" not in said
+
+
+def test_one_day_late_hears_repay_now_and_check_not_only_the_five_year_rule() -> None:
+    said = answer_to("我的借呗不小心逾期了一天，是否会影响信用")
+    assert said[:2] == ["fact:late_repay_now", "fact:negative_five_years"]
+    assert "fact:free_reports" in said
+
+
+def test_two_topics_are_both_answered_each_fact_once_and_briefly() -> None:
+    said = answer_to("之前的逾期会不会因为我注销就没了", clean_customer_with_both())
+    facts = [s for s in said if s.startswith("fact:")]
+    assert facts[:4] == [
+        "fact:closing_not_negative",
+        "fact:history_kept",
+        "fact:overdue_reported",
+        "fact:negative_five_years",
+    ]
+    assert len(facts) == len(set(facts)) and len(facts) <= 6  # at most 2 routes after the facts of 2 topics
+
+
+def test_at_most_two_topics_are_answered() -> None:
+    parts = credit_impact_answer(("closing", "zhima", "instalments"), None, today=TODAY)
+    assert "fact:on_time_is_normal" not in responses(parts)
+    assert "fact:zhima_not_credit_report" in responses(parts)

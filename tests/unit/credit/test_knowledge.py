@@ -58,3 +58,50 @@ def test_no_claim_the_brief_tells_us_to_avoid() -> None:
     ):
         assert banned not in text
     assert "10 年" in KNOWLEDGE.fact("aml_retention").text
+
+
+def fact_text(fact_id: str) -> str:
+    return KNOWLEDGE.fact(fact_id).text
+
+
+def test_the_other_product_is_generally_unaffected_not_promised_usable() -> None:
+    assert "一般不受影响" in fact_text("products_independent")
+    assert "照常可以用" not in fact_text("products_independent")
+
+
+def test_free_reports_are_at_least_twice_a_year_through_official_channels() -> None:
+    text = fact_text("free_reports")
+    assert "至少可以免费查询 2 次" in text and "ipcrs.pbccrc.org.cn" in text and "人民银行当地分支机构" in text
+    assert "每年可以免费查 2 次" not in text
+    assert "商业银行" in fact_text("report_via_banks")
+
+
+def test_aml_retention_runs_from_the_end_of_the_relationship_and_of_each_transaction() -> None:
+    text = fact_text("aml_retention")
+    assert "客户身份资料在业务关系结束后" in text and "每笔交易记录在交易结束后" in text and "至少保存 10 年" in text
+
+
+def test_closing_a_line_is_not_what_triggers_deletion() -> None:
+    text = fact_text("deletion_after_closing")
+    assert not text.startswith("注销后，平台要删除")
+    assert "停止这条额度" in text and "注销整个平台账户" in text and "匿名化" in text
+
+
+def test_automated_decisions_can_be_refused_as_well_as_explained() -> None:
+    text = fact_text("right_to_explanation")
+    assert "有权要求说明" in text and "有权拒绝仅由自动化方式作出的决定" in text
+
+
+def test_zhima_and_the_credit_report_are_told_apart() -> None:
+    assert "不是人民银行征信中心的个人信用报告" in fact_text("zhima_not_credit_report")
+
+
+def test_what_the_report_shows() -> None:
+    text = fact_text("report_shows_lender")
+    assert "放款机构的名称" in text and "不会写“花呗”“借呗”" in text and "每笔借款" in text and "按月更新" in text
+
+
+def test_the_five_year_rule_applies_to_what_was_reported() -> None:
+    assert "如果已经报送到征信" in fact_text("negative_five_years")
+    late = fact_text("late_repay_now")
+    assert "尽快还清" in late and "按月报送" in late and "信用报告" in late

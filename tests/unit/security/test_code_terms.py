@@ -20,8 +20,9 @@ def test_the_code_replies_state_length_and_lifetime_as_before() -> None:
     def text(reply) -> str:
         return render({"response": reply.response, **reply.params})
 
-    assert text(code_sent_reply(v.CodeSent("1111"))) == "验证码已发送到你尾号1111的手机，5 分钟内有效。"
-    assert text(code_sent_reply(v.CodeSent(""))) == "验证码已发送到你预留的联系方式，5 分钟内有效。"
+    safety = "仅用于本次操作。工作人员不会向您索要验证码，请不要告诉任何人。"
+    assert text(code_sent_reply(v.CodeSent("1111"))) == f"验证码已发送到您尾号1111的手机，5 分钟内有效，{safety}"
+    assert text(code_sent_reply(v.CodeSent(""))) == f"验证码已发送到您预留的联系方式，5 分钟内有效，{safety}"
     assert text(code_question("utter_ask_closure_code")) == "请输入收到的 6 位验证码。不想注销了可以直接说“不注销了”。"
     assert text(code_format_reply()) == "验证码是 6 位数字，请再输入一次。"
 
@@ -39,3 +40,9 @@ def test_every_code_question_carries_the_terms(question: str) -> None:
 )
 def test_find_code_takes_exactly_code_length_digits(typed: str, code: str | None) -> None:
     assert v.find_code(typed) == code
+
+
+@pytest.mark.parametrize("sent", [v.CodeSent("1111"), v.CodeSent("")])
+def test_every_code_sent_says_it_is_for_this_operation_only_and_staff_never_ask(sent: v.CodeSent) -> None:
+    said = render({"response": code_sent_reply(sent).response, **code_sent_reply(sent).params})
+    assert "仅用于本次操作" in said and "工作人员不会向您索要验证码" in said

@@ -33,7 +33,7 @@ TOPIC_FACTS: dict[Topic, tuple[str, ...]] = {
     "inquiries": ("applying_creates_inquiry",),
     "loan_application": ("no_business_loan_promise",),
     "report_content": ("report_shows_lender", "reported_content"),
-    "get_report": ("free_reports", "report_via_banks"),
+    "get_report": ("free_reports",),
     "zhima": ("zhima_not_credit_report",),
     "use": ("overdue_reported", "reported_content", "on_time_is_normal"),
     "general": ("closing_not_negative", "history_kept", "negative_five_years"),

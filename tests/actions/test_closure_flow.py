@@ -245,7 +245,12 @@ async def test_withdrawal_after_confirmation(factory: sessionmaker, outbox: Path
     )
     assert prepared["withdraw_description"] == description
     messages = await withdraw("demo_clean", {**prepared, "withdraw_confirmed": True}, "affirm")
-    assert said(messages) == ["utter_withdraw_done"] and params(messages[0]) == {"withdraw_description": description}
+    assert said(messages) == ["utter_withdraw_done_close"]
+    assert params(messages[0]) == {
+        "withdraw_description": description,
+        "product_name": "借呗",
+        "state": fragment("utter_withdraw_state_active"),
+    }
     assert status(factory, "demo_clean", "jiebei") == "active"
 
 

@@ -9,6 +9,7 @@ from bot.core.accounts import RequestInfo
 from bot.core.catalog import Catalog
 from bot.core.formatting import cn_date
 from bot.core.replies import Button, Fragment, Param, Reply, intent_button
+from bot.service_requests.lifecycle import DEFAULT_REJECTION_REASON, REJECTION_REASONS
 from bot.service_requests.withdrawal import Withdrawn
 
 # What a withdrawal leaves behind differs by request kind (a withdrawn reopen request leaves
@@ -21,7 +22,10 @@ _WITHDRAWN = {
 
 
 def request_status_replies(requests: list[RequestInfo], catalog: Catalog, *, today: date) -> list[Reply]:
-    """List each request with its product, kind, submission date and state, newest first."""
+    """List each request with its product, kind, submission date and state, newest first.
+
+    A rejected request is followed by why (its category) and what the customer can do.
+    """
     if not requests:
         return [Reply("utter_requests_none")]
     replies = [Reply("utter_requests_intro")]
@@ -38,6 +42,9 @@ def request_status_replies(requests: list[RequestInfo], catalog: Catalog, *, tod
                 },
             )
         )
+        if r.status == "rejected":
+            reason = r.rejection_reason if r.rejection_reason in REJECTION_REASONS else DEFAULT_REJECTION_REASON
+            replies.append(Reply(f"utter_rejection_reason_{reason}"))
     return replies
 
 

@@ -166,6 +166,9 @@ def closure_replies(account: AccountSnapshot, check: el.ClosureCheck, *, today: 
     replies += [_blocker_reply(b, today) for b in check.blockers]
     if any(isinstance(b, el.CurrentlyOverdue) for b in check.blockers):
         replies.append(FactUse("negative_five_years"))
+        replies.append(
+            Reply("utter_overdue_help", {"help": FactUse("overdue_help"), "collection": FactUse("collection_rules")})
+        )
     if check.amount_owed > 0:
         replies.append(Reply("utter_closure_blocked_total", {"amount": yuan(check.amount_owed)}))
     return replies

@@ -117,7 +117,7 @@ def test_frozen_line_is_explained_and_a_human_offered(chat, db) -> None:
     before = state(db, "demo_frozen")
     replies = chat("demo_frozen").send('/reopen_account{"product":"jiebei"}')
     text = "\n".join(r.get("text", "") for r in replies)
-    assert "原因是平台的综合评估" in text and "不是你自己能开关的设置" in text and "转人工" in text
+    assert "原因是平台的综合评估" in text and "我这里没法直接恢复" in text and "下一步" in text and "转人工" in text
     assert any(b["payload"] == "/request_human" for r in replies for b in r.get("buttons", []))
     assert state(db, "demo_frozen") == before
 

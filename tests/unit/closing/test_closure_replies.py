@@ -8,7 +8,7 @@ from bot.core.catalog import load_catalog
 from bot.core.product_choice import choose_products
 from bot.core.replies import FactUse, Fragment, Reply
 from bot.credit.knowledge import load_knowledge
-from tests.factories import HUABEI, JIEBEI, TODAY, bill, make_account, make_customer, service
+from tests.factories import HUABEI, JIEBEI, TODAY, bill, make_account, make_customer, overdue, service
 from tests.rendering import domain
 
 CATALOG = load_catalog()
@@ -165,3 +165,23 @@ def test_submission_replies() -> None:
             "second": Fragment("utter_closure_done_agreements", {"services": "代扣协议"}),
         },
     )
+
+
+def test_an_overdue_customer_hears_what_helps_not_only_to_repay_early() -> None:
+    """Issue 13.9: the overdue blocker only said 「越早还清越好」."""
+    customer = make_customer(make_account(HUABEI, overdues=(overdue(date(2025, 11, 6), None, "862.40"),)))
+    answer = closure_answer(
+        choose_products(["huabei"], customer), customer, CATALOG, today=TODAY, offer_alternatives=False
+    )
+    [help_] = [r for r in answer.replies if isinstance(r, Reply) and r.response == "utter_overdue_help"]
+    assert help_.params == {"help": FactUse("overdue_help"), "collection": FactUse("collection_rules")}
+    knowledge = load_knowledge()
+    assert "协商还款" in knowledge.fact("overdue_help").text and "逾期利息" in knowledge.fact("overdue_help").text
+    assert "第三人" in knowledge.fact("collection_rules").text
+    assert "越早还清越好" not in domain()["responses"]["utter_closure_blocker_overdue"][0]["text"]
+
+
+def test_a_frozen_line_gets_the_next_step() -> None:
+    """Issue 13.9: 「这不是你自己能开关的设置」 gave no next step."""
+    text = domain()["responses"]["utter_reopen_frozen"][0]["text"]
+    assert "不是你自己能开关" not in text and "下一步" in text

@@ -78,8 +78,8 @@ format: setup ## ruff format + import sorting
 seed: setup ## migrate and replace the demo customers with fresh copies
 	@$(PY) -m bot.cli seed
 
-review: setup ## operator review: list pending requests, or decide one: make review ID=3 DECISION=approve
-	@if [ -n "$(ID)" ]; then $(PY) -m bot.cli review $(ID) $(or $(DECISION),approve); else $(PY) -m bot.cli requests; fi
+review: setup ## operator review: list pending requests, or decide one: make review ID=3 DECISION=approve (reject: REASON=owed|risk_assessment|identity_unverified|legal_retention|other)
+	@if [ -n "$(ID)" ]; then $(PY) -m bot.cli review $(ID) $(or $(DECISION),approve) --reason $(or $(REASON),other); else $(PY) -m bot.cli requests; fi
 
 shell: setup ## chat in the terminal as a demo customer: make shell CUSTOMER=demo_balance
 	@$(PY) -m bot.cli prepare

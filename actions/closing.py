@@ -19,6 +19,7 @@ from actions.common import (
     channel_of,
     customer_of,
     customer_or_say,
+    entity_values,
     external_product,
     in_session,
     latest_text,
@@ -27,10 +28,12 @@ from actions.common import (
     slot_list,
 )
 from actions.step_up import VERIFIED, AskCodeAction, Entered, check_typed_code, send_code
+from bot.closing.not_ours import platform_account_replies, separate_line_replies
 from bot.closing.replies import closure_answer, submission_replies
 from bot.closing.submission import ClosureNotVerified, closure_fingerprint, submit_verified_closures
 from bot.core.formatting import join_cn
 from bot.core.product_choice import choose_products, means_all
+from bot.nlu.contract import PLATFORM_ACCOUNT_ENTITY, PRODUCT, SEPARATE_LINE
 from bot.security.verification import Purpose
 
 FLOW_SLOTS = ("closure_products", "closure_product_names", "closure_confirmed", "closure_code")
@@ -56,6 +59,16 @@ class ActionCheckClosure(CustomerAction):
         customer = await customer_or_say(customer_id, dispatcher)
         if customer is None:
             return _reset_flow()
+        # 信用购 / 信用贷 / 先用后付 or the whole account, with none of our lines named in this message:
+        # answered, and no closure starts (the product slot may still hold an earlier product).
+        if not entity_values(tracker, PRODUCT):
+            separate = entity_values(tracker, SEPARATE_LINE)
+            if separate:
+                say(dispatcher, domain, separate_line_replies(separate, customer, catalog()))
+                return _reset_flow()
+            if entity_values(tracker, PLATFORM_ACCOUNT_ENTITY):
+                say(dispatcher, domain, platform_account_replies(customer, today=self.today()))
+                return _reset_flow()
         external = external_product(tracker)
         wants_all = means_all(latest_text(tracker))
         choice = choose_products(product_slot(tracker), customer, external=external, wants_all=wants_all)

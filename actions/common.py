@@ -141,7 +141,9 @@ def send(dispatcher: CollectingDispatcher, domain: DomainDict, replies: Sequence
 
 
 def render(domain: DomainDict, param: Param) -> str:
-    """A parameter as text: a `Fragment` is the text of its domain response, filled in (recursively)."""
+    """A parameter as text: a `Fragment` is its domain response filled in (recursively), a `FactUse` its fact."""
+    if isinstance(param, FactUse):
+        return load_knowledge().fact(param.id).render(**param.params)
     if not isinstance(param, Fragment):
         return param
     variants = domain.get("responses", {}).get(param.response) or [{"text": ""}]

@@ -20,9 +20,11 @@ from rasa_sdk.events import ActionExecuted, ConversationPaused, FollowupAction, 
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import BotAction, channel_of, customer_of, in_session, send, settings
+from actions.common import BotAction, channel_of, customer_of, in_session, say, send, settings
+from bot.core.replies import FactUse
 from bot.handoff import queue as hq
 from bot.handoff import tickets as ho
+from bot.handoff.complaints import mentions_complaint
 from bot.handoff.events import publisher_for
 from bot.handoff.phones import find_mobile
 from bot.handoff.summary import Turn
@@ -133,6 +135,8 @@ class ActionRequestHuman(BotAction):
         return "action_request_human"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if mentions_complaint(str((tracker.latest_message or {}).get("text") or "")):
+            say(dispatcher, domain, [FactUse("complaint_channels")])  # the channels before any handoff
         return await hand_over(dispatcher, tracker, self.today())
 
 

@@ -22,8 +22,8 @@ from actions.common import (
 )
 from bot.db.queries import load_requests
 from bot.service_requests.lifecycle import InvalidTransition
-from bot.service_requests.replies import choose_withdrawal, request_status_replies
-from bot.service_requests.withdrawal import withdraw_request
+from bot.service_requests.replies import choose_withdrawal, request_status_replies, withdrawal_done
+from bot.service_requests.withdrawal import Withdrawn, withdraw
 
 WITHDRAW_SLOTS = ("withdraw_request_id", "withdraw_description", "withdraw_confirmed")
 
@@ -93,15 +93,15 @@ class ActionWithdrawRequest(CustomerAction):
             return reset
         channel = channel_of(tracker)
 
-        def withdraw(session: Session) -> bool:
+        def withdraw_it(session: Session) -> Withdrawn | None:
             try:
-                done = withdraw_request(session, customer_id=customer_id, request_id=request_id, channel=channel)
+                return withdraw(session, customer_id=customer_id, request_id=request_id, channel=channel)
             except InvalidTransition:
-                return False
-            return done is not None
+                return None
 
-        if await in_session(withdraw):
-            dispatcher.utter_message(response="utter_withdraw_done", withdraw_description=description)
+        withdrawn = await in_session(withdraw_it)
+        if withdrawn is not None:
+            send(dispatcher, domain, [withdrawal_done(withdrawn, str(description), catalog(), today=self.today())])
         else:
             dispatcher.utter_message(response="utter_withdraw_failed")
         return reset

@@ -33,7 +33,7 @@ from bot.db.seed import ensure_seeded, reseed_demo, seed_catalog
 from bot.db.session import session_factory, session_scope
 from bot.security.console_auth import hash_password
 from bot.security.tokens import mint_token
-from bot.service_requests.lifecycle import InvalidTransition
+from bot.service_requests.lifecycle import DEFAULT_REJECTION_REASON, REJECTION_REASONS, InvalidTransition
 from bot.service_requests.review import Decision, review_request
 
 
@@ -92,7 +92,12 @@ def _prepare(session: Session, settings: Settings, today: date) -> int:
 def _review(session: Session, args: argparse.Namespace, today: date) -> int:
     try:
         request = review_request(
-            session, request_id=args.id, decision=Decision(args.decision), operator=args.operator, today=today
+            session,
+            request_id=args.id,
+            decision=Decision(args.decision),
+            operator=args.operator,
+            today=today,
+            reason=args.reason,
         )
     except InvalidTransition as exc:
         print(f"request #{args.id}: {exc}", file=sys.stderr)
@@ -184,6 +189,12 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument("id", type=int)
     review.add_argument("decision", choices=[d.value for d in Decision])
     review.add_argument("--operator", default="operator")
+    review.add_argument(
+        "--reason",
+        choices=REJECTION_REASONS,
+        default=DEFAULT_REJECTION_REASON,
+        help="why a rejected request was rejected (said to the customer with what they can do)",
+    )
     token = sub.add_parser("token")
     token.add_argument("customer")
     token.add_argument("--minutes", type=int, default=60)

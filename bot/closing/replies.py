@@ -31,6 +31,10 @@ def closure_answer(
 ) -> ClosureAnswer:
     """The whole answer to "can I close ...?" for the products the customer asked about.
 
+    An eligible closure is said in at most three messages before the form's
+    confirmation question: the answer (what goes), the facts that matter for
+    this customer in one message, and the alternatives (offered once).
+
     Args:
         choice: which accounts the question is about (see bot.core.product_choice).
         customer: the customer's snapshot (for the other product's status).
@@ -41,21 +45,64 @@ def closure_answer(
     replies: list[Part] = [*choice_notes(choice, catalog, no_account="utter_no_account_for_product")]
     if choice.ask:
         replies.append(product_question("utter_ask_closure_product", "close_account", choice.options, offer_all=True))
-    service_names = {s.id: s.display_name for s in catalog.services}
-    eligible: list[AccountSnapshot] = []
+    eligible: list[tuple[AccountSnapshot, el.ClosureCheck]] = []
     for account in choice.accounts:
         check = el.check_closure(account, today=today)
-        replies.extend(closure_replies(account, check, today=today))
         if check.eligible:
-            eligible.append(account)
-            replies.extend(_consequences(account, customer, closing=choice.accounts))
-            replies.extend(_affected_services(check, service_names))
-            replies.append(_reopen_rule(account))
-    if eligible and offer_alternatives:
-        replies.append(_alternatives(eligible))
+            eligible.append((account, check))
+        else:
+            replies.extend(closure_replies(account, check, today=today))
+    if eligible:
+        replies.extend(_eligible_answer(eligible, customer, catalog))
+        if offer_alternatives:
+            replies.append(_alternatives([a for a, _ in eligible]))
     if any(a.status == "frozen_by_platform" for a in choice.accounts):
         replies.append(HUMAN_OFFER)  # the bot must not decide about a line the platform froze
-    return ClosureAnswer(replies, tuple(eligible))
+    return ClosureAnswer(replies, tuple(a for a, _ in eligible))
+
+
+def _eligible_answer(
+    eligible: list[tuple[AccountSnapshot, el.ClosureCheck]], customer: CustomerSnapshot, catalog: Catalog
+) -> list[Part]:
+    """Two messages: the answer and what goes, then the facts that matter for this customer."""
+    accounts = [a for a, _ in eligible]
+    names = join_cn(a.product.display_name for a in accounts)
+    if len(accounts) == 1:
+        limits = yuan(accounts[0].credit_limit)
+    else:
+        limits = join_cn((f"{a.product.display_name} {yuan(a.credit_limit)}" for a in accounts), and_last=False)
+    closing_ids = {a.product.id for a in accounts}
+    others = [o for o in customer.accounts if o.product.id not in closing_ids and o.status in ("active", "paused")]
+    other: Param = ""
+    if others:
+        other_names = join_cn(o.product.display_name for o in others)
+        other = Fragment("utter_closure_other_product_unaffected", {"other_product": other_names})
+    services: list[Param] = []
+    for account, check in eligible:
+        services.extend(_services_after_closing(account, check, catalog))
+    return [
+        Reply("utter_closure_eligible", {"product_name": names, "limit": limits}),
+        Reply(
+            "utter_closure_what_matters",
+            {
+                "history": FactUse("history_kept"),
+                "not_negative": FactUse("closing_not_negative"),
+                "other": other,
+                "services": concat(services),
+                "reopen": concat(_reopen_rules(accounts)),
+            },
+        ),
+    ]
+
+
+def concat(parts: list[Param]) -> Param:
+    """Several sentences as one parameter (nested `utter_concat` fragments; "" for none)."""
+    if not parts:
+        return ""
+    result = parts[-1]
+    for part in reversed(parts[:-1]):
+        result = Fragment("utter_concat", {"first": part, "second": result})
+    return result
 
 
 def _alternatives(eligible: list[AccountSnapshot]) -> Reply:
@@ -70,29 +117,34 @@ def _alternatives(eligible: list[AccountSnapshot]) -> Reply:
     )
 
 
-def _consequences(
-    account: AccountSnapshot, customer: CustomerSnapshot, closing: tuple[AccountSnapshot, ...]
-) -> list[Part]:
-    name = account.product.display_name
-    replies: list[Part] = [
-        Reply("utter_closure_consequences", {"product_name": name, "limit": yuan(account.credit_limit)}),
-        FactUse("history_kept"),
-        FactUse("closing_not_negative"),
+def _reopen_rules(accounts: list[AccountSnapshot]) -> list[Param]:
+    """The platform's reopening rule (this deployment's catalog rule), once per distinct cool-down."""
+    by_days: dict[int, list[str]] = {}
+    for account in accounts:
+        by_days.setdefault(account.product.reopen_cooldown_days, []).append(account.product.display_name)
+    return [
+        Fragment("utter_closure_reopen_rule", {"product_name": join_cn(names), "cooldown_days": str(days)})
+        for days, names in by_days.items()
     ]
-    closing_ids = {a.product.id for a in closing}
-    for other in customer.accounts:
-        if other.product.id not in closing_ids and other.status in ("active", "paused"):
-            replies.append(
-                Reply("utter_closure_other_product_unaffected", {"other_product": other.product.display_name})
-            )
-    return replies
 
 
-def _reopen_rule(account: AccountSnapshot) -> Reply:
-    return Reply(
-        "utter_closure_reopen_rule",
-        {"product_name": account.product.display_name, "cooldown_days": str(account.product.reopen_cooldown_days)},
-    )
+def _services_after_closing(account: AccountSnapshot, check: el.ClosureCheck, catalog: Catalog) -> list[Param]:
+    """What closing does to the line's bound services: the line's own end; the payment account's agreements stay."""
+    ending: list[str] = []
+    staying: list[str] = []
+    for bound in check.affected_services:
+        info = catalog.service(bound.service_type)
+        label = with_note(info.display_name if info else bound.service_type, bound.merchant or bound.detail)
+        (staying if info is not None and info.stays_after_closing else ending).append(label)
+    params = {"product_name": account.product.display_name}
+    parts: list[Param] = []
+    if ending:
+        services = join_cn(dict.fromkeys(ending), and_last=False)
+        parts.append(Fragment("utter_closure_services_end", {**params, "services": services}))
+    if staying:
+        services = join_cn(dict.fromkeys(staying), and_last=False)
+        parts.append(Fragment("utter_closure_agreements_stay", {**params, "services": services}))
+    return parts
 
 
 def closure_replies(account: AccountSnapshot, check: el.ClosureCheck, *, today: date) -> list[Part]:
@@ -114,6 +166,9 @@ def closure_replies(account: AccountSnapshot, check: el.ClosureCheck, *, today: 
     replies += [_blocker_reply(b, today) for b in check.blockers]
     if any(isinstance(b, el.CurrentlyOverdue) for b in check.blockers):
         replies.append(FactUse("negative_five_years"))
+        replies.append(
+            Reply("utter_overdue_help", {"help": FactUse("overdue_help"), "collection": FactUse("collection_rules")})
+        )
     if check.amount_owed > 0:
         replies.append(Reply("utter_closure_blocked_total", {"amount": yuan(check.amount_owed)}))
     return replies
@@ -174,14 +229,6 @@ def _when(moment: datetime | None, today: date) -> str | Fragment:
     return cn_date(moment.date(), today=today) if moment is not None else Fragment("utter_date_unknown")
 
 
-def _affected_services(check: el.ClosureCheck, service_names: dict[str, str]) -> list[Reply]:
-    if not check.affected_services:
-        return []
-    names = [service_names.get(s.service_type, s.service_type) for s in check.affected_services]
-    labelled = [with_note(n, s.merchant or s.detail) for n, s in zip(names, check.affected_services, strict=False)]
-    return [Reply("utter_closure_affected_services", {"services": join_cn(dict.fromkeys(labelled), and_last=False)})]
-
-
 def submission_replies(outcomes: list[ClosureOutcome], catalog: Catalog, *, today: date) -> list[Part]:
     """What to tell the customer after their confirmed closure was submitted."""
     replies: list[Part] = []
@@ -192,11 +239,7 @@ def submission_replies(outcomes: list[ClosureOutcome], catalog: Catalog, *, toda
             replies.append(Reply("utter_closure_refused_now", {"product_name": name}))
             replies.extend(_blocker_reply(b, today) for b in outcome.check.blockers)
         elif outcome.status == "approved":
-            note: Param = (
-                Fragment("utter_closure_done_services", {"count": str(outcome.services_stopped)})
-                if outcome.services_stopped
-                else ""
-            )
+            note = concat(_done_notes(outcome.service_types, name, catalog))
             replies.append(Reply("utter_closure_done", {"product_name": name, "services_note": note}))
         else:
             replies.append(
@@ -210,3 +253,18 @@ def submission_replies(outcomes: list[ClosureOutcome], catalog: Catalog, *, toda
                 )
             )
     return replies
+
+
+def _done_notes(service_types: tuple[str, ...], product_name: str, catalog: Catalog) -> list[Param]:
+    """After closing: the line's own services ended; the payment account's agreements stay and where to cancel them."""
+    infos = [catalog.service(t) for t in dict.fromkeys(service_types)]
+    ending = [i.display_name for i in infos if i is not None and not i.stays_after_closing]
+    staying = [i.display_name for i in infos if i is not None and i.stays_after_closing]
+    notes: list[Param] = []
+    if ending:
+        notes.append(
+            Fragment("utter_closure_done_services", {"product_name": product_name, "services": join_cn(ending)})
+        )
+    if staying:
+        notes.append(Fragment("utter_closure_done_agreements", {"services": join_cn(staying)}))
+    return notes

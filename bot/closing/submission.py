@@ -42,6 +42,7 @@ class ClosureSubmitted:
     status: str
     review_days: int
     services_stopped: int
+    service_types: tuple[str, ...] = ()  # kinds of the services unlinked from the closed line
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def submit_closure(
         status=request.status,
         review_days=account.product.closure_review_days,
         services_stopped=len(check.affected_services) if request.status == "approved" else 0,
+        service_types=tuple(s.service_type for s in check.affected_services) if request.status == "approved" else (),
     )
 
 

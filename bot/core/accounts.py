@@ -105,6 +105,8 @@ class RequestInfo:
     product_id: str | None = None
     review_level: int = 0
     required_review_levels: int = 1
+    # why a rejected request was rejected: a category of bot.service_requests.review.REJECTION_REASONS
+    rejection_reason: str | None = None
 
     @property
     def is_open(self) -> bool:

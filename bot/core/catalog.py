@@ -21,15 +21,44 @@ class ServiceInfo:
     id: str
     display_name: str
     aliases: tuple[str, ...]
+    # credit_line: ends when the line is closed; payment_account: an agreement that stays (data/catalog/services.yml)
+    belongs_to: str = "credit_line"
+
+    @property
+    def stays_after_closing(self) -> bool:
+        """Whether the agreement outlives the closed line (it then charges the balance or a card)."""
+        return self.belongs_to == "payment_account"
+
+
+@dataclass(frozen=True)
+class SeparateLine:
+    """A line or service users name next to ours that is not ours to close (信用购, 信用贷, 先用后付).
+
+    `next_to` is the product it sits beside on the big platforms (信用购 beside 花呗), if any.
+    """
+
+    id: str
+    display_name: str
+    aliases: tuple[str, ...]
+    next_to: str | None = None
+
+
+PLATFORM_ACCOUNT = "platform_account"  # the one value of the `platform_account` entity
 
 
 @dataclass(frozen=True)
 class Catalog:
-    """Products we serve, linked-service kinds, and other companies' products users mention."""
+    """Products we serve, linked-service kinds, and other companies' products users mention.
+
+    Also the lines that are not ours to close (`separate_lines`) and the names
+    of the whole platform account (`platform_account_aliases`).
+    """
 
     products: tuple[ProductInfo, ...]
     services: tuple[ServiceInfo, ...]
     external_products: tuple[str, ...]
+    separate_lines: tuple[SeparateLine, ...] = ()
+    platform_account_aliases: tuple[str, ...] = ()
 
     def product(self, product_id: str) -> ProductInfo | None:
         """Look a product up by id."""
@@ -39,6 +68,10 @@ class Catalog:
         """Look a service kind up by id."""
         return next((s for s in self.services if s.id == service_id), None)
 
+    def separate_line(self, line_id: str) -> SeparateLine | None:
+        """Look a separate line (信用购 ...) up by id."""
+        return next((s for s in self.separate_lines if s.id == line_id), None)
+
 
 def load_catalog(directory: Path = CATALOG_DIR) -> Catalog:
     """Read products.yml and services.yml from `directory`."""
@@ -47,10 +80,25 @@ def load_catalog(directory: Path = CATALOG_DIR) -> Catalog:
     return Catalog(
         products=tuple(_product(p) for p in products_doc["products"]),
         services=tuple(
-            ServiceInfo(s["id"], s["display_name"], tuple(str(a) for a in s["aliases"]))
+            ServiceInfo(
+                s["id"],
+                s["display_name"],
+                tuple(str(a) for a in s["aliases"]),
+                str(s.get("belongs_to", "credit_line")),
+            )
             for s in services_doc["services"]
         ),
         external_products=tuple(str(x) for x in products_doc.get("external_products", ())),
+        separate_lines=tuple(
+            SeparateLine(
+                str(d["id"]),
+                str(d["display_name"]),
+                tuple(str(a) for a in d.get("aliases", ())),
+                str(d["next_to"]) if d.get("next_to") else None,
+            )
+            for d in products_doc.get("separate_lines", ())
+        ),
+        platform_account_aliases=tuple(str(a) for a in products_doc.get("platform_account_aliases", ())),
     )
 
 

@@ -5,7 +5,7 @@ its wording comes from the knowledge file, never from a response or from code.
 
 `bot/` decides *what* to say (which `utter_*` and with which facts); the text
 itself lives in domain.yml. A parameter can itself be a `Fragment` (a short
-response such as "，预计12月1日完成"), which the action renders first.
+response such as "，预计12月1日完成") or a `FactUse`, which the action renders first.
 """
 
 from __future__ import annotations
@@ -16,6 +16,14 @@ from typing import Union
 
 
 @dataclass(frozen=True)
+class FactUse:
+    """A reviewed fact from bot/credit/credit.yml, said in its own wording."""
+
+    id: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Fragment:
     """A piece of text taken from a domain response, used inside another reply (may nest)."""
 
@@ -23,7 +31,9 @@ class Fragment:
     params: dict[str, Param] = field(default_factory=dict)
 
 
-Param = Union[str, Fragment]  # noqa: UP007 - a runtime alias that refers to Fragment before it exists
+# A FactUse as a parameter puts a reviewed fact, in its own wording, inside a
+# longer message (several facts that matter to this customer in one message).
+Param = Union[str, Fragment, FactUse]  # noqa: UP007 - a runtime alias that refers to Fragment before it exists
 Button = tuple[Param, str]  # (title, payload); build payloads with `intent_button`
 
 
@@ -34,14 +44,6 @@ class Reply:
     response: str
     params: dict[str, Param] = field(default_factory=dict)
     buttons: tuple[Button, ...] = ()
-
-
-@dataclass(frozen=True)
-class FactUse:
-    """A reviewed fact from bot/credit/credit.yml, said in its own wording."""
-
-    id: str
-    params: dict[str, str] = field(default_factory=dict)
 
 
 Part = Union[Reply, FactUse]  # noqa: UP007 - runtime alias

@@ -109,6 +109,7 @@ def _request_info(row: m.ServiceRequest) -> snap.RequestInfo:
         product_id=row.account.product_id if row.account is not None else None,
         review_level=row.review_level,
         required_review_levels=row.required_review_levels,
+        rejection_reason=(row.details or {}).get("rejection_reason") if row.status == "rejected" else None,
     )
 
 
@@ -351,6 +352,12 @@ def decide_request(session: Session, *, request: m.ServiceRequest, approve: bool
         transition_request(session, request_id=request.id, action="start_review", actor=actor, channel=channel)
     action = "approve" if approve else "reject"
     transition_request(session, request_id=request.id, action=action, actor=actor, channel=channel)
+
+
+def record_rejection_reason(session: Session, *, request: m.ServiceRequest, reason: str) -> None:
+    """Keep the category of why a request was rejected with the request (said to the customer with its result)."""
+    request.details = {**(request.details or {}), "rejection_reason": reason}
+    session.flush()
 
 
 def get_customer(session: Session, customer_id: str) -> m.Customer | None:

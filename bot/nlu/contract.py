@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.core.catalog import Catalog
+from bot.core.catalog import PLATFORM_ACCOUNT, Catalog
 from bot.db.models import REQUEST_KINDS
 from bot.nlu.textnorm import normalise
 
@@ -25,7 +25,9 @@ SERVICE = "service"
 DURATION = "duration"
 EXTERNAL_PRODUCT = "external_product"
 REQUEST_KIND = "request_kind"
-ENTITIES = (PRODUCT, SERVICE, DURATION, EXTERNAL_PRODUCT, REQUEST_KIND)
+SEPARATE_LINE = "separate_line"  # 信用购, 信用贷, 先用后付: named, never ours to close (data/catalog/products.yml)
+PLATFORM_ACCOUNT_ENTITY = PLATFORM_ACCOUNT  # the whole platform account (注销这个号)
+ENTITIES = (PRODUCT, SERVICE, DURATION, EXTERNAL_PRODUCT, REQUEST_KIND, SEPARATE_LINE, PLATFORM_ACCOUNT_ENTITY)
 
 # A pause length beyond this many days (about 100 years) is no length anyone
 # means; larger numbers (1e300, 1e999 = inf) are treated as no length at all.
@@ -47,6 +49,10 @@ def known_value(entity: str, value: Any, catalog: Catalog) -> Any:
         return duration_days(value)
     if entity == REQUEST_KIND:
         return value if value in REQUEST_KINDS else None
+    if entity == SEPARATE_LINE:
+        return value if isinstance(value, str) and catalog.separate_line(value) is not None else None
+    if entity == PLATFORM_ACCOUNT_ENTITY:
+        return value if value == PLATFORM_ACCOUNT else None
     return None
 
 

@@ -26,18 +26,30 @@ PRODUCT = "product"
 SERVICE = "service"
 DURATION = "duration"
 EXTERNAL_PRODUCT = "external_product"
+# A line users name next to ours that is not ours to close (信用购, 信用贷, 先用后付).
+SEPARATE_LINE = "separate_line"
+# The whole platform account (支付宝账号, 这个号); its one value is PLATFORM_ACCOUNT.
+PLATFORM_ACCOUNT = catalog_files.PLATFORM_ACCOUNT
 # Ruler label for spans that look like durations but are not (dates, idioms);
 # they only exist to out-compete the duration patterns inside them.
 NOT_DURATION = "not_duration"
+# Ruler label for common words that contain a name but are not one (信用贷款 is
+# "a credit loan", not the 信用贷 line); they out-compete the name inside them.
+NOT_NAME = "not_name"
+_NOT_NAME_PHRASES = ("信用贷款",)
 
 CATALOG_FILES = ("products.yml", "services.yml")
 
 # Labels that compete for the same span; the longest match in a family wins.
-# Our products and other companies' products compete, so "360借条" is never
-# read as a product alias hidden inside it.
+# Our products, other companies' products and separate lines compete, so
+# "360借条" is never read as a product alias hidden inside it, nor 花呗 inside
+# 花呗信用购.
 _FAMILIES = {
     PRODUCT: "product",
     EXTERNAL_PRODUCT: "product",
+    SEPARATE_LINE: "product",
+    NOT_NAME: "product",
+    PLATFORM_ACCOUNT: "account",
     SERVICE: "service",
     DURATION: "duration",
     NOT_DURATION: "duration",
@@ -86,6 +98,9 @@ def load_alias_catalog(catalog_dir: Path) -> AliasCatalog:
     full = catalog_files.load_catalog(catalog_dir)
     entries = [CatalogEntry(PRODUCT, p.id, p.aliases) for p in full.products]
     entries += [CatalogEntry(SERVICE, s.id, s.aliases) for s in full.services]
+    entries += [CatalogEntry(SEPARATE_LINE, line.id, line.aliases) for line in full.separate_lines]
+    if full.platform_account_aliases:
+        entries.append(CatalogEntry(PLATFORM_ACCOUNT, PLATFORM_ACCOUNT, full.platform_account_aliases))
     return AliasCatalog(entries=tuple(entries), external_products=full.external_products)
 
 
@@ -149,7 +164,8 @@ def ruler_patterns(catalog: AliasCatalog) -> list[dict[str, Any]]:
     phrases = [
         {"label": label, "pattern": alias, "id": value} for alias, (label, value) in alias_index(catalog).items()
     ]
-    return phrases + duration_patterns()
+    not_names = [{"label": NOT_NAME, "pattern": phrase} for phrase in _NOT_NAME_PHRASES]
+    return phrases + not_names + duration_patterns()
 
 
 # "+" is unbounded (spaCy 3.4 has no {n,m}), and on a long run of numerals the
@@ -233,7 +249,7 @@ def select_matches(matches: Iterable[RuleMatch], text: str) -> list[RuleMatch]:
     kept = [
         m
         for m in chosen
-        if m.label != NOT_DURATION
+        if m.label not in (NOT_DURATION, NOT_NAME)
         and not (m.label == EXTERNAL_PRODUCT and any(s.overlaps(m.start, m.end) for s in services))
     ]
     return sorted(kept, key=lambda m: (m.start, m.end, m.label))
@@ -299,10 +315,11 @@ def merge_entities(entities: Sequence[Entity], matches: Sequence[RuleMatch], ctx
     result = [dict(entity) for entity in entities]
     touched: set[int] = set()
     result = _apply_external(result, [m for m in matches if m.label == EXTERNAL_PRODUCT], ctx)
+    result = _drop_products_on(result, [m for m in matches if m.label == SEPARATE_LINE])
     # Entities added below are claimed as they are added: only these can still be claimed.
     claimable = len(result)
     for match in matches:
-        if match.label in (PRODUCT, SERVICE):
+        if match.label in (PRODUCT, SERVICE, SEPARATE_LINE, PLATFORM_ACCOUNT):
             _apply_catalog_match(result, touched, match, ctx, claimable)
         elif match.label == DURATION:
             _apply_duration_match(result, touched, match, ctx, claimable)
@@ -314,10 +331,14 @@ def merge_entities(entities: Sequence[Entity], matches: Sequence[RuleMatch], ctx
 
 def _apply_external(entities: list[Entity], matches: Sequence[RuleMatch], ctx: MergeContext) -> list[Entity]:
     """Drop `product` entities on other companies' products; add `external_product`."""
-    kept = [
+    return _drop_products_on(entities, matches) + [_new_entity(m, m.id, ctx) for m in matches]
+
+
+def _drop_products_on(entities: list[Entity], matches: Sequence[RuleMatch]) -> list[Entity]:
+    """`entities` without the `product` entities that overlap one of `matches` (names that are not our lines)."""
+    return [
         e for e in entities if e.get("entity") != PRODUCT or not any(m.overlaps(e["start"], e["end"]) for m in matches)
     ]
-    return kept + [_new_entity(m, m.id, ctx) for m in matches]
 
 
 def _apply_catalog_match(

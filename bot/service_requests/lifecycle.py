@@ -56,3 +56,10 @@ def advance(state: ReviewState, action: str) -> ReviewState:
         status = "approved" if level >= state.required_levels else "under_review"
         return ReviewState(status, level, state.required_levels)
     return ReviewState(target, state.review_level, state.required_levels)
+
+
+# Why a request may be rejected. A rejection must say why and what the customer can do
+# (for personal data a legal duty: 《个人信息保护法》第50条); each category has its
+# response utter_rejection_reason_<category> in domain.yml.
+REJECTION_REASONS = ("owed", "risk_assessment", "identity_unverified", "legal_retention", "other")
+DEFAULT_REJECTION_REASON = "other"

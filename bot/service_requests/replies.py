@@ -8,11 +8,24 @@ from datetime import date
 from bot.core.accounts import RequestInfo
 from bot.core.catalog import Catalog
 from bot.core.formatting import cn_date
-from bot.core.replies import Button, Fragment, Reply, intent_button
+from bot.core.replies import Button, Fragment, Param, Reply, intent_button
+from bot.service_requests.lifecycle import DEFAULT_REJECTION_REASON, REJECTION_REASONS
+from bot.service_requests.withdrawal import Withdrawn
+
+# What a withdrawal leaves behind differs by request kind (a withdrawn reopen request leaves
+# the line closed); kinds not listed are never open long enough to withdraw.
+_WITHDRAWN = {
+    "close": "utter_withdraw_done_close",
+    "reopen": "utter_withdraw_done_reopen",
+    "data_deletion": "utter_withdraw_done_data_deletion",
+}
 
 
 def request_status_replies(requests: list[RequestInfo], catalog: Catalog, *, today: date) -> list[Reply]:
-    """List each request with its product, kind, submission date and state, newest first."""
+    """List each request with its product, kind, submission date and state, newest first.
+
+    A rejected request is followed by why (its category) and what the customer can do.
+    """
     if not requests:
         return [Reply("utter_requests_none")]
     replies = [Reply("utter_requests_intro")]
@@ -29,6 +42,9 @@ def request_status_replies(requests: list[RequestInfo], catalog: Catalog, *, tod
                 },
             )
         )
+        if r.status == "rejected":
+            reason = r.rejection_reason if r.rejection_reason in REJECTION_REASONS else DEFAULT_REJECTION_REASON
+            replies.append(Reply(f"utter_rejection_reason_{reason}"))
     return replies
 
 
@@ -78,3 +94,23 @@ def _describe(request: RequestInfo, catalog: Catalog, today: date) -> Fragment:
             "submitted": cn_date(request.created_at.date(), today=today),
         },
     )
+
+
+def withdrawal_done(withdrawn: Withdrawn, description: str, catalog: Catalog, *, today: date) -> Reply:
+    """One message per request kind and the state the line is left in."""
+    product = catalog.product(withdrawn.product_id) if withdrawn.product_id else None
+    params: dict[str, Param] = {
+        "withdraw_description": description,
+        "product_name": product.display_name if product else "",
+    }
+    if withdrawn.kind == "close":
+        params["state"] = _state_after(withdrawn, today)
+    return Reply(_WITHDRAWN.get(withdrawn.kind, "utter_withdraw_done"), params)
+
+
+def _state_after(withdrawn: Withdrawn, today: date) -> Fragment:
+    if withdrawn.account_status == "paused" and withdrawn.paused_until is not None:
+        return Fragment("utter_withdraw_state_paused", {"until": cn_date(withdrawn.paused_until, today=today)})
+    if withdrawn.account_status == "active":
+        return Fragment("utter_withdraw_state_active")
+    return Fragment(f"utter_state_{withdrawn.account_status or 'active'}")

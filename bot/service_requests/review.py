@@ -19,6 +19,7 @@ from bot.data_deletion.deletion import KIND as DATA_DELETION
 from bot.data_deletion.deletion import review_data_deletion
 from bot.db import queries
 from bot.pause.reopen import review_reopen
+from bot.service_requests.lifecycle import DEFAULT_REJECTION_REASON, REJECTION_REASONS
 
 if TYPE_CHECKING:
     from bot.db.models import ServiceRequest
@@ -32,7 +33,13 @@ class Decision(str, Enum):
 
 
 def review_request(
-    session: Session, *, request_id: int, decision: Decision, operator: str, today: date
+    session: Session,
+    *,
+    request_id: int,
+    decision: Decision,
+    operator: str,
+    today: date,
+    reason: str = DEFAULT_REJECTION_REASON,
 ) -> ServiceRequest | None:
     """Approve or reject a pending request of a reviewable kind, with what that means for its kind.
 
@@ -43,13 +50,18 @@ def review_request(
     Raises:
         bot.service_requests.lifecycle.InvalidTransition: the request is already decided or withdrawn.
     """
+    if reason not in REJECTION_REASONS:
+        raise ValueError(f"unknown rejection reason {reason!r}; one of {', '.join(REJECTION_REASONS)}")
     request = queries.get_request(session, request_id)
     kind = request.kind if request is not None else None
     approve = decision is Decision.APPROVE
+    decided: ServiceRequest | None = None
     if kind == "close":
-        return review_closure(session, request_id=request_id, approve=approve, operator=operator, today=today)
-    if kind == "reopen":
-        return review_reopen(session, request_id=request_id, approve=approve, operator=operator, today=today)
-    if kind == DATA_DELETION:
-        return review_data_deletion(session, request_id=request_id, approve=approve, operator=operator)
-    return None
+        decided = review_closure(session, request_id=request_id, approve=approve, operator=operator, today=today)
+    elif kind == "reopen":
+        decided = review_reopen(session, request_id=request_id, approve=approve, operator=operator, today=today)
+    elif kind == DATA_DELETION:
+        decided = review_data_deletion(session, request_id=request_id, approve=approve, operator=operator)
+    if decided is not None and decided.status == "rejected":
+        queries.record_rejection_reason(session, request=decided, reason=reason)
+    return decided

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -29,3 +31,28 @@ def withdraw_request(session: Session, *, customer_id: str, request_id: int, cha
     if request is not None:
         restore_account(session, request, actor=actor, channel=channel)
     return request
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    """A withdrawn request and the state its line is left in, for saying what the withdrawal means."""
+
+    kind: str
+    product_id: str | None
+    account_status: str | None
+    paused_until: date | None = None
+
+
+def withdraw(session: Session, *, customer_id: str, request_id: int, channel: str) -> Withdrawn | None:
+    """`withdraw_request`, returning the request's kind and its line's state afterwards (None: nothing withdrawn).
+
+    Raises:
+        bot.service_requests.lifecycle.InvalidTransition: the request is already decided.
+    """
+    request = withdraw_request(session, customer_id=customer_id, request_id=request_id, channel=channel)
+    if request is None:
+        return None
+    account = queries.get_account(session, request.account_id) if request.account_id else None
+    if account is None:
+        return Withdrawn(request.kind, None, None)
+    return Withdrawn(request.kind, account.product_id, account.status, account.paused_until)

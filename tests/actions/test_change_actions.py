@@ -14,6 +14,7 @@ from sqlalchemy.orm import sessionmaker
 from actions.changes import ActionApplyChange, ActionAskChangeCode, ValidateChangeForm
 from actions.limit import ActionCheckLimit
 from actions.pause import ActionCheckPause, ActionCheckReopen
+from actions.service_requests import ActionPrepareWithdrawal, ActionWithdrawRequest
 from actions.unbinding import ActionCheckUnbind
 from bot.core.formatting import cn_date
 from bot.db import models as m
@@ -21,7 +22,7 @@ from bot.db.session import session_scope
 from tests.actions.conftest import last_code, make_tracker, run_action, seed_day
 from tests.conftest import TODAY
 from tests.factories import stored_customer
-from tests.rendering import domain, fragment, params, payloads, reply, said
+from tests.rendering import domain, fragment, params, payloads, render, reply, said
 
 pytestmark = pytest.mark.usefixtures("action_db")
 FORM = ValidateChangeForm()
@@ -237,6 +238,23 @@ async def test_after_the_cool_down_a_reopen_request_can_be_submitted(factory: se
     [request_id] = [i for i, kind, status in requests if (kind, status) == ("reopen", "submitted")]
     assert said(messages) == ["utter_reopen_submitted"]
     assert params(messages[0]) == {"product_name": "花呗", "request_id": str(request_id)}
+
+
+async def test_withdrawing_a_reopen_request_says_the_line_stays_closed(factory: sessionmaker) -> None:
+    """Issue 13.5: it used to say 「你的账户恢复原状，可以照常使用」 while the line is still closed."""
+    _, slots = await check(ActionCheckReopen(clock=seed_day), "demo_closed", intent="reopen_account")
+    await apply("demo_closed", slots["pending_change"], confirmed=True)
+    _, events = await run_action(
+        ActionPrepareWithdrawal(clock=seed_day), make_tracker("demo_closed", intent="cancel_request")
+    )
+    withdraw_slots = {**slots_of(events), "withdraw_confirmed": True}
+    messages, _ = await run_action(
+        ActionWithdrawRequest(clock=seed_day), make_tracker("demo_closed", intent="affirm", slots=withdraw_slots)
+    )
+    assert said(messages) == ["utter_withdraw_done_reopen"]
+    text = render(messages[0])
+    assert "仍然是关闭状态" in text and "照常使用" not in text and "恢复原状" not in text
+    assert snapshot(factory, "demo_closed")["accounts"]["huabei"][0] == "closed"
 
 
 async def test_frozen_by_the_platform_gives_the_reason_and_offers_a_human() -> None:

@@ -5,10 +5,11 @@ import pytest
 from sqlalchemy import func, select
 
 from actions.closing import ActionCheckClosure
+from bot.credit.knowledge import load_knowledge
 from bot.db import models as m
 from bot.db.session import session_scope
 from tests.actions.conftest import make_tracker, run_action, seed_day
-from tests.rendering import fragment, params, payloads, replies, reply, said, titles
+from tests.rendering import fragment, params, payloads, render, replies, reply, said, titles
 
 pytestmark = pytest.mark.usefixtures("action_db")
 
@@ -34,13 +35,13 @@ async def test_demo_balance_hears_its_unpaid_jiebei_bill() -> None:
 
 async def test_demo_clean_is_eligible_for_both() -> None:
     messages = await closure_answer("demo_clean", ["huabei", "jiebei"])
-    assert replies(messages, "utter_closure_eligible") == [{"product_name": "花呗"}, {"product_name": "借呗"}]
-    assert replies(messages, "utter_closure_consequences") == [
-        {"product_name": "花呗", "limit": "¥8,000.00"},
-        {"product_name": "借呗", "limit": "¥20,000.00"},
+    assert replies(messages, "utter_closure_eligible") == [
+        {"product_name": "花呗和借呗", "limit": "花呗 ¥8,000.00、借呗 ¥20,000.00"}
     ]
-    assert said(messages).count("fact:closing_not_negative") == 2
+    matters = render(reply(messages, "utter_closure_what_matters"))
+    assert load_knowledge().fact("closing_not_negative").text in matters
     assert "utter_closure_blocked_intro" not in said(messages)
+    assert len(messages) + 1 <= 4  # + the form's confirmation question
 
 
 async def test_demo_overdue() -> None:
@@ -87,12 +88,12 @@ async def test_demo_closed_is_already_closed() -> None:
     assert params(messages[0]) == {"product_name": "花呗", "closed_on": "10月21日"}
 
 
-async def test_demo_bound_lists_services_that_stop() -> None:
+async def test_demo_bound_says_which_services_end_and_which_agreements_stay() -> None:
     messages = await closure_answer("demo_bound", ["jiebei"])
-    assert params(reply(messages, "utter_closure_eligible")) == {"product_name": "借呗"}
-    services = params(reply(messages, "utter_closure_affected_services"))["services"]
-    assert services.split("、")[0] == "自动还款（招商银行储蓄卡（尾号6789））"
-    assert services.split("、")[-1] == "第三方授权（优选商城）"
+    assert params(reply(messages, "utter_closure_eligible")) == {"product_name": "借呗", "limit": "¥25,000.00"}
+    matters = render(reply(messages, "utter_closure_what_matters"))
+    assert "绑定在借呗上的自动还款（招商银行储蓄卡（尾号6789））会随关闭一起结束" in matters
+    assert "绑定银行卡" in matters and "第三方授权（优选商城）" in matters and "不会因为关闭而取消" in matters
 
 
 async def test_missing_product_asks_with_buttons_for_the_customers_products() -> None:
@@ -135,3 +136,54 @@ async def test_checking_changes_nothing(factory) -> None:
     for sender in ("demo_clean", "demo_balance", "demo_frozen", "demo_closed"):
         await closure_answer(sender, ["huabei", "jiebei"])
     assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("line", "response"),
+    [
+        ("xinyonggou", "utter_separate_line_xinyonggou"),
+        ("xinyongdai", "utter_separate_line_xinyongdai"),
+        ("xianyonghoufu", "utter_separate_line_xianyonghoufu"),
+    ],
+)
+async def test_separate_line_is_answered_and_no_closure_starts(line: str, response: str) -> None:
+    """Issue 13.1: 「我要关闭信用购」 used to become 「确认要注销花呗吗？」 (信用购 was an alias of 花呗).
+
+    Even with 花呗 still in the product slot from an earlier turn, nothing is set up for closing.
+    """
+    messages, events = await run_action(
+        ActionCheckClosure(clock=seed_day),
+        make_tracker(
+            "demo_clean",
+            slots={"product": ["huabei"]},
+            entities=[{"entity": "separate_line", "value": line}],
+            text="我要关闭",
+        ),
+    )
+    assert said(messages) == [response]
+    assert {e["name"]: e["value"] for e in events if e.get("event") == "slot"}["closure_ready"] is False
+    assert "closure_products" not in [e["name"] for e in events if e.get("event") == "slot" and e["value"]]
+
+
+async def test_separate_line_offers_the_line_beside_it() -> None:
+    messages = await closure_answer("demo_clean", None, entities=[{"entity": "separate_line", "value": "xinyonggou"}])
+    assert payloads(reply(messages, "utter_separate_line_xinyonggou")) == ['/close_account{"product":"huabei"}']
+
+
+async def test_separate_line_with_our_product_still_checks_ours() -> None:
+    entities = [{"entity": "product", "value": "huabei"}, {"entity": "separate_line", "value": "xinyonggou"}]
+    messages = await closure_answer("demo_clean", ["huabei"], entities=entities)
+    assert "utter_closure_eligible" in said(messages)
+
+
+async def test_platform_account_gets_its_own_answer_with_what_is_owed() -> None:
+    """Issue 13.1: 「注销这个号」 is the platform account, not "which product?"."""
+    entities = [{"entity": "platform_account", "value": "platform_account"}]
+    messages = await closure_answer("demo_balance", None, entities=entities)
+    assert said(messages) == ["utter_platform_account_intro", "utter_platform_account_owed"]
+    assert params(messages[1]) == {"owed": "花呗 ¥1,234.50、借呗 ¥3,256.80"}
+    clean = await closure_answer("demo_clean", None, entities=entities)
+    assert said(clean) == ["utter_platform_account_intro", "utter_platform_account_lines_open"]
+    assert payloads(clean[1]) == ['/close_account{"product":"huabei"}', '/close_account{"product":"jiebei"}']
+    closed = await closure_answer("demo_closed", None, entities=entities)
+    assert said(closed)[-1] in ("utter_platform_account_lines_closed", "utter_platform_account_lines_open")

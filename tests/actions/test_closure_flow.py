@@ -19,7 +19,7 @@ from bot.security.verification import CODE_LENGTH, CODE_LIFETIME, MAX_SENDS_PER_
 from tests.actions.conftest import last_code, make_tracker, run_action, seed_day
 from tests.conftest import TODAY
 from tests.factories import stored_account
-from tests.rendering import domain, fragment, params, payloads, reply, said
+from tests.rendering import domain, fragment, params, payloads, render, reply, said
 
 pytestmark = pytest.mark.usefixtures("action_db")
 FORM = ValidateClosureForm()
@@ -83,19 +83,11 @@ async def test_eligible_check_sets_up_the_confirmation_with_personal_consequence
     messages, events = await run_action(
         ActionCheckClosure(clock=seed_day), make_tracker("demo_bound", slots={"product": ["jiebei"]})
     )
-    assert said(messages) == [
-        "utter_closure_eligible",
-        "utter_closure_consequences",
-        "fact:history_kept",
-        "fact:closing_not_negative",
-        "utter_closure_other_product_unaffected",
-        "utter_closure_affected_services",
-        "utter_closure_reopen_rule",
-        "utter_closure_alternatives",
-    ]
-    assert params(reply(messages, "utter_closure_consequences")) == {"product_name": "借呗", "limit": "¥25,000.00"}
-    assert params(reply(messages, "utter_closure_other_product_unaffected")) == {"other_product": "花呗"}
-    assert params(reply(messages, "utter_closure_reopen_rule")) == {"product_name": "借呗", "cooldown_days": "30"}
+    assert said(messages) == ["utter_closure_eligible", "utter_closure_what_matters", "utter_closure_alternatives"]
+    assert params(reply(messages, "utter_closure_eligible")) == {"product_name": "借呗", "limit": "¥25,000.00"}
+    matters = render(reply(messages, "utter_closure_what_matters"))
+    assert "您的花呗是单独的额度，一般不受影响" in matters
+    assert "按本平台规则，借呗关闭满 30 天后才能申请重新开通" in matters
     assert payloads(reply(messages, "utter_closure_alternatives")) == [
         '/pause_credit{"product":"jiebei"}',
         '/lower_limit{"product":"jiebei"}',
@@ -168,10 +160,9 @@ async def test_another_customers_code_does_not_work(outbox: Path) -> None:
 async def test_submit_closes_a_verified_single_level_product(factory: sessionmaker, outbox: Path) -> None:
     messages = await submit("demo_bound", ["huabei"], outbox=outbox)
     assert said(messages) == ["utter_closure_done"]
-    assert params(messages[0]) == {
-        "product_name": "花呗",
-        "services_note": fragment("utter_closure_done_services", count="6"),
-    }
+    note = params(messages[0])["services_note"]
+    assert "绑定在花呗上的自动还款、默认付款方式和亲友代还已一并结束" in note
+    assert "免密支付、代扣协议和收钱码收款仍在支付账户上" in note
     assert status(factory, "demo_bound", "huabei") == "closed"
 
 
@@ -254,7 +245,12 @@ async def test_withdrawal_after_confirmation(factory: sessionmaker, outbox: Path
     )
     assert prepared["withdraw_description"] == description
     messages = await withdraw("demo_clean", {**prepared, "withdraw_confirmed": True}, "affirm")
-    assert said(messages) == ["utter_withdraw_done"] and params(messages[0]) == {"withdraw_description": description}
+    assert said(messages) == ["utter_withdraw_done_close"]
+    assert params(messages[0]) == {
+        "withdraw_description": description,
+        "product_name": "借呗",
+        "state": fragment("utter_withdraw_state_active"),
+    }
     assert status(factory, "demo_clean", "jiebei") == "active"
 
 

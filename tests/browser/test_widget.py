@@ -87,7 +87,7 @@ def test_ime_composition_is_not_sent_until_it_ends(desktop: Page, widget_server:
     assert box.input_value() == "花呗怎么关闭"
     box.press("Enter")
     expect(desktop.locator(".cc-user .cc-bubble")).to_have_text(["花呗怎么关闭"])
-    expect(desktop.get_by_role("log")).to_contain_text("符合注销条件", timeout=TIMEOUT)
+    expect(desktop.get_by_role("log")).to_contain_text("符合关闭条件", timeout=TIMEOUT)
     screenshot(desktop, "desktop-chat")
 
 

@@ -122,6 +122,26 @@ def test_external_product_never_becomes_product(trained: RuleEntityExtractor) ->
     assert summary(diet_said_product) == [("external_product", "微粒贷", NAME)]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我要关闭信用购", [("separate_line", "xinyonggou", NAME)]),
+        ("关闭花呗信用购", [("separate_line", "xinyonggou", NAME)]),
+        ("借呗信用贷怎么关", [("separate_line", "xinyongdai", NAME)]),
+        ("先用后付能关吗", [("separate_line", "xianyonghoufu", NAME)]),
+        ("花呗和信用购都关", [("product", "huabei", NAME), ("separate_line", "xinyonggou", NAME)]),
+        ("取消花呗的信用贷款额度", [("product", "huabei", NAME)]),
+        ("我要注销支付宝账号", [("platform_account", "platform_account", NAME)]),
+        ("注销这个号", [("platform_account", "platform_account", NAME)]),
+    ],
+)
+def test_separate_lines_and_platform_account(
+    trained: RuleEntityExtractor, text: str, expected: list[tuple[str, Any, str]]
+) -> None:
+    """Issue 13.1: 信用购 is never 花呗; the platform account is named as such."""
+    assert summary(run(trained, text)) == expected
+
+
 def test_service(trained: RuleEntityExtractor) -> None:
     assert summary(run(trained, "关闭自动还款")) == [("service", "auto_repay", NAME)]
 

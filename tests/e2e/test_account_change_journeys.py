@@ -52,7 +52,9 @@ def test_pause_with_a_length_confirmed(chat, db) -> None:
     c = chat("demo_clean")
     reply = c.say('/pause_credit{"product":"huabei","duration":90}')
     until = business_today() + timedelta(days=90)
-    assert "不能再付款或借款" in reply and "¥8,000.00的额度保留不变" in reply and "不算不良记录" in reply
+    assert (
+        "不能再付款或借款" in reply and "¥8,000.00 的额度一般保留，平台仍可能调整" in reply and "不算不良记录" in reply
+    )
     assert f"确认把花呗暂停 90 天（到{cn_date(until, today=business_today())}）吗" in reply
     assert state(db, "demo_clean") == before  # nothing before the yes
     assert "花呗已经暂停" in c.say("/affirm")
@@ -115,7 +117,7 @@ def test_frozen_line_is_explained_and_a_human_offered(chat, db) -> None:
     before = state(db, "demo_frozen")
     replies = chat("demo_frozen").send('/reopen_account{"product":"jiebei"}')
     text = "\n".join(r.get("text", "") for r in replies)
-    assert "原因是平台的综合评估" in text and "不是你自己能开关的设置" in text and "转人工" in text
+    assert "原因是平台的综合评估" in text and "我这里没法直接恢复" in text and "下一步" in text and "转人工" in text
     assert any(b["payload"] == "/request_human" for r in replies for b in r.get("buttons", []))
     assert state(db, "demo_frozen") == before
 

@@ -36,13 +36,14 @@ def wrong_code(right: str) -> str:
 def test_eligible_close_with_confirmation_and_code(chat, db, outbox) -> None:
     c = chat("demo_bound")
     reply = c.say('/close_account{"product":"huabei"}')
-    assert "符合注销条件" in reply and "确认要注销花呗吗" in reply
-    assert "免密支付（滴滴出行）" in reply and "借呗不受影响" in reply
+    assert "符合关闭条件" in reply and "确认要关闭花呗吗" in reply
+    assert "免密支付（滴滴出行）" in reply and "借呗是单独的额度，一般不受影响" in reply
+    assert "不会因为关闭而取消" in reply
     assert state(db, "demo_bound")["statuses"]["huabei"] == "active"
     assert "尾号0000" in c.say("/affirm")
     assert state(db, "demo_bound")["statuses"]["huabei"] == "active"  # nothing until the code
     reply = c.say(last_code(outbox, "demo_bound"))
-    assert "花呗已经注销成功" in reply and "6 项关联服务" in reply
+    assert "花呗已经关闭" in reply and "仍在支付账户上" in reply
     after = state(db, "demo_bound")
     assert after["statuses"] == {"huabei": "closed", "jiebei": "active"} and after["services"] == 3
 
@@ -54,7 +55,7 @@ def test_wrong_code_then_right_code(chat, db, outbox) -> None:
     right = last_code(outbox, "demo_clean")
     assert "还可以再试 2 次" in c.say(wrong_code(right))
     assert state(db, "demo_clean")["statuses"]["huabei"] == "active"
-    assert "注销成功" in c.say(f"验证码 {right}")
+    assert "已经关闭" in c.say(f"验证码 {right}")
     assert state(db, "demo_clean")["statuses"]["huabei"] == "closed"
 
 
@@ -105,7 +106,7 @@ def test_each_blocker_is_explained_and_nothing_changes(chat, db, customer, messa
     reply = chat(customer).say(message)
     for fact in facts:
         assert fact in reply
-    assert "确认要注销" not in reply
+    assert "确认要关闭" not in reply
     assert state(db, customer) == before
 
 
@@ -119,10 +120,10 @@ def test_unknown_product(chat, db) -> None:
 def test_both_products(chat, db, outbox) -> None:
     c = chat("demo_clean")
     reply = c.say('/close_account{"product":["huabei","jiebei"]}')
-    assert "确认要注销花呗和借呗吗" in reply
+    assert "确认要关闭花呗和借呗吗" in reply
     c.say("/affirm")
     reply = c.say(last_code(outbox, "demo_clean"))
-    assert "花呗已经注销成功" in reply and "借呗的注销申请已提交" in reply and "3 个工作日" in reply
+    assert "花呗已经关闭" in reply and "借呗的关闭申请已提交" in reply and "3 个工作日" in reply
     assert state(db, "demo_clean")["statuses"] == {"huabei": "closed", "jiebei": "pending_closure"}
 
 
@@ -130,9 +131,9 @@ def test_digression_to_credit_impact_and_back(chat, db, outbox) -> None:
     c = chat("demo_clean")
     c.say('/close_account{"product":"huabei"}')
     reply = c.say("关掉会不会影响我的信用")  # training-style: the topic is read from the words
-    assert "不算不良记录" in reply and "确认要注销花呗吗" in reply
+    assert "不算不良记录" in reply and "确认要关闭花呗吗" in reply
     c.say("/affirm")
-    assert "注销成功" in c.say(last_code(outbox, "demo_clean"))
+    assert "已经关闭" in c.say(last_code(outbox, "demo_clean"))
 
 
 def test_switching_product_mid_flow(chat, db) -> None:
@@ -186,5 +187,5 @@ def test_typed_both_answers_which_product(chat, db, outbox) -> None:
     c = chat("demo_clean")
     assert "哪" in c.say("/close_account")
     reply = c.say("两个都")
-    assert "确认要注销花呗和借呗吗" in reply
+    assert "确认要关闭花呗和借呗吗" in reply
     assert state(db, "demo_clean")["statuses"] == {"huabei": "active", "jiebei": "active"}

@@ -37,7 +37,7 @@ def test_typo_and_traditional_characters(chat) -> None:
 
 
 def test_clean_customer_is_told_it_is_eligible(chat) -> None:
-    assert "符合注销条件" in chat("demo_clean").say('/close_account{"product":"huabei"}')
+    assert "符合关闭条件" in chat("demo_clean").say('/close_account{"product":"huabei"}')
 
 
 def test_no_product_gets_buttons_for_own_products(chat) -> None:

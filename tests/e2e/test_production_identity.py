@@ -147,12 +147,12 @@ def test_another_customers_sender_metadata_or_slot_never_reaches_their_account(p
     ]
     for reply in replies:
         assert reply.ok and B_AMOUNT not in body(reply)
-    assert "符合注销条件" in text(replies[0])  # demo_clean's own answer
+    assert "符合关闭条件" in text(replies[0])  # demo_clean's own answer
     before_b = state(db, "demo_balance")
     post(prod, {**spoof, "message": '/close_account{"product":"huabei"}'}, mine)
     post(prod, {**spoof, "message": "/affirm"}, mine)
     done = post(prod, {**spoof, "message": last_code(sms_log, "demo_clean")}, mine)
-    assert "注销成功" in text(done)
+    assert "已经关闭" in text(done)
     assert state(db, "demo_clean")["statuses"]["huabei"] == "closed"
     assert state(db, "demo_balance") == before_b
     assert not [x for x in map(json.loads, sms_log.read_text().splitlines()) if x["customer_id"] == "demo_balance"]

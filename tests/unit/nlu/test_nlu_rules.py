@@ -11,7 +11,10 @@ from bot.nlu.rules import (
     DURATION,
     EXTERNAL_PRODUCT,
     NOT_DURATION,
+    NOT_NAME,
+    PLATFORM_ACCOUNT,
     PRODUCT,
+    SEPARATE_LINE,
     SERVICE,
     AliasCatalog,
     CatalogEntry,
@@ -90,8 +93,55 @@ def test_alias_forms_keep_written_and_normalised_spellings() -> None:
 def test_ruler_patterns_cover_aliases_and_durations(catalog: AliasCatalog) -> None:
     patterns = ruler_patterns(catalog)
     labels = {p["label"] for p in patterns}
-    assert labels == {PRODUCT, SERVICE, EXTERNAL_PRODUCT, DURATION, NOT_DURATION}
+    assert labels == {
+        PRODUCT,
+        SERVICE,
+        EXTERNAL_PRODUCT,
+        DURATION,
+        NOT_DURATION,
+        SEPARATE_LINE,
+        PLATFORM_ACCOUNT,
+        NOT_NAME,
+    }
     assert {"label": PRODUCT, "pattern": "花被", "id": "huabei"} in patterns
+
+
+@pytest.mark.parametrize(
+    ("alias", "line"),
+    [("信用购", "xinyonggou"), ("花呗信用购", "xinyonggou"), ("信用贷", "xinyongdai"), ("先用后付", "xianyonghoufu")],
+)
+def test_separate_lines_have_their_own_names(index: dict[str, tuple[str, str]], alias: str, line: str) -> None:
+    """Issue 13.1: 信用购/信用贷/先用后付 are lines of their own, never an alias of 花呗 or 借呗."""
+    assert index[alias] == (SEPARATE_LINE, line)
+
+
+def test_platform_account_names(index: dict[str, tuple[str, str]]) -> None:
+    for alias in ("支付宝账号", "这个号", "账号"):
+        assert index[alias] == (PLATFORM_ACCOUNT, PLATFORM_ACCOUNT)
+
+
+def test_separate_line_outcompetes_the_product_inside_it() -> None:
+    text = "关闭花呗信用购"
+    matches = [RuleMatch(PRODUCT, "huabei", 2, 4), RuleMatch(SEPARATE_LINE, "xinyonggou", 2, 7)]
+    assert select_matches(matches, text) == [matches[1]]
+
+
+def test_credit_loan_word_is_no_separate_line() -> None:
+    text = "取消花呗的信用贷款额度"
+    matches = [
+        RuleMatch(PRODUCT, "huabei", 2, 4),
+        RuleMatch(SEPARATE_LINE, "xinyongdai", 5, 8),
+        RuleMatch(NOT_NAME, "", 5, 9),
+    ]
+    assert select_matches(matches, text) == [matches[0]]
+
+
+def test_separate_line_replaces_diet_product(index: dict[str, tuple[str, str]]) -> None:
+    text = "我要关闭信用购"
+    merged = merge_entities(
+        [diet(PRODUCT, 4, 7, "信用购")], [RuleMatch(SEPARATE_LINE, "xinyonggou", 4, 7)], ctx(text, index)
+    )
+    assert [(e["entity"], e["value"]) for e in merged] == [(SEPARATE_LINE, "xinyonggou")]
 
 
 def test_catalog_fingerprint_changes_with_content(tmp_path: Path) -> None:

@@ -103,3 +103,46 @@ def test_unknown_requests_and_kinds_no_operator_reviews_are_none(factory: sessio
         )
         pause_id = pause.id
     assert review(factory, pause_id, Decision.REJECT) is None
+
+
+def test_a_rejection_keeps_its_reason_and_the_status_says_why_and_what_to_do(factory: sessionmaker) -> None:
+    """Issue 13.6: a rejected request used to be listed as 「未通过审核」 with no reason and no next step."""
+    from bot.core.catalog import load_catalog
+    from bot.service_requests.replies import request_status_replies
+
+    with session_scope(factory) as s:
+        outcome = submit_data_deletion(s, customer_id="demo_clean", channel="rest", policy=load_data_request_policy())
+    assert isinstance(outcome, DeletionSubmitted)
+    with session_scope(factory) as s:
+        review_request(
+            s,
+            request_id=outcome.request_id,
+            decision=Decision.REJECT,
+            operator="li",
+            today=TODAY,
+            reason="legal_retention",
+        )
+    with session_scope(factory) as s:
+        [info] = queries.load_requests(s, "demo_clean")
+    assert info.status == "rejected" and info.rejection_reason == "legal_retention"
+    replies = request_status_replies([info], load_catalog(), today=TODAY)
+    assert [r.response for r in replies] == [
+        "utter_requests_intro",
+        "utter_request_line",
+        "utter_rejection_reason_legal_retention",
+    ]
+
+
+def test_an_unknown_rejection_reason_is_refused(factory: sessionmaker) -> None:
+    request_id = pending_closure(factory)
+    with pytest.raises(ValueError), session_scope(factory) as s:
+        review_request(s, request_id=request_id, decision=Decision.REJECT, operator="li", today=TODAY, reason="nope")
+
+
+def test_every_rejection_reason_has_a_response() -> None:
+    from bot.service_requests.lifecycle import REJECTION_REASONS
+    from tests.rendering import domain
+
+    for reason in REJECTION_REASONS:
+        text = domain()["responses"][f"utter_rejection_reason_{reason}"][0]["text"]
+        assert "原因" in text and any(step in text for step in ("可以", "请", "转人工"))

@@ -65,7 +65,7 @@ def test_no_question_without_a_journey_among_the_readings() -> None:
 
 
 def test_ranking_of_drops_the_fallback_verdict_and_keeps_the_order() -> None:
-    nlu_output = [
+    nlu_output: list[dict[str, object]] = [
         {"name": "nlu_fallback", "confidence": 0.6},
         {"name": "unbind_service", "confidence": 0.6},
         {"name": "out_of_scope", "confidence": None},

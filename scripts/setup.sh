@@ -24,6 +24,7 @@ fi
 want=$(cat requirements/lock.txt scripts/setup.sh | sha256sum | cut -d' ' -f1)
 
 scripts/ensure-chromium.sh  # for the browser tests; instant when present
+scripts/ensure-nginx.sh     # for the production topology (make run-prod, make test-faults)
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
   exit 0
 fi

@@ -14,9 +14,11 @@ from rasa.core.utils import AvailableEndpoints
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.utils.common import class_from_module_path
 from sqlalchemy import create_engine, text
 
 from bot.config import REPO_ROOT
+from channels.event_broker import ResilientPikaEventBroker
 from channels.lock_store import AtomicRedisLockStore
 from channels.redacting_store import RedactingSQLTrackerStore
 
@@ -90,8 +92,10 @@ async def test_lock_store_serialises_a_conversation_in_redis(endpoints: Availabl
 
 def test_rasa_streams_tracker_events_to_rabbitmq(endpoints: AvailableEndpoints) -> None:
     assert endpoints.event_broker is not None
-    assert endpoints.event_broker.type == "pika"
+    assert endpoints.event_broker.type == "channels.event_broker.ResilientPikaEventBroker"
     assert endpoints.event_broker.kwargs["queues"] == ["credit_assistant_events_test"]
+    # a wrong class path would make Rasa run with no broker at all, silently
+    assert class_from_module_path(endpoints.event_broker.type) is ResilientPikaEventBroker
 
 
 def test_rasa_sends_the_action_server_secret(endpoints: AvailableEndpoints) -> None:

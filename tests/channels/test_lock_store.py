@@ -166,8 +166,9 @@ def _conversation(
 
 # ── 1. A slow action outlives Rasa's fixed ticket lifetime ──
 # Production: TICKET_LOCK_LIFETIME 60 s, an action may take up to Rasa's 300 s timeout, and the
-# customer's next message comes meanwhile. Here scaled down 60×: lifetime 1 s, action 1.5 s.
-SLOW_ACTION = [[0.0], [0.3]]
+# customer's next message comes meanwhile. Here scaled down: lifetime 1 s, action 2 s, next message at 0.6 s
+# (it is let in when the first ticket lapses at 1 s, long before the first turn saves at 2 s).
+SLOW_ACTION = [[0.0], [0.6]]
 
 
 def test_rasa_lock_lifetime_shorter_than_a_slow_action_loses_a_turn(redis_url: str, tracker_db: dict[str, Any]) -> None:
@@ -176,7 +177,7 @@ def test_rasa_lock_lifetime_shorter_than_a_slow_action_loses_a_turn(redis_url: s
         lambda: _rasa_store(redis_url, prefix),
         tracker_db,
         SLOW_ACTION,
-        action_seconds=1.5,
+        action_seconds=2.0,
         lock_kwargs={"lock_lifetime": 1.0, "wait_time_in_seconds": 0.05},
     )
     # the second message ran while the first was still waiting for its action, and the SQL store
@@ -191,7 +192,7 @@ def test_atomic_lock_holds_through_an_action_longer_than_its_lease(redis_url: st
         lambda: AtomicRedisLockStore(**_redis_params(redis_url), key_prefix=prefix, lease_seconds=0.6),
         tracker_db,
         SLOW_ACTION,
-        action_seconds=1.5,
+        action_seconds=2.0,
         lock_kwargs={},
     )
     assert outcome.clean, outcome

@@ -131,6 +131,7 @@ def render_nginx(out: Path, env: dict[str, str]) -> None:
         "RASA_SERVERS": "\n".join(f"    server 127.0.0.1:{p} max_fails=2 fail_timeout=10s;" for p in rasa),
         "ACTION_SERVERS": "\n".join(f"    server 127.0.0.1:{p} max_fails=2 fail_timeout=10s;" for p in actions),
         "RASA_SERVERS_LIST": ", ".join(map(str, rasa)),
+        "RASA_FIRST_PORT": str(rasa[0]),
         "ACTION_SERVERS_LIST": ", ".join(map(str, actions)),
         "NGINX_WORKERS": env.get("NGINX_WORKERS", "1"),
         "RUN_DIR": str(run_dir),

@@ -94,6 +94,11 @@ def test_rendered_nginx_config_is_valid_and_sticky(tmp_path: Path) -> None:
     assert [f"127.0.0.1:{p}" in actions for p in (16055, 16056)] == [True] * 2
     assert "listen 127.0.0.1:16050;" in text  # the action servers are reached on loopback only
     assert "client_max_body_size 65536;" in text
+    # Rasa's HTTP API (any conversation, read and write) is not on the public port
+    public = text.split("upstream action_servers")[1].split("listen 127.0.0.1:16050;")[0]
+    routed = [line.split("location", 1)[1].split("{")[0].strip() for line in public.splitlines() if "location" in line]
+    assert routed == ["= /nginx-health", "= /", "~ ^/(webhooks/|socket\\.io|console)", "/"]
+    assert public.split("location / {")[1].split("}")[0].strip() == "return 404;"
     checked = subprocess.run(
         [NGINX, "-t", "-p", str(tmp_path / "nginx"), "-c", "nginx.conf", "-g", "daemon off;"],
         capture_output=True,

@@ -65,8 +65,15 @@ def problems(env: dict[str, str]) -> list[str]:
         settings = Settings.from_env(env)  # refuses the public development secret, malformed values
         if settings.dev_mode:
             found.append("BOT_DEV_MODE is on: production runs with it off (unset it)")
-        elif not settings.agent_users:
-            print("note: BOT_AGENT_USERS is empty: nobody can log in to the agent console", file=sys.stderr)
+        else:
+            if not settings.agent_users:
+                print("note: BOT_AGENT_USERS is empty: nobody can log in to the agent console", file=sys.stderr)
+            if settings.code_sender == "outbox":
+                print(
+                    "note: BOT_CODE_SENDER is not set: no one-time code can be sent, so closing, unbinding, "
+                    "lowering a limit and data deletion cannot complete (README, Configuration)",
+                    file=sys.stderr,
+                )
     except ConfigError as problem:
         found.append(str(problem))
     return found

@@ -166,6 +166,25 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     _stop(proc)
     for proxy in proxies.values():
         proxy.close()
+    _delete_queue(env["RABBITMQ_EVENTS_QUEUE"])
+
+
+def _delete_queue(name: str) -> None:
+    """The run's event queue (Rasa's broker declares it durable): not left on the shared RabbitMQ."""
+    import aio_pika
+
+    from tests.conftest import AMQP_URL, run_async
+
+    async def delete() -> None:
+        connection = await aio_pika.connect(AMQP_URL, timeout=5)
+        async with connection:
+            channel = await connection.channel()
+            await channel.queue_delete(name)
+
+    try:
+        run_async(delete())
+    except Exception:  # tidying only: a broker that is down now has nothing to tidy
+        pass
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

@@ -12,6 +12,8 @@ export BOT_DEV_MODE ?= true
 # Every Python folder the linters and the formatter look at.
 PY_DIRS := bot actions components channels scripts tests migrations benchmarks evaluation
 
+
+.PHONY: run-prod prod-health test-faults
 .PHONY: help setup run train test test-fast test-browser token test-e2e validate test-stories evaluate crossval lint types format seed review shell bench fuzz lookups lock services clean
 
 help: ## list targets
@@ -25,6 +27,15 @@ run: setup ## set up, seed, train if needed, start action server (5055) + Rasa (
 	@scripts/train-if-needed.sh
 	@scripts/run.sh
 
+run-prod: setup ## production topology: nginx, 2 Rasa + 2 action servers, PostgreSQL/Redis/RabbitMQ (secrets from the environment; README)
+	@BOT_DEV_MODE=false scripts/run-prod.sh
+
+prod-health: ## health of a running `make run-prod`, one line per process and service
+	@scripts/prod-health.sh
+
+test-faults: setup services ## production topology under faults (starts its own nginx, Rasa and action servers on 16xxx ports)
+	@$(BIN)/pytest -m faults -p no:cacheprovider -q
+
 train: setup ## train a model (Rasa skips unchanged parts)
 	@$(RASA) train --fixed-model-name "model-$$(date +%Y%m%d-%H%M%S)" --quiet
 
@@ -33,14 +44,14 @@ test: setup services ## everything CI runs: lint, data validate, pytest (unit, d
 	@scripts/timed.sh "data validation" $(PY) scripts/validate_data.py
 	@scripts/timed.sh "training (if needed)" scripts/train-if-needed.sh
 	@scripts/timed.sh "dialogue stories" $(MAKE) --no-print-directory test-stories
-	@scripts/timed.sh "pytest" $(BIN)/pytest --cov --cov-report=term --durations=15
+	@scripts/timed.sh "pytest" $(BIN)/pytest -m "not faults" --cov --cov-report=term --durations=15
 
 test-e2e: setup services ## REST end-to-end conversations only (starts both servers)
 	@scripts/train-if-needed.sh
 	@$(BIN)/pytest -m e2e
 
 test-fast: setup ## tests that need no server, no PostgreSQL/Redis/RabbitMQ and no model (SQLite only)
-	@$(BIN)/pytest -m "not e2e and not slow and not browser and not services"
+	@$(BIN)/pytest -m "not e2e and not slow and not browser and not services and not faults"
 
 test-browser: setup ## the chat widget in headless Chromium (starts both servers); screenshots in results/browser
 	@scripts/train-if-needed.sh

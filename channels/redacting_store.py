@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy
+import sqlalchemy.orm
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
+from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -57,6 +59,17 @@ class RedactingInMemoryTrackerStore(InMemoryTrackerStore):
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
     """Production: conversations in SQL (PostgreSQL), redacted."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Rasa's engine has no pool_pre_ping: after PostgreSQL restarts while this process is idle,
+        # the first turn would get a dead pooled connection and fail. A ping (one round trip per
+        # checkout) finds it and reconnects (tests/channels/test_tracker_store_outage.py).
+        rasa_engine: sqlalchemy.engine.Engine = self.engine  # type: ignore[has-type]
+        url = rasa_engine.url
+        rasa_engine.dispose()
+        self.engine = sqlalchemy.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the redacted copy (only the events not stored yet are written, as in SQLTrackerStore)."""

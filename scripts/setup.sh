@@ -24,6 +24,7 @@ fi
 want=$(cat requirements/lock.txt scripts/setup.sh | sha256sum | cut -d' ' -f1)
 
 scripts/ensure-chromium.sh  # for the browser tests; instant when present
+scripts/ensure-nginx.sh     # for the production topology (make run-prod, make test-faults)
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
   exit 0
 fi
@@ -39,7 +40,7 @@ echo "==> creating $VENV with Python $version (first run downloads ~1 GB; later 
 "$VENV/bin/python" -m pip install --quiet --upgrade "pip>=23.2"
 "$VENV/bin/pip" install --quiet --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
 "$VENV/bin/pip" install --quiet --no-deps -r requirements/lock.txt
-"$VENV/bin/python" -c "import rasa, rasa_sdk, spacy, jieba, sqlalchemy, alembic, opencc, reportlab, pypdf, playwright, pypinyin" \
+"$VENV/bin/python" -c "import rasa, rasa_sdk, spacy, jieba, sqlalchemy, alembic, opencc, reportlab, pypdf, playwright, pypinyin, kubernetes_validate" \
   || { echo "dependency check failed" >&2; exit 1; }
 echo "$want" > "$STAMP"
 echo "==> $VENV ready"

@@ -90,7 +90,7 @@ def session(factory: sessionmaker) -> Iterator[Session]:
 
 # Fixtures that talk to a local server: tests using them are marked `services`,
 # so `make test-fast` (-m "not services ...") runs without PostgreSQL, Redis or RabbitMQ.
-SERVICE_FIXTURES = frozenset({"postgres_url", "amqp_url"})
+SERVICE_FIXTURES = frozenset({"postgres_url", "amqp_url", "redis_url"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -130,6 +130,24 @@ def amqp_url() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return AMQP_URL
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The local Redis (tests use keys of their own); with CI=true a Redis that is down fails the test."""
+    import redis  # type: ignore[import-untyped]
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=5).ping()
+    except Exception as exc:  # pragma: no cover - environment problem, reported clearly
+        message = f"Redis at {REDIS_URL} is not reachable ({exc}); run `make services`."
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return REDIS_URL
 
 
 # ── fuzz figures (tests/fuzzing.py): cases, failures, time and the slowest answer per target ──

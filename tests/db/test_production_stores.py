@@ -8,15 +8,18 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from rasa.core.lock_store import LockStore, RedisLockStore
+from rasa.core.lock_store import LockStore
 from rasa.core.tracker_store import TrackerStore
 from rasa.core.utils import AvailableEndpoints
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.utils.common import class_from_module_path
 from sqlalchemy import create_engine, text
 
 from bot.config import REPO_ROOT
+from channels.event_broker import ResilientPikaEventBroker
+from channels.lock_store import AtomicRedisLockStore
 from channels.redacting_store import RedactingSQLTrackerStore
 
 PRODUCTION_ENV = {
@@ -29,6 +32,12 @@ PRODUCTION_ENV = {
     "REDIS_HOST": "127.0.0.1",
     "REDIS_PORT": "6379",
     "REDIS_DB": "1",
+    "REDIS_PASSWORD": "",
+    "RABBITMQ_HOST": "127.0.0.1",
+    "RABBITMQ_PORT": "5672",
+    "RABBITMQ_USER": "guest",
+    "RABBITMQ_PASSWORD": "guest",
+    "RABBITMQ_EVENTS_QUEUE": "credit_assistant_events_test",
     "BOT_ACTION_SECRET": "production-action-secret-" + "x" * 16,
 }
 
@@ -68,15 +77,25 @@ async def test_tracker_store_keeps_conversations_in_postgresql(endpoints: Availa
 
 async def test_lock_store_serialises_a_conversation_in_redis(endpoints: AvailableEndpoints) -> None:
     store = LockStore.create(endpoints.lock_store)
-    assert isinstance(store, RedisLockStore)
+    assert isinstance(store, AtomicRedisLockStore)  # not Rasa's RedisLockStore (tests/channels/test_lock_store.py)
+    assert store.max_turn_seconds > 300  # outlives Rasa's action timeout (DEFAULT_REQUEST_TIMEOUT)
     other_worker = LockStore.create(endpoints.lock_store)
+    assert isinstance(other_worker, AtomicRedisLockStore)
     conversation = f"prod-test-{uuid.uuid4().hex}"
     async with store.lock(conversation):
-        waiting = other_worker.issue_ticket(conversation)
-        assert other_worker.get_lock(conversation).is_locked(waiting)  # must wait for the first worker
-    assert not other_worker.get_lock(conversation).is_locked(waiting)  # its turn now
-    other_worker.cleanup(conversation, waiting)
-    assert other_worker.get_lock(conversation) is None
+        waiting = await other_worker.issue(conversation)
+        assert await other_worker.poll(conversation, waiting) == 0  # must wait for the first worker
+    assert await other_worker.poll(conversation, waiting) == 1  # its turn now
+    await other_worker.release(conversation, waiting)
+    assert await other_worker.waiting(conversation) == 0
+
+
+def test_rasa_streams_tracker_events_to_rabbitmq(endpoints: AvailableEndpoints) -> None:
+    assert endpoints.event_broker is not None
+    assert endpoints.event_broker.type == "channels.event_broker.ResilientPikaEventBroker"
+    assert endpoints.event_broker.kwargs["queues"] == ["credit_assistant_events_test"]
+    # a wrong class path would make Rasa run with no broker at all, silently
+    assert class_from_module_path(endpoints.event_broker.type) is ResilientPikaEventBroker
 
 
 def test_rasa_sends_the_action_server_secret(endpoints: AvailableEndpoints) -> None:

@@ -1,0 +1,102 @@
+"""Rasa's RabbitMQ event broker, made to start and run while RabbitMQ is down.
+
+Rasa 3.6's `PikaEventBroker` connects while the Rasa server starts: with RabbitMQ down it
+retries for about a minute, then the server's start-up fails, and the process stays alive
+without listening (seen here: a Rasa process that neither serves nor exits, which no
+supervisor restarts). A conversation must not depend on the analytics stream.
+
+`ResilientPikaEventBroker` (endpoints.production.yml, `type: channels.event_broker.ResilientPikaEventBroker`):
+
+- returns at once and connects in the background, retrying with a back-off (1 s doubling to 30 s)
+  until RabbitMQ answers; a warning per failed attempt;
+- keeps the events published meanwhile, at most `max_unpublished` (10,000; the oldest go first,
+  counted in a warning), and sends them once connected. After the first connection, aio-pika's
+  robust connection reconnects by itself and Rasa's broker re-sends what failed meanwhile (the
+  same bounded buffer).
+
+Events arrive redacted like the tracker store's (channels/redacting_store.py streams the redacted copy).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from asyncio import AbstractEventLoop
+from collections import deque
+from typing import Any
+
+from rasa.core.brokers.pika import PikaEventBroker
+from rasa.utils.endpoints import EndpointConfig
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_UNPUBLISHED = 10_000
+MAX_RETRY_SECONDS = 30.0
+
+
+class ResilientPikaEventBroker(PikaEventBroker):
+    """A pika broker that never holds up the Rasa server: background connection, bounded buffer."""
+
+    def __init__(self, *args: Any, max_unpublished: int | str = DEFAULT_MAX_UNPUBLISHED, **kwargs: Any) -> None:
+        kwargs["connection_attempts"] = 1  # one try per round; the rounds are ours, in the background
+        kwargs["retry_delay_in_seconds"] = 0
+        super().__init__(*args, **kwargs)
+        self._unpublished_events: deque[dict[str, Any]] = deque(maxlen=int(max_unpublished))
+        self.dropped = 0
+        self._connector: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def from_endpoint_config(
+        cls, broker_config: EndpointConfig | None, event_loop: AbstractEventLoop | None = None
+    ) -> ResilientPikaEventBroker | None:
+        """Build the broker and start connecting; never waits for RabbitMQ."""
+        if broker_config is None:
+            return None
+        broker = cls(broker_config.url, **broker_config.kwargs, event_loop=event_loop)
+        broker._connector = asyncio.get_running_loop().create_task(broker._connect_in_background())
+        return broker
+
+    async def _connect_in_background(self, first_delay: float = 1.0) -> None:
+        delay = first_delay
+        while True:
+            try:
+                await self.connect()
+            except Exception as problem:  # any failure: RabbitMQ down, refused login, not yet ready
+                logger.warning(
+                    "RabbitMQ at %s:%s unreachable (%s); serving without the event broker, %d events kept, "
+                    "next try in %.0f s",
+                    self.host,
+                    self.port,
+                    problem,
+                    len(self._unpublished_events),
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_RETRY_SECONDS)
+                continue
+            logger.info("RabbitMQ event broker connected; sending %d kept events", len(self._unpublished_events))
+            self._publish_unpublished_messages()
+            return
+
+    def publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        """Send `event`, or keep it (bounded) until the first connection is made."""
+        if self._exchange is None:
+            self._keep(event)
+            return
+        super().publish(event, headers)
+
+    def _keep(self, event: dict[str, Any]) -> None:
+        queue = self._unpublished_events
+        if queue.maxlen is not None and len(queue) == queue.maxlen:
+            self.dropped += 1
+            if self.dropped == 1 or self.dropped % 1000 == 0:
+                logger.warning(
+                    "RabbitMQ down: %d tracker events dropped (buffer of %d full)", self.dropped, queue.maxlen
+                )
+        queue.append(event)
+
+    async def close(self) -> None:
+        """Stop connecting and close the connection."""
+        if self._connector is not None and not self._connector.done():
+            self._connector.cancel()
+        await super().close()

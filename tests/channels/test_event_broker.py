@@ -1,0 +1,86 @@
+"""Rasa's event broker while RabbitMQ is down: the server starts at once, events wait and then arrive."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from urllib.parse import urlparse
+
+import aio_pika
+from rasa.utils.endpoints import EndpointConfig
+
+from channels.event_broker import ResilientPikaEventBroker
+from tests.conftest import run_async
+from tests.faults.fault_proxy import FaultProxy
+
+PROXY_PORT = 16096  # this test's own port (the fault tests use 16020-16060)
+
+
+def _config(port: int, queue: str, **extra: object) -> EndpointConfig:
+    return EndpointConfig(
+        url="127.0.0.1",
+        type="channels.event_broker.ResilientPikaEventBroker",
+        port=str(port),
+        username="guest",
+        password="guest",
+        queues=[queue],
+        **extra,
+    )
+
+
+def test_rabbitmq_down_does_not_hold_up_the_start_and_the_buffer_is_bounded() -> None:
+    async def scenario() -> None:
+        began = time.monotonic()
+        broker = await ResilientPikaEventBroker.from_endpoint_config(_config(16095, "unused", max_unpublished="3"))
+        assert broker is not None
+        assert time.monotonic() - began < 1  # Rasa's own PikaEventBroker waits about a minute, then fails
+        for n in range(5):
+            broker.publish({"event": "user", "text": f"m{n}"})
+        assert [e["text"] for e in broker._unpublished_events] == ["m2", "m3", "m4"]
+        assert broker.dropped == 2 and not broker.is_ready()
+        await broker.close()
+
+    run_async(scenario())
+
+
+def test_events_published_while_rabbitmq_is_down_arrive_once_it_is_back(amqp_url: str) -> None:
+    url = urlparse(amqp_url)
+    proxy = FaultProxy(PROXY_PORT, url.hostname or "127.0.0.1", url.port or 5672)
+    proxy.cut()
+    queue_name = f"test.events.{uuid.uuid4().hex[:8]}"
+
+    async def scenario() -> None:
+        broker = await ResilientPikaEventBroker.from_endpoint_config(_config(PROXY_PORT, queue_name))
+        assert broker is not None
+        for n in range(3):
+            broker.publish({"event": "user", "text": f"m{n}", "sender_id": "c"})
+        await asyncio.sleep(1.5)  # a failed attempt or two
+        proxy.restore()
+        for _ in range(100):  # back-off: 1 s, 2 s, 4 s …
+            if broker.is_ready() and not broker._unpublished_events:
+                break
+            await asyncio.sleep(0.1)
+        assert broker.is_ready()
+        connection = await aio_pika.connect(amqp_url, timeout=5)
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue(queue_name, durable=True)
+            texts: list[str] = []
+            for _ in range(50):
+                message = await queue.get(fail=False, no_ack=True)
+                if message is None:
+                    if len(texts) == 3:
+                        break
+                    await asyncio.sleep(0.1)
+                    continue
+                texts.append(json.loads(message.body)["text"])
+            assert texts == ["m0", "m1", "m2"]
+            await queue.delete(if_unused=False, if_empty=False)
+        await broker.close()
+
+    try:
+        run_async(scenario())
+    finally:
+        proxy.close()

@@ -12,9 +12,7 @@ export BOT_DEV_MODE ?= true
 # Every Python folder the linters and the formatter look at.
 PY_DIRS := bot actions components channels scripts tests migrations benchmarks evaluation
 
-
-.PHONY: run-prod prod-health test-faults
-.PHONY: help setup run train test test-fast test-browser token test-e2e validate test-stories evaluate crossval lint types format seed review shell bench fuzz lookups lock services clean
+.PHONY: help setup run run-prod prod-health test-faults train test test-fast test-browser token test-e2e validate test-stories evaluate crossval lint types format seed review shell bench fuzz lookups lock services clean
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'

@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.core.accounts import RequestInfo
 from bot.core.catalog import Catalog
-from bot.core.formatting import cn_date
+from bot.core.formatting import cn_date, local_date
 from bot.core.replies import Button, Fragment, Reply, intent_button
 
 
@@ -24,7 +24,7 @@ def request_status_replies(requests: list[RequestInfo], catalog: Catalog, *, tod
                 {
                     "product_name": product.display_name if product else "",
                     "kind": Fragment(f"utter_request_kind_{r.kind}"),
-                    "submitted": cn_date(r.created_at.date(), today=today),
+                    "submitted": cn_date(local_date(r.created_at), today=today),
                     "status": Fragment(f"utter_status_{r.status}"),
                 },
             )
@@ -75,6 +75,6 @@ def _describe(request: RequestInfo, catalog: Catalog, today: date) -> Fragment:
         {
             "product_name": product.display_name if product else "",
             "kind": Fragment(f"utter_request_kind_{request.kind}"),
-            "submitted": cn_date(request.created_at.date(), today=today),
+            "submitted": cn_date(local_date(request.created_at), today=today),
         },
     )

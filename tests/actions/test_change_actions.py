@@ -366,6 +366,58 @@ async def test_unbind_nothing_named_lists_with_buttons() -> None:
     assert payloads(messages[-1])[0] == '/unbind_service{"service":"auto_repay","product":"huabei"}'
 
 
+async def test_the_card_bound_to_jiebei_is_found(factory: sessionmaker) -> None:
+    # 「借呗绑的那张卡解绑」 once answered 「你没有绑定卡」 while a bank card was bound.
+    messages, slots = await check(
+        ActionCheckUnbind(clock=seed_day),
+        "demo_bound",
+        intent="unbind_service",
+        entities=[entity("product", "jiebei")],
+        text="借呗绑的那张卡解绑",
+    )
+    assert said(messages) == ["utter_unbind_intro", "utter_unbind_effect_bank_card"]
+    with session_scope(factory) as s:
+        card = [
+            svc.id
+            for a in stored_customer(s, "demo_bound").accounts
+            for svc in a.active_services
+            if svc.service_type == "bank_card"
+        ]
+    assert slots["pending_change"] == {"kind": "unbind", "service_ids": card}
+    assert slots["change_question"] == fragment(
+        "utter_change_question_unbind", services="借呗绑定银行卡（招商银行储蓄卡（尾号6789））"
+    )
+
+
+async def test_auto_repay_on_both_lines_asks_which_and_confirms_nothing(factory: sessionmaker) -> None:
+    before = snapshot(factory, "demo_bound")
+    messages, slots = await check(
+        ActionCheckUnbind(clock=seed_day),
+        "demo_bound",
+        intent="unbind_service",
+        entities=[entity("service", "auto_repay")],
+        text="把自动还款关了",
+    )
+    assert said(messages) == ["utter_unbind_which_product"]
+    assert payloads(messages[0]) == [
+        '/unbind_service{"service":"auto_repay","product":"huabei"}',
+        '/unbind_service{"service":"auto_repay","product":"jiebei"}',
+    ]
+    assert slots["change_ready"] is False and slots["pending_change"] is None
+    # The button names one line: the confirmation lists that one auto-repay and nothing else.
+    messages, slots = await check(
+        ActionCheckUnbind(clock=seed_day),
+        "demo_bound",
+        intent="unbind_service",
+        entities=[entity("service", "auto_repay"), entity("product", "jiebei")],
+        text='/unbind_service{"service":"auto_repay","product":"jiebei"}',
+    )
+    assert said(messages) == ["utter_unbind_intro", "utter_unbind_effect_auto_repay", "fact:unbinding_auto_repay"]
+    assert len(slots["pending_change"]["service_ids"]) == 1
+    assert "花呗" not in str(slots["change_question"])
+    assert snapshot(factory, "demo_bound") == before
+
+
 async def test_unbind_with_nothing_bound() -> None:
     messages, slots = await check(
         ActionCheckUnbind(clock=seed_day),
@@ -374,7 +426,8 @@ async def test_unbind_with_nothing_bound() -> None:
         entities=[entity("service", "withholding")],
     )
     assert said(messages) == ["utter_unbind_not_bound", "utter_unbind_nothing_bound"]
-    assert params(messages[0]) == {"service_name": "代扣协议"} and params(messages[1]) == {"products": "花呗、借呗"}
+    assert params(messages[0]) == {"service_name": "代扣协议", "products": "花呗、借呗"}
+    assert params(messages[1]) == {"products": "花呗、借呗"}
     assert slots["change_ready"] is False
 
 
@@ -384,7 +437,7 @@ async def test_unbind_declined_changes_nothing(factory: sessionmaker) -> None:
         ActionCheckUnbind(clock=seed_day),
         "demo_bound",
         intent="unbind_service",
-        entities=[entity("service", "auto_repay")],
+        entities=[entity("product", "huabei"), entity("product", "jiebei"), entity("service", "auto_repay")],
     )
     assert len(slots["pending_change"]["service_ids"]) == 2
     assert said(await apply("demo_bound", slots["pending_change"], confirmed=False)) == ["utter_change_not_applied"]

@@ -18,8 +18,23 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import in_session, send, settings
 from bot.nlu.textnorm import normalise
-from bot.security.code_replies import code_check_reply, code_format_reply, code_question, code_sent_reply
-from bot.security.verification import CodeCheck, CodeSent, Purpose, check_code, find_code, issue_code, sender_for
+from bot.security.code_replies import (
+    code_check_reply,
+    code_format_reply,
+    code_question,
+    code_resending_reply,
+    code_sent_reply,
+)
+from bot.security.verification import (
+    CodeCheck,
+    CodeSent,
+    Purpose,
+    check_code,
+    find_code,
+    issue_code,
+    sender_for,
+    wants_new_code,
+)
 
 # What a code slot holds once its code checked out (the code itself is never kept).
 VERIFIED = "verified"
@@ -57,8 +72,16 @@ async def check_typed_code(
     change: str,
     value: Any,
 ) -> Entered:
-    """Check what the customer typed against the pending code of this purpose and change, and say what is wrong."""
-    code = find_code(normalise(str(value)))
+    """Check what the customer typed against the pending code of this purpose and change, and say what is wrong.
+
+    「验证码没收到」「再发一次」 sends a new code for the same change (within the send caps) and asks again.
+    """
+    typed = normalise(str(value))
+    if wants_new_code(typed) and customer_id is not None and change:
+        send(dispatcher, domain, [code_resending_reply()])
+        await send_code(dispatcher, domain, customer_id=customer_id, purpose=purpose, change=change)
+        return Entered.ASK_AGAIN
+    code = find_code(typed)
     if code is None:
         send(dispatcher, domain, [code_format_reply()])
         return Entered.ASK_AGAIN

@@ -59,3 +59,8 @@ def code_check_reply(result: CheckResult) -> Reply | None:
     if result.outcome is CodeCheck.WRONG:
         return Reply("utter_code_wrong", {"attempts_left": str(result.attempts_left)})
     return Reply(_CHECK_FAILED[result.outcome])
+
+
+def code_resending_reply() -> Reply:
+    """Before a new code goes out at the customer's request: the previous one stops working."""
+    return Reply("utter_code_resending")

@@ -18,6 +18,7 @@ from actions.unbinding import ActionCheckUnbind
 from bot.core.formatting import cn_date
 from bot.db import models as m
 from bot.db.session import session_scope
+from bot.security.verification import MAX_SENDS_PER_HOUR
 from tests.actions.conftest import last_code, make_tracker, run_action, seed_day
 from tests.conftest import TODAY
 from tests.factories import stored_customer
@@ -571,6 +572,36 @@ async def test_a_wrong_limit_code_counts_down_and_a_locked_one_stops_the_change(
     await enter_change_code("demo_clean", change, wrong)
     result, messages = await enter_change_code("demo_clean", change, wrong)
     assert result == {"change_confirmed": False, "change_code": None} and said(messages) == ["utter_code_locked"]
+
+
+async def test_a_code_not_received_is_sent_again_and_only_the_new_one_counts(outbox: Path) -> None:
+    # 「验证码没收到」 once got 「请再输入一次」 and no new code.
+    change = {"kind": "lower_limit", "product": "huabei", "amount": "1000.00"}
+    await confirm_change("demo_clean", change)
+    first = last_code(outbox)
+    sent_before = len(outbox.read_text(encoding="utf-8").splitlines())
+    result, messages = await enter_change_code("demo_clean", change, "验证码没收到")
+    assert result == {"change_code": None} and said(messages) == ["utter_code_resending", "utter_code_sent"]
+    assert len(outbox.read_text(encoding="utf-8").splitlines()) == sent_before + 1
+    second = last_code(outbox)
+    if first != second:  # a new code replaces the previous one
+        result, messages = await enter_change_code("demo_clean", change, first)
+        assert said(messages) == ["utter_code_wrong"]
+    result, _ = await enter_change_code("demo_clean", change, second)
+    assert result == {"change_code": "verified"}
+
+
+async def test_resending_stays_within_the_hourly_send_limit(outbox: Path) -> None:
+    change = {"kind": "lower_limit", "product": "huabei", "amount": "1000.00"}
+    await confirm_change("demo_clean", change)
+    for _ in range(MAX_SENDS_PER_HOUR - 1):
+        _, messages = await enter_change_code("demo_clean", change, "还是收不到 再发一次")
+        assert said(messages) == ["utter_code_resending", "utter_code_sent"]
+    sent = len(outbox.read_text(encoding="utf-8").splitlines())
+    result, messages = await enter_change_code("demo_clean", change, "没收到啊")
+    assert said(messages) == ["utter_code_resending", "utter_code_send_limit_hour"]
+    assert result == {"change_code": None}
+    assert len(outbox.read_text(encoding="utf-8").splitlines()) == sent
 
 
 async def test_the_change_form_asks_for_the_code_with_its_terms() -> None:

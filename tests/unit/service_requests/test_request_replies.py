@@ -57,3 +57,23 @@ def test_a_request_made_early_in_the_morning_shows_the_local_day() -> None:
     assert line.params["submitted"] == "11月22日"
     choice = choose_withdrawal([early], [], CATALOG, today=TODAY)
     assert choice.description is not None and choice.description.params["submitted"] == "11月22日"
+
+
+def test_a_yes_with_nothing_pending_is_never_a_bare_ok() -> None:
+    from bot.service_requests.replies import nothing_pending_replies
+
+    assert [r.response for r in nothing_pending_replies([], CATALOG, today=TODAY)] == [
+        "utter_nothing_to_confirm",
+        "utter_nothing_to_confirm_help",
+    ]
+    done = request(status="approved")
+    assert [r.response for r in nothing_pending_replies([done], CATALOG, today=TODAY)][-1] == (
+        "utter_nothing_to_confirm_help"
+    )
+    replies = nothing_pending_replies([done, request(id=9)], CATALOG, today=TODAY, offered=True)
+    assert [r.response for r in replies] == [
+        "utter_nothing_to_confirm",
+        "utter_nothing_to_confirm_buttons",
+        "utter_nothing_to_confirm_open",
+        "utter_request_line",
+    ]

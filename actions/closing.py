@@ -31,6 +31,7 @@ from bot.closing.replies import closure_answer, submission_replies
 from bot.closing.submission import ClosureNotVerified, closure_fingerprint, submit_verified_closures
 from bot.core.formatting import join_cn
 from bot.core.product_choice import choose_products, means_all
+from bot.credit.advice import closing_advice_answer, is_closing_advice_question
 from bot.security.verification import Purpose
 
 FLOW_SLOTS = ("closure_products", "closure_product_names", "closure_confirmed", "closure_code")
@@ -55,6 +56,10 @@ class ActionCheckClosure(CustomerAction):
     ) -> list[dict[str, Any]]:
         customer = await customer_or_say(customer_id, dispatcher)
         if customer is None:
+            return _reset_flow()
+        if is_closing_advice_question(latest_text(tracker)):
+            # A question about closing (for a bank) is answered; closing is offered, not started.
+            say(dispatcher, domain, closing_advice_answer(customer, product_slot(tracker), today=self.today()))
             return _reset_flow()
         external = external_product(tracker)
         wants_all = means_all(latest_text(tracker))

@@ -284,6 +284,16 @@ async def test_lower_limit_to_a_named_amount(factory: sessionmaker, outbox: Path
     assert snapshot(factory, "demo_clean")["accounts"]["huabei"][2] == 2500
 
 
+@pytest.mark.parametrize("text", ["经营贷想要多一点额度", "借呗额度能不能提高一点", "想借更多 额度不够用"])
+async def test_a_wish_for_more_credit_never_starts_lowering_the_limit(factory: sessionmaker, text: str) -> None:
+    before = snapshot(factory, "demo_clean")
+    messages, slots = await check(ActionCheckLimit(clock=seed_day), "demo_clean", intent="lower_limit", text=text)
+    assert said(messages) == ["utter_limit_raise_not_self_service"]
+    assert payloads(messages[0]) == ["/request_human"]
+    assert slots["change_ready"] is False and slots["pending_change"] is None
+    assert snapshot(factory, "demo_clean") == before
+
+
 async def test_lower_limit_below_used_is_refused_and_asked_again() -> None:
     messages, slots = await check(
         ActionCheckLimit(clock=seed_day), "demo_balance", intent="inform", slots={"product": ["huabei"]}, text="一千"

@@ -135,3 +135,23 @@ async def test_checking_changes_nothing(factory) -> None:
     for sender in ("demo_clean", "demo_balance", "demo_frozen", "demo_closed"):
         await closure_answer(sender, ["huabei", "jiebei"])
     assert counts() == before
+
+
+async def test_a_question_about_closing_for_a_bank_is_answered_not_started() -> None:
+    # 「银行让我先注销 有必要吗」 once went straight to the closing confirmation.
+    messages, events = await run_action(
+        ActionCheckClosure(clock=seed_day),
+        make_tracker("demo_clean", slots={"product": ["jiebei"]}, text="银行让我先把借呗注销 有必要吗"),
+    )
+    assert said(messages)[0] == "utter_closing_advice_intro"
+    assert "fact:no_business_loan_promise" in said(messages)
+    assert said(messages)[-1] == "utter_closing_advice_offer"
+    assert payloads(messages[-1])[0] == '/close_account{"product":"jiebei"}'
+    assert "utter_closure_eligible" not in said(messages)
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["closure_ready"] is False
+
+
+async def test_a_decided_request_mentioning_a_bank_still_checks_closing() -> None:
+    messages = await closure_answer("demo_clean", ["jiebei"], text="办房贷 帮我注销借呗")
+    assert "utter_closure_eligible" in said(messages)

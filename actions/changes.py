@@ -19,7 +19,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import CustomerAction, catalog, channel_of, customer_of, in_session, render, say
-from actions.step_up import VERIFIED, AskCodeAction, Entered, check_typed_code, send_code
+from actions.step_up import (
+    VERIFIED,
+    AskCodeAction,
+    Entered,
+    check_typed_code,
+    code_reasks,
+    reask_slot,
+    reasks_cleared,
+    send_code,
+)
 from bot.changes import ChangeContext, apply_change, change_fingerprint, step_up_purpose
 from bot.core.change_offer import ChangeOffer
 
@@ -100,7 +109,7 @@ class ValidateChangeForm(FormValidationAction):
         sent = await send_code(
             dispatcher, domain, customer_id=customer_of(tracker), purpose=purpose, change=change_fingerprint(change)
         )
-        return {"change_confirmed": sent}
+        return {"change_confirmed": sent, **reasks_cleared(tracker)}
 
     async def validate_change_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -118,12 +127,14 @@ class ValidateChangeForm(FormValidationAction):
             purpose=purpose,
             change=change_fingerprint(change),
             value=value,
+            reasks=code_reasks(tracker),
         )
+        reasked = reask_slot(tracker, value, entered)
         if entered is Entered.VERIFIED:
-            return {"change_code": VERIFIED}
+            return {"change_code": VERIFIED, **reasked}
         if entered is Entered.ASK_AGAIN:
-            return {"change_code": None}
-        return {"change_confirmed": False, "change_code": None}
+            return {"change_code": None, **reasked}
+        return {"change_confirmed": False, "change_code": None, **reasked}
 
 
 class ActionAskChangeCode(AskCodeAction):

@@ -26,7 +26,16 @@ from actions.common import (
     say,
     slot_list,
 )
-from actions.step_up import VERIFIED, AskCodeAction, Entered, check_typed_code, send_code
+from actions.step_up import (
+    VERIFIED,
+    AskCodeAction,
+    Entered,
+    check_typed_code,
+    code_reasks,
+    reask_slot,
+    reasks_cleared,
+    send_code,
+)
 from bot.closing.replies import closure_answer, submission_replies
 from bot.closing.submission import ClosureNotVerified, closure_fingerprint, submit_verified_closures
 from bot.core.formatting import join_cn
@@ -105,7 +114,7 @@ class ValidateClosureForm(FormValidationAction):
             purpose=Purpose.CLOSE,
             change=closure_fingerprint(products) if products else "",
         )
-        return {"closure_confirmed": sent}
+        return {"closure_confirmed": sent, **reasks_cleared(tracker)}
 
     async def validate_closure_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -120,12 +129,14 @@ class ValidateClosureForm(FormValidationAction):
             purpose=Purpose.CLOSE,
             change=closure_fingerprint(products) if products else "",
             value=value,
+            reasks=code_reasks(tracker),
         )
+        reasked = reask_slot(tracker, value, entered)
         if entered is Entered.VERIFIED:
-            return {"closure_code": VERIFIED}
+            return {"closure_code": VERIFIED, **reasked}
         if entered is Entered.ASK_AGAIN:
-            return {"closure_code": None}
-        return {"closure_confirmed": False, "closure_code": None}
+            return {"closure_code": None, **reasked}
+        return {"closure_confirmed": False, "closure_code": None, **reasked}
 
 
 class ActionAskClosureCode(AskCodeAction):

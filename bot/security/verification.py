@@ -71,6 +71,16 @@ _NEW_CODE = re.compile(
 )
 
 
+# An answer that is no code at all is asked again at most twice (the second time with the ways out); the third
+# ends the step with nothing changed, so the code question is never a trap.
+MAX_CODE_REASKS = 2
+
+
+def is_no_code(text: str) -> bool:
+    """Whether an answer to the code question is neither a code nor a request for a new one."""
+    return find_code(text) is None and not wants_new_code(text)
+
+
 def wants_new_code(text: str) -> bool:
     """Whether the answer to the code question asks for a new code rather than being one."""
     return find_code(text) is None and bool(_NEW_CODE.search(text))

@@ -122,7 +122,7 @@ async def test_a_yes_sends_a_code_and_the_form_asks_for_it(outbox: Path) -> None
     assert said(messages) == ["utter_ask_deletion_code"]
     assert params(messages[0]) == {"code_length": "6", "code_minutes": "5"}
     result, messages = await enter_deletion_code("demo_bound", "好的")
-    assert result == {"deletion_code": None} and said(messages) == ["utter_code_format"]
+    assert result == {"deletion_code": None, "code_reasks": 1.0} and said(messages) == ["utter_code_format"]
 
 
 async def test_a_confirmed_request_without_a_verified_code_is_not_submitted(factory: sessionmaker) -> None:

@@ -20,3 +20,16 @@ def test_a_code_or_anything_else_is_no_request_for_a_new_one(text: str) -> None:
 
 def test_the_resend_is_said_before_the_code_goes_out() -> None:
     assert code_resending_reply().response == "utter_code_resending"
+
+
+def test_no_code_is_asked_again_at_most_twice() -> None:
+    from bot.security.code_replies import code_format_reply
+    from bot.security.verification import MAX_CODE_REASKS, is_no_code
+
+    assert [code_format_reply(n).response for n in (1, 2, 3)] == [
+        "utter_code_format",
+        "utter_code_format_way_out",
+        "utter_code_gave_up",
+    ]
+    assert MAX_CODE_REASKS == 2
+    assert is_no_code("不知道") and not is_no_code("123456") and not is_no_code("没收到")

@@ -155,3 +155,15 @@ async def test_a_question_about_closing_for_a_bank_is_answered_not_started() -> 
 async def test_a_decided_request_mentioning_a_bank_still_checks_closing() -> None:
     messages = await closure_answer("demo_clean", ["jiebei"], text="办房贷 帮我注销借呗")
     assert "utter_closure_eligible" in said(messages)
+
+
+async def test_the_bank_question_read_as_a_credit_question_gets_the_same_answer() -> None:
+    from actions.credit import ActionExplainCreditImpact
+
+    tracker = make_tracker("demo_clean", intent="ask_credit_impact", text="银行让我先注销 有必要吗")
+    messages, events = await run_action(ActionExplainCreditImpact(clock=seed_day), tracker)
+    assert said(messages)[0] == "utter_closing_advice_intro" and said(messages)[-1] == "utter_closing_advice_offer"
+    assert events == []
+    plain = make_tracker("demo_clean", intent="ask_credit_impact", text="关闭花呗影响征信吗")
+    messages, _ = await run_action(ActionExplainCreditImpact(clock=seed_day), plain)
+    assert "utter_closing_advice_intro" not in said(messages)

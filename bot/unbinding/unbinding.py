@@ -24,10 +24,10 @@ from bot.nlu.textnorm import normalise
 _EVERYTHING = re.compile(r"全部|所有|全都|都解|都关|都取消|都不要|一起解")
 # A service kind named without a product is taken on every line only when the user says so (两个都, 全部 ...).
 _EVERY_LINE = re.compile(r"全部|所有|全都|两个都|俩都|都解|都关|都取消|都不要|一起解|都要解|也都")
-# 「借呗绑的那张卡」: a card on its own is the bound bank card; 信用卡 (another company's product) and
-# 信用卡收款 (the collection code) are not.
+# 「借呗绑的那张卡」: a card on its own is the bound bank card; 信用卡 (another company's product),
+# 信用卡收款 (the collection code) and an app that 卡住 (hangs) are not.
 _CARD = re.compile(r"卡")
-_NOT_A_BOUND_CARD = re.compile(r"信用卡收款|信用卡|卡收款")
+_NOT_A_BOUND_CARD = re.compile(r"信用卡收款|信用卡|卡收款|卡住|卡顿|卡死|很卡|好卡|太卡|一直卡")
 BANK_CARD = "bank_card"
 
 

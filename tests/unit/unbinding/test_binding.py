@@ -89,6 +89,7 @@ def test_a_card_is_the_bound_bank_card(text: str) -> None:
 
 def test_a_credit_card_is_not_a_bound_card() -> None:
     assert not means_bank_card("信用卡收款关掉") and not means_bank_card("信用卡能注销吗")
+    assert not means_bank_card("解绑的时候一直卡住")
     assert means_bank_card("那张卡") and means_bank_card("储蓄卡")
 
 

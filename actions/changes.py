@@ -30,7 +30,7 @@ from actions.step_up import (
     send_code,
 )
 from bot.changes import ChangeContext, apply_change, change_fingerprint, step_up_purpose
-from bot.core.change_offer import ChangeOffer
+from bot.core.change_offer import MAX_REASKS, ChangeOffer, limit_reasks, question_of
 
 # Slots a journey may leave behind; cleared whenever a change is applied or dropped.
 INPUT_SLOTS = ("duration", "limit_amount")
@@ -48,29 +48,73 @@ def reset_events(*keep: str) -> list[dict[str, Any]]:
     return events + [SlotSet(s, None) for s in INPUT_SLOTS if s not in keep]
 
 
+# The journey question waiting for an answer and how often it was asked again: {"question": ..., "reasks": n}.
+JOURNEY_QUESTION = "journey_question"
+# Intents that answer a journey's question (a journey intent itself starts it over).
+_ANSWERS = ("inform", "nlu_fallback")
+
+
+def _waiting(tracker: Tracker) -> tuple[str | None, int]:
+    value = tracker.get_slot(JOURNEY_QUESTION)
+    if not isinstance(value, dict) or not isinstance(value.get("question"), str):
+        return None, 0
+    reasks = value.get("reasks")
+    return value["question"], int(reasks) if isinstance(reasks, (int, float)) and reasks > 0 else 0
+
+
+def _question_slot(question: str | None, reasks: int) -> dict[str, Any]:
+    return SlotSet(JOURNEY_QUESTION, {"question": question, "reasks": reasks} if question else None)
+
+
 def unclear_answer(tracker: Tracker, dispatcher: CollectingDispatcher, *, usable: bool) -> list[dict[str, Any]] | None:
     """When the NLU was unsure and the message holds nothing usable, ask to rephrase and keep the journey's state.
 
-    Returns the events to return, or None when the message should be handled normally.
+    That counts as asking the pending question again: the second time with the ways out, never a third
+    (bot.core.change_offer.MAX_REASKS). Returns the events to return, or None when the message should be
+    handled normally.
     """
     if usable or (tracker.latest_message.get("intent") or {}).get("name") != "nlu_fallback":
         return None
+    question, reasks = _waiting(tracker)
+    if question is not None and reasks >= MAX_REASKS:
+        dispatcher.utter_message(response="utter_reask_stopped")
+        return [*reset_events(), _question_slot(None, 0)]
     dispatcher.utter_message(response="utter_default")
-    return reset_events(*INPUT_SLOTS)
+    if question is not None and reasks + 1 == MAX_REASKS:
+        dispatcher.utter_message(response="utter_reask_way_out")
+    return [*reset_events(*INPUT_SLOTS), _question_slot(question, reasks + 1)]
 
 
 def offer_events(
-    dispatcher: CollectingDispatcher, domain: DomainDict, offer: ChangeOffer, *, keep: tuple[str, ...] = ()
+    dispatcher: CollectingDispatcher,
+    domain: DomainDict,
+    offer: ChangeOffer,
+    *,
+    keep: tuple[str, ...] = (),
+    tracker: Tracker | None = None,
 ) -> list[dict[str, Any]]:
-    """Say the offer's replies; when it holds a change, set up the confirmation."""
+    """Say the offer's replies; when it holds a change, set up the confirmation.
+
+    With the tracker, a question asked again after an answer that did not settle it is counted, and
+    asked at most twice more (bot.core.change_offer.limit_reasks).
+    """
+    asked: list[dict[str, Any]] = []
+    if tracker is not None:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        waiting, reasks = _waiting(tracker)
+        count = 0
+        if intent in _ANSWERS and waiting is not None:
+            offer, count = limit_reasks(offer, waiting, reasks)
+        asked = [_question_slot(question_of(offer), count)]
     say(dispatcher, domain, offer.replies)
     if offer.change is None or offer.question is None:
-        return reset_events(*keep)
+        return [*reset_events(*keep), *asked]
     return [
         *reset_events(),
         SlotSet("change_ready", True),
         SlotSet("pending_change", offer.change),
         SlotSet("change_question", render(domain, offer.question)),
+        *asked,
     ]
 
 

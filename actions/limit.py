@@ -61,7 +61,8 @@ class ActionCheckLimit(CustomerAction):
             return reset_events()
         choice = choose_products(product_slot(tracker), customer, external=external_product(tracker))
         amount = amount_of(tracker)
-        events = offer_events(dispatcher, domain, limit_offer(choice, catalog(), amount, today=self.today()))
+        offer = limit_offer(choice, catalog(), amount, today=self.today())
+        events = offer_events(dispatcher, domain, offer, tracker=tracker)
         if choice.ask and amount is not None:
             events.append(SlotSet("limit_amount", str(amount)))
         return events

@@ -150,6 +150,52 @@ async def test_pause_out_of_range_is_answered_and_asked_again(days: float) -> No
     assert slots["change_ready"] is False and slots["duration"] is None  # the wrong length is forgotten
 
 
+async def test_a_length_that_does_not_fit_is_asked_again_at_most_twice(factory: sessionmaker) -> None:
+    # No trap: 「停两年」 again and again gets the ways out on the second re-ask, then the journey stops.
+    before = snapshot(factory, "demo_clean")
+    _, slots = await check(
+        ActionCheckPause(clock=seed_day), "demo_clean", intent="pause_credit", slots={"product": ["huabei"]}
+    )
+    assert slots["journey_question"] == {"question": "utter_ask_pause_duration", "reasks": 0}
+    said_each = []
+    for _ in range(3):
+        messages, slots = await check(
+            ActionCheckPause(clock=seed_day),
+            "demo_clean",
+            intent="inform",
+            slots={"product": ["huabei"], "duration": 730.0, "journey_question": slots["journey_question"]},
+        )
+        said_each.append(said(messages))
+    assert said_each == [
+        ["utter_pause_out_of_range", "utter_ask_pause_duration"],
+        ["utter_pause_out_of_range", "utter_ask_pause_duration", "utter_reask_way_out"],
+        ["utter_pause_out_of_range", "utter_reask_stopped"],
+    ]
+    assert slots["journey_question"] is None and slots["change_ready"] is False
+    assert snapshot(factory, "demo_clean") == before
+
+
+async def test_unclear_answers_to_a_journey_question_are_asked_again_at_most_twice() -> None:
+    waiting = {"question": "utter_ask_limit_amount", "reasks": 1}
+    messages, slots = await check(
+        ActionCheckLimit(clock=seed_day),
+        "demo_clean",
+        intent="nlu_fallback",
+        slots={"product": ["huabei"], "journey_question": waiting},
+        text="嗯嗯嗯？",
+    )
+    assert said(messages) == ["utter_default", "utter_reask_way_out"]
+    assert slots["journey_question"] == {"question": "utter_ask_limit_amount", "reasks": 2}
+    messages, slots = await check(
+        ActionCheckLimit(clock=seed_day),
+        "demo_clean",
+        intent="nlu_fallback",
+        slots={"product": ["huabei"], "journey_question": slots["journey_question"]},
+        text="啊？",
+    )
+    assert said(messages) == ["utter_reask_stopped"] and slots["journey_question"] is None
+
+
 async def test_pause_vague_length_is_asked() -> None:
     messages, _ = await check(
         ActionCheckPause(clock=seed_day),

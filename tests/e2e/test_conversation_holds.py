@@ -269,3 +269,17 @@ def test_asking_for_a_human_while_confirming_a_withdrawal_keeps_the_request(chat
     reply = c.say("转人工")
     assert "申请保留" in reply and "转接人工客服" in reply
     assert state(db, "demo_clean")["requests"] == submitted["requests"]
+
+
+def test_a_length_that_does_not_fit_is_asked_again_at_most_twice(chat, db) -> None:
+    before = state(db, "demo_balance")
+    c = chat("demo_balance")
+    assert "想暂停多久" in c.say('/pause_credit{"product":"huabei"}')
+    reply = c.say('/inform{"duration":730}')
+    assert "7 到 365 天之间" in reply and "想暂停多久" in reply and "算了" not in reply
+    reply = c.say('/inform{"duration":730}')
+    assert "想暂停多久" in reply and "不想办了可以说“算了”" in reply
+    reply = c.say('/inform{"duration":730}')
+    assert "这次先不办了，没有做任何更改" in reply and "想暂停多久" not in reply
+    assert "现在没有等您确认的操作" in c.say("确认")
+    assert state(db, "demo_balance") == before

@@ -18,7 +18,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import CustomerAction, catalog, channel_of, customer_of, in_session, render, say
+from actions.common import BotAction, CustomerAction, catalog, channel_of, customer_of, in_session, render, say
 from actions.step_up import (
     VERIFIED,
     AskCodeAction,
@@ -30,7 +30,7 @@ from actions.step_up import (
     send_code,
 )
 from bot.changes import ChangeContext, apply_change, change_fingerprint, step_up_purpose
-from bot.core.change_offer import MAX_REASKS, ChangeOffer, limit_reasks, question_of
+from bot.core.change_offer import MAX_REASKS, ChangeOffer, limit_reasks, question_of, unclear_in_form
 
 # Slots a journey may leave behind; cleared whenever a change is applied or dropped.
 INPUT_SLOTS = ("duration", "limit_amount")
@@ -44,8 +44,45 @@ def reset_events(*keep: str) -> list[dict[str, Any]]:
         SlotSet("change_question", None),
         SlotSet("change_confirmed", None),
         SlotSet("change_code", None),
+        SlotSet(FORM_REASKS, None),
     ]
     return events + [SlotSet(s, None) for s in INPUT_SLOTS if s not in keep]
+
+
+# How often a confirmation (closure_form, change_form, data_deletion_form) was asked again after an answer
+# that was not understood (bot.core.change_offer.unclear_in_form).
+FORM_REASKS = "form_reasks"
+# The yes/no slot each confirming form asks first.
+CONFIRM_SLOTS = {
+    "closure_form": "closure_confirmed",
+    "change_form": "change_confirmed",
+    "data_deletion_form": "deletion_confirmed",
+}
+
+
+class ActionUnclearInForm(BotAction):
+    """An answer to a confirmation that was not understood: ask again at most twice, then stop, nothing changed.
+
+    The rules run the form right after this action: a confirmation set to no ends it at once (each form's
+    required_slots), and its closing action says that nothing was submitted or changed. While a code is
+    awaited the code question counts its own re-asks (actions/step_up.py).
+    """
+
+    def name(self) -> str:
+        return "action_unclear_in_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        confirm = CONFIRM_SLOTS.get(tracker.active_loop_name or "")
+        if confirm is None or tracker.get_slot("requested_slot") != confirm:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        value = tracker.get_slot(FORM_REASKS)
+        reasks = int(value) if isinstance(value, (int, float)) and value > 0 else 0
+        replies, stop = unclear_in_form(reasks)
+        say(dispatcher, domain, replies)
+        if stop:
+            return [SlotSet(FORM_REASKS, None), SlotSet(confirm, False)]
+        return [SlotSet(FORM_REASKS, float(reasks + 1))]
 
 
 # The journey question waiting for an answer and how often it was asked again: {"question": ..., "reasks": n}.

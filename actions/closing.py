@@ -43,7 +43,7 @@ from bot.core.product_choice import choose_products, means_all
 from bot.credit.advice import closing_advice_answer, is_closing_advice_question
 from bot.security.verification import Purpose
 
-FLOW_SLOTS = ("closure_products", "closure_product_names", "closure_confirmed", "closure_code")
+FLOW_SLOTS = ("closure_products", "closure_product_names", "closure_confirmed", "closure_code", "form_reasks")
 NOT_READY = SlotSet("closure_ready", False)
 
 

@@ -45,7 +45,12 @@ def policy() -> DataRequestPolicy:
 
 
 def _reset() -> list[dict[str, Any]]:
-    return [SlotSet("deletion_ready", False), SlotSet("deletion_confirmed", None), SlotSet("deletion_code", None)]
+    return [
+        SlotSet("deletion_ready", False),
+        SlotSet("deletion_confirmed", None),
+        SlotSet("deletion_code", None),
+        SlotSet("form_reasks", None),
+    ]
 
 
 async def _fingerprint(customer_id: str | None) -> str:

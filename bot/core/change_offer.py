@@ -66,3 +66,16 @@ def limit_reasks(offer: ChangeOffer, asked_before: str | None, reasks: int) -> t
     if reasks + 1 == MAX_REASKS:
         return ChangeOffer([*offer.replies, Reply(WAY_OUT)]), reasks + 1
     return offer, reasks + 1
+
+
+def unclear_in_form(reasks: int) -> tuple[list[Reply], bool]:
+    """A confirmation answered with something not understood, after `reasks` earlier re-asks.
+
+    Returns what to say, and whether to stop (True: the confirmation ends as a no, nothing changes).
+    """
+    if reasks >= MAX_REASKS:
+        return [Reply("utter_form_unclear_stopped")], True
+    replies = [Reply("utter_default")]
+    if reasks + 1 == MAX_REASKS:
+        replies.append(Reply(WAY_OUT))
+    return replies, False

@@ -151,7 +151,12 @@ async def test_confirmed_request_is_stored_and_announced(factory: sessionmaker, 
         "scope": fragment("utter_deletion_scope_note_unused"),
         "notify": fragment("utter_deletion_notify_phone", phone_tail="0000"),
     }
-    assert slots_of(events) == {"deletion_ready": False, "deletion_confirmed": None, "deletion_code": None}
+    assert slots_of(events) == {
+        "deletion_ready": False,
+        "deletion_confirmed": None,
+        "deletion_code": None,
+        "form_reasks": None,
+    }
     messages, _ = await submit_deletion("demo_bound")  # the same slots again: the code is used up
     assert said(messages) == ["utter_deletion_not_submitted"]
     assert len(stored(factory, m.ServiceRequest, "demo_bound")) == 1

@@ -664,3 +664,39 @@ async def test_the_change_form_asks_for_the_code_with_its_terms() -> None:
     messages, events = await run_action(ActionAskChangeCode(), make_tracker("demo_clean", intent="affirm"))
     assert said(messages) == ["utter_ask_change_code"] and events == []
     assert params(messages[0]) == {"code_length": "6", "code_minutes": "5"}
+
+
+@pytest.mark.parametrize(
+    ("form", "confirm"),
+    [
+        ("change_form", "change_confirmed"),
+        ("closure_form", "closure_confirmed"),
+        ("data_deletion_form", "deletion_confirmed"),
+    ],
+)
+async def test_a_confirmation_not_understood_is_asked_again_at_most_twice(form: str, confirm: str) -> None:
+    from rasa_sdk import Tracker
+
+    from actions.changes import ActionUnclearInForm
+
+    def in_form(reasks: float | None, requested: str = confirm) -> Tracker:
+        latest = {"intent": {"name": "nlu_fallback", "confidence": 0.3}, "entities": [], "text": "嗯嗯"}
+        slots = {"requested_slot": requested, "form_reasks": reasks}
+        return Tracker("demo_clean", slots, latest, [], False, None, {"name": form}, "rest")
+
+    messages, events = await run_action(ActionUnclearInForm(clock=seed_day), in_form(None))
+    assert said(messages) == ["utter_default"] and slots_of(events) == {"form_reasks": 1.0}
+    messages, events = await run_action(ActionUnclearInForm(clock=seed_day), in_form(1.0))
+    assert said(messages) == ["utter_default", "utter_reask_way_out"] and slots_of(events) == {"form_reasks": 2.0}
+    messages, events = await run_action(ActionUnclearInForm(clock=seed_day), in_form(2.0))
+    assert said(messages) == ["utter_form_unclear_stopped"]
+    assert slots_of(events) == {"form_reasks": None, confirm: False}  # the form's required_slots then end it
+    # While the code is awaited, the code question counts its own re-asks.
+    messages, events = await run_action(ActionUnclearInForm(clock=seed_day), in_form(2.0, requested="change_code"))
+    assert said(messages) == ["utter_default"] and events == []
+
+
+async def test_a_confirmation_set_to_no_ends_the_change_form() -> None:
+    tracker = make_tracker("demo_clean", intent="nlu_fallback", slots={"change_confirmed": False})
+    slots = ["change_confirmed", "change_code"]
+    assert await FORM.required_slots(slots, CollectingDispatcher(), tracker, domain()) == []

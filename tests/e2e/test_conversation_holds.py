@@ -283,3 +283,16 @@ def test_a_length_that_does_not_fit_is_asked_again_at_most_twice(chat, db) -> No
     assert "这次先不办了，没有做任何更改" in reply and "想暂停多久" not in reply
     assert "现在没有等您确认的操作" in c.say("确认")
     assert state(db, "demo_balance") == before
+
+
+def test_a_closure_confirmation_not_understood_is_asked_again_at_most_twice(chat, db) -> None:
+    # Free text the NLU cannot read (nlu_fallback) is the subject here: nonsense at the yes/no question.
+    before = state(db, "demo_clean")
+    c = chat("demo_clean")
+    assert "确认要注销借呗吗" in c.say('/close_account{"product":"jiebei"}')
+    assert "没太看懂" in c.say("/nlu_fallback")
+    reply = c.say("/nlu_fallback")
+    assert "不想办了可以说“算了”" in reply and "确认要注销借呗吗" in reply
+    reply = c.say("/nlu_fallback")
+    assert "这次先不办了" in reply and "没有提交注销" in reply
+    assert state(db, "demo_clean") == before

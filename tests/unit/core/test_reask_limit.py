@@ -33,3 +33,14 @@ def test_another_question_or_a_change_to_confirm_starts_over() -> None:
 def test_unbinding_lists_are_questions_too() -> None:
     which = ChangeOffer([Reply("utter_unbind_which_product")])
     assert which.asks and not ChangeOffer([Reply("utter_unbind_nothing_bound")]).asks
+
+
+def test_a_confirmation_not_understood_is_asked_again_at_most_twice() -> None:
+    from bot.core.change_offer import unclear_in_form
+
+    said_each = [([r.response for r in replies], stop) for replies, stop in map(unclear_in_form, (0, 1, 2))]
+    assert said_each == [
+        (["utter_default"], False),
+        (["utter_default", "utter_reask_way_out"], False),
+        (["utter_form_unclear_stopped"], True),
+    ]

@@ -224,9 +224,9 @@ def test_the_callback_form_answers_questions_and_lets_go(chat, db, action_settin
     assert "号码好像不对" not in reply and "不良记录" in reply and "手机号码" in reply
     reply = c.say("转人工")
     assert f"服务时间是每天 {window}" in reply and "号码好像不对" not in reply and "手机号码" in reply
-    assert "号码好像不对" in c.say("这个号码不方便")
-    assert "不用了" in c.say("嗯")  # the second re-ask says how to get out
-    reply = c.say("不知道")
+    assert "号码好像不对" in c.say("12345")
+    assert "不用了" in c.say("139")  # the second re-ask says how to get out
+    reply = c.say("1380013")
     assert "这次先不留言了" in reply
     assert tickets(db, "demo_frozen") == []
     # The bot is itself again, with demo_frozen's own data.
@@ -253,7 +253,7 @@ def test_no_code_is_asked_again_at_most_twice(chat, db) -> None:
     assert "6 位数字" in c.say("嗯")
     reply = c.say("啥")
     assert "重新发送" in reply and "算了" in reply and "转人工" in reply
-    reply = c.say("不知道啊")
+    reply = c.say("稍等")
     assert "这次先不办了" in reply and "没有提交注销" in reply
     assert state(db, "demo_clean") == before
     assert "现在没有等您确认的操作" in c.say("确认")  # nothing still waits after the way out

@@ -25,7 +25,7 @@ _LOAN_CONTEXT = re.compile(r"银行|房贷|车贷|按揭|买房|贷款|经营贷
 # The message asks whether (not how) to close: necessity, use, consequence.
 _WHETHER = re.compile(
     r"有必要|有没有必要|必要吗|需要吗|需不需要|要不要|是不是(一定|必须|得|要)|一定要|必须(要)?|非得|非要|有用吗|管用吗"
-    r"|有没有用|有影响吗|会不会|能不能不|可以不|不注销行不行|不关行不行|吗[?？]?$|[?？]"
+    r"|有没有用|有影响吗|会不会影响|能不能不|可以不|不注销行不行|不关行不行|得先(注销|关)"
 )
 # Clearly a request: the customer has decided (帮我注销, 我要注销, 直接注销).
 _DECIDED = re.compile(r"帮我(注销|关)|我要(注销|关)|直接(注销|关)|现在就(注销|关)|马上(注销|关)|给我(注销|关)")

@@ -20,7 +20,9 @@ def test_a_question_about_closing_for_a_loan(text: str) -> None:
     assert is_closing_advice_question(text)
 
 
-@pytest.mark.parametrize("text", ["借呗能注销吗", "我想把花呗关了", "办房贷 帮我注销借呗", "银行要求的 我要注销借呗"])
+@pytest.mark.parametrize(
+    "text", ["借呗能注销吗", "我想把花呗关了", "办房贷 帮我注销借呗", "银行要求的 我要注销借呗", "办房贷前借呗能注销吗"]
+)
 def test_a_request_to_close_is_no_advice_question(text: str) -> None:
     assert not is_closing_advice_question(text)
 

@@ -18,10 +18,19 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import CustomerAction, catalog, channel_of, customer_of, in_session, render, say
-from actions.step_up import VERIFIED, AskCodeAction, Entered, check_typed_code, send_code
+from actions.common import BotAction, CustomerAction, catalog, channel_of, customer_of, in_session, render, say
+from actions.step_up import (
+    VERIFIED,
+    AskCodeAction,
+    Entered,
+    check_typed_code,
+    code_reasks,
+    reask_slot,
+    reasks_cleared,
+    send_code,
+)
 from bot.changes import ChangeContext, apply_change, change_fingerprint, step_up_purpose
-from bot.core.change_offer import ChangeOffer
+from bot.core.change_offer import MAX_REASKS, ChangeOffer, limit_reasks, question_of, unclear_in_form
 
 # Slots a journey may leave behind; cleared whenever a change is applied or dropped.
 INPUT_SLOTS = ("duration", "limit_amount")
@@ -35,33 +44,114 @@ def reset_events(*keep: str) -> list[dict[str, Any]]:
         SlotSet("change_question", None),
         SlotSet("change_confirmed", None),
         SlotSet("change_code", None),
+        SlotSet(FORM_REASKS, None),
     ]
     return events + [SlotSet(s, None) for s in INPUT_SLOTS if s not in keep]
+
+
+# How often a confirmation (closure_form, change_form, data_deletion_form) was asked again after an answer
+# that was not understood (bot.core.change_offer.unclear_in_form).
+FORM_REASKS = "form_reasks"
+# The yes/no slot each confirming form asks first.
+CONFIRM_SLOTS = {
+    "closure_form": "closure_confirmed",
+    "change_form": "change_confirmed",
+    "data_deletion_form": "deletion_confirmed",
+}
+
+
+class ActionUnclearInForm(BotAction):
+    """An answer to a confirmation that was not understood: ask again at most twice, then stop, nothing changed.
+
+    The rules run the form right after this action: a confirmation set to no ends it at once (each form's
+    required_slots), and its closing action says that nothing was submitted or changed. While a code is
+    awaited the code question counts its own re-asks (actions/step_up.py).
+    """
+
+    def name(self) -> str:
+        return "action_unclear_in_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        confirm = CONFIRM_SLOTS.get(tracker.active_loop_name or "")
+        if confirm is None or tracker.get_slot("requested_slot") != confirm:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        value = tracker.get_slot(FORM_REASKS)
+        reasks = int(value) if isinstance(value, (int, float)) and value > 0 else 0
+        replies, stop = unclear_in_form(reasks)
+        say(dispatcher, domain, replies)
+        if stop:
+            return [SlotSet(FORM_REASKS, None), SlotSet(confirm, False)]
+        return [SlotSet(FORM_REASKS, float(reasks + 1))]
+
+
+# The journey question waiting for an answer and how often it was asked again: {"question": ..., "reasks": n}.
+JOURNEY_QUESTION = "journey_question"
+# Intents that answer a journey's question (a journey intent itself starts it over).
+_ANSWERS = ("inform", "nlu_fallback")
+
+
+def _waiting(tracker: Tracker) -> tuple[str | None, int]:
+    value = tracker.get_slot(JOURNEY_QUESTION)
+    if not isinstance(value, dict) or not isinstance(value.get("question"), str):
+        return None, 0
+    reasks = value.get("reasks")
+    return value["question"], int(reasks) if isinstance(reasks, (int, float)) and reasks > 0 else 0
+
+
+def _question_slot(question: str | None, reasks: int) -> dict[str, Any]:
+    return SlotSet(JOURNEY_QUESTION, {"question": question, "reasks": reasks} if question else None)
 
 
 def unclear_answer(tracker: Tracker, dispatcher: CollectingDispatcher, *, usable: bool) -> list[dict[str, Any]] | None:
     """When the NLU was unsure and the message holds nothing usable, ask to rephrase and keep the journey's state.
 
-    Returns the events to return, or None when the message should be handled normally.
+    That counts as asking the pending question again: the second time with the ways out, never a third
+    (bot.core.change_offer.MAX_REASKS). Returns the events to return, or None when the message should be
+    handled normally.
     """
     if usable or (tracker.latest_message.get("intent") or {}).get("name") != "nlu_fallback":
         return None
+    question, reasks = _waiting(tracker)
+    if question is not None and reasks >= MAX_REASKS:
+        dispatcher.utter_message(response="utter_reask_stopped")
+        return [*reset_events(), _question_slot(None, 0)]
     dispatcher.utter_message(response="utter_default")
-    return reset_events(*INPUT_SLOTS)
+    if question is not None and reasks + 1 == MAX_REASKS:
+        dispatcher.utter_message(response="utter_reask_way_out")
+    return [*reset_events(*INPUT_SLOTS), _question_slot(question, reasks + 1)]
 
 
 def offer_events(
-    dispatcher: CollectingDispatcher, domain: DomainDict, offer: ChangeOffer, *, keep: tuple[str, ...] = ()
+    dispatcher: CollectingDispatcher,
+    domain: DomainDict,
+    offer: ChangeOffer,
+    *,
+    keep: tuple[str, ...] = (),
+    tracker: Tracker | None = None,
 ) -> list[dict[str, Any]]:
-    """Say the offer's replies; when it holds a change, set up the confirmation."""
+    """Say the offer's replies; when it holds a change, set up the confirmation.
+
+    With the tracker, a question asked again after an answer that did not settle it is counted, and
+    asked at most twice more (bot.core.change_offer.limit_reasks).
+    """
+    asked: list[dict[str, Any]] = []
+    if tracker is not None:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        waiting, reasks = _waiting(tracker)
+        count = 0
+        if intent in _ANSWERS and waiting is not None:
+            offer, count = limit_reasks(offer, waiting, reasks)
+        asked = [_question_slot(question_of(offer), count)]
     say(dispatcher, domain, offer.replies)
     if offer.change is None or offer.question is None:
-        return reset_events(*keep)
+        return [*reset_events(*keep), *asked]
     return [
         *reset_events(),
         SlotSet("change_ready", True),
         SlotSet("pending_change", offer.change),
         SlotSet("change_question", render(domain, offer.question)),
+        *asked,
     ]
 
 
@@ -100,7 +190,7 @@ class ValidateChangeForm(FormValidationAction):
         sent = await send_code(
             dispatcher, domain, customer_id=customer_of(tracker), purpose=purpose, change=change_fingerprint(change)
         )
-        return {"change_confirmed": sent}
+        return {"change_confirmed": sent, **reasks_cleared(tracker)}
 
     async def validate_change_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -118,12 +208,14 @@ class ValidateChangeForm(FormValidationAction):
             purpose=purpose,
             change=change_fingerprint(change),
             value=value,
+            reasks=code_reasks(tracker),
         )
+        reasked = reask_slot(tracker, value, entered)
         if entered is Entered.VERIFIED:
-            return {"change_code": VERIFIED}
+            return {"change_code": VERIFIED, **reasked}
         if entered is Entered.ASK_AGAIN:
-            return {"change_code": None}
-        return {"change_confirmed": False, "change_code": None}
+            return {"change_code": None, **reasked}
+        return {"change_confirmed": False, "change_code": None, **reasked}
 
 
 class ActionAskChangeCode(AskCodeAction):

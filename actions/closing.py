@@ -27,16 +27,26 @@ from actions.common import (
     say,
     slot_list,
 )
-from actions.step_up import VERIFIED, AskCodeAction, Entered, check_typed_code, send_code
+from actions.step_up import (
+    VERIFIED,
+    AskCodeAction,
+    Entered,
+    check_typed_code,
+    code_reasks,
+    reask_slot,
+    reasks_cleared,
+    send_code,
+)
 from bot.closing.not_ours import platform_account_replies, separate_line_replies
 from bot.closing.replies import closure_answer, submission_replies
 from bot.closing.submission import ClosureNotVerified, closure_fingerprint, submit_verified_closures
 from bot.core.formatting import join_cn
 from bot.core.product_choice import choose_products, means_all
+from bot.credit.advice import closing_advice_answer, is_closing_advice_question
 from bot.nlu.contract import PLATFORM_ACCOUNT_ENTITY, PRODUCT, SEPARATE_LINE
 from bot.security.verification import Purpose
 
-FLOW_SLOTS = ("closure_products", "closure_product_names", "closure_confirmed", "closure_code")
+FLOW_SLOTS = ("closure_products", "closure_product_names", "closure_confirmed", "closure_code", "form_reasks")
 NOT_READY = SlotSet("closure_ready", False)
 
 
@@ -69,6 +79,10 @@ class ActionCheckClosure(CustomerAction):
             if entity_values(tracker, PLATFORM_ACCOUNT_ENTITY):
                 say(dispatcher, domain, platform_account_replies(customer, today=self.today()))
                 return _reset_flow()
+        if is_closing_advice_question(latest_text(tracker)):
+            # A question about closing (for a bank) is answered; closing is offered, not started.
+            say(dispatcher, domain, closing_advice_answer(customer, product_slot(tracker), today=self.today()))
+            return _reset_flow()
         external = external_product(tracker)
         wants_all = means_all(latest_text(tracker))
         choice = choose_products(product_slot(tracker), customer, external=external, wants_all=wants_all)
@@ -113,7 +127,7 @@ class ValidateClosureForm(FormValidationAction):
             purpose=Purpose.CLOSE,
             change=closure_fingerprint(products) if products else "",
         )
-        return {"closure_confirmed": sent}
+        return {"closure_confirmed": sent, **reasks_cleared(tracker)}
 
     async def validate_closure_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -128,12 +142,14 @@ class ValidateClosureForm(FormValidationAction):
             purpose=Purpose.CLOSE,
             change=closure_fingerprint(products) if products else "",
             value=value,
+            reasks=code_reasks(tracker),
         )
+        reasked = reask_slot(tracker, value, entered)
         if entered is Entered.VERIFIED:
-            return {"closure_code": VERIFIED}
+            return {"closure_code": VERIFIED, **reasked}
         if entered is Entered.ASK_AGAIN:
-            return {"closure_code": None}
-        return {"closure_confirmed": False, "closure_code": None}
+            return {"closure_code": None, **reasked}
+        return {"closure_confirmed": False, "closure_code": None, **reasked}
 
 
 class ActionAskClosureCode(AskCodeAction):

@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import BotAction, customer_of, entity_values, in_session, say
 from bot.core.accounts import CustomerSnapshot
+from bot.credit.advice import closing_advice_answer, is_closing_advice_question
 from bot.credit.explanations import closure_effects_answer, platform_closure_answer
 from bot.credit.impact import credit_impact_answer, intent_answer
 from bot.credit.topics import detect_topics
@@ -33,9 +34,14 @@ class ActionExplainCreditImpact(BotAction):
         return "action_explain_credit_impact"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        topics = detect_topics(tracker.latest_message.get("text") or "")
+        text = tracker.latest_message.get("text") or ""
         customer = await customer_or_none(tracker)
-        say(dispatcher, domain, credit_impact_answer(topics, customer, today=self.today()))
+        if is_closing_advice_question(text) and not tracker.active_loop_name:
+            # 「银行让我先注销 有必要吗」 read as a credit question: the same answer and offer as from closing.
+            products = entity_values(tracker, "product")
+            say(dispatcher, domain, closing_advice_answer(customer, products, today=self.today()))
+            return []
+        say(dispatcher, domain, credit_impact_answer(detect_topics(text), customer, today=self.today()))
         return []
 
 

@@ -17,7 +17,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import CustomerAction, channel_of, customer_of, in_session, say, send
-from actions.step_up import VERIFIED, AskCodeAction, Entered, check_typed_code, send_code
+from actions.step_up import (
+    VERIFIED,
+    AskCodeAction,
+    Entered,
+    check_typed_code,
+    code_reasks,
+    reask_slot,
+    reasks_cleared,
+    send_code,
+)
 from bot.core.catalog import DataRequestPolicy, load_data_request_policy
 from bot.data_deletion.deletion import (
     deletion_answer,
@@ -36,7 +45,12 @@ def policy() -> DataRequestPolicy:
 
 
 def _reset() -> list[dict[str, Any]]:
-    return [SlotSet("deletion_ready", False), SlotSet("deletion_confirmed", None), SlotSet("deletion_code", None)]
+    return [
+        SlotSet("deletion_ready", False),
+        SlotSet("deletion_confirmed", None),
+        SlotSet("deletion_code", None),
+        SlotSet("form_reasks", None),
+    ]
 
 
 async def _fingerprint(customer_id: str | None) -> str:
@@ -89,7 +103,7 @@ class ValidateDataDeletionForm(FormValidationAction):
         sent = await send_code(
             dispatcher, domain, customer_id=customer_id, purpose=Purpose.DATA_DELETION, change=change
         )
-        return {"deletion_confirmed": sent}
+        return {"deletion_confirmed": sent, **reasks_cleared(tracker)}
 
     async def validate_deletion_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -104,12 +118,14 @@ class ValidateDataDeletionForm(FormValidationAction):
             purpose=Purpose.DATA_DELETION,
             change=await _fingerprint(customer_id),
             value=value,
+            reasks=code_reasks(tracker),
         )
+        reasked = reask_slot(tracker, value, entered)
         if entered is Entered.VERIFIED:
-            return {"deletion_code": VERIFIED}
+            return {"deletion_code": VERIFIED, **reasked}
         if entered is Entered.ASK_AGAIN:
-            return {"deletion_code": None}
-        return {"deletion_confirmed": False, "deletion_code": None}
+            return {"deletion_code": None, **reasked}
+        return {"deletion_confirmed": False, "deletion_code": None, **reasked}
 
 
 class ActionAskDeletionCode(AskCodeAction):

@@ -26,12 +26,12 @@ from bot.handoff import queue as hq
 from bot.handoff import tickets as ho
 from bot.handoff.complaints import mentions_complaint
 from bot.handoff.events import publisher_for
-from bot.handoff.phones import find_mobile
+from bot.handoff.phones import find_mobile, gave_up, phone_retry_response
 from bot.handoff.summary import Turn
 from bot.nlu import journey_gate
 
 log = logging.getLogger(__name__)
-FORM_SLOTS = ("callback_message", "callback_phone", "handoff_reason")
+FORM_SLOTS = ("callback_message", "callback_phone", "callback_phone_tries", "handoff_reason")
 MAX_MESSAGE_CHARS = 500
 
 
@@ -180,13 +180,28 @@ class ValidateCallbackForm(FormValidationAction):
             result["callback_phone"] = phone
         return result
 
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        # After too many numbers that were not one the form ends (action_leave_message says so): no trap.
+        return [] if gave_up(_tries(tracker)) else domain_slots
+
     async def validate_callback_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         phone = find_mobile(str(value or ""))
-        if phone is None:
-            dispatcher.utter_message(response="utter_handoff_phone_invalid")
-        return {"callback_phone": phone}
+        if phone is not None:
+            return {"callback_phone": phone, "callback_phone_tries": None}
+        tries = _tries(tracker) + 1
+        response = phone_retry_response(tries)
+        if response is not None:
+            dispatcher.utter_message(response=response)
+        return {"callback_phone": None, "callback_phone_tries": float(tries)}
+
+
+def _tries(tracker: Tracker) -> int:
+    value = tracker.get_slot("callback_phone_tries")
+    return int(value) if isinstance(value, (int, float)) and value > 0 else 0
 
 
 class ActionLeaveMessage(BotAction):
@@ -199,7 +214,10 @@ class ActionLeaveMessage(BotAction):
         reset = [SlotSet(name, None) for name in FORM_SLOTS]
         message, phone = tracker.get_slot("callback_message"), tracker.get_slot("callback_phone")
         if not message or not phone:  # 'no thanks' (data/rules/handoff.yml) ends the form early
-            dispatcher.utter_message(response="utter_handoff_message_declined")
+            if gave_up(_tries(tracker)):
+                dispatcher.utter_message(response="utter_handoff_phone_gave_up", hours=settings().hours().label())
+            else:
+                dispatcher.utter_message(response="utter_handoff_message_declined")
             return reset
         reason = _reason(tracker.get_slot("handoff_reason"))
         customer_id, conversation_id, channel = customer_of(tracker), tracker.sender_id, channel_of(tracker)

@@ -16,8 +16,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.changes import offer_events, reset_events, unclear_answer
-from actions.common import CustomerAction, catalog, customer_or_say, external_product, product_slot
+from actions.common import CustomerAction, catalog, customer_or_say, external_product, product_slot, say
 from bot.core.product_choice import choose_products
+from bot.credit.advice import raise_limit_replies, wants_more_credit
 from bot.limit.replies import limit_offer
 from bot.nlu.amounts import parse_amount
 
@@ -46,6 +47,10 @@ class ActionCheckLimit(CustomerAction):
     async def act(
         self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        if wants_more_credit(tracker.latest_message.get("text") or ""):
+            # 「经营贷想要多一点额度」: a wish for more credit never starts lowering the limit.
+            say(dispatcher, domain, raise_limit_replies())
+            return reset_events()
         unclear = unclear_answer(
             tracker, dispatcher, usable=parse_amount(tracker.latest_message.get("text") or "") is not None
         )
@@ -56,7 +61,8 @@ class ActionCheckLimit(CustomerAction):
             return reset_events()
         choice = choose_products(product_slot(tracker), customer, external=external_product(tracker))
         amount = amount_of(tracker)
-        events = offer_events(dispatcher, domain, limit_offer(choice, catalog(), amount, today=self.today()))
+        offer = limit_offer(choice, catalog(), amount, today=self.today())
+        events = offer_events(dispatcher, domain, offer, tracker=tracker)
         if choice.ask and amount is not None:
             events.append(SlotSet("limit_amount", str(amount)))
         return events

@@ -46,7 +46,7 @@ class ActionCheckPause(CustomerAction):
         choice = choose_products(product_slot(tracker), customer, external=external_product(tracker))
         offer = pause_offer(choice, catalog(), days_of(tracker.get_slot("duration")), today=self.today())
         # While the product is being asked for, a length already given is kept.
-        return offer_events(dispatcher, domain, offer, keep=("duration",) if choice.ask else ())
+        return offer_events(dispatcher, domain, offer, keep=("duration",) if choice.ask else (), tracker=tracker)
 
 
 class ActionCheckReopen(CustomerAction):
@@ -66,4 +66,5 @@ class ActionCheckReopen(CustomerAction):
             return reset_events()
         requested = entity_values(tracker, PRODUCT) or product_slot(tracker)
         choice = choose_products(requested, customer, external=external_product(tracker))
-        return offer_events(dispatcher, domain, reopen_offer(customer, choice, catalog(), today=self.today()))
+        offer = reopen_offer(customer, choice, catalog(), today=self.today())
+        return offer_events(dispatcher, domain, offer, tracker=tracker)

@@ -22,7 +22,12 @@ from actions.common import (
 )
 from bot.db.queries import load_requests
 from bot.service_requests.lifecycle import InvalidTransition
-from bot.service_requests.replies import choose_withdrawal, request_status_replies, withdrawal_done
+from bot.service_requests.replies import (
+    choose_withdrawal,
+    nothing_pending_replies,
+    request_status_replies,
+    withdrawal_done,
+)
 from bot.service_requests.withdrawal import Withdrawn, withdraw
 
 WITHDRAW_SLOTS = ("withdraw_request_id", "withdraw_description", "withdraw_confirmed")
@@ -44,6 +49,35 @@ class ActionShowRequests(CustomerAction):
         requests = await in_session(lambda s: load_requests(s, customer_id))
         send(dispatcher, domain, request_status_replies(requests, catalog(), today=self.today()))
         return []
+
+
+class ActionNothingPending(CustomerAction):
+    """「确认」「好的」「行」 with no question waiting (no form, nothing offered): nothing changes, and the bot says so.
+
+    The rule sends every affirm outside a form here; what is still being handled comes from the database.
+    """
+
+    def name(self) -> str:
+        return "action_nothing_pending"
+
+    async def act(
+        self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        requests = await in_session(lambda s: load_requests(s, customer_id))
+        offered = _last_turn_offered_buttons(tracker)
+        send(dispatcher, domain, nothing_pending_replies(requests, catalog(), today=self.today(), offered=offered))
+        return []
+
+
+def _last_turn_offered_buttons(tracker: Tracker) -> bool:
+    """Whether the bot's answer to the previous message offered buttons (a yes may have meant one of them)."""
+    events = list(tracker.events)
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if not users:
+        return False
+    start = users[-2] if len(users) > 1 else 0
+    between = events[start : users[-1]]
+    return any(e.get("event") == "bot" and (e.get("data") or {}).get("buttons") for e in between)
 
 
 class ActionPrepareWithdrawal(CustomerAction):

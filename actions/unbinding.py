@@ -45,4 +45,4 @@ class ActionCheckUnbind(CustomerAction):
         held = (a.product.display_name for a in customer.accounts if not products or a.product.id in products)
         names = join_cn(held, and_last=False)
         offer = unbind_offer(plan, catalog(), product_names=names, today=self.today())
-        return offer_events(dispatcher, domain, offer)
+        return offer_events(dispatcher, domain, offer, tracker=tracker)

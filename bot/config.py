@@ -36,6 +36,14 @@ DEFAULT_IP_RATE = "300/60"
 # Largest HTTP request body the Rasa server reads (REST bodies, socket.io long-polling posts).
 # A message of MAX_MESSAGE_CHARS Chinese characters is ~6 KB as JSON even with \u escapes.
 DEFAULT_MAX_REQUEST_BYTES = 64 * 1024
+# The business timezone (BOT_TIMEZONE): "today", service hours and every date shown to a customer.
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def business_zone(env: Mapping[str, str] | None = None) -> ZoneInfo:
+    """The business timezone alone (BOT_TIMEZONE), for code that only writes dates (`Settings.zone` is the same)."""
+    source = os.environ if env is None else env
+    return ZoneInfo(source.get("BOT_TIMEZONE") or DEFAULT_TIMEZONE)
 
 
 class ConfigError(RuntimeError):
@@ -121,7 +129,7 @@ class Settings:
 
     database_url: str = DEFAULT_DATABASE_URL
     dev_mode: bool = False
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     code_sender: str = "outbox"
     dev_outbox: str = str(REPO_ROOT / "var" / "dev_outbox.jsonl")
     public_url: str = "http://localhost:5005"
@@ -163,7 +171,7 @@ class Settings:
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             dev_mode=dev_mode,
-            timezone=env.get("BOT_TIMEZONE") or "Asia/Shanghai",
+            timezone=env.get("BOT_TIMEZONE") or DEFAULT_TIMEZONE,
             code_sender=env.get("BOT_CODE_SENDER") or "outbox",
             dev_outbox=env.get("BOT_DEV_OUTBOX") or str(REPO_ROOT / "var" / "dev_outbox.jsonl"),
             public_url=public_url,

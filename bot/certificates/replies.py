@@ -11,7 +11,7 @@ from bot.certificates.issuing import CertificateOutcome, Issued
 from bot.closing import eligibility as el
 from bot.core.catalog import Catalog
 from bot.core.choice_replies import choice_notes, product_question
-from bot.core.formatting import cn_date, yuan
+from bot.core.formatting import cn_date, local_date, yuan
 from bot.core.product_choice import ProductChoice
 from bot.core.replies import Fragment, Param, Reply
 
@@ -47,7 +47,7 @@ def outcome_replies(
     name = product.display_name if product else outcome.product_id
     if isinstance(outcome, cert.AwaitingClosure):
         submitted: Param = (
-            cn_date(outcome.submitted_at.date(), today=today)
+            cn_date(local_date(outcome.submitted_at), today=today)
             if outcome.submitted_at
             else Fragment("utter_date_unknown")
         )

@@ -10,7 +10,7 @@ from bot.closing.submission import ClosureOutcome, ClosureRefused
 from bot.core.accounts import AccountSnapshot, CustomerSnapshot
 from bot.core.catalog import Catalog
 from bot.core.choice_replies import choice_notes, product_question, reason
-from bot.core.formatting import cn_date, join_cn, with_note, yuan
+from bot.core.formatting import cn_date, join_cn, local_date, with_note, yuan
 from bot.core.product_choice import ProductChoice
 from bot.core.replies import HUMAN_OFFER, FactUse, Fragment, Param, Part, Reply, intent_button
 
@@ -226,7 +226,7 @@ def _order_reply(order: el.OrderPending, today: date) -> Reply:
 
 
 def _when(moment: datetime | None, today: date) -> str | Fragment:
-    return cn_date(moment.date(), today=today) if moment is not None else Fragment("utter_date_unknown")
+    return cn_date(local_date(moment), today=today) if moment is not None else Fragment("utter_date_unknown")
 
 
 def submission_replies(outcomes: list[ClosureOutcome], catalog: Catalog, *, today: date) -> list[Part]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, timezone, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
+
+from bot.config import business_zone
 
 
 def yuan(amount: Decimal | int | float) -> str:
@@ -19,6 +21,17 @@ def cn_date(day: date, *, today: date | None = None) -> str:
     if today is not None and day.year == today.year:
         return f"{day.month}月{day.day}日"
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def local_date(moment: datetime, zone: tzinfo | None = None) -> date:
+    """The calendar day of a stored moment in the business timezone (BOT_TIMEZONE).
+
+    Moments are stored in UTC; a request made at 04:00 in Beijing is on the
+    Beijing day, not the UTC one before it. A naive moment is taken as UTC
+    (SQLite returns them without a zone).
+    """
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return aware.astimezone(zone or business_zone()).date()
 
 
 # How Chinese lists are written: 、 between items, 和 before the last one in a sentence.

@@ -7,8 +7,8 @@ from datetime import date
 from bot.closing import eligibility as el
 from bot.core.accounts import AccountSnapshot, CustomerSnapshot
 from bot.core.choice_replies import reason
-from bot.core.formatting import cn_date, join_cn, yuan
-from bot.core.replies import HUMAN_BUTTON, Part, Reply
+from bot.core.formatting import cn_date, join_cn, local_date, yuan
+from bot.core.replies import HUMAN_BUTTON, Fragment, Part, Reply
 from bot.credit.impact import intent_answer
 
 
@@ -53,14 +53,16 @@ def platform_closure_answer(customer: CustomerSnapshot | None, *, today: date) -
         said = reason(account.platform_reason_code)
         parts.append(Reply("utter_platform_frozen", {"product_name": account.product.display_name, "reason": said}))
     for account in customer.accounts:
-        closed_by_request = _closed_at_customers_request(account)
-        if closed_by_request is not None:
+        closure = _customers_closure(account)
+        if closure is not None:
+            submitted, closed_on = closure
             parts.append(
                 Reply(
                     "utter_platform_closed_by_you",
                     {
                         "product_name": account.product.display_name,
-                        "closed_on": cn_date(closed_by_request, today=today),
+                        "submitted": cn_date(submitted, today=today),
+                        "closed_on": cn_date(closed_on, today=today) if closed_on else Fragment("utter_date_unknown"),
                     },
                 )
             )
@@ -73,8 +75,15 @@ def platform_closure_answer(customer: CustomerSnapshot | None, *, today: date) -
     return parts
 
 
-def _closed_at_customers_request(account: AccountSnapshot) -> date | None:
+def _customers_closure(account: AccountSnapshot) -> tuple[date, date | None] | None:
+    """For a line closed at the customer's request: the day they asked (business timezone) and the day it closed.
+
+    The request is dated by its submission, never by the closure that followed its review.
+    """
     if account.status != "closed":
         return None
     approved = [r for r in account.requests if r.kind == "close" and r.status == "approved"]
-    return account.closed_on if approved else None
+    if not approved:
+        return None
+    latest = max(approved, key=lambda r: r.created_at)
+    return local_date(latest.created_at), account.closed_on

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.accounts import CustomerSnapshot, RequestInfo
 from bot.core.catalog import DataRequestPolicy
-from bot.core.formatting import cn_date, join_cn
+from bot.core.formatting import cn_date, join_cn, local_date
 from bot.core.replies import Fragment, Part, Reply
 from bot.credit.impact import intent_answer
 from bot.db import queries
@@ -111,7 +111,7 @@ def deletion_answer(
             Reply(
                 "utter_deletion_pending",
                 {
-                    "submitted": cn_date(pending.created_at.date(), today=today),
+                    "submitted": cn_date(local_date(pending.created_at), today=today),
                     "status": Fragment(f"utter_status_{pending.status}"),
                 },
             )
@@ -188,7 +188,7 @@ def submission_replies(outcome: DeletionOutcome | None, *, phone_tail: str, toda
             Reply(
                 "utter_deletion_pending",
                 {
-                    "submitted": cn_date(outcome.request.created_at.date(), today=today),
+                    "submitted": cn_date(local_date(outcome.request.created_at), today=today),
                     "status": Fragment(f"utter_status_{outcome.request.status}"),
                 },
             )

@@ -36,3 +36,21 @@ def mask_phone(phone: str | None) -> str:
 def mask_phones_in(text: str) -> str:
     """Replace every mobile number in free text by its masked form (for logs and summaries)."""
     return _MOBILE.sub(lambda m: mask_phone(m.group(1)), text)
+
+
+# A wrong number is asked for again at most twice, the second time with the ways out; the third ends the form.
+MAX_PHONE_REASKS = 2
+
+
+def phone_retry_response(tries: int) -> str | None:
+    """What to say after the `tries`-th number that is not a mobile number; None: stop asking (the form ends)."""
+    if tries <= 1:
+        return "utter_handoff_phone_invalid"
+    if tries <= MAX_PHONE_REASKS:
+        return "utter_handoff_phone_invalid_way_out"
+    return None
+
+
+def gave_up(tries: int) -> bool:
+    """Whether the callback form stopped asking for a number after too many that were not one."""
+    return tries > MAX_PHONE_REASKS

@@ -8,7 +8,7 @@ from bot.core.accounts import AccountSnapshot, CustomerSnapshot
 from bot.core.catalog import Catalog
 from bot.core.change_offer import ChangeOffer
 from bot.core.choice_replies import choice_notes, product_question, reason
-from bot.core.formatting import cn_date, join_cn
+from bot.core.formatting import cn_date, join_cn, local_date
 from bot.core.product_choice import ProductChoice
 from bot.core.replies import HUMAN_BUTTON, FactUse, Fragment, Param, Part, Reply
 from bot.pause import reopen as ro
@@ -73,7 +73,7 @@ def reopen_check_replies(account: AccountSnapshot, check: ro.ReopenCheck, *, tod
     if isinstance(check, ro.CanApply):
         return _can_apply(account, check, today)
     if isinstance(check, ro.ReopenPending):
-        submitted = cn_date(check.submitted_at.date(), today=today)
+        submitted = cn_date(local_date(check.submitted_at), today=today)
         return [Reply("utter_reopen_pending", {"product_name": name, "submitted": submitted})]
     if isinstance(check, ro.ClosurePending):
         return [Reply("utter_reopen_closure_pending", {"product_name": name})]

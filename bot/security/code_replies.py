@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.core.replies import Reply
 from bot.security.verification import (
+    MAX_CODE_REASKS,
     CheckResult,
     CodeCheck,
     CodeNotSent,
@@ -47,9 +48,15 @@ def code_question(response: str) -> Reply:
     return Reply(response, {**code_terms()})
 
 
-def code_format_reply() -> Reply:
-    """What was typed is not a code at all."""
-    return Reply("utter_code_format", {**code_terms()})
+def code_format_reply(tries: int = 1) -> Reply:
+    """What was typed is not a code at all (the `tries`-th time in a row): ask again, the last time with the ways out.
+
+    After MAX_CODE_REASKS re-asks the step ends instead (`utter_code_gave_up`, nothing changed).
+    """
+    if tries > MAX_CODE_REASKS:
+        return Reply("utter_code_gave_up")
+    response = "utter_code_format_way_out" if tries == MAX_CODE_REASKS else "utter_code_format"
+    return Reply(response, {**code_terms()})
 
 
 def code_check_reply(result: CheckResult) -> Reply | None:
@@ -59,3 +66,8 @@ def code_check_reply(result: CheckResult) -> Reply | None:
     if result.outcome is CodeCheck.WRONG:
         return Reply("utter_code_wrong", {"attempts_left": str(result.attempts_left)})
     return Reply(_CHECK_FAILED[result.outcome])
+
+
+def code_resending_reply() -> Reply:
+    """Before a new code goes out at the customer's request: the previous one stops working."""
+    return Reply("utter_code_resending")

@@ -65,6 +65,27 @@ def find_code(text: str) -> str | None:
     return match.group(1) if match else None
 
 
+# 「验证码没收到」「再发一次」「收不到短信」: the customer asks for a new code (sent within the caps below).
+_NEW_CODE = re.compile(
+    r"没收到|没有收到|收不到|没接到|没来|没到|没看到|没短信|没有短信|重发|重新发|再发|再来一个|换一个|过期了|失效了"
+)
+
+
+# An answer that is no code at all is asked again at most twice (the second time with the ways out); the third
+# ends the step with nothing changed, so the code question is never a trap.
+MAX_CODE_REASKS = 2
+
+
+def is_no_code(text: str) -> bool:
+    """Whether an answer to the code question is neither a code nor a request for a new one."""
+    return find_code(text) is None and not wants_new_code(text)
+
+
+def wants_new_code(text: str) -> bool:
+    """Whether the answer to the code question asks for a new code rather than being one."""
+    return find_code(text) is None and bool(_NEW_CODE.search(text))
+
+
 class Purpose(str, Enum):
     """What a code may confirm: the changes that cannot be undone at once by self-service."""
 

@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.core.accounts import RequestInfo
 from bot.core.catalog import Catalog
-from bot.core.formatting import cn_date
+from bot.core.formatting import cn_date, local_date
 from bot.core.replies import Button, Fragment, Param, Reply, intent_button
 from bot.service_requests.lifecycle import DEFAULT_REJECTION_REASON, REJECTION_REASONS
 from bot.service_requests.withdrawal import Withdrawn
@@ -30,22 +30,42 @@ def request_status_replies(requests: list[RequestInfo], catalog: Catalog, *, tod
         return [Reply("utter_requests_none")]
     replies = [Reply("utter_requests_intro")]
     for r in requests:
-        product = catalog.product(r.product_id) if r.product_id else None
-        replies.append(
-            Reply(
-                "utter_request_line",
-                {
-                    "product_name": product.display_name if product else "",
-                    "kind": Fragment(f"utter_request_kind_{r.kind}"),
-                    "submitted": cn_date(r.created_at.date(), today=today),
-                    "status": Fragment(f"utter_status_{r.status}"),
-                },
-            )
-        )
+        replies.append(Reply("utter_request_line", _line_params(r, catalog, today)))
         if r.status == "rejected":
             reason = r.rejection_reason if r.rejection_reason in REJECTION_REASONS else DEFAULT_REJECTION_REASON
             replies.append(Reply(f"utter_rejection_reason_{reason}"))
     return replies
+
+
+def nothing_pending_replies(
+    requests: list[RequestInfo], catalog: Catalog, *, today: date, offered: bool = False
+) -> list[Reply]:
+    """「确认」「好的」 when no question waits for an answer: say so honestly, never a bare 「好的」.
+
+    Nothing was changed by the yes; requests still being handled are listed (a yes does not speed them
+    up), otherwise what the customer can ask for. `offered`: the previous answer had buttons, which a
+    yes cannot choose between.
+    """
+    replies = [Reply("utter_nothing_to_confirm")]
+    if offered:
+        replies.append(Reply("utter_nothing_to_confirm_buttons"))
+    still_open = [r for r in requests if r.is_open]
+    if not still_open:
+        return replies if offered else [*replies, Reply("utter_nothing_to_confirm_help")]
+    replies.append(Reply("utter_nothing_to_confirm_open"))
+    for r in still_open:
+        replies.append(Reply("utter_request_line", _line_params(r, catalog, today)))
+    return replies
+
+
+def _line_params(r: RequestInfo, catalog: Catalog, today: date) -> dict[str, Param]:
+    product = catalog.product(r.product_id) if r.product_id else None
+    return {
+        "product_name": product.display_name if product else "",
+        "kind": Fragment(f"utter_request_kind_{r.kind}"),
+        "submitted": cn_date(local_date(r.created_at), today=today),
+        "status": Fragment(f"utter_status_{r.status}"),
+    }
 
 
 @dataclass(frozen=True)
@@ -91,7 +111,7 @@ def _describe(request: RequestInfo, catalog: Catalog, today: date) -> Fragment:
         {
             "product_name": product.display_name if product else "",
             "kind": Fragment(f"utter_request_kind_{request.kind}"),
-            "submitted": cn_date(request.created_at.date(), today=today),
+            "submitted": cn_date(local_date(request.created_at), today=today),
         },
     )
 

@@ -24,7 +24,9 @@ def unbind_offer(plan: UnbindPlan, catalog: Catalog, *, product_names: str, toda
     for kind in plan.not_bound:
         info = catalog.service(kind)
         if info is not None:  # a service kind the catalog does not know is never repeated back
-            replies.append(Reply("utter_unbind_not_bound", {"service_name": info.display_name}))
+            replies.append(
+                Reply("utter_unbind_not_bound", {"service_name": info.display_name, "products": product_names})
+            )
     for bound in plan.already_unbound:
         when: Param = (
             cn_date(bound.service.unbound_on, today=today)
@@ -34,6 +36,13 @@ def unbind_offer(plan: UnbindPlan, catalog: Catalog, *, product_names: str, toda
         replies.append(Reply("utter_unbind_already", {"service": label(bound, catalog), "unbound_on": when}))
     if not plan.bound:
         replies.append(Reply("utter_unbind_nothing_bound", {"products": product_names}))
+        return ChangeOffer(replies)
+    if plan.which_product:
+        kinds = dict.fromkeys(b.service.service_type for b in plan.which_product)
+        names = join_cn(_kind_name(kind, catalog) for kind in kinds)
+        lines = join_cn(dict.fromkeys(b.account.product.display_name for b in plan.which_product))
+        buttons = _buttons(plan.which_product, catalog)
+        replies.append(Reply("utter_unbind_which_product", {"service_name": names, "products": lines}, buttons))
         return ChangeOffer(replies)
     if not plan.chosen:
         response = "utter_unbind_list_other" if plan.asked else "utter_unbind_list"
@@ -46,6 +55,11 @@ def unbind_offer(plan: UnbindPlan, catalog: Catalog, *, product_names: str, toda
     labels = join_cn((label(u.bound, catalog) for u in plan.chosen), and_last=False)
     change = {"kind": "unbind", "service_ids": [u.bound.service.id for u in plan.chosen]}
     return ChangeOffer(replies, change, Fragment("utter_change_question_unbind", {"services": labels}))
+
+
+def _kind_name(kind: str, catalog: Catalog) -> str:
+    info = catalog.service(kind)
+    return info.display_name if info else kind
 
 
 def _buttons(bound: tuple[Bound, ...], catalog: Catalog) -> tuple[Button, ...]:

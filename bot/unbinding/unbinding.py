@@ -22,6 +22,13 @@ from bot.nlu.textnorm import normalise
 
 # "Everything" when nothing more specific is named (全部解绑, 都关掉).
 _EVERYTHING = re.compile(r"全部|所有|全都|都解|都关|都取消|都不要|一起解")
+# A service kind named without a product is taken on every line only when the user says so (两个都, 全部 ...).
+_EVERY_LINE = re.compile(r"全部|所有|全都|两个都|俩都|都解|都关|都取消|都不要|一起解|都要解|也都")
+# 「借呗绑的那张卡」: a card on its own is the bound bank card; 信用卡 (another company's product),
+# 信用卡收款 (the collection code) and an app that 卡住 (hangs) are not.
+_CARD = re.compile(r"卡")
+_NOT_A_BOUND_CARD = re.compile(r"信用卡收款|信用卡|卡收款|卡住|卡顿|卡死|很卡|好卡|太卡|一直卡")
+BANK_CARD = "bank_card"
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,8 @@ class UnbindPlan:
         already_unbound: named services that were bound once and are unbound now.
         not_bound: named service types the customer never had on those lines.
         asked: True when the request named something (a type or a merchant).
+        which_product: a kind named without a product that is bound on more than one line: the
+            bindings to choose from (nothing is chosen until the customer says which).
     """
 
     chosen: tuple[Unbinding, ...]
@@ -57,6 +66,12 @@ class UnbindPlan:
     already_unbound: tuple[Bound, ...]
     not_bound: tuple[str, ...]
     asked: bool
+    which_product: tuple[Bound, ...] = ()
+
+
+def means_bank_card(text: str) -> bool:
+    """Whether `text` speaks of a card (「那张卡」「我的卡」) that can only be a bound bank card."""
+    return bool(_CARD.search(_NOT_A_BOUND_CARD.sub("", normalise(text))))
 
 
 def plan_unbind(
@@ -74,11 +89,18 @@ def plan_unbind(
     every = [Bound(s, a) for a in accounts for s in a.services]
     active = [b for b in every if b.service.status == "active"]
     by_merchant = _merchant_matches(every, text)
-    wanted_types = list(dict.fromkeys(service_types))
+    wanted_types = _wanted_types(service_types, text, by_merchant)
+    every_line = bool(product_ids) or bool(_EVERY_LINE.search(normalise(text)))
     chosen: list[Bound] = [b for b in by_merchant if b.service.status == "active"]
+    which_product: list[Bound] = []
     for kind in wanted_types:
         if not any(b.service.service_type == kind for b in by_merchant):
-            chosen.extend(b for b in active if b.service.service_type == kind and b not in chosen)
+            matching = [b for b in active if b.service.service_type == kind and b not in chosen]
+            lines = {b.account.account_id for b in matching}
+            # Only what was asked for: 「关掉自动还款」 with auto-repay on both lines asks which one.
+            (chosen if every_line or len(lines) < 2 else which_product).extend(matching)
+    if which_product:
+        chosen = []
     everything = not (wanted_types or by_merchant) and bool(_EVERYTHING.search(normalise(text)))
     if everything:
         chosen = list(active)
@@ -92,7 +114,16 @@ def plan_unbind(
         already_unbound=already,
         not_bound=not_bound,
         asked=bool(wanted_types or by_merchant or everything),
+        which_product=tuple(which_product),
     )
+
+
+def _wanted_types(service_types: list[str], text: str, by_merchant: list[Bound]) -> list[str]:
+    """The service kinds named; a card (「那张卡」, DIET's bare 「卡」) is the bound bank card."""
+    kinds = [BANK_CARD if means_bank_card(kind) else kind for kind in service_types]
+    if not kinds and not by_merchant and means_bank_card(text):
+        kinds = [BANK_CARD]
+    return list(dict.fromkeys(kinds))
 
 
 def _merchant_matches(services: list[Bound], text: str) -> list[Bound]:

@@ -122,7 +122,7 @@ async def test_a_yes_sends_a_code_and_the_form_asks_for_it(outbox: Path) -> None
     assert said(messages) == ["utter_ask_deletion_code"]
     assert params(messages[0]) == {"code_length": "6", "code_minutes": "5"}
     result, messages = await enter_deletion_code("demo_bound", "好的")
-    assert result == {"deletion_code": None} and said(messages) == ["utter_code_format"]
+    assert result == {"deletion_code": None, "code_reasks": 1.0} and said(messages) == ["utter_code_format"]
 
 
 async def test_a_confirmed_request_without_a_verified_code_is_not_submitted(factory: sessionmaker) -> None:
@@ -151,7 +151,12 @@ async def test_confirmed_request_is_stored_and_announced(factory: sessionmaker, 
         "scope": fragment("utter_deletion_scope_note_unused"),
         "notify": fragment("utter_deletion_notify_phone", phone_tail="0000"),
     }
-    assert slots_of(events) == {"deletion_ready": False, "deletion_confirmed": None, "deletion_code": None}
+    assert slots_of(events) == {
+        "deletion_ready": False,
+        "deletion_confirmed": None,
+        "deletion_code": None,
+        "form_reasks": None,
+    }
     messages, _ = await submit_deletion("demo_bound")  # the same slots again: the code is used up
     assert said(messages) == ["utter_deletion_not_submitted"]
     assert len(stored(factory, m.ServiceRequest, "demo_bound")) == 1

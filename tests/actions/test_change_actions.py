@@ -19,6 +19,7 @@ from actions.unbinding import ActionCheckUnbind
 from bot.core.formatting import cn_date
 from bot.db import models as m
 from bot.db.session import session_scope
+from bot.security.verification import MAX_SENDS_PER_HOUR
 from tests.actions.conftest import last_code, make_tracker, run_action, seed_day
 from tests.conftest import TODAY
 from tests.factories import stored_customer
@@ -148,6 +149,52 @@ async def test_pause_out_of_range_is_answered_and_asked_again(days: float) -> No
     assert said(messages) == ["utter_pause_out_of_range", "utter_ask_pause_duration"]
     assert params(messages[0]) == {"days": str(int(days)), "min_days": "7", "max_days": "365"}
     assert slots["change_ready"] is False and slots["duration"] is None  # the wrong length is forgotten
+
+
+async def test_a_length_that_does_not_fit_is_asked_again_at_most_twice(factory: sessionmaker) -> None:
+    # No trap: 「停两年」 again and again gets the ways out on the second re-ask, then the journey stops.
+    before = snapshot(factory, "demo_clean")
+    _, slots = await check(
+        ActionCheckPause(clock=seed_day), "demo_clean", intent="pause_credit", slots={"product": ["huabei"]}
+    )
+    assert slots["journey_question"] == {"question": "utter_ask_pause_duration", "reasks": 0}
+    said_each = []
+    for _ in range(3):
+        messages, slots = await check(
+            ActionCheckPause(clock=seed_day),
+            "demo_clean",
+            intent="inform",
+            slots={"product": ["huabei"], "duration": 730.0, "journey_question": slots["journey_question"]},
+        )
+        said_each.append(said(messages))
+    assert said_each == [
+        ["utter_pause_out_of_range", "utter_ask_pause_duration"],
+        ["utter_pause_out_of_range", "utter_ask_pause_duration", "utter_reask_way_out"],
+        ["utter_pause_out_of_range", "utter_reask_stopped"],
+    ]
+    assert slots["journey_question"] is None and slots["change_ready"] is False
+    assert snapshot(factory, "demo_clean") == before
+
+
+async def test_unclear_answers_to_a_journey_question_are_asked_again_at_most_twice() -> None:
+    waiting = {"question": "utter_ask_limit_amount", "reasks": 1}
+    messages, slots = await check(
+        ActionCheckLimit(clock=seed_day),
+        "demo_clean",
+        intent="nlu_fallback",
+        slots={"product": ["huabei"], "journey_question": waiting},
+        text="嗯嗯嗯？",
+    )
+    assert said(messages) == ["utter_default", "utter_reask_way_out"]
+    assert slots["journey_question"] == {"question": "utter_ask_limit_amount", "reasks": 2}
+    messages, slots = await check(
+        ActionCheckLimit(clock=seed_day),
+        "demo_clean",
+        intent="nlu_fallback",
+        slots={"product": ["huabei"], "journey_question": slots["journey_question"]},
+        text="啊？",
+    )
+    assert said(messages) == ["utter_reask_stopped"] and slots["journey_question"] is None
 
 
 async def test_pause_vague_length_is_asked() -> None:
@@ -301,6 +348,16 @@ async def test_lower_limit_to_a_named_amount(factory: sessionmaker, outbox: Path
     assert snapshot(factory, "demo_clean")["accounts"]["huabei"][2] == 2500
 
 
+@pytest.mark.parametrize("text", ["经营贷想要多一点额度", "借呗额度能不能提高一点", "想借更多 额度不够用"])
+async def test_a_wish_for_more_credit_never_starts_lowering_the_limit(factory: sessionmaker, text: str) -> None:
+    before = snapshot(factory, "demo_clean")
+    messages, slots = await check(ActionCheckLimit(clock=seed_day), "demo_clean", intent="lower_limit", text=text)
+    assert said(messages) == ["utter_limit_raise_not_self_service"]
+    assert payloads(messages[0]) == ["/request_human"]
+    assert slots["change_ready"] is False and slots["pending_change"] is None
+    assert snapshot(factory, "demo_clean") == before
+
+
 async def test_lower_limit_below_used_is_refused_and_asked_again() -> None:
     messages, slots = await check(
         ActionCheckLimit(clock=seed_day), "demo_balance", intent="inform", slots={"product": ["huabei"]}, text="一千"
@@ -384,6 +441,58 @@ async def test_unbind_nothing_named_lists_with_buttons() -> None:
     assert payloads(messages[-1])[0] == '/unbind_service{"service":"auto_repay","product":"huabei"}'
 
 
+async def test_the_card_bound_to_jiebei_is_found(factory: sessionmaker) -> None:
+    # 「借呗绑的那张卡解绑」 once answered 「你没有绑定卡」 while a bank card was bound.
+    messages, slots = await check(
+        ActionCheckUnbind(clock=seed_day),
+        "demo_bound",
+        intent="unbind_service",
+        entities=[entity("product", "jiebei")],
+        text="借呗绑的那张卡解绑",
+    )
+    assert said(messages) == ["utter_unbind_intro", "utter_unbind_effect_bank_card"]
+    with session_scope(factory) as s:
+        card = [
+            svc.id
+            for a in stored_customer(s, "demo_bound").accounts
+            for svc in a.active_services
+            if svc.service_type == "bank_card"
+        ]
+    assert slots["pending_change"] == {"kind": "unbind", "service_ids": card}
+    assert slots["change_question"] == fragment(
+        "utter_change_question_unbind", services="借呗绑定银行卡（招商银行储蓄卡（尾号6789））"
+    )
+
+
+async def test_auto_repay_on_both_lines_asks_which_and_confirms_nothing(factory: sessionmaker) -> None:
+    before = snapshot(factory, "demo_bound")
+    messages, slots = await check(
+        ActionCheckUnbind(clock=seed_day),
+        "demo_bound",
+        intent="unbind_service",
+        entities=[entity("service", "auto_repay")],
+        text="把自动还款关了",
+    )
+    assert said(messages) == ["utter_unbind_which_product"]
+    assert payloads(messages[0]) == [
+        '/unbind_service{"service":"auto_repay","product":"huabei"}',
+        '/unbind_service{"service":"auto_repay","product":"jiebei"}',
+    ]
+    assert slots["change_ready"] is False and slots["pending_change"] is None
+    # The button names one line: the confirmation lists that one auto-repay and nothing else.
+    messages, slots = await check(
+        ActionCheckUnbind(clock=seed_day),
+        "demo_bound",
+        intent="unbind_service",
+        entities=[entity("service", "auto_repay"), entity("product", "jiebei")],
+        text='/unbind_service{"service":"auto_repay","product":"jiebei"}',
+    )
+    assert said(messages) == ["utter_unbind_intro", "utter_unbind_effect_auto_repay", "fact:unbinding_auto_repay"]
+    assert len(slots["pending_change"]["service_ids"]) == 1
+    assert "花呗" not in str(slots["change_question"])
+    assert snapshot(factory, "demo_bound") == before
+
+
 async def test_unbind_with_nothing_bound() -> None:
     messages, slots = await check(
         ActionCheckUnbind(clock=seed_day),
@@ -392,7 +501,8 @@ async def test_unbind_with_nothing_bound() -> None:
         entities=[entity("service", "withholding")],
     )
     assert said(messages) == ["utter_unbind_not_bound", "utter_unbind_nothing_bound"]
-    assert params(messages[0]) == {"service_name": "代扣协议"} and params(messages[1]) == {"products": "花呗、借呗"}
+    assert params(messages[0]) == {"service_name": "代扣协议", "products": "花呗、借呗"}
+    assert params(messages[1]) == {"products": "花呗、借呗"}
     assert slots["change_ready"] is False
 
 
@@ -402,7 +512,7 @@ async def test_unbind_declined_changes_nothing(factory: sessionmaker) -> None:
         ActionCheckUnbind(clock=seed_day),
         "demo_bound",
         intent="unbind_service",
-        entities=[entity("service", "auto_repay")],
+        entities=[entity("product", "huabei"), entity("product", "jiebei"), entity("service", "auto_repay")],
     )
     assert len(slots["pending_change"]["service_ids"]) == 2
     assert said(await apply("demo_bound", slots["pending_change"], confirmed=False)) == ["utter_change_not_applied"]
@@ -532,13 +642,79 @@ async def test_a_wrong_limit_code_counts_down_and_a_locked_one_stops_the_change(
     assert result == {"change_code": None} and said(messages) == ["utter_code_wrong"]
     assert params(messages[0]) == {"attempts_left": "2"}
     result, messages = await enter_change_code("demo_clean", change, "不知道")
-    assert result == {"change_code": None} and said(messages) == ["utter_code_format"]
+    assert result == {"change_code": None, "code_reasks": 1.0} and said(messages) == ["utter_code_format"]
     await enter_change_code("demo_clean", change, wrong)
     result, messages = await enter_change_code("demo_clean", change, wrong)
     assert result == {"change_confirmed": False, "change_code": None} and said(messages) == ["utter_code_locked"]
+
+
+async def test_a_code_not_received_is_sent_again_and_only_the_new_one_counts(outbox: Path) -> None:
+    # 「验证码没收到」 once got 「请再输入一次」 and no new code.
+    change = {"kind": "lower_limit", "product": "huabei", "amount": "1000.00"}
+    await confirm_change("demo_clean", change)
+    first = last_code(outbox)
+    sent_before = len(outbox.read_text(encoding="utf-8").splitlines())
+    result, messages = await enter_change_code("demo_clean", change, "验证码没收到")
+    assert result == {"change_code": None} and said(messages) == ["utter_code_resending", "utter_code_sent"]
+    assert len(outbox.read_text(encoding="utf-8").splitlines()) == sent_before + 1
+    second = last_code(outbox)
+    if first != second:  # a new code replaces the previous one
+        result, messages = await enter_change_code("demo_clean", change, first)
+        assert said(messages) == ["utter_code_wrong"]
+    result, _ = await enter_change_code("demo_clean", change, second)
+    assert result == {"change_code": "verified"}
+
+
+async def test_resending_stays_within_the_hourly_send_limit(outbox: Path) -> None:
+    change = {"kind": "lower_limit", "product": "huabei", "amount": "1000.00"}
+    await confirm_change("demo_clean", change)
+    for _ in range(MAX_SENDS_PER_HOUR - 1):
+        _, messages = await enter_change_code("demo_clean", change, "还是收不到 再发一次")
+        assert said(messages) == ["utter_code_resending", "utter_code_sent"]
+    sent = len(outbox.read_text(encoding="utf-8").splitlines())
+    result, messages = await enter_change_code("demo_clean", change, "没收到啊")
+    assert said(messages) == ["utter_code_resending", "utter_code_send_limit_hour"]
+    assert result == {"change_code": None}
+    assert len(outbox.read_text(encoding="utf-8").splitlines()) == sent
 
 
 async def test_the_change_form_asks_for_the_code_with_its_terms() -> None:
     messages, events = await run_action(ActionAskChangeCode(), make_tracker("demo_clean", intent="affirm"))
     assert said(messages) == ["utter_ask_change_code"] and events == []
     assert params(messages[0]) == {"code_length": "6", "code_minutes": "5"}
+
+
+@pytest.mark.parametrize(
+    ("form", "confirm"),
+    [
+        ("change_form", "change_confirmed"),
+        ("closure_form", "closure_confirmed"),
+        ("data_deletion_form", "deletion_confirmed"),
+    ],
+)
+async def test_a_confirmation_not_understood_is_asked_again_at_most_twice(form: str, confirm: str) -> None:
+    from rasa_sdk import Tracker
+
+    from actions.changes import ActionUnclearInForm
+
+    def in_form(reasks: float | None, requested: str = confirm) -> Tracker:
+        latest = {"intent": {"name": "nlu_fallback", "confidence": 0.3}, "entities": [], "text": "嗯嗯"}
+        slots = {"requested_slot": requested, "form_reasks": reasks}
+        return Tracker("demo_clean", slots, latest, [], False, None, {"name": form}, "rest")
+
+    messages, events = await run_action(ActionUnclearInForm(clock=seed_day), in_form(None))
+    assert said(messages) == ["utter_default"] and slots_of(events) == {"form_reasks": 1.0}
+    messages, events = await run_action(ActionUnclearInForm(clock=seed_day), in_form(1.0))
+    assert said(messages) == ["utter_default", "utter_reask_way_out"] and slots_of(events) == {"form_reasks": 2.0}
+    messages, events = await run_action(ActionUnclearInForm(clock=seed_day), in_form(2.0))
+    assert said(messages) == ["utter_form_unclear_stopped"]
+    assert slots_of(events) == {"form_reasks": None, confirm: False}  # the form's required_slots then end it
+    # While the code is awaited, the code question counts its own re-asks.
+    messages, events = await run_action(ActionUnclearInForm(clock=seed_day), in_form(2.0, requested="change_code"))
+    assert said(messages) == ["utter_default"] and events == []
+
+
+async def test_a_confirmation_set_to_no_ends_the_change_form() -> None:
+    tracker = make_tracker("demo_clean", intent="nlu_fallback", slots={"change_confirmed": False})
+    slots = ["change_confirmed", "change_code"]
+    assert await FORM.required_slots(slots, CollectingDispatcher(), tracker, domain()) == []

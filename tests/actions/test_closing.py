@@ -187,3 +187,35 @@ async def test_platform_account_gets_its_own_answer_with_what_is_owed() -> None:
     assert payloads(clean[1]) == ['/close_account{"product":"huabei"}', '/close_account{"product":"jiebei"}']
     closed = await closure_answer("demo_closed", None, entities=entities)
     assert said(closed)[-1] in ("utter_platform_account_lines_closed", "utter_platform_account_lines_open")
+
+
+async def test_a_question_about_closing_for_a_bank_is_answered_not_started() -> None:
+    # 「银行让我先注销 有必要吗」 once went straight to the closing confirmation.
+    messages, events = await run_action(
+        ActionCheckClosure(clock=seed_day),
+        make_tracker("demo_clean", slots={"product": ["jiebei"]}, text="银行让我先把借呗注销 有必要吗"),
+    )
+    assert said(messages)[0] == "utter_closing_advice_intro"
+    assert "fact:no_business_loan_promise" in said(messages)
+    assert said(messages)[-1] == "utter_closing_advice_offer"
+    assert payloads(messages[-1])[0] == '/close_account{"product":"jiebei"}'
+    assert "utter_closure_eligible" not in said(messages)
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["closure_ready"] is False
+
+
+async def test_a_decided_request_mentioning_a_bank_still_checks_closing() -> None:
+    messages = await closure_answer("demo_clean", ["jiebei"], text="办房贷 帮我注销借呗")
+    assert "utter_closure_eligible" in said(messages)
+
+
+async def test_the_bank_question_read_as_a_credit_question_gets_the_same_answer() -> None:
+    from actions.credit import ActionExplainCreditImpact
+
+    tracker = make_tracker("demo_clean", intent="ask_credit_impact", text="银行让我先注销 有必要吗")
+    messages, events = await run_action(ActionExplainCreditImpact(clock=seed_day), tracker)
+    assert said(messages)[0] == "utter_closing_advice_intro" and said(messages)[-1] == "utter_closing_advice_offer"
+    assert events == []
+    plain = make_tracker("demo_clean", intent="ask_credit_impact", text="关闭花呗影响征信吗")
+    messages, _ = await run_action(ActionExplainCreditImpact(clock=seed_day), plain)
+    assert "utter_closing_advice_intro" not in said(messages)

@@ -52,9 +52,12 @@ async def confirm(customer: str, products: list[str]) -> tuple[dict[str, Any], M
     return result, dispatcher.messages
 
 
-async def enter_code(customer: str, products: list[str], text: str) -> tuple[dict[str, Any], Messages]:
+async def enter_code(
+    customer: str, products: list[str], text: str, reasks: float | None = None
+) -> tuple[dict[str, Any], Messages]:
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(customer, intent="inform", slots={"closure_products": products, "closure_confirmed": True})
+    slots = {"closure_products": products, "closure_confirmed": True, "code_reasks": reasks}
+    tracker = make_tracker(customer, intent="inform", slots=slots)
     result = await FORM.validate_closure_code(text, dispatcher, tracker, domain())
     return result, dispatcher.messages
 
@@ -142,7 +145,20 @@ async def test_wrong_code_then_lockout(outbox: Path) -> None:
 
 async def test_not_a_code_is_asked_again() -> None:
     result, messages = await enter_code("demo_clean", ["huabei"], "我不知道")
-    assert result == {"closure_code": None} and said(messages) == ["utter_code_format"]
+    assert result == {"closure_code": None, "code_reasks": 1.0} and said(messages) == ["utter_code_format"]
+
+
+async def test_no_code_is_asked_again_at_most_twice_then_nothing_happens(factory) -> None:
+    # No trap: the second re-ask says how to get out, the third answer that is no code ends the step.
+    await confirm("demo_clean", ["huabei"])
+    result, messages = await enter_code("demo_clean", ["huabei"], "嗯", reasks=1.0)
+    assert result == {"closure_code": None, "code_reasks": 2.0} and said(messages) == ["utter_code_format_way_out"]
+    result, messages = await enter_code("demo_clean", ["huabei"], "啊？", reasks=2.0)
+    assert result == {"closure_confirmed": False, "closure_code": None, "code_reasks": None}
+    assert said(messages) == ["utter_code_gave_up"]
+    # A code typed after re-asks still counts, and clears the count.
+    result, _ = await enter_code("demo_clean", ["huabei"], "123456", reasks=1.0)
+    assert result.get("code_reasks", "cleared") is None
 
 
 async def test_code_for_one_product_does_not_close_another(outbox: Path) -> None:

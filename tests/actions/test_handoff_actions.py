@@ -204,8 +204,38 @@ async def test_callback_number_is_validated(typed: str, stored: str | None) -> N
         typed, dispatcher, make_tracker("demo_balance"), domain()
     )
     messages = dispatcher.messages
-    assert result == {"callback_phone": stored}
+    expected: dict[str, Any] = {"callback_phone": stored, "callback_phone_tries": None if stored else 1.0}
+    assert result == expected
     assert [m["response"] for m in messages] == ([] if stored else ["utter_handoff_phone_invalid"])
+
+
+async def test_a_wrong_number_is_asked_again_at_most_twice_then_the_form_lets_go(factory, closed_hours: str) -> None:
+    # The callback form once took every later message as a phone number until 11 digits came.
+    from rasa_sdk.executor import CollectingDispatcher
+
+    form = ValidateCallbackForm()
+    said_each: list[list[str]] = []
+    tries: float | None = None
+    for typed in ("这个号码不方便", "12345", "不知道"):
+        dispatcher = CollectingDispatcher()
+        tracker = make_tracker("demo_frozen", intent="inform", slots={"callback_phone_tries": tries})
+        result = await form.validate_callback_phone(typed, dispatcher, tracker, domain())
+        tries = result["callback_phone_tries"]
+        said_each.append([m["response"] for m in dispatcher.messages])
+        assert result["callback_phone"] is None
+    assert said_each == [["utter_handoff_phone_invalid"], ["utter_handoff_phone_invalid_way_out"], []]
+    slots = ["callback_message", "callback_phone"]
+    done = make_tracker("demo_frozen", slots={"callback_phone_tries": tries})
+    assert await form.required_slots(slots, CollectingDispatcher(), done, domain()) == []
+    going = make_tracker("demo_frozen", slots={"callback_phone_tries": 2.0})
+    assert await form.required_slots(slots, CollectingDispatcher(), going, domain()) == slots
+    leave_slots = {"callback_message": "借呗为什么冻结了", "callback_phone_tries": tries}
+    messages, events = await run_action(
+        ActionLeaveMessage(clock=seed_day), conversation("demo_frozen", [user("不知道", "inform")], leave_slots)
+    )
+    assert said(messages) == ["utter_handoff_phone_gave_up"] and params(messages[0]) == {"hours": closed_hours}
+    assert {e["name"] for e in events} >= {"callback_phone_tries", "callback_message"}
+    assert tickets(factory) == []  # nothing filed without a number
 
 
 async def test_a_number_inside_the_message_fills_the_phone_too() -> None:

@@ -146,6 +146,12 @@ def test_service(trained: RuleEntityExtractor) -> None:
     assert summary(run(trained, "关闭自动还款")) == [("service", "auto_repay", NAME)]
 
 
+def test_the_card_bound_to_a_line_is_the_bank_card(trained: RuleEntityExtractor) -> None:
+    # 「借呗绑的那张卡解绑」 once got 「你没有绑定卡」: 卡 never reached `bank_card`.
+    assert summary(run(trained, "借呗绑的那张卡解绑")) == [("product", "jiebei", NAME), ("service", "bank_card", NAME)]
+    assert summary(run(trained, "信用卡能关吗")) == [("external_product", "信用卡", NAME)]
+
+
 def test_diet_entities_canonicalised_in_place(trained: RuleEntityExtractor) -> None:
     entities = run(
         trained,

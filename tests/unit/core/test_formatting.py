@@ -1,9 +1,10 @@
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.formatting import cn_date, join_cn, with_note, yuan
+from bot.core.formatting import cn_date, join_cn, local_date, with_note, yuan
 
 
 @pytest.mark.parametrize(
@@ -45,3 +46,17 @@ def test_with_note_brackets_only_a_note_there_is() -> None:
     assert with_note("花呗免密支付", "滴滴出行") == "花呗免密支付（滴滴出行）"
     assert with_note("花呗免密支付", None) == "花呗免密支付"
     assert with_note("花呗免密支付", "") == "花呗免密支付"
+
+
+def test_a_moment_is_dated_in_the_business_timezone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 04:00 on 23 November in Beijing is 20:00 on 22 November in UTC.
+    early_morning = datetime(2026, 11, 22, 20, 0, tzinfo=timezone.utc)
+    monkeypatch.delenv("BOT_TIMEZONE", raising=False)
+    assert local_date(early_morning) == date(2026, 11, 23)
+    assert local_date(early_morning.replace(tzinfo=None)) == date(2026, 11, 23)  # SQLite: naive UTC
+    assert local_date(early_morning, ZoneInfo("UTC")) == date(2026, 11, 22)
+
+
+def test_the_business_timezone_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TIMEZONE", "America/New_York")
+    assert local_date(datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)) == date(2026, 11, 22)

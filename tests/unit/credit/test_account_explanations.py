@@ -60,7 +60,20 @@ def test_unknown_reason_code_is_not_guessed() -> None:
 def test_customer_closed_it_themselves() -> None:
     closed = make_account(HUABEI, status="closed", closed_on=date(2026, 10, 21), requests=(request(status="approved"),))
     parts = replies(platform_closure_answer(make_customer(closed, make_account(JIEBEI, account_id=2)), today=TODAY))
-    assert parts == [Reply("utter_platform_closed_by_you", {"product_name": "花呗", "closed_on": "10月21日"})]
+    assert parts == [
+        Reply(
+            "utter_platform_closed_by_you",
+            {"product_name": "花呗", "submitted": "11月20日", "closed_on": "10月21日"},
+        )
+    ]
+
+
+def test_a_closure_is_dated_by_its_submission_not_its_closure_day() -> None:
+    asked = request(status="approved", day=date(2026, 10, 18))
+    closed = make_account(HUABEI, status="closed", closed_on=date(2026, 10, 20), requests=(asked,))
+    (line,) = replies(platform_closure_answer(make_customer(closed), today=TODAY))
+    assert line.params["submitted"] == "10月18日"
+    assert line.params["closed_on"] == "10月20日"
 
 
 def test_nothing_stopped() -> None:

@@ -1,3 +1,5 @@
+from datetime import datetime, timezone
+
 from bot.core.accounts import RequestInfo
 from bot.core.catalog import load_catalog
 from bot.core.replies import Fragment
@@ -46,3 +48,32 @@ def test_a_deletion_request_is_picked_by_its_kind() -> None:
     picked = choose_withdrawal([closing, deletion], [], CATALOG, today=TODAY, kinds=("data_deletion",))
     assert picked.request_id == 2 and picked.description is not None
     assert picked.description.params["kind"] == Fragment("utter_request_kind_data_deletion")
+
+
+def test_a_request_made_early_in_the_morning_shows_the_local_day() -> None:
+    # Made at 04:00 Beijing time on 22 November = 20:00 UTC on 21 November.
+    early = RequestInfo(3, "close", "under_review", datetime(2026, 11, 21, 20, 0, tzinfo=timezone.utc), 1, "huabei")
+    line = request_status_replies([early], CATALOG, today=TODAY)[1]
+    assert line.params["submitted"] == "11月22日"
+    choice = choose_withdrawal([early], [], CATALOG, today=TODAY)
+    assert choice.description is not None and choice.description.params["submitted"] == "11月22日"
+
+
+def test_a_yes_with_nothing_pending_is_never_a_bare_ok() -> None:
+    from bot.service_requests.replies import nothing_pending_replies
+
+    assert [r.response for r in nothing_pending_replies([], CATALOG, today=TODAY)] == [
+        "utter_nothing_to_confirm",
+        "utter_nothing_to_confirm_help",
+    ]
+    done = request(status="approved")
+    assert [r.response for r in nothing_pending_replies([done], CATALOG, today=TODAY)][-1] == (
+        "utter_nothing_to_confirm_help"
+    )
+    replies = nothing_pending_replies([done, request(id=9)], CATALOG, today=TODAY, offered=True)
+    assert [r.response for r in replies] == [
+        "utter_nothing_to_confirm",
+        "utter_nothing_to_confirm_buttons",
+        "utter_nothing_to_confirm_open",
+        "utter_request_line",
+    ]

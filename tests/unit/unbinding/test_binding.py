@@ -3,11 +3,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from bot.core.accounts import LinkedService
 from bot.core.catalog import load_catalog
 from bot.core.replies import FactUse, Fragment, Reply
 from bot.unbinding.replies import unbind_offer
-from bot.unbinding.unbinding import plan_unbind
+from bot.unbinding.unbinding import means_bank_card, plan_unbind
 from tests.factories import JIEBEI, TODAY, bill, make_account, make_customer
 
 CATALOG = load_catalog()
@@ -47,9 +49,48 @@ def test_nothing_named_lists_every_bound_service() -> None:
     assert [b.service.id for b in p.bound] == [1, 2, 3, 5, 6]
 
 
-def test_a_type_on_both_products_takes_both_unless_a_product_is_named() -> None:
-    assert chosen_ids(plan(services=["auto_repay"])) == [1, 5]
+def test_a_type_on_both_products_asks_which_unless_a_product_or_both_is_said() -> None:
+    # A confirmation lists exactly what the user asked for: never the other product's auto-repay unasked.
+    p = plan(services=["auto_repay"], text="关掉自动还款")
+    assert not p.chosen and [b.service.id for b in p.which_product] == [1, 5]
     assert chosen_ids(plan(products=["jiebei"], services=["auto_repay"])) == [5]
+    assert chosen_ids(plan(products=["huabei", "jiebei"], services=["auto_repay"])) == [1, 5]
+    assert chosen_ids(plan(services=["auto_repay"], text="两个的自动还款都关掉")) == [1, 5]
+
+
+def test_asking_which_product_offers_one_button_per_line_and_confirms_nothing() -> None:
+    offer = unbind_offer(
+        plan(services=["auto_repay"], text="自动还款关了"), CATALOG, product_names="花呗、借呗", today=TODAY
+    )
+    assert offer.change is None
+    (which,) = (r for r in offer.replies if isinstance(r, Reply))
+    assert which.response == "utter_unbind_which_product"
+    assert which.params == {"service_name": "自动还款", "products": "花呗和借呗"}
+    assert [payload for _, payload in which.buttons] == [
+        '/unbind_service{"service":"auto_repay","product":"huabei"}',
+        '/unbind_service{"service":"auto_repay","product":"jiebei"}',
+    ]
+
+
+def test_a_type_on_one_product_only_is_taken_without_asking() -> None:
+    assert chosen_ids(plan(services=["withholding"], text="代扣解绑")) == [3]
+
+
+CARD_LINE = make_account(JIEBEI, account_id=2, services=(svc(7, "auto_repay"), svc(8, "bank_card")))
+
+
+@pytest.mark.parametrize("text", ["借呗绑的那张卡解绑", "我的卡不想绑在借呗上了", "卡解绑"])
+def test_a_card_is_the_bound_bank_card(text: str) -> None:
+    customer = make_customer(HUABEI_LINE, CARD_LINE)
+    for services in ([], ["卡"]):  # nothing recognised, or DIET's bare 「卡」
+        p = plan_unbind(customer, product_ids=["jiebei"], service_types=services, text=text)
+        assert chosen_ids(p) == [8] and p.not_bound == ()
+
+
+def test_a_credit_card_is_not_a_bound_card() -> None:
+    assert not means_bank_card("信用卡收款关掉") and not means_bank_card("信用卡能注销吗")
+    assert not means_bank_card("解绑的时候一直卡住")
+    assert means_bank_card("那张卡") and means_bank_card("储蓄卡")
 
 
 def test_a_merchant_narrows_the_type() -> None:
@@ -75,7 +116,7 @@ def test_never_bound_is_said() -> None:
 
 
 def test_auto_repay_consequence_names_the_next_due_bill() -> None:
-    (unbinding, _) = plan(services=["auto_repay"]).chosen
+    (unbinding, _) = plan(services=["auto_repay"], text="两个的自动还款都关了").chosen
     assert unbinding.next_due is not None
     assert (unbinding.next_due.due_date, unbinding.next_due.amount) == (date(2026, 12, 1), Decimal("1234.50"))
 
@@ -138,5 +179,5 @@ def test_a_service_kind_the_catalog_does_not_know_is_never_said_back() -> None:
     said_params = [str(v) for r in offer.replies if isinstance(r, Reply) for v in r.params.values()]
     assert not any(spoof in p for p in said_params)
     assert [r.params for r in offer.replies if isinstance(r, Reply) and r.response == "utter_unbind_not_bound"] == [
-        {"service_name": "亲友代还"}
+        {"service_name": "亲友代还", "products": "花呗"}
     ]

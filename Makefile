@@ -12,7 +12,7 @@ export BOT_DEV_MODE ?= true
 # Every Python folder the linters and the formatter look at.
 PY_DIRS := bot actions components channels scripts tests migrations benchmarks evaluation
 
-.PHONY: help setup run run-prod prod-health test-faults train test test-fast test-browser token test-e2e validate test-stories evaluate crossval lint types format seed review shell bench fuzz lookups lock services clean
+.PHONY: help setup run run-prod prod-health test-faults train test test-fast test-browser token test-e2e validate test-stories evaluate crossval pipelines lint types format seed review shell bench fuzz lookups lock services clean
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -61,13 +61,15 @@ token: setup ## development only: a signed token for a demo customer: make token
 test-stories: setup ## dialogue-policy tests (rasa test core on tests/conversations)
 	@$(RASA) test core --stories tests/conversations --fail-on-prediction-errors --out results/core --quiet
 
-evaluate: setup ## score the model on the real held-out set with baselines (trains Rasa's default pipeline too); writes docs/nlu.md
+evaluate: setup ## score the model on the real held-out set with baselines (trains Rasa's default pipeline too, ~40 min); writes docs/nlu.md
 	@scripts/train-if-needed.sh
 	@$(PY) -m evaluation.report
 
-crossval: setup ## 5-fold NLU cross-validation (slow: ~5 trainings); prints intent/entity F1
-	@$(RASA) test nlu --cross-validation --folds 5 --nlu data/nlu --out results/crossval --quiet
-	@$(PY) scripts/print_nlu_report.py results/crossval
+crossval: setup ## journey gate settings by 3-fold cross-validation on the real training messages (3 trainings); writes docs/nlu-crossval.md
+	@$(PY) -m evaluation.crossval
+
+pipelines: setup ## NLU pipeline sizes by 3-fold cross-validation, training time included (3 trainings per candidate); writes docs/nlu-pipelines.md
+	@$(PY) -m evaluation.pipelines
 
 validate: setup ## rasa data validate (fails on warnings; see scripts/validate_data.py)
 	@$(PY) scripts/validate_data.py

@@ -8,8 +8,8 @@ for comparison, and a large drop on them would still be worth a look.
 - tests/nlu/heldout.yml, tests/nlu/heldout_v2.yml: written blind to the training data.
 - tests/nlu/dev_heldout.yml: its errors once steered the training data.
 
-Prints per-intent reports into the test log. (5-fold cross-validation over the
-training data: `make crossval`.)
+Prints per-intent reports into the test log. (Cross-validation over the real
+training messages: `make crossval`, `make pipelines`.)
 """
 
 from __future__ import annotations

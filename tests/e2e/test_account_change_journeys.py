@@ -98,7 +98,7 @@ def test_reopen_inside_the_cool_down_says_when(chat, db) -> None:
     before = state(db, "demo_recently_closed")
     reply = chat("demo_recently_closed").say('/reopen_account{"product":"jiebei"}')
     allowed = business_today() + timedelta(days=20)
-    assert "注销满 30 天后才能申请重新开通" in reply and cn_date(allowed, today=business_today()) in reply
+    assert "关闭满 30 天后才能申请重新开通" in reply and cn_date(allowed, today=business_today()) in reply
     assert "还要等 20 天" in reply
     assert state(db, "demo_recently_closed") == before
 

@@ -149,7 +149,7 @@ def test_a_code_not_received_is_sent_again(chat, db, outbox) -> None:
     c.say("/affirm")
     first, sent = last_code(outbox, "demo_clean"), codes_sent(outbox, "demo_clean")
     reply = c.say("验证码没收到啊")
-    assert "重新给您发一个验证码" in reply and "验证码已发送到你尾号" in reply and "请再输入一次" not in reply
+    assert "重新给您发一个验证码" in reply and "验证码已发送到您尾号" in reply and "请再输入一次" not in reply
     assert codes_sent(outbox, "demo_clean") == sent + 1
     second = last_code(outbox, "demo_clean")
     assert state(db, "demo_clean")["accounts"]["huabei"][0] == "active"
@@ -170,7 +170,7 @@ def test_a_bank_asking_to_close_first_is_answered_not_started(chat, db) -> None:
     check = button(replies, "查一下能不能注销")
     assert "现在没有等您确认的操作" in c.say("好的")
     assert state(db, "demo_clean") == before
-    assert "符合注销条件" in c.say(check["payload"])  # only when the user asks for it
+    assert "符合关闭条件" in c.say(check["payload"])  # only when the user asks for it
     assert "没有提交注销" in c.say("/deny")
     assert state(db, "demo_clean") == before
 
@@ -289,7 +289,7 @@ def test_a_closure_confirmation_not_understood_is_asked_again_at_most_twice(chat
     # Free text the NLU cannot read (nlu_fallback) is the subject here: nonsense at the yes/no question.
     before = state(db, "demo_clean")
     c = chat("demo_clean")
-    assert "确认要注销借呗吗" in c.say('/close_account{"product":"jiebei"}')
+    assert "确认要关闭借呗吗" in c.say('/close_account{"product":"jiebei"}')
     assert "没太看懂" in c.say("/nlu_fallback")
     reply = c.say("/nlu_fallback")
     assert "不想办了可以说“算了”" in reply and "确认要注销借呗吗" in reply

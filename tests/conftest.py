@@ -47,6 +47,24 @@ def postgres_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def tracker_database(postgres_url: str) -> str:
+    """A database of this run's own for Rasa's tracker tables (`<test database>_tracker`).
+
+    Rasa's SQL tracker store creates its `events` table where it points; in the
+    account database that table would break the migrations-match-models check.
+    """
+    from urllib.parse import urlparse
+
+    name = f"{urlparse(postgres_url).path.lstrip('/')}_tracker"
+    engine = make_engine(postgres_url)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return name
+
+
+@pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file copied for each test (faster than migrating every time)."""
     path = tmp_path_factory.mktemp("db") / "template.db"

@@ -47,7 +47,7 @@ def test_chat_click_a_button_and_reload_keeps_the_history(phone: Page, widget_se
     restart(widget_server, "demo_balance")
     open_demo(phone, widget_server, "demo_balance")
     log = phone.get_by_role("log")
-    say(phone, "我想注销账号")  # training-style wording: typing is the subject here, not NLU
+    say(phone, "不想用了，帮我关了吧")  # training-style wording: typing is the subject here, not NLU
     button = phone.get_by_role("group", name="快捷回复").last.get_by_role("button", name="借呗")
     expect(button).to_be_visible(timeout=TIMEOUT)
     button.click()
@@ -62,7 +62,7 @@ def test_chat_click_a_button_and_reload_keeps_the_history(phone: Page, widget_se
 
     phone.reload()
     expect(phone.locator(".cc-send")).to_be_enabled(timeout=TIMEOUT)
-    expect(log).to_contain_text("我想注销账号", timeout=TIMEOUT)
+    expect(log).to_contain_text("不想用了，帮我关了吧", timeout=TIMEOUT)
     expect(log).to_contain_text("¥3,256.80")
     expect(phone.locator(".cc-user .cc-bubble").last).to_have_text("借呗")
     # the product question was answered: its buttons cannot send a second answer
@@ -128,7 +128,7 @@ def test_keyboard_only(desktop: Page, widget_server: str, db: Any) -> None:
     restart(widget_server, "demo_balance")
     open_demo(desktop, widget_server, "demo_balance")
     desktop.get_by_label("输入消息").focus()
-    desktop.keyboard.type("我想注销账号")
+    desktop.keyboard.type("不想用了，帮我关了吧")
     desktop.keyboard.press("Enter")
     first = desktop.get_by_role("group", name="快捷回复").last.get_by_role("button").first
     # enabled, not just visible: the history the widget loads on connect redraws the log

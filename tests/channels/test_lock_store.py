@@ -26,7 +26,6 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
-from sqlalchemy import create_engine, text
 
 from channels.lock_store import AtomicRedisLockStore
 from channels.redacting_store import RedactingSQLTrackerStore
@@ -53,16 +52,16 @@ class Outcome:
 
 
 @pytest.fixture(scope="module")
-def tracker_db(postgres_url: str) -> dict[str, Any]:
-    """A tracker database of this run's own (`<test database>_tracker`), as an operator would create it."""
+def tracker_db(postgres_url: str, tracker_database: str) -> dict[str, Any]:
+    """The run's tracker database, as an operator would configure it."""
     url = urlparse(postgres_url.replace("+psycopg2", ""))
-    name = f"{url.path.lstrip('/')}_tracker"
-    engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    config = {"dialect": "postgresql", "host": url.hostname, "port": url.port, "db": name, "username": url.username}
+    config = {
+        "dialect": "postgresql",
+        "host": url.hostname,
+        "port": url.port,
+        "db": tracker_database,
+        "username": url.username,
+    }
     RedactingSQLTrackerStore(DOMAIN, **config)  # creates the table once, before the workers race to
     return config
 

@@ -18,7 +18,9 @@ PROXY_PORT = 16094  # this test's own port
 
 
 @pytest.mark.parametrize("asked_meanwhile", [True, False], ids=["turn-during-outage", "idle-during-outage"])
-def test_the_first_turn_after_postgresql_returns_works(postgres_url: str, asked_meanwhile: bool) -> None:
+def test_the_first_turn_after_postgresql_returns_works(
+    postgres_url: str, tracker_database: str, asked_meanwhile: bool
+) -> None:
     url = urlparse(postgres_url.replace("+psycopg2", ""))
     proxy = FaultProxy(PROXY_PORT, url.hostname or "127.0.0.1", url.port or 5432)
     domain = Domain.empty()
@@ -30,7 +32,7 @@ def test_the_first_turn_after_postgresql_returns_works(postgres_url: str, asked_
             dialect="postgresql",
             host="127.0.0.1",
             port=PROXY_PORT,
-            db=url.path.lstrip("/"),
+            db=tracker_database,
             username=url.username,
         )
         tracker = DialogueStateTracker(sender, domain.slots)

@@ -20,6 +20,7 @@ from bot.db import models as m
 from bot.db.migrate import upgrade_to_head
 from bot.db.seed import ensure_seeded
 from bot.db.session import make_engine, session_factory, session_scope
+from tests.environment import unavailable
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 TODAY = date(2026, 11, 22)
@@ -144,9 +145,7 @@ def amqp_url() -> str:
         run_async(probe())
     except Exception as exc:  # pragma: no cover - environment problem, reported clearly
         message = f"RabbitMQ at {AMQP_URL} is not reachable ({exc}); run `make services`."
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(message)
     return AMQP_URL
 
 
@@ -162,9 +161,7 @@ def redis_url() -> str:
         redis.Redis.from_url(REDIS_URL, socket_timeout=5).ping()
     except Exception as exc:  # pragma: no cover - environment problem, reported clearly
         message = f"Redis at {REDIS_URL} is not reachable ({exc}); run `make services`."
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(message)
     return REDIS_URL
 
 

@@ -22,6 +22,7 @@ from bot.config import REPO_ROOT
 from bot.db.seed import ensure_seeded
 from bot.db.session import session_factory, session_scope
 from bot.security.tokens import mint_token
+from tests.environment import unavailable
 from tests.faults.conftest import Topology, wait_until
 
 
@@ -109,7 +110,7 @@ def test_a_service_down_for_a_while_crashes_nothing(topology: Topology, service:
 @pytest.fixture(scope="module")
 def chat(topology: Topology) -> Any:
     if not topology.has_model:
-        pytest.skip("no trained model in models/ (the fault tests train one only with CI=true)")
+        unavailable("no trained model in models/ (the fault tests train one only with CI=true)")
     factory = session_factory(topology.env["DATABASE_URL"])
     with session_scope(factory) as session:  # the demo customers, in this test's own account database
         ensure_seeded(session, today=__import__("datetime").date.today())

@@ -107,14 +107,8 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-wait_for() {  # url, name, seconds
-  for _ in $(seq 1 "$3"); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-    sleep 1
-  done
-  echo "run-prod: $2 did not answer $1 in $3 s; see $LOG_DIR/" >&2
-  exit 1
-}
+# shellcheck source=scripts/wait-for.sh
+source "$(dirname "$0")/wait-for.sh"
 
 for port in $ACTION_PORTS; do
   supervise "actions-$port" $BIN/python -m channels.action_server --host 127.0.0.1 --port "$port" --actions actions &
@@ -129,11 +123,11 @@ for port in $RASA_PORTS; do
   pids+=($!)
 done
 
-for port in $ACTION_PORTS; do wait_for "http://127.0.0.1:$port/health" "action server $port" 120; done
-wait_for "http://127.0.0.1:$PUBLIC_PORT/nginx-health" "nginx" 30
-wait_for "http://127.0.0.1:$ACTION_PROXY_PORT/health" "action servers through nginx" 30
-for port in $RASA_PORTS; do wait_for "http://127.0.0.1:$port/" "Rasa server $port" "$RASA_START_SECONDS"; done
-wait_for "http://127.0.0.1:$PUBLIC_PORT/" "Rasa servers through nginx" 30
+for port in $ACTION_PORTS; do wait_for "http://127.0.0.1:$port/health" "action server $port" 120 "$LOG_DIR/"; done
+wait_for "http://127.0.0.1:$PUBLIC_PORT/nginx-health" "nginx" 30 "$LOG_DIR/"
+wait_for "http://127.0.0.1:$ACTION_PROXY_PORT/health" "action servers through nginx" 30 "$LOG_DIR/"
+for port in $RASA_PORTS; do wait_for "http://127.0.0.1:$port/" "Rasa server $port" "$RASA_START_SECONDS" "$LOG_DIR/"; done
+wait_for "http://127.0.0.1:$PUBLIC_PORT/" "Rasa servers through nginx" 30 "$LOG_DIR/"
 
 cat <<MSG
 

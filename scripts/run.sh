@@ -64,18 +64,12 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-wait_for() {  # url, name, seconds
-  for _ in $(seq 1 "$3"); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-    sleep 1
-  done
-  echo "$2 did not start; see var/*.log" >&2
-  exit 1
-}
+# shellcheck source=scripts/wait-for.sh
+source "$(dirname "$0")/wait-for.sh"
 
 $BIN/python -m channels.action_server --host "$BIND_HOST" --port "$ACTION_PORT" --actions actions >var/actions.log 2>&1 &
 pids+=($!)
-wait_for "http://localhost:$ACTION_PORT/health" "action server" 60
+wait_for "http://localhost:$ACTION_PORT/health" "action server" 60 "var/*.log"
 
 if [ "${1:-}" = "--shell" ]; then
   $BIN/rasa shell --interface "$BIND_HOST" --conversation-id "${2:-demo_balance}" --endpoints "$endpoints"
@@ -85,7 +79,7 @@ fi
 $BIN/rasa run "${api_args[@]}" ${cors_args[@]+"${cors_args[@]}"} --interface "$BIND_HOST" --port "$RASA_PORT" \
   --credentials credentials.yml --endpoints "$endpoints" --model models >var/rasa.log 2>&1 &
 pids+=($!)
-wait_for "http://localhost:$RASA_PORT/" "Rasa server" 180
+wait_for "http://localhost:$RASA_PORT/" "Rasa server" 180 "var/*.log"
 
 cat <<MSG
 

@@ -15,10 +15,11 @@ user messages, typos included) measures them.
 from __future__ import annotations
 
 import re
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from bot.nlu.textnorm import normalise
 
+# In answering order, most specific first ("general" only when nothing else is found).
 Topic = Literal[
     "repair",
     "closing",
@@ -39,25 +40,8 @@ Topic = Literal[
     "general",
 ]
 
-# The order topics are answered in when several apply (most specific first).
-PRIORITY: Final[tuple[Topic, ...]] = (
-    "repair",
-    "closing",
-    "late",
-    "overdue",
-    "pausing",
-    "auto_repay",
-    "lower_limit",
-    "early_repayment",
-    "minimum_repayment",
-    "instalments",
-    "inquiries",
-    "loan_application",
-    "report_content",
-    "get_report",
-    "zhima",
-    "use",
-)
+# The order topics are answered in when several apply: Topic's own order, most specific first.
+PRIORITY: Final[tuple[Topic, ...]] = tuple(t for t in get_args(Topic) if t != "general")
 MAX_TOPICS: Final = 2
 
 # Words with 关 that do not mean closing (「有关系吗」「关联」「关于」), and product

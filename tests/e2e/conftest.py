@@ -236,11 +236,12 @@ def db(e2e_db: str) -> sessionmaker:
     """The servers' database, re-seeded before each test."""
     factory = session_factory(e2e_db)
     with session_scope(factory) as session:
-        reseed_demo(session, today=_business_today())
+        reseed_demo(session, today=business_today())
     return factory
 
 
-def _business_today() -> date:
+def business_today() -> date:
+    """The action server's "today" (business timezone)."""
     # the action server's "today" (business timezone), so seeded due dates match its answers
     return datetime.now(Settings.from_env().zone).date()
 

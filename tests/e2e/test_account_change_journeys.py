@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bot.config import Settings
 from bot.core.formatting import cn_date
 from bot.db import models as m
 from bot.db.queries import load_requests
 from bot.db.session import session_scope
-from tests.e2e.conftest import last_code
+from tests.e2e.conftest import business_today, last_code
 from tests.factories import stored_customer
 
 pytestmark = pytest.mark.e2e
-
-
-def business_today() -> date:
-    return datetime.now(Settings.from_env().zone).date()
 
 
 def state(db: Any, customer: str) -> dict[str, Any]:

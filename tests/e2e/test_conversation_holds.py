@@ -8,7 +8,7 @@ Every conversation also checks what the database holds afterwards: nothing chang
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,14 +22,10 @@ from bot.db import models as m
 from bot.db import queries
 from bot.db.queries import load_requests
 from bot.db.session import session_scope
-from tests.e2e.conftest import last_code
+from tests.e2e.conftest import business_today, last_code
 from tests.factories import stored_account, stored_customer
 
 pytestmark = pytest.mark.e2e
-
-
-def business_today() -> date:
-    return datetime.now(Settings.from_env().zone).date()
 
 
 def state(db: Any, customer: str) -> dict[str, Any]:

@@ -37,12 +37,8 @@ test-faults: setup services ## production topology under faults (starts its own 
 train: setup ## train a model (Rasa skips unchanged parts)
 	@$(RASA) train --fixed-model-name "model-$$(date +%Y%m%d-%H%M%S)" --quiet
 
-test: setup services ## everything CI runs: lint, data validate, pytest (unit, db, actions, NLU, e2e), dialogue tests
-	@scripts/timed.sh "lint" $(MAKE) --no-print-directory lint
-	@scripts/timed.sh "data validation" $(PY) scripts/validate_data.py
-	@scripts/timed.sh "training (if needed)" scripts/train-if-needed.sh
-	@scripts/timed.sh "dialogue stories" $(MAKE) --no-print-directory test-stories
-	@scripts/timed.sh "pytest" $(BIN)/pytest -m "not faults" --cov --cov-report=term --durations=15
+test: setup services ## everything CI runs: lint, data validate, pytest (unit, db, actions, NLU, e2e), dialogue tests; trains beside the model-free tests
+	@scripts/test-all.sh
 
 test-e2e: setup services ## REST end-to-end conversations only (starts both servers)
 	@scripts/train-if-needed.sh

@@ -22,6 +22,9 @@ from bot.db.seed import ensure_seeded
 from bot.db.session import make_engine, session_factory, session_scope
 from tests.environment import unavailable
 
+# The development server pair shared by tests/e2e and tests/browser.
+pytest_plugins = ["tests.live_servers"]
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 TODAY = date(2026, 11, 22)
 T = TypeVar("T")

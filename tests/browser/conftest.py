@@ -29,13 +29,9 @@ ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-ACTION_PORT = int(os.environ.get("E2E_BROWSER_ACTION_PORT", "15057"))
-RASA_PORT = int(os.environ.get("E2E_BROWSER_RASA_PORT", "15007"))
 SHOTS = REPO_ROOT / "results" / "browser"
 PHONE: ViewportSize = {"width": 360, "height": 740}
-# The e2e fixtures, instantiated again here: the browser servers get their own database.
-e2e_db = e2e.e2e_db
-outbox = e2e.outbox
+# The e2e pair and database (tests/live_servers.py); `db` re-seeds it before each test.
 db = e2e.db
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 
@@ -49,10 +45,9 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def widget_server(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    env = {"DATABASE_URL": e2e_db, "BOT_DEV_MODE": "true", "BOT_DEV_OUTBOX": str(outbox)}
-    with e2e.running_servers(tmp_path_factory.mktemp("browser"), env, ACTION_PORT, RASA_PORT) as base:
-        yield base
+def widget_server(running: e2e.Servers) -> str:
+    """Rasa's base URL: the widget is served by the same development pair the e2e tests use."""
+    return running.rasa_url
 
 
 # Module scope, not session: Playwright's sync API keeps an event loop running in

@@ -2,7 +2,9 @@
 
 Both servers start once per test session on their own ports (so a `make run`
 on 5005/5055 does not interfere) with a fresh SQLite database; each test talks
-through the REST channel and may inspect the same database.
+through the REST channel and may inspect the same database. The session fixtures
+(`e2e_db`, `outbox`, `running`) live in tests/live_servers.py so the browser tests
+share the same pair instead of starting a second one.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ import requests
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import REPO_ROOT, Settings
-from bot.db.migrate import upgrade_to_head
 from bot.db.seed import reseed_demo
 from bot.db.session import session_factory, session_scope
 from bot.security.console_auth import hash_password
@@ -50,19 +51,6 @@ def _wait_for(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: int) 
 def _latest_model() -> Path:
     subprocess.run([str(REPO_ROOT / "scripts" / "train-if-needed.sh")], check=True, cwd=REPO_ROOT)
     return max((REPO_ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-
-
-@pytest.fixture(scope="session")
-def e2e_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'bot.db'}"
-    upgrade_to_head(url)
-    return url
-
-
-@pytest.fixture(scope="session")
-def outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The development SMS outbox the action server writes one-time codes to."""
-    return tmp_path_factory.mktemp("outbox") / "outbox.jsonl"
 
 
 def last_code(outbox: Path, customer: str) -> str:
@@ -158,7 +146,9 @@ class Servers:
             return
         proc.terminate()
         try:
-            proc.wait(timeout=20)
+            # Sanic's graceful shutdown waits up to 15 s for open long-polls; nothing
+            # here needs it, so a test pair gets 5 s.
+            proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             proc.kill()
 
@@ -194,14 +184,6 @@ def running_servers(work: Path, env: dict[str, str], action_port: int, rasa_port
     """`serving`, yielding Rasa's base URL."""
     with serving(work, env, action_port, rasa_port) as servers:
         yield servers.rasa_url
-
-
-@pytest.fixture(scope="session")
-def running(e2e_db: str, outbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    """Both servers in development mode, once per session."""
-    env = {"DATABASE_URL": e2e_db, "BOT_DEV_MODE": "true", "BOT_DEV_OUTBOX": str(outbox)}
-    with serving(tmp_path_factory.mktemp("servers"), env, ACTION_PORT, RASA_PORT) as servers:
-        yield servers
 
 
 @pytest.fixture(scope="session")

@@ -159,8 +159,25 @@ def test_another_customers_sender_metadata_or_slot_never_reaches_their_account(p
     assert user_events(prod, "demo_balance") == b_conversation  # B's conversation was never touched
 
 
-async def test_socket_sessions_belong_to_the_token_not_the_requested_session_id(prod) -> None:
+def _socket_client() -> socketio.AsyncClient:
+    """A socket.io client that does not wait out the long-poll when it disconnects.
+
+    On disconnect python-engineio's client waits for its pending long-poll GET, which
+    the server answers only at its next ping (about 30 s). The tests are about what
+    the server sends before that, so the client drops the request instead.
+    """
     client = socketio.AsyncClient(reconnection=False)
+    disconnect = client.eio.disconnect
+
+    async def abort_disconnect(abort: bool = False, reason: Any = None) -> None:
+        await disconnect(abort=True, reason=reason)
+
+    client.eio.disconnect = abort_disconnect
+    return client
+
+
+async def test_socket_sessions_belong_to_the_token_not_the_requested_session_id(prod) -> None:
+    client = _socket_client()
     confirmed: list[str] = []
     client.on("session_confirm", confirmed.append)
     await client.connect(prod, auth={"token": token("demo_clean")}, transports=["polling"])
@@ -176,7 +193,7 @@ async def test_socket_sessions_belong_to_the_token_not_the_requested_session_id(
 async def test_socket_refuses_connections_without_a_valid_token(prod, auth) -> None:
     if auth and auth["token"] == "EXPIRED":
         auth = {"token": token("demo_balance", ttl=timedelta(minutes=-5))}
-    client = socketio.AsyncClient(reconnection=False)
+    client = _socket_client()
     errors: list[Any] = []
     client.on("connect_error", errors.append)
     with pytest.raises(socketio.exceptions.ConnectionError):

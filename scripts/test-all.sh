@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# `make test` and CI: lint, data validation, the tests that need no model, then the
+# dialogue stories and the tests that talk to the trained model.
+#
+# Training takes about half of a CI run, so it runs beside lint and the model-free
+# tests instead of before them: on the 2-core CI machines that saves several minutes.
+# Every step runs even when an earlier one failed, so one log shows all failures.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
+# The same defaults the Makefile exports, so the script also runs on its own.
+export PYTHONPATH="$PWD" BOT_DEV_MODE="${BOT_DEV_MODE:-true}"
+BIN=.venv/bin
+MODEL_TESTS="(e2e or browser or slow) and not faults"
+failed=()
+
+train_log=$(mktemp)
+scripts/timed.sh "training (if needed)" scripts/train-if-needed.sh >"$train_log" 2>&1 &
+train_pid=$!
+
+scripts/timed.sh "lint" make --no-print-directory lint || failed+=(lint)
+scripts/timed.sh "data validation" "$BIN/python" scripts/validate_data.py || failed+=("data validation")
+# No coverage floor here: it is checked once, on both parts together, below.
+scripts/timed.sh "pytest, tests that need no model" "$BIN/pytest" -m "not ($MODEL_TESTS) and not faults" \
+  --cov --cov-report= --cov-fail-under=0 --durations=10 || failed+=("pytest without model")
+
+wait "$train_pid"; train_rc=$?
+tail -n 5 "$train_log"
+if [ "$train_rc" -ne 0 ]; then
+  cat "$train_log"
+  failed+=(training)
+else
+  scripts/timed.sh "dialogue stories" make --no-print-directory test-stories || failed+=("dialogue stories")
+  scripts/timed.sh "pytest, tests that use the model" "$BIN/pytest" -m "$MODEL_TESTS" \
+    --cov --cov-append --cov-report=term --durations=15 || failed+=("pytest with model")
+fi
+rm -f "$train_log"
+
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "==> make test failed: ${failed[*]}"
+  exit 1
+fi
+echo "==> make test passed"

@@ -18,8 +18,8 @@ from bot.conversation.context import compact
 MIN_REPEAT_CHARS = 4
 # How many earlier user messages a repeated question is looked for in.
 REPEAT_WINDOW = 4
-# A repeat of these is no question (yes, no, thanks, a code, a product chosen).
-_NOT_QUESTIONS = frozenset({"affirm", "deny", "thank", "greet", "goodbye", "inform"})
+# A repeat of these is no question (yes, no, thanks, hello, bye).
+_NOT_QUESTIONS = frozenset({"affirm", "deny", "thank", "greet", "goodbye"})
 
 
 class PushBack(str, Enum):

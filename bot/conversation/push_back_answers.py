@@ -55,7 +55,7 @@ def _short_for(subject: Subject, account: AccountSnapshot, facts: Facts) -> list
     check = el.check_closure(account, today=facts.today)
     name = account.product.display_name
     if check.eligible:
-        return [Reply("utter_short_can_close", {"product_name": name})]
+        return closing(account, facts.today)  # with the button that starts it: asked again, maybe to do it
     if isinstance(check.blockers[0], el.AlreadyClosed):
         return [status_line(account, facts.today)]
     owed = yuan(check.amount_owed) if check.amount_owed > 0 else ""

@@ -16,7 +16,9 @@ from bot.conversation.context import (
     INTENT_SUBJECTS,
     Context,
     Question,
+    Subject,
     UserTurn,
+    advance,
     fold,
     read_follow_up,
     read_message,
@@ -90,7 +92,7 @@ def _on_message(view: TurnView) -> Step | None:
     if view.offer_waiting and view.intent == AFFIRM:
         return Step.ANSWER_OFFERED
     context = fold(view.earlier)
-    if context.subject is not None and is_repeat(view.text, view.intent, [t.text for t in view.earlier]):
+    if _asks_again(view):
         return Step.PUSH_BACK
     if questions_of(view.text, context) and (read_follow_up(view.text) or _all_clauses_read(view.text)):
         return Step.FOLLOW_UP
@@ -99,9 +101,33 @@ def _on_message(view: TurnView) -> Step | None:
     return None
 
 
+# Subjects whose answer a repeated question gets shortened: questions. A change asked for again goes
+# through its journey again, which re-checks the account (「已经解绑了」 is news, not a repeat).
+REPEATABLE = frozenset(
+    {
+        Subject.CLOSING,
+        Subject.STATUS,
+        Subject.USABLE,
+        Subject.REQUESTS,
+        Subject.BILL,
+        Subject.REPAY_THEN_CLOSE,
+        Subject.CREDIT,
+        Subject.EFFECTS,
+        Subject.PLATFORM,
+    }
+)
+
+
+def _asks_again(view: TurnView) -> bool:
+    """The same question in the same words as one of the last messages, about a question subject."""
+    if not is_repeat(view.text, view.intent, [t.text for t in view.earlier]):
+        return False
+    return advance(Context(), UserTurn(view.text, view.intent)).subject in REPEATABLE
+
+
 def push_back_of(view: TurnView) -> PushBack:
     """Which push-back a PUSH_BACK turn is (a repeat when the words are the same as before)."""
-    if is_repeat(view.text, view.intent, [t.text for t in view.earlier]):
+    if _asks_again(view):
         return PushBack.REPEAT
     return read_push_back(view.text) or PushBack.NOT_WORKING
 

@@ -304,7 +304,7 @@ def test_the_same_question_again_is_shortened(chat, db) -> None:
     c = chat("demo_balance")
     first = c.say("借呗这个月还多少")
     second = c.say("借呗这个月还多少")
-    assert "跟刚才一样" in second and "¥3,256.80" in second and second != first
+    assert "我刚又查了一遍" in second and "¥3,256.80" in second and second != first
     third = c.say("借呗这个月还多少")
     assert third not in (first, second) and "和刚才说的一样" in third
     assert state(db, "demo_balance") == before
@@ -316,7 +316,7 @@ def test_a_push_back_twice_is_not_repeated_either(chat, db) -> None:
     first = c.say("还是不行")
     second = c.say("还是不行")
     # read as a push-back again or as the same words again: either way not the first answer again
-    assert first != second and ("和刚才说的一样" in second or "跟刚才一样" in second)
+    assert first != second and ("和刚才说的一样" in second or "我刚又查了一遍" in second)
 
 
 # ── part 7: two questions in one message ─────────────────────────────────────

@@ -141,7 +141,9 @@ _PATTERNS: tuple[tuple[Ask, re.Pattern[str]], ...] = (
 )
 # Words that make a message a request or question of its own, not an ellipsis, per ask.
 _NOT_ELLIPTICAL = {
-    Ask.PROGRESS: re.compile(r"注销|关|暂停|解绑|删除|恢复|开通|逾期|记录|征信|证明"),
+    Ask.PROGRESS: re.compile(
+        r"注销|关|暂停|解绑|删除|恢复|开通|逾期|记录|征信|证明|申请"
+    ),  # 申请: a full status question
     Ask.USABLE: re.compile(r"关|注销|以后|之后|征信|换个号|还款"),
     Ask.BILL: re.compile(r"征信|逾期|影响|提前|自动|怎么还|最低"),
     Ask.STATUS: re.compile(r"征信|影响|以后|之后|会不会|怎么|为什么"),

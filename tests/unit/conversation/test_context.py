@@ -62,6 +62,7 @@ def test_follow_ups_are_read_whatever_the_punctuation(text: str, ask: Ask) -> No
         '/close_account{"product":"jiebei"}',
         "那我想问一下如果我现在把借呗的钱全部都还上的话以后还能不能再开通",  # too long to be elliptical
         "什么时候还能再开",
+        "我的申请到哪一步了",  # names what it asks about: the model's check_request_status
     ],
 )
 def test_requests_and_full_questions_are_no_follow_up(text: str) -> None:

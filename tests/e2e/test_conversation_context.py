@@ -242,6 +242,20 @@ def test_a_follow_up_after_unbinding_was_declined(chat, db) -> None:
     assert state(db, "demo_bound") == before
 
 
+def test_the_readme_follow_up_conversation(chat, db) -> None:
+    # README.md, "A conversation with follow-ups" (the first question as a payload: the model's to read)
+    before = state(db, "demo_balance")
+    c = chat("demo_balance")
+    assert "借呗现在还不能注销" in c.say(CLOSE_JIEBEI)
+    reply = c.say("那花呗呢")
+    assert f"· 有一笔账单还没还：¥1,234.50，{day(9)}到期。" in reply and "借呗" not in reply
+    reply = c.say("这个月要还多少 哪天还")
+    assert reply == f"花呗最近一笔要还 ¥1,234.50，{day(9)}到期，开着自动还款，到期会自动扣款。"
+    reply = c.say("我现在还上是不是就能关")
+    assert reply == "对，花呗现在只差还款：把 ¥1,234.50 全部还清后就可以注销，还清后再来找我办就行。"
+    assert state(db, "demo_balance") == before
+
+
 # ── part 6: no verbatim repeats ──────────────────────────────────────────────
 
 

@@ -11,6 +11,7 @@ there and asking again is the form's rules' work.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
@@ -26,6 +27,8 @@ from bot.conversation import events as ev
 from bot.conversation.turn_plan import Step, decide
 from bot.handoff.tickets import must_not_decide
 from bot.nlu.textnorm import normalise
+
+logger = logging.getLogger(__name__)
 
 # Above RulePolicy (6), like MustNotDecidePolicy; that one is asked first for fraud reports (see _decide).
 PRIORITY = 7
@@ -73,7 +76,11 @@ class ConversationContextPolicy(Policy):
     ) -> PolicyPrediction:
         """Certain about the step `bot.conversation.turn_plan` decides; silent when it decides none."""
         probabilities = self._default_predictions(domain)
-        action = _decide(tracker)
+        try:
+            action = _decide(tracker)
+        except Exception:  # noqa: BLE001 - a turn this policy cannot read is left to the others, never lost
+            logger.exception("could not read the turn; leaving it to the other policies")
+            action = None
         if action is not None and action in domain.action_names_or_texts:
             probabilities[domain.index_for_action(action)] = 1.0
         return self._prediction(probabilities)

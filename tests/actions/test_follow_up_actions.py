@@ -16,6 +16,7 @@ from actions.follow_up import (
     ActionOfferSecondQuestion,
 )
 from bot.config import REPO_ROOT
+from bot.conversation.push_back import Done
 from tests.actions.conftest import run_action, seed_day
 from tests.actions.test_change_actions import snapshot
 from tests.rendering import domain, params, render_all, said
@@ -80,9 +81,7 @@ async def test_the_second_question_is_offered_then_answered_on_yes() -> None:
 
 def test_every_response_the_conversation_package_names_exists_in_the_domain() -> None:
     source = "".join(p.read_text(encoding="utf-8") for p in (REPO_ROOT / "bot" / "conversation").glob("*.py"))
-    named = set(re.findall(r'"(utter_[a-z_]+[a-z])"', source)) | {
-        f"utter_push_back_done_{kind}" for kind in ("received", "refunded", "repaid")
-    }
+    named = set(re.findall(r'"(utter_[a-z_]+[a-z])"', source)) | {f"utter_push_back_done_{d.value}" for d in Done}
     glue = (REPO_ROOT / "actions" / "follow_up.py").read_text(encoding="utf-8")
     named |= set(re.findall(r'"(utter_[a-z_]+)"', glue))
     assert named - set(domain()["responses"]) == set()

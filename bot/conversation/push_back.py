@@ -73,12 +73,21 @@ def done_of(text: str) -> Done | None:
     return next((done for done, pattern in _DONE_WORDS if pattern.search(plain)), None)
 
 
+# Words people add when they ask again (「借呗到底能注销吗」): the question is the same without them.
+_INSISTING = re.compile(r"到底|究竟|请问|我想问一?下|问一?下|再问一?下|我就想知道|^那|^喂|[啊呀呢吧嘛哦]")
+
+
 def is_repeat(text: str, intent: str | None, earlier: Sequence[str]) -> bool:
     """Whether `text` asks again what one of the last user messages asked, in the same words.
 
-    `earlier`: the texts of the previous user messages, oldest first.
+    `earlier`: the texts of the previous user messages, oldest first. Punctuation, spaces and
+    insisting words (到底, 请问, 啊 ...) do not make a question another one.
     """
-    plain = compact(text)
+    plain = _question_words(text)
     if len(plain) < MIN_REPEAT_CHARS or plain.startswith("/") or intent in _NOT_QUESTIONS:
         return False
-    return any(compact(before) == plain for before in earlier[-REPEAT_WINDOW:])
+    return any(_question_words(before) == plain for before in earlier[-REPEAT_WINDOW:])
+
+
+def _question_words(text: str) -> str:
+    return _INSISTING.sub("", compact(text))

@@ -8,6 +8,7 @@ reading and the rules decide as usual.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -19,6 +20,7 @@ from bot.conversation.context import (
     Subject,
     UserTurn,
     advance,
+    compact,
     fold,
     read_follow_up,
     read_message,
@@ -71,6 +73,8 @@ ANSWERING_ACTIONS = frozenset(
     }
 )
 AFFIRM = "affirm"
+# A yes to 「要我接着说吗？」 in the words people type, read whatever the model makes of them.
+YES_WORDS = re.compile(r"^(?:好的|好啊|好呀|好|要的|要|嗯|说吧|你说|可以|行|继续|接着说|说说|是的|对)+$")
 # Asking for a person or leaving is never read as a follow-up or a push-back, whatever words it uses.
 _LEFT_TO_THE_RULES = frozenset({"request_human", "goodbye"})
 
@@ -89,7 +93,7 @@ def decide(view: TurnView) -> Step | None:
 def _on_message(view: TurnView) -> Step | None:
     if view.intent in _LEFT_TO_THE_RULES:
         return None
-    if view.offer_waiting and view.intent == AFFIRM:
+    if view.offer_waiting and (view.intent == AFFIRM or YES_WORDS.match(compact(view.text)) is not None):
         return Step.ANSWER_OFFERED
     context = fold(view.earlier)
     if _asks_again(view):

@@ -324,6 +324,14 @@ def test_the_same_question_again_is_shortened(chat, db) -> None:
     assert state(db, "demo_balance") == before
 
 
+def test_the_same_question_asked_insistently_is_shortened_too(chat, db) -> None:
+    c = chat("demo_balance")
+    first = c.say("借呗哪天还款")
+    second = c.say("那借呗到底哪天还款啊！！")
+    assert "我刚又查了一遍" in second and f"{day(12)}到期" in second and second != first
+    assert "/request_human" in buttons(c.send("我就想知道借呗哪天还款"))
+
+
 def test_a_push_back_twice_is_not_repeated_either(chat, db) -> None:
     c = chat("demo_balance")
     c.say(CLOSE_JIEBEI)
@@ -375,6 +383,6 @@ def test_a_second_question_after_an_answer_the_model_reads(chat, db) -> None:
     reply = c.say("你是机器人吗 另外借呗哪天还款")
     if "还有一个问题" in reply:
         assert "「借呗哪天还款」" in reply
-        reply = c.say("/affirm")
+        reply = c.say("嗯 说吧")  # read by rule after the offer
     assert "借呗最近一笔要还 ¥3,256.80" in reply
     assert state(db, "demo_balance") == before

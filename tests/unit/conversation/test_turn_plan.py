@@ -76,6 +76,8 @@ def test_a_second_question_is_offered_after_an_answer_that_leaves_nothing_waitin
 def test_the_offered_question_is_answered_on_yes() -> None:
     assert decide(view("好的", "affirm", offer_waiting=True)) is Step.ANSWER_OFFERED
     assert decide(view("好的", "affirm")) is None  # nothing offered: the nothing-pending rule answers
+    assert decide(view("嗯 说吧", "thank", offer_waiting=True)) is Step.ANSWER_OFFERED  # whatever the model read
+    assert decide(view("不用了", "deny", offer_waiting=True)) is None
 
 
 def test_second_question_is_one_the_main_answer_left_open() -> None:
@@ -122,6 +124,8 @@ def test_repeats_are_questions_in_the_same_words() -> None:
     assert not is_repeat("好的好的", "affirm", ["好的好的"])
     assert not is_repeat("借呗", "inform", ["借呗"])  # too short to be a question
     assert not is_repeat("借呗能注销吗", "close_account", ["借呗能注销吗", "a", "b", "c", "d"])  # long ago
+    assert is_repeat("那借呗到底能注销吗", "close_account", ["借呗能注销吗"])  # insisting, same question
+    assert not is_repeat("花呗能注销吗", "close_account", ["借呗能注销吗"])
 
 
 def _events(*pairs: tuple[str, Any]) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from bot.core.catalog import Catalog
 from bot.core.choice_replies import reason
 from bot.core.formatting import cn_date, local_date, yuan
 from bot.core.repayments import next_repayment
-from bot.core.replies import HUMAN_BUTTON, Fragment, Param, Part, Reply, intent_button
+from bot.core.replies import HUMAN_BUTTON, HUMAN_OFFER, Fragment, Param, Part, Reply, intent_button
 from bot.credit.explanations import closure_effects_answer, platform_closure_answer
 from bot.credit.impact import credit_impact_answer
 from bot.credit.topics import detect_topics
@@ -201,7 +201,9 @@ def closing(account: AccountSnapshot, today: date) -> list[Part]:
     """Whether the line can be closed, said without starting the closure (a button does that)."""
     check = el.check_closure(account, today=today)
     if not check.eligible:
-        return closure_replies(account, check, today=today)
+        # the bot must not decide about a line the platform froze: a person is offered, as when closing
+        frozen = [HUMAN_OFFER] if account.status == "frozen_by_platform" else []
+        return [*closure_replies(account, check, today=today), *frozen]
     name = account.product.display_name
     return [Reply("utter_follow_can_close", {"product_name": name}, (journey_button(Subject.CLOSING, account),))]
 

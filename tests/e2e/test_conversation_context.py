@@ -87,6 +87,18 @@ def test_the_other_product_after_a_closure_went_through(chat, db, outbox) -> Non
     assert after["accounts"]["jiebei"][0] == "active" and after["accounts"]["huabei"][0] == "closed"
 
 
+def test_the_other_product_frozen_by_the_platform_gets_a_person(chat, db) -> None:
+    before = state(db, "demo_frozen")
+    c = chat("demo_frozen")
+    c.say(CLOSE_HUABEI)
+    c.say("/deny")
+    replies = c.send("借呗呢")
+    reply = text_of(replies)
+    assert "借呗现在还不能注销" in reply and "被平台暂停使用" in reply and "¥3,090.00" in reply
+    assert "/request_human" in buttons(replies)
+    assert state(db, "demo_frozen") == before
+
+
 def test_next_bill_amount_and_date_without_a_product(chat, db) -> None:
     before = state(db, "demo_balance")
     reply = chat("demo_balance").say("这个月要还多少 哪天还")

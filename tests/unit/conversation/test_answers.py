@@ -110,6 +110,8 @@ def test_closing_follow_up_offers_a_button_and_never_a_confirmation() -> None:
     assert parts[0].buttons[0][1] == '/close_account{"product":"jiebei"}'  # type: ignore[union-attr]
     blocked = make_account(JIEBEI, bills=(bill("50", TODAY + timedelta(days=1)),))
     assert names(answer([q(Subject.CLOSING, "jiebei")], facts(blocked)))[0] == "utter_closure_blocked_intro"
+    frozen = make_account(JIEBEI, status="frozen_by_platform", platform_reason_code="risk_assessment")
+    assert names(answer([q(Subject.CLOSING, "jiebei")], facts(frozen)))[-1] == "utter_handoff_offer"
 
 
 def test_journeys_are_offered_only_where_they_make_sense() -> None:

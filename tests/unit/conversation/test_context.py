@@ -42,6 +42,12 @@ from bot.conversation.context import (
         ("还清了就能注销吗", Ask.REPAY_THEN_CLOSE),
         ("那我把钱还完能关吗", Ask.REPAY_THEN_CLOSE),
         ("我现在还上是不是就能关！！！", Ask.REPAY_THEN_CLOSE),
+        ("是不是还了钱就能注销", Ask.REPAY_THEN_CLOSE),
+        ("多久能办好", Ask.PROGRESS),
+        ("下期还款多少钱", Ask.BILL),
+        ("这个月账单多少 几号到期", Ask.BILL),
+        ("借呗现在是什么状态", Ask.STATUS),
+        ("借呗还能借钱吗", Ask.USABLE),
     ],
 )
 def test_follow_ups_are_read_whatever_the_punctuation(text: str, ask: Ask) -> None:
@@ -63,6 +69,10 @@ def test_follow_ups_are_read_whatever_the_punctuation(text: str, ask: Ask) -> No
         "那我想问一下如果我现在把借呗的钱全部都还上的话以后还能不能再开通",  # too long to be elliptical
         "什么时候还能再开",
         "我的申请到哪一步了",  # names what it asks about: the model's check_request_status
+        "暂停什么时候到期",  # the pause, not a bill
+        "还能注销吗",  # 还 as "still", no repayment
+        "多久能还完",
+        "那借呗也关了吧",  # a request, the model's to read
     ],
 )
 def test_requests_and_full_questions_are_no_follow_up(text: str) -> None:

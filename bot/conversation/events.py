@@ -1,0 +1,109 @@
+"""The turn as `bot.conversation.turn_plan` sees it, read from the tracker's events in Rasa's JSON form.
+
+The dialogue policy (Rasa's event objects, `as_dict()`) and the action server
+(rasa_sdk's dicts) pass the same JSON, so both read the conversation through
+this one function and decide the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.conversation.context import UserTurn
+from bot.conversation.turn_plan import TurnView
+
+Event = Mapping[str, Any]
+
+ANSWER_FOLLOW_UP = "action_answer_follow_up"
+ANSWER_PUSH_BACK = "action_answer_push_back"
+OFFER_SECOND_QUESTION = "action_offer_second_question"
+ANSWER_SECOND_QUESTION = "action_answer_second_question"
+OUR_ACTIONS = frozenset({ANSWER_FOLLOW_UP, ANSWER_PUSH_BACK, OFFER_SECOND_QUESTION, ANSWER_SECOND_QUESTION})
+LISTEN = "action_listen"
+# Set true by a check when a confirmation follows (the form starts right after): something is pending.
+READY_SLOTS = frozenset({"closure_ready", "change_ready", "deletion_ready", "withdraw_ready"})
+# A journey question (product, length, amount, service) waiting for its answer (actions/changes.py).
+JOURNEY_QUESTION = "journey_question"
+
+
+def since_session_start(events: Sequence[Event]) -> list[Event]:
+    """The events of the current session (after the last restart or session start)."""
+    starts = [i for i, e in enumerate(events) if e.get("event") in ("restart", "session_started")]
+    return list(events[starts[-1] + 1 :] if starts else events)
+
+
+def user_turns(events: Sequence[Event]) -> list[UserTurn]:
+    """Every user message of the session, oldest first."""
+    return [_turn(e) for e in since_session_start(events) if e.get("event") == "user"]
+
+
+def _turn(event: Event) -> UserTurn:
+    intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+    return UserTurn(str(event.get("text") or ""), str(intent) if intent else None)
+
+
+def turn_view(events: Sequence[Event]) -> TurnView | None:
+    """The latest turn, or None before the first user message."""
+    session = since_session_start(events)
+    users = [i for i, e in enumerate(session) if e.get("event") == "user"]
+    if not users:
+        return None
+    latest = users[-1]
+    after = session[latest + 1 :]
+    actions = [str(e.get("name")) for e in after if e.get("event") == "action"]
+    turns = [_turn(session[i]) for i in users]
+    return TurnView(
+        text=turns[-1].text,
+        intent=turns[-1].intent,
+        earlier=tuple(turns[:-1]),
+        just_asked=not actions,
+        ours_ran=any(a in OUR_ACTIONS for a in actions),
+        answered_by=actions[-1] if actions else None,
+        pending=_pending(session, users, just_asked=not actions),
+        offer_waiting=_last_action_before(session, latest) == OFFER_SECOND_QUESTION,
+    )
+
+
+def _pending(session: Sequence[Event], users: Sequence[int], *, just_asked: bool) -> bool:
+    """A form, a journey question just asked, or (once this turn was answered) a confirmation or choice coming up.
+
+    A journey question counts only when the bot's last turn asked it: the slot outlives a journey
+    the user walked away from.
+    """
+    previous = session[users[-2] + 1 : users[-1]] if len(users) > 1 else session[: users[-1]]
+    if _active_loop(session) or _asked(previous, JOURNEY_QUESTION):
+        return True
+    if just_asked:
+        return False
+    after = session[users[-1] + 1 :]
+    ready = any(e.get("event") == "slot" and e.get("name") in READY_SLOTS and e.get("value") is True for e in after)
+    buttons = any(e.get("event") == "bot" and (e.get("data") or {}).get("buttons") for e in after)
+    handed_over = any(e.get("event") == "pause" for e in after)  # a person has the conversation now
+    return ready or buttons or handed_over
+
+
+def _active_loop(session: Sequence[Event]) -> str | None:
+    loops = [e for e in session if e.get("event") == "active_loop"]
+    return str(loops[-1].get("name")) if loops and loops[-1].get("name") else None
+
+
+def _asked(events: Sequence[Event], slot: str) -> bool:
+    values = [e.get("value") for e in events if e.get("event") == "slot" and e.get("name") == slot]
+    return bool(values) and values[-1] is not None
+
+
+def _last_action_before(session: Sequence[Event], index: int) -> str | None:
+    for event in reversed(session[:index]):
+        if event.get("event") == "action" and event.get("name") != LISTEN:
+            return str(event.get("name"))
+    return None
+
+
+def previous_bot_texts(events: Sequence[Event]) -> list[str]:
+    """What the bot said in answer to the message before the latest one (to never say it again word for word)."""
+    session = since_session_start(events)
+    users = [i for i, e in enumerate(session) if e.get("event") == "user"]
+    if len(users) < 2:
+        return []
+    return [str(e.get("text") or "") for e in session[users[-2] + 1 : users[-1]] if e.get("event") == "bot"]

@@ -1,0 +1,94 @@
+"""A dialogue policy for the conversation as a whole: follow-ups, push-back, a second question.
+
+「那借呗呢」「进度呢」 and 「还是不行」 carry no intent of their own: the NLU files them
+under whatever their words resemble (「那现在能用了吗」 looks like reopening). Whether a
+turn leans on the ones before is decided from the text and the conversation's earlier
+turns (`bot.conversation.turn_plan`), so this policy outranks the rules for those turns,
+as MustNotDecidePolicy does for fraud, which still comes first: a theft report is never
+read as a push-back. Inside a form or a journey question it stays silent: answering
+there and asking again is the form's rules' work.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.conversation import events as ev
+from bot.conversation.turn_plan import Step, decide
+from bot.handoff.tickets import must_not_decide
+from bot.nlu.textnorm import normalise
+
+logger = logging.getLogger(__name__)
+
+# Above RulePolicy (6), like MustNotDecidePolicy; that one is asked first for fraud reports (see _decide).
+PRIORITY = 7
+_ACTIONS = {
+    Step.FOLLOW_UP: ev.ANSWER_FOLLOW_UP,
+    Step.PUSH_BACK: ev.ANSWER_PUSH_BACK,
+    Step.OFFER_NEXT: ev.OFFER_SECOND_QUESTION,
+    Step.ANSWER_OFFERED: ev.ANSWER_SECOND_QUESTION,
+    Step.LISTEN: ev.LISTEN,
+}
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
+class ConversationContextPolicy(Policy):
+    """Predicts the follow-up, push-back and second-question actions when the turn is one of those."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Only the priority is configurable."""
+        return {"priority": PRIORITY}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        featurizer: Any = None,
+    ) -> None:
+        """Keeps Rasa's constructor (the featurizer is unused)."""
+        super().__init__(config, model_storage, resource, execution_context, featurizer)
+
+    def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+        """Nothing to learn; the resource only has to exist for loading."""
+        with self._model_storage.write_to(self._resource):
+            pass
+        return self._resource
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        """Certain about the step `bot.conversation.turn_plan` decides; silent when it decides none."""
+        probabilities = self._default_predictions(domain)
+        try:
+            action = _decide(tracker)
+        except Exception:  # noqa: BLE001 - a turn this policy cannot read is left to the others, never lost
+            logger.exception("could not read the turn; leaving it to the other policies")
+            action = None
+        if action is not None and action in domain.action_names_or_texts:
+            probabilities[domain.index_for_action(action)] = 1.0
+        return self._prediction(probabilities)
+
+
+def _decide(tracker: DialogueStateTracker) -> str | None:
+    view = ev.turn_view([event.as_dict() for event in tracker.events])
+    if view is None or (view.just_asked and must_not_decide(normalise(view.text)) is not None):
+        return None
+    step = decide(view)
+    return _ACTIONS[step] if step is not None else None

@@ -1,0 +1,85 @@
+"""The conversation policy: follow-ups, push-back and a second question, decided from Rasa's own tracker."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from components.conversation_context_policy import ConversationContextPolicy
+
+DOMAIN = Domain.from_yaml(
+    """
+intents: [close_account, reopen_account, affirm, bot_challenge]
+actions: [action_check_closure, action_answer_follow_up, action_answer_push_back, action_offer_second_question,
+          action_answer_second_question, action_request_human, utter_iamabot]
+forms:
+  closure_form:
+    required_slots: []
+"""
+)
+
+
+@pytest.fixture
+def policy(tmp_path: Path) -> ConversationContextPolicy:
+    context = ExecutionContext(GraphSchema({}), "test")
+    return ConversationContextPolicy.create(
+        ConversationContextPolicy.get_default_config(), LocalModelStorage(tmp_path), Resource("policy"), context
+    )
+
+
+def said(text: str, intent: str = "close_account") -> list[Event]:
+    return [ActionExecuted("action_listen"), UserUttered(text, {"name": intent, "confidence": 0.6})]
+
+
+CLOSING_ASKED: list[Event] = [*said('/close_account{"product":"jiebei"}'), ActionExecuted("action_check_closure")]
+
+
+def predicted(policy: ConversationContextPolicy, *events: Any) -> str | None:
+    tracker = DialogueStateTracker.from_events("someone", list(events))
+    probabilities = policy.predict_action_probabilities(tracker, DOMAIN).probabilities
+    best = max(range(len(probabilities)), key=probabilities.__getitem__)
+    return DOMAIN.action_names_or_texts[best] if probabilities[best] > 0 else None
+
+
+def test_a_follow_up_is_answered_whatever_the_intent(policy: ConversationContextPolicy) -> None:
+    assert predicted(policy, *CLOSING_ASKED, *said("那现在能用了吗", "reopen_account")) == "action_answer_follow_up"
+    assert predicted(policy, *CLOSING_ASKED, *said("那花呗呢")) == "action_answer_follow_up"
+
+
+def test_then_the_turn_ends(policy: ConversationContextPolicy) -> None:
+    events = [*CLOSING_ASKED, *said("那花呗呢"), ActionExecuted("action_answer_follow_up")]
+    assert predicted(policy, *events) == "action_listen"
+
+
+def test_push_back_and_the_second_question(policy: ConversationContextPolicy) -> None:
+    assert predicted(policy, *CLOSING_ASKED, *said("还是不行", "affirm")) == "action_answer_push_back"
+    asked = [*said("你是机器人吗 另外借呗哪天还款", "bot_challenge"), ActionExecuted("utter_iamabot")]
+    assert predicted(policy, *asked) == "action_offer_second_question"
+    offered = [*asked, ActionExecuted("action_offer_second_question")]
+    assert predicted(policy, *offered, *said("好的", "affirm")) == "action_answer_second_question"
+
+
+def test_silent_for_ordinary_messages_forms_and_fraud(policy: ConversationContextPolicy) -> None:
+    assert predicted(policy, *said("借呗能注销吗")) is None
+    assert predicted(policy, ActiveLoop("closure_form"), *CLOSING_ASKED, *said("进度呢")) is None
+    assert predicted(policy, *CLOSING_ASKED, *said("我没借过 是不是被盗号了 还是不行")) is None
+
+
+def test_a_turn_it_cannot_read_is_left_to_the_others(
+    policy: ConversationContextPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_: Any) -> None:
+        raise ValueError("unreadable")
+
+    monkeypatch.setattr("components.conversation_context_policy.ev.turn_view", broken)
+    assert predicted(policy, *CLOSING_ASKED, *said("那花呗呢")) is None
+
+
+def test_outranks_the_rule_policy(policy: ConversationContextPolicy) -> None:
+    assert policy.priority > 6  # RulePolicy's priority

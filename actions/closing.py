@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    BotAction,
     CustomerAction,
     catalog,
     channel_of,
@@ -38,7 +39,7 @@ from actions.step_up import (
     send_code,
 )
 from bot.closing.not_ours import platform_account_replies, separate_line_replies
-from bot.closing.replies import closure_answer, submission_replies
+from bot.closing.replies import closure_answer, reopen_later_replies, submission_replies
 from bot.closing.submission import ClosureNotVerified, closure_fingerprint, submit_verified_closures
 from bot.core.formatting import join_cn
 from bot.core.product_choice import choose_products, means_all
@@ -150,6 +151,17 @@ class ValidateClosureForm(FormValidationAction):
         if entered is Entered.ASK_AGAIN:
             return {"closure_code": None, **reasked}
         return {"closure_confirmed": False, "closure_code": None, **reasked}
+
+
+class ActionExplainReopenLater(BotAction):
+    """「关了以后还能再开吗」 while a closure waits: the reopening rule for the lines being closed; the form goes on."""
+
+    def name(self) -> str:
+        return "action_explain_reopen_later"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        say(dispatcher, domain, reopen_later_replies(slot_list(tracker, "closure_products"), catalog()))
+        return []
 
 
 class ActionAskClosureCode(AskCodeAction):

@@ -11,7 +11,19 @@ from bot.nlu.answers import AFFIRM, DENY, INFORM, REQUEST_HUMAN, answer_intent, 
 
 @pytest.mark.parametrize(
     "text",
-    ["确认", "确认关闭", "提交申请", "确认撤回", "那就帮我办吧", "行 就这么办", "好的，确认", "嗯嗯", "可以的", "OK", "好吧"],
+    [
+        "确认",
+        "确认关闭",
+        "提交申请",
+        "确认撤回",
+        "那就帮我办吧",
+        "行 就这么办",
+        "好的，确认",
+        "嗯嗯",
+        "可以的",
+        "OK",
+        "好吧",
+    ],
 )
 def test_agreement_is_affirm(text: str) -> None:
     assert answer_intent(text) == AFFIRM
@@ -29,7 +41,9 @@ def test_a_length_alone_is_inform(text: str) -> None:
     assert answer_intent(text) == INFORM
 
 
-@pytest.mark.parametrize("text", ["让个真人跟我说", "转人工", "真人客服在吗", "找个活人来", "你们客服呢 叫个人来", "我要人工"])
+@pytest.mark.parametrize(
+    "text", ["让个真人跟我说", "转人工", "真人客服在吗", "找个活人来", "你们客服呢 叫个人来", "我要人工"]
+)
 def test_asking_for_a_person_in_any_words_is_request_human(text: str) -> None:
     assert answer_intent(text) == REQUEST_HUMAN
 

@@ -37,7 +37,7 @@ from bot.core.pending import WaitingQuestion, still_waiting, waiting_from_slot
 from bot.core.replies import Reply
 
 # Slots a journey may leave behind; cleared whenever a change is applied or dropped.
-INPUT_SLOTS = ("duration", "limit_amount")
+INPUT_SLOTS = ("duration", "limit_amount", "unbind_kept")
 
 
 def reset_events(*keep: str) -> list[dict[str, Any]]:

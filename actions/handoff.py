@@ -12,8 +12,8 @@ Slot and response names here match domain.yml; rules in data/rules/handoff.yml.
 from __future__ import annotations
 
 import logging
-from functools import partial
 from datetime import date, datetime, timezone
+from functools import partial
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker

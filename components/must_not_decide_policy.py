@@ -68,9 +68,12 @@ class MustNotDecidePolicy(Policy):
         """Certain on the turn right after such a message; silent otherwise."""
         probabilities = self._default_predictions(domain)
         action = self._decided(tracker)
-        if action is not None and action in domain.action_names_or_texts:
-            probabilities[domain.index_for_action(action)] = 1.0
-        return self._prediction(probabilities)
+        if action is None or action not in domain.action_names_or_texts:
+            return self._prediction(probabilities)
+        probabilities[domain.index_for_action(action)] = 1.0
+        # Inside a form RulePolicy predicts the form itself as a "no user" prediction, which outranks every
+        # prediction that reads the message; a theft report must stop the form before it takes the message.
+        return self._prediction(probabilities, is_no_user_prediction=bool(tracker.active_loop_name))
 
     @staticmethod
     def _decided(tracker: DialogueStateTracker) -> str | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from bot.nlu.textnorm import normalise
+from bot.nlu.textnorm import normalise, quiet_noise
 
 AFFIRM, DENY, INFORM, REQUEST_HUMAN = "affirm", "deny", "inform", "request_human"
 
@@ -77,7 +77,8 @@ def _core(piece: str) -> str:
 
 
 def _pieces(text: str) -> list[str]:
-    return [p for p in _SPLIT.split(normalise(text).strip()) if p]
+    # Emoji and punctuation runs carry feeling, not meaning (行！！！ 就这么办😤 agrees).
+    return [p for p in _SPLIT.split(quiet_noise(normalise(text)).strip()) if p]
 
 
 def yes_or_no(text: str) -> str | None:
@@ -107,7 +108,7 @@ def _strip_leading(piece: str) -> str:
 
 def asks_for_a_person(text: str) -> bool:
     """Whether the message asks to talk to a person (让个真人跟我说), not what the bot is, not a journey."""
-    norm = normalise(text)
+    norm = quiet_noise(normalise(text)).strip()
     if len(norm) > _MAX_PERSON_CHARS or not _PERSON.search(norm) or not _ASKING.search(norm):
         return False
     return not (_ABOUT_THE_BOT.search(norm) or _NOT_A_PERSON.search(norm) or _JOURNEY.search(norm))

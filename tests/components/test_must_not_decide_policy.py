@@ -100,3 +100,10 @@ def test_button_payloads_are_the_customers_choice(policy: MustNotDecidePolicy) -
 
 def test_outranks_the_rule_policy(policy: MustNotDecidePolicy) -> None:
     assert policy.priority > 6  # RulePolicy's priority
+
+
+def test_inside_a_form_the_theft_report_outranks_the_forms_own_prediction(policy: MustNotDecidePolicy) -> None:
+    # RulePolicy predicts the active form as a "no user" prediction, which beats any that reads the message.
+    inside = policy.predict_action_probabilities(tracker("不是我本人操作的", in_form=True, intent="deny"), DOMAIN)
+    outside = policy.predict_action_probabilities(tracker("不是我本人操作的"), DOMAIN)
+    assert inside.is_no_user_prediction and not outside.is_no_user_prediction

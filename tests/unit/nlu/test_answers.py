@@ -83,6 +83,8 @@ def test_anything_else_is_left_to_the_classifier(text: str) -> None:
 def test_punctuation_and_emoji_runs_do_not_change_the_reading() -> None:
     assert yes_or_no("算了！！！") == yes_or_no("算了") == DENY
     assert answer_intent("行！！ 就这么办？？") == AFFIRM
+    assert answer_intent("行！！！ 就这么办😤😤") == AFFIRM
+    assert answer_intent("让个真人跟我说🙏🙏") == REQUEST_HUMAN
 
 
 def _button_titles(payload: str) -> list[str]:

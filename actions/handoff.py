@@ -46,8 +46,7 @@ from bot.nlu import journey_gate
 
 log = logging.getLogger(__name__)
 FORM_SLOTS = ("callback_message", "callback_phone", "callback_phone_tries", "handoff_reason")
-# True while the pause offered after a theft report waits for its yes or no (data/rules/handoff.yml).
-FRAUD_OFFER = "fraud_pause_offered"
+
 MAX_MESSAGE_CHARS = 500
 
 
@@ -193,9 +192,9 @@ class ActionFraudHandoff(BotAction):
         lines = people.lines_to_pause(await customer_or_none(tracker), today=self.today())
         say(dispatcher, domain, people.fraud_replies(lines, stopped_a_step=bool(stopped)))
         if lines:
-            return [*stopped, SlotSet(FRAUD_OFFER, True)]
+            return stopped  # the yes or no to the offer follows this action directly (data/rules/handoff.yml)
         handed = await hand_over(dispatcher, tracker, self.today(), ho.HandoffReason.SUSPECTED_FRAUD)
-        return [*stopped, SlotSet(FRAUD_OFFER, False), *handed]
+        return [*stopped, *handed]
 
 
 class ActionFraudPauseThenHandoff(CustomerAction):
@@ -214,7 +213,7 @@ class ActionFraudPauseThenHandoff(CustomerAction):
             for change in people.pause_changes(lines):
                 say(dispatcher, domain, await in_session(partial(apply_change, change=change, ctx=ctx)))
         handed = await hand_over(dispatcher, tracker, self.today(), ho.HandoffReason.SUSPECTED_FRAUD)
-        return [SlotSet(FRAUD_OFFER, False), *handed]
+        return handed
 
 
 class ActionCheckDisowned(BotAction):

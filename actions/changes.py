@@ -34,7 +34,7 @@ from actions.step_up import (
 from bot.changes import ChangeContext, apply_change, change_fingerprint, step_up_purpose
 from bot.core.change_offer import MAX_REASKS, ChangeOffer, limit_reasks, question_of, unclear_in_form
 from bot.core.pending import WaitingQuestion, still_waiting, waiting_from_slot
-from bot.core.replies import Reply
+from bot.core.replies import Part, Reply
 
 # Slots a journey may leave behind; cleared whenever a change is applied or dropped.
 INPUT_SLOTS = ("duration", "limit_amount", "unbind_kept")
@@ -134,6 +134,11 @@ def unclear_answer(tracker: Tracker, dispatcher: CollectingDispatcher, *, usable
         dispatcher.utter_message(response="utter_reask_way_out")
     again = replace(waiting, reasks=waiting.reasks + 1) if waiting else None
     return [*reset_events(*INPUT_SLOTS), _question_slot(again)]
+
+
+def waiting_slot(domain: DomainDict, replies: list[Part]) -> dict[str, Any]:
+    """The `journey_question` slot for a journey that asks its question outside offer_events (the closing product)."""
+    return _question_slot(_asked(domain, ChangeOffer(replies), 0))
 
 
 def offer_events(

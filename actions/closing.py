@@ -13,6 +13,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.changes import waiting_slot
 from actions.common import (
     BotAction,
     CustomerAction,
@@ -91,7 +92,8 @@ class ActionCheckClosure(CustomerAction):
         answer = closure_answer(choice, customer, catalog(), today=self.today(), offer_alternatives=offer)
         say(dispatcher, domain, answer.replies)
         if not answer.eligible:
-            return _reset_flow()
+            # 「你想注销哪一个？」 survives a side question like the other journeys' questions (bot/core/pending.py)
+            return [*_reset_flow(), waiting_slot(domain, answer.replies)]
         return [
             *_reset_flow(),
             SlotSet("closure_ready", True),

@@ -27,13 +27,13 @@ ASKED_BY = {
     "utter_unbind_list_other": "action_check_unbind",
     "utter_unbind_which_product": "action_check_unbind",
     "utter_ask_reopen_product": "action_check_reopen",
+    "utter_ask_closure_product": "action_check_closure",
 }
 
 # Steps that start, end or replace a journey: the latest of them decides whether a question still waits.
 JOURNEY_STEPS = frozenset(
     {
         *ASKED_BY.values(),
-        "action_check_closure",
         "action_prepare_withdrawal",
         "action_explain_data_deletion",
         "action_issue_certificate",

@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 from sqlalchemy.orm import sessionmaker
 
 from actions.changes import ActionDecline, ActionReturnToQuestion
-from actions.closing import ActionExplainReopenLater
+from actions.closing import ActionCheckClosure, ActionExplainReopenLater
 from tests.actions.conftest import run_action, seed_day
 from tests.actions.test_change_actions import snapshot
 from tests.rendering import params, render, said
@@ -68,3 +68,14 @@ async def test_can_i_reopen_later_gives_the_rule_for_the_lines_being_closed() ->
     assert said(messages) == ["utter_closure_reopen_rule"]
     assert params(messages[0]) == {"product_name": "花呗和借呗", "cooldown_days": "30"}
     assert events == []
+
+
+async def test_the_closing_product_question_is_kept_so_it_survives_a_side_question() -> None:
+    latest = {"intent": {"name": "close_account", "confidence": 1.0}, "entities": [], "text": "我想注销"}
+    messages, events = await run_action(
+        ActionCheckClosure(clock=seed_day), Tracker("demo_clean", {}, latest, [], False, None, {}, "rest")
+    )
+    assert said(messages) == ["utter_ask_closure_product"]
+    waiting = {e["name"]: e["value"] for e in events if e["event"] == "slot"}["journey_question"]
+    assert waiting["question"] == "utter_ask_closure_product"
+    assert [title for title, _ in waiting["reply"]["buttons"]][:2] == ["花呗", "借呗"]

@@ -324,3 +324,15 @@ def test_a_greeting_while_the_length_is_asked_then_the_length_in_words(chat, db)
     assert state(db, "demo_clean") == before
     assert "花呗已经暂停" in c.say("好的")
     assert state(db, "demo_clean")["accounts"]["huabei"][:2] == ("paused", until)
+
+
+def test_which_line_to_close_survives_a_side_question(chat, db) -> None:
+    before = state(db, "demo_clean")
+    c = chat("demo_clean")
+    assert "你想注销哪一个" in c.say("/close_account")
+    replies = c.send("/ask_credit_impact")
+    reply = "\n".join(r.get("text", "") for r in replies)
+    assert CREDIT in reply and "回到刚才的问题" in reply and "你想注销哪一个" in reply
+    assert "确认要关闭借呗吗" in c.say('/inform{"product":"jiebei"}')
+    assert "没有提交注销" in c.say("算了")
+    assert state(db, "demo_clean") == before

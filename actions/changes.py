@@ -11,6 +11,8 @@ the database first. Slot names here match domain.yml.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -31,9 +33,11 @@ from actions.step_up import (
 )
 from bot.changes import ChangeContext, apply_change, change_fingerprint, step_up_purpose
 from bot.core.change_offer import MAX_REASKS, ChangeOffer, limit_reasks, question_of, unclear_in_form
+from bot.core.pending import WaitingQuestion, still_waiting, waiting_from_slot
+from bot.core.replies import Part, Reply
 
 # Slots a journey may leave behind; cleared whenever a change is applied or dropped.
-INPUT_SLOTS = ("duration", "limit_amount")
+INPUT_SLOTS = ("duration", "limit_amount", "unbind_kept")
 
 
 def reset_events(*keep: str) -> list[dict[str, Any]]:
@@ -57,6 +61,7 @@ CONFIRM_SLOTS = {
     "closure_form": "closure_confirmed",
     "change_form": "change_confirmed",
     "data_deletion_form": "deletion_confirmed",
+    "withdraw_form": "withdraw_confirmed",
 }
 
 
@@ -85,22 +90,30 @@ class ActionUnclearInForm(BotAction):
         return [SlotSet(FORM_REASKS, float(reasks + 1))]
 
 
-# The journey question waiting for an answer and how often it was asked again: {"question": ..., "reasks": n}.
+# The journey question waiting for an answer and how often it was asked again (bot.core.pending.WaitingQuestion).
 JOURNEY_QUESTION = "journey_question"
 # Intents that answer a journey's question (a journey intent itself starts it over).
 _ANSWERS = ("inform", "nlu_fallback")
 
 
-def _waiting(tracker: Tracker) -> tuple[str | None, int]:
-    value = tracker.get_slot(JOURNEY_QUESTION)
-    if not isinstance(value, dict) or not isinstance(value.get("question"), str):
-        return None, 0
-    reasks = value.get("reasks")
-    return value["question"], int(reasks) if isinstance(reasks, (int, float)) and reasks > 0 else 0
+def _waiting(tracker: Tracker) -> WaitingQuestion | None:
+    return waiting_from_slot(tracker.get_slot(JOURNEY_QUESTION))
 
 
-def _question_slot(question: str | None, reasks: int) -> dict[str, Any]:
-    return SlotSet(JOURNEY_QUESTION, {"question": question, "reasks": reasks} if question else None)
+def _question_slot(waiting: WaitingQuestion | None) -> dict[str, Any]:
+    return SlotSet(JOURNEY_QUESTION, waiting.as_slot() if waiting else None)
+
+
+def _asked(domain: DomainDict, offer: ChangeOffer, reasks: int) -> WaitingQuestion | None:
+    """The offer's question as the slot keeps it: rendered, so it can be asked again after a side question."""
+    question, last = question_of(offer), offer.last_question_part()
+    if question is None or not isinstance(last, Reply):
+        return None
+    reply = {
+        "params": {k: render(domain, v) for k, v in last.params.items()},
+        "buttons": [[render(domain, title), payload] for title, payload in last.buttons],
+    }
+    return WaitingQuestion(question, reasks, reply)
 
 
 def unclear_answer(tracker: Tracker, dispatcher: CollectingDispatcher, *, usable: bool) -> list[dict[str, Any]] | None:
@@ -112,14 +125,20 @@ def unclear_answer(tracker: Tracker, dispatcher: CollectingDispatcher, *, usable
     """
     if usable or (tracker.latest_message.get("intent") or {}).get("name") != "nlu_fallback":
         return None
-    question, reasks = _waiting(tracker)
-    if question is not None and reasks >= MAX_REASKS:
+    waiting = _waiting(tracker)
+    if waiting is not None and waiting.reasks >= MAX_REASKS:
         dispatcher.utter_message(response="utter_reask_stopped")
-        return [*reset_events(), _question_slot(None, 0)]
+        return [*reset_events(), _question_slot(None)]
     dispatcher.utter_message(response="utter_default")
-    if question is not None and reasks + 1 == MAX_REASKS:
+    if waiting is not None and waiting.reasks + 1 == MAX_REASKS:
         dispatcher.utter_message(response="utter_reask_way_out")
-    return [*reset_events(*INPUT_SLOTS), _question_slot(question, reasks + 1)]
+    again = replace(waiting, reasks=waiting.reasks + 1) if waiting else None
+    return [*reset_events(*INPUT_SLOTS), _question_slot(again)]
+
+
+def waiting_slot(domain: DomainDict, replies: list[Part]) -> dict[str, Any]:
+    """The `journey_question` slot for a journey that asks its question outside offer_events (the closing product)."""
+    return _question_slot(_asked(domain, ChangeOffer(replies), 0))
 
 
 def offer_events(
@@ -138,11 +157,11 @@ def offer_events(
     asked: list[dict[str, Any]] = []
     if tracker is not None:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        waiting, reasks = _waiting(tracker)
+        waiting = _waiting(tracker)
         count = 0
         if intent in _ANSWERS and waiting is not None:
-            offer, count = limit_reasks(offer, waiting, reasks)
-        asked = [_question_slot(question_of(offer), count)]
+            offer, count = limit_reasks(offer, waiting.question, waiting.reasks)
+        asked = [_question_slot(_asked(domain, offer, count))]
     say(dispatcher, domain, offer.replies)
     if offer.change is None or offer.question is None:
         return [*reset_events(*keep), *asked]
@@ -250,3 +269,54 @@ class ActionApplyChange(CustomerAction):
         parts = await in_session(lambda s: apply_change(s, change, ctx))
         say(dispatcher, domain, parts)
         return reset_events()
+
+
+class ActionReturnToQuestion(BotAction):
+    """After a side question: ask the journey question that still waits again, briefly (bot.core.pending).
+
+    components/pending_question_policy.py runs it; the answer that follows goes back to the journey.
+    """
+
+    def name(self) -> str:
+        return "action_return_to_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        actions = [str(e.get("name")) for e in tracker.events if e.get("event") == "action"]
+        waiting = still_waiting(_waiting(tracker), actions)
+        if waiting is None or waiting.reply is None:
+            return []
+        params, buttons = _reply_parts(waiting.reply)
+        dispatcher.utter_message(response="utter_back_to_question")
+        dispatcher.utter_message(response=waiting.question, buttons=buttons or None, **params)
+        return []
+
+
+def _reply_parts(reply: Mapping[str, Any]) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """A stored question's parameters and buttons, as text (the slot can hold anything the HTTP API put there)."""
+    raw_params = reply.get("params")
+    raw_buttons = reply.get("buttons")
+    params = {str(k): str(v) for k, v in raw_params.items()} if isinstance(raw_params, dict) else {}
+    buttons = [
+        {"title": str(b[0]), "payload": str(b[1])}
+        for b in (raw_buttons if isinstance(raw_buttons, list) else [])
+        if isinstance(b, list) and len(b) == 2
+    ]
+    return params, buttons
+
+
+class ActionDecline(BotAction):
+    """「算了」「不用了」 with no form open: a waiting journey question ends, nothing changed; else say so honestly.
+
+    Never a bare 「好的。」 that sounds as if something was done (issue 12.3).
+    """
+
+    def name(self) -> str:
+        return "action_decline"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        actions = [str(e.get("name")) for e in tracker.events if e.get("event") == "action"]
+        if still_waiting(_waiting(tracker), actions) is not None:
+            dispatcher.utter_message(response="utter_change_not_applied")
+        else:
+            dispatcher.utter_message(response="utter_nothing_to_decline")
+        return [*reset_events(), _question_slot(None)]

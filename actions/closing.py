@@ -13,7 +13,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.changes import waiting_slot
 from actions.common import (
+    BotAction,
     CustomerAction,
     catalog,
     channel_of,
@@ -38,7 +40,7 @@ from actions.step_up import (
     send_code,
 )
 from bot.closing.not_ours import platform_account_replies, separate_line_replies
-from bot.closing.replies import closure_answer, submission_replies
+from bot.closing.replies import closure_answer, reopen_later_replies, submission_replies
 from bot.closing.submission import ClosureNotVerified, closure_fingerprint, submit_verified_closures
 from bot.core.formatting import join_cn
 from bot.core.product_choice import choose_products, means_all
@@ -90,7 +92,8 @@ class ActionCheckClosure(CustomerAction):
         answer = closure_answer(choice, customer, catalog(), today=self.today(), offer_alternatives=offer)
         say(dispatcher, domain, answer.replies)
         if not answer.eligible:
-            return _reset_flow()
+            # 「你想注销哪一个？」 survives a side question like the other journeys' questions (bot/core/pending.py)
+            return [*_reset_flow(), waiting_slot(domain, answer.replies)]
         return [
             *_reset_flow(),
             SlotSet("closure_ready", True),
@@ -150,6 +153,17 @@ class ValidateClosureForm(FormValidationAction):
         if entered is Entered.ASK_AGAIN:
             return {"closure_code": None, **reasked}
         return {"closure_confirmed": False, "closure_code": None, **reasked}
+
+
+class ActionExplainReopenLater(BotAction):
+    """「关了以后还能再开吗」 while a closure waits: the reopening rule for the lines being closed; the form goes on."""
+
+    def name(self) -> str:
+        return "action_explain_reopen_later"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        say(dispatcher, domain, reopen_later_replies(slot_list(tracker, "closure_products"), catalog()))
+        return []
 
 
 class ActionAskClosureCode(AskCodeAction):

@@ -13,18 +13,32 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timezone
+from functools import partial
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
-from rasa_sdk.events import ActionExecuted, ConversationPaused, FollowupAction, SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import BotAction, channel_of, customer_of, in_session, say, send, settings
-from bot.core.replies import FactUse
+from actions.common import (
+    BotAction,
+    CustomerAction,
+    catalog,
+    channel_of,
+    customer_of,
+    in_session,
+    latest_text,
+    say,
+    send,
+    settings,
+)
+from actions.credit import customer_or_none
+from bot.changes import ChangeContext, apply_change
+from bot.credit.explanations import closures_on_record, platform_closure_answer
+from bot.handoff import people
 from bot.handoff import queue as hq
 from bot.handoff import tickets as ho
-from bot.handoff.complaints import mentions_complaint
 from bot.handoff.events import publisher_for
 from bot.handoff.phones import find_mobile, gave_up, phone_retry_response
 from bot.handoff.summary import Turn
@@ -32,6 +46,7 @@ from bot.nlu import journey_gate
 
 log = logging.getLogger(__name__)
 FORM_SLOTS = ("callback_message", "callback_phone", "callback_phone_tries", "handoff_reason")
+
 MAX_MESSAGE_CHARS = 500
 
 
@@ -78,14 +93,20 @@ async def publish(messages: tuple[dict[str, Any], ...]) -> None:
         await publisher.publish(message)
 
 
-async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, today: date) -> list[dict[str, Any]]:
-    """Queue a live ticket and pause the bot, or (outside service hours) start callback_form."""
+async def hand_over(
+    dispatcher: CollectingDispatcher, tracker: Tracker, today: date, reason: ho.HandoffReason | None = None
+) -> list[dict[str, Any]]:
+    """Queue a live ticket and pause the bot, or (outside service hours) start callback_form.
+
+    The reason comes from the latest message unless the caller knows it (a theft report answered with 好的).
+    """
     customer_id = customer_of(tracker)
     text = str(tracker.latest_message.get("text") or "")
     streak = ho.fallback_streak(user_intents(tracker))
-    reason = await in_session(
-        lambda s: hq.handoff_reason(s, customer_id=customer_id, text=text, fallback_streak=streak)
-    )
+    if reason is None:
+        reason = await in_session(
+            lambda s: hq.handoff_reason(s, customer_id=customer_id, text=text, fallback_streak=streak)
+        )
     s = settings()
     hours = s.hours()
     if not hours.is_open(datetime.now(timezone.utc)):
@@ -135,9 +156,78 @@ class ActionRequestHuman(BotAction):
         return "action_request_human"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        if mentions_complaint(str((tracker.latest_message or {}).get("text") or "")):
-            say(dispatcher, domain, [FactUse("complaint_channels")])  # the channels before any handoff
+        # a complaint: an acknowledgement and the channels before any handoff (issue 12.5)
+        say(dispatcher, domain, people.complaint_before_handoff(latest_text(tracker)))
         return await hand_over(dispatcher, tracker, self.today())
+
+
+class ActionHandleComplaint(BotAction):
+    """A complaint or anger with nothing named: acknowledged, the complaint channels, a handoff offer (a button)."""
+
+    def name(self) -> str:
+        return "action_handle_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        say(dispatcher, domain, people.complaint_replies(latest_text(tracker)))
+        return []
+
+
+# What a step stopped by a theft report leaves behind: nothing waits any more.
+_STEP_RESET = ("closure_ready", "change_ready", "deletion_ready", "withdraw_ready")
+
+
+class ActionFraudHandoff(BotAction):
+    """盗号 / 被盗用 / 不是我本人操作: safety advice, then the offer to pause the open lines first, then a human.
+
+    With no open line to pause, straight to the fraud handoff. A step that was open stops, nothing changed.
+    """
+
+    def name(self) -> str:
+        return "action_fraud_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        stopped: list[dict[str, Any]] = []
+        if tracker.active_loop_name:
+            stopped = [ActiveLoop(None), SlotSet("requested_slot", None), *(SlotSet(s, False) for s in _STEP_RESET)]
+        lines = people.lines_to_pause(await customer_or_none(tracker), today=self.today())
+        say(dispatcher, domain, people.fraud_replies(lines, stopped_a_step=bool(stopped)))
+        if lines:
+            return stopped  # the yes or no to the offer follows this action directly (data/rules/handoff.yml)
+        handed = await hand_over(dispatcher, tracker, self.today(), ho.HandoffReason.SUSPECTED_FRAUD)
+        return [*stopped, *handed]
+
+
+class ActionFraudPauseThenHandoff(CustomerAction):
+    """The answer to the pause offer after a theft report: pause the open lines on a yes; a human either way."""
+
+    def name(self) -> str:
+        return "action_fraud_pause_then_handoff"
+
+    async def act(
+        self, customer_id: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        if (tracker.latest_message.get("intent") or {}).get("name") == "affirm":
+            today = self.today()
+            ctx = ChangeContext(customer_id, channel_of(tracker), today, catalog())
+            lines = people.lines_to_pause(await customer_or_none(tracker), today=today)
+            for change in people.pause_changes(lines):
+                say(dispatcher, domain, await in_session(partial(apply_change, change=change, ctx=ctx)))
+        handed = await hand_over(dispatcher, tracker, self.today(), ho.HandoffReason.SUSPECTED_FRAUD)
+        return handed
+
+
+class ActionCheckDisowned(BotAction):
+    """「我没关过」: a closure on record in the customer's name is a theft signal; else the platform's closure."""
+
+    def name(self) -> str:
+        return "action_check_disowned"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        customer = await customer_or_none(tracker)
+        if closures_on_record(customer):
+            return [FollowupAction("action_fraud_handoff")]
+        say(dispatcher, domain, platform_closure_answer(customer, today=self.today()))
+        return []
 
 
 class ActionHandleFallback(BotAction):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -17,6 +18,9 @@ from actions.common import CustomerAction, catalog, customer_or_say, entity_valu
 from bot.core.formatting import join_cn
 from bot.unbinding.replies import unbind_offer
 from bot.unbinding.unbinding import plan_unbind
+
+# Services named in a request while it was asked which line another one is on (bot.unbinding: UnbindPlan.kept).
+KEPT = "unbind_kept"
 
 
 class ActionCheckUnbind(CustomerAction):
@@ -38,11 +42,22 @@ class ActionCheckUnbind(CustomerAction):
         products = entity_values(tracker, "product")
         services = entity_values(tracker, "service")
         text = tracker.latest_message.get("text") or ""
-        plan = plan_unbind(customer, product_ids=products, service_types=services, text=text)
+        kept = _kept_ids(tracker.get_slot(KEPT))
+        plan = plan_unbind(customer, product_ids=products, service_types=services, text=text, kept_ids=kept)
         unclear = unclear_answer(tracker, dispatcher, usable=plan.asked)
         if unclear is not None:
             return unclear
         held = (a.product.display_name for a in customer.accounts if not products or a.product.id in products)
         names = join_cn(held, and_last=False)
         offer = unbind_offer(plan, catalog(), product_names=names, today=self.today())
-        return offer_events(dispatcher, domain, offer, tracker=tracker)
+        events = offer_events(dispatcher, domain, offer, tracker=tracker)
+        if plan.which_product and plan.kept:  # confirmed together with the answer to 「哪一个」
+            events.append(SlotSet(KEPT, [float(b.service.id) for b in plan.kept]))
+        return events
+
+
+def _kept_ids(value: Any) -> list[int]:
+    """The service ids the slot keeps (anything else the HTTP API put there is dropped)."""
+    if not isinstance(value, list):
+        return []
+    return [int(v) for v in value if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < 2**31]

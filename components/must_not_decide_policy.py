@@ -1,10 +1,12 @@
-"""A dialogue policy that hands suspected fraud and disputed transactions to a human.
+"""A dialogue policy for messages whose words decide, not their intent: theft, disputes, complaints.
 
-The bot must not decide these (issue 6), yet users report them in words the NLU
-files under many intents ("有人盗用我的身份开了借呗" reads like reopening,
-"账户被盗了" like a platform closure). So the decision rests on the text itself
-(`bot.handoff.tickets.must_not_decide`), not on the intent, and outranks every other
-policy for that turn. Inside a form the form's own rules handle a human request.
+The bot must not decide fraud or disputes (issue 6), yet users report them in words
+the NLU files under many intents ("有人盗用我的身份开了借呗" reads like reopening,
+"账户被盗了" like a platform closure); an angry complaint about collection calls reads
+as out_of_scope (issue 12.5). So the decision rests on the text itself
+(`bot.handoff.people.decide`), not on the intent, and outranks every other policy for
+that turn. A theft signal is acted on inside a form too (the step stops); otherwise
+the form's own rules handle a human request or a question.
 """
 
 from __future__ import annotations
@@ -21,17 +23,18 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.handoff.tickets import must_not_decide
-from bot.nlu.textnorm import normalise
+from bot.handoff.people import HANDOFF_ACTION, decide
 
-HANDOFF_ACTION = "action_request_human"
+# Entities that make a message a request (关闭花呗 气死了 is still a closing request).
+NAMING_ENTITIES = ("product", "service", "duration")
+__all__ = ["HANDOFF_ACTION", "MustNotDecidePolicy"]
 # Above RulePolicy (6): a fraud report must not continue an ordinary rule.
 PRIORITY = 7
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
 class MustNotDecidePolicy(Policy):
-    """Predicts `action_request_human` right after a message reporting fraud or a dispute."""
+    """Right after a message reporting theft, a dispute, a disowned closure or a complaint: the action for it."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -62,15 +65,23 @@ class MustNotDecidePolicy(Policy):
         rule_only_data: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
-        """Certain about the handoff on the turn right after such a message; silent otherwise."""
+        """Certain on the turn right after such a message; silent otherwise."""
         probabilities = self._default_predictions(domain)
-        if self._reports_fraud_or_dispute(tracker) and HANDOFF_ACTION in domain.action_names_or_texts:
-            probabilities[domain.index_for_action(HANDOFF_ACTION)] = 1.0
-        return self._prediction(probabilities)
+        action = self._decided(tracker)
+        if action is None or action not in domain.action_names_or_texts:
+            return self._prediction(probabilities)
+        probabilities[domain.index_for_action(action)] = 1.0
+        # Inside a form RulePolicy predicts the form itself as a "no user" prediction, which outranks every
+        # prediction that reads the message; a theft report must stop the form before it takes the message.
+        return self._prediction(probabilities, is_no_user_prediction=bool(tracker.active_loop_name))
 
     @staticmethod
-    def _reports_fraud_or_dispute(tracker: DialogueStateTracker) -> bool:
-        if tracker.latest_action_name != ACTION_LISTEN_NAME or tracker.active_loop_name:
-            return False
-        text = (tracker.latest_message.text if tracker.latest_message else None) or ""
-        return must_not_decide(normalise(text)) is not None
+    def _decided(tracker: DialogueStateTracker) -> str | None:
+        message = tracker.latest_message
+        if tracker.latest_action_name != ACTION_LISTEN_NAME or message is None or not message.text:
+            return None
+        if message.text.startswith("/"):
+            return None  # a button payload names its intent: the customer chose
+        names = any(e.get("entity") in NAMING_ENTITIES for e in message.entities or [])
+        intent = (message.intent or {}).get("name")
+        return decide(message.text, intent=intent, names_something=names, active_loop=tracker.active_loop_name)

@@ -268,3 +268,19 @@ def _done_notes(service_types: tuple[str, ...], product_name: str, catalog: Cata
     if staying:
         notes.append(Fragment("utter_closure_done_agreements", {"services": join_cn(staying)}))
     return notes
+
+
+def reopen_later_replies(product_ids: list[str], catalog: Catalog) -> list[Part]:
+    """「关了以后还能再开吗」 asked while a closure waits for its yes: the reopening rule for those products.
+
+    The closure is not touched: the form asks its question again afterwards (issue 12.2).
+    """
+    by_days: dict[int, list[str]] = {}
+    for product_id in product_ids:
+        product = catalog.product(product_id)
+        if product is not None:
+            by_days.setdefault(product.reopen_cooldown_days, []).append(product.display_name)
+    return [
+        Reply("utter_closure_reopen_rule", {"product_name": join_cn(names), "cooldown_days": str(days)})
+        for days, names in by_days.items()
+    ]

@@ -87,3 +87,19 @@ def _customers_closure(account: AccountSnapshot) -> tuple[date, date | None] | N
         return None
     latest = max(approved, key=lambda r: r.created_at)
     return local_date(latest.created_at), account.closed_on
+
+
+def closures_on_record(customer: CustomerSnapshot | None) -> list[AccountSnapshot]:
+    """Lines closed at this customer's request, or with a closure request still open.
+
+    「我没关过」 about one of these disowns something done in the customer's name: a theft signal
+    (bot/handoff/people.py). Lines the platform stopped are not on this list.
+    """
+    if customer is None:
+        return []
+    open_statuses = ("submitted", "under_review")
+    return [
+        a
+        for a in customer.accounts
+        if _customers_closure(a) is not None or any(r.kind == "close" and r.status in open_statuses for r in a.requests)
+    ]

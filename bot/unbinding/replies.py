@@ -42,6 +42,9 @@ def unbind_offer(plan: UnbindPlan, catalog: Catalog, *, product_names: str, toda
         names = join_cn(_kind_name(kind, catalog) for kind in kinds)
         lines = join_cn(dict.fromkeys(b.account.product.display_name for b in plan.which_product))
         buttons = _buttons(plan.which_product, catalog)
+        if plan.kept:  # the rest of the request is not forgotten while one kind is asked about
+            also = join_cn((label(b, catalog) for b in plan.kept), and_last=False)
+            replies.append(Reply("utter_unbind_also", {"services": also}))
         replies.append(Reply("utter_unbind_which_product", {"service_name": names, "products": lines}, buttons))
         return ChangeOffer(replies)
     if not plan.chosen:

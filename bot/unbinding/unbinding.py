@@ -10,6 +10,7 @@ all or nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,6 +24,7 @@ from bot.nlu.textnorm import normalise
 # "Everything" when nothing more specific is named (全部解绑, 都关掉).
 _EVERYTHING = re.compile(r"全部|所有|全都|都解|都关|都取消|都不要|一起解")
 # A service kind named without a product is taken on every line only when the user says so (两个都, 全部 ...).
+_BOTH_LINES = re.compile(r"两个都|俩都|两边|每个|花呗和借呗|借呗和花呗|花呗借呗")
 _EVERY_LINE = re.compile(r"全部|所有|全都|两个都|俩都|都解|都关|都取消|都不要|一起解|都要解|也都")
 # 「借呗绑的那张卡」: a card on its own is the bound bank card; 信用卡 (another company's product),
 # 信用卡收款 (the collection code) and an app that 卡住 (hangs) are not.
@@ -59,6 +61,8 @@ class UnbindPlan:
         asked: True when the request named something (a type or a merchant).
         which_product: a kind named without a product that is bound on more than one line: the
             bindings to choose from (nothing is chosen until the customer says which).
+        kept: what else the same request named while `which_product` is asked (「滴滴免密和自动还款」:
+            the 滴滴 binding), confirmed together with the answer (issue 12: exactly what was asked for).
     """
 
     chosen: tuple[Unbinding, ...]
@@ -67,6 +71,7 @@ class UnbindPlan:
     not_bound: tuple[str, ...]
     asked: bool
     which_product: tuple[Bound, ...] = ()
+    kept: tuple[Bound, ...] = ()
 
 
 def means_bank_card(text: str) -> bool:
@@ -75,7 +80,12 @@ def means_bank_card(text: str) -> bool:
 
 
 def plan_unbind(
-    customer: CustomerSnapshot, *, product_ids: list[str], service_types: list[str], text: str
+    customer: CustomerSnapshot,
+    *,
+    product_ids: list[str],
+    service_types: list[str],
+    text: str,
+    kept_ids: Sequence[int] = (),
 ) -> UnbindPlan:
     """Resolve an unbind request against the customer's bindings.
 
@@ -84,13 +94,14 @@ def plan_unbind(
         product_ids: the lines the request is about (empty: all).
         service_types: contract `service` values named in the request.
         text: the user's message, searched for merchant names of bound services.
+        kept_ids: services an earlier message named while it was asked which line (UnbindPlan.kept).
     """
     accounts = [a for a in customer.accounts if not product_ids or a.product.id in product_ids]
     every = [Bound(s, a) for a in accounts for s in a.services]
     active = [b for b in every if b.service.status == "active"]
     by_merchant = _merchant_matches(every, text)
     wanted_types = _wanted_types(service_types, text, by_merchant)
-    every_line = bool(product_ids) or bool(_EVERY_LINE.search(normalise(text)))
+    every_line = bool(product_ids) or _every_line(normalise(text), _things_named(wanted_types, by_merchant))
     chosen: list[Bound] = [b for b in by_merchant if b.service.status == "active"]
     which_product: list[Bound] = []
     for kind in wanted_types:
@@ -99,8 +110,11 @@ def plan_unbind(
             lines = {b.account.account_id for b in matching}
             # Only what was asked for: 「关掉自动还款」 with auto-repay on both lines asks which one.
             (chosen if every_line or len(lines) < 2 else which_product).extend(matching)
+    kept: list[Bound] = []
     if which_product:
-        chosen = []
+        chosen, kept = [], chosen
+    elif chosen:
+        chosen += [b for b in _still_bound(customer, kept_ids) if b not in chosen]
     everything = not (wanted_types or by_merchant) and bool(_EVERYTHING.search(normalise(text)))
     if everything:
         chosen = list(active)
@@ -115,7 +129,31 @@ def plan_unbind(
         not_bound=not_bound,
         asked=bool(wanted_types or by_merchant or everything),
         which_product=tuple(which_product),
+        kept=tuple(kept),
     )
+
+
+def _things_named(wanted_types: list[str], by_merchant: list[Bound]) -> int:
+    """How many services a request names: 「滴滴免密和自动还款」 is two, 「自动还款」 one."""
+    merchants = {b.service.merchant for b in by_merchant}
+    covered = {b.service.service_type for b in by_merchant} & set(wanted_types)
+    return len(wanted_types) + len(merchants) - len(covered)
+
+
+def _every_line(norm: str, things: int) -> bool:
+    """Whether a kind named without a product is meant on every line.
+
+    「自动还款都关了」 means both lines; in 「滴滴免密和自动还款都解了」 the 都 gathers the two things named,
+    so only 两个都 / 花呗和借呗 and the like take it to every line.
+    """
+    if things > 1:
+        return bool(_BOTH_LINES.search(norm))
+    return bool(_EVERY_LINE.search(norm))
+
+
+def _still_bound(customer: CustomerSnapshot, service_ids: Sequence[int]) -> list[Bound]:
+    wanted = set(service_ids)
+    return [Bound(s, a) for a in customer.accounts for s in a.services if s.id in wanted and s.status == "active"]
 
 
 def _wanted_types(service_types: list[str], text: str, by_merchant: list[Bound]) -> list[str]:

@@ -111,7 +111,11 @@ def test_outside_hours_the_user_leaves_a_message(chat, db, action_settings) -> N
     ],
 )
 def test_fraud_and_disputes_go_to_a_human_whatever_the_intent(chat, db, customer, message, reason) -> None:
-    reply = chat(customer).say(message)
+    c = chat(customer)
+    reply = c.say(message)
+    if reason == "suspected_fraud":  # safety advice and the offer to pause the open lines first (issue 12.5)
+        assert "不要把密码、验证码告诉任何人" in reply and "要先暂停再转人工吗" in reply
+        reply = c.say("/deny")
     assert "正在为你转接人工客服" in reply
     ticket = tickets(db, customer)[-1]
     assert (ticket.status, ticket.reason) == ("queued", reason)

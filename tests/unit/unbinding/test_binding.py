@@ -181,3 +181,28 @@ def test_a_service_kind_the_catalog_does_not_know_is_never_said_back() -> None:
     assert [r.params for r in offer.replies if isinstance(r, Reply) and r.response == "utter_unbind_not_bound"] == [
         {"service_name": "亲友代还", "products": "花呗"}
     ]
+
+
+def test_a_mixed_request_keeps_what_it_named_while_asking_which_line_for_the_rest() -> None:
+    # 「把滴滴免密和自动还款都解了」: 都 gathers the two things named, not both lines (issue 12).
+    p = plan(services=["password_free", "auto_repay"], text="把滴滴免密和自动还款都解了")
+    assert not p.chosen and [b.service.id for b in p.which_product] == [1, 5]
+    assert [b.service.id for b in p.kept] == [2]
+    offer = unbind_offer(p, CATALOG, product_names="花呗和借呗", today=TODAY)
+    said = [r.response for r in offer.replies if isinstance(r, Reply)]
+    assert said == ["utter_unbind_also", "utter_unbind_which_product"] and offer.change is None
+    # The answer (借呗's auto-repay) is confirmed together with 滴滴, and nothing else.
+    answer = plan_unbind(CUSTOMER, product_ids=["jiebei"], service_types=["auto_repay"], text="", kept_ids=[2])
+    assert sorted(chosen_ids(answer)) == [2, 5]
+    offer = unbind_offer(answer, CATALOG, product_names="借呗", today=TODAY)
+    assert offer.change == {"kind": "unbind", "service_ids": [5, 2]}
+
+
+def test_both_lines_must_be_said_when_several_things_are_named() -> None:
+    p = plan(services=["password_free", "auto_repay"], text="滴滴免密和花呗借呗的自动还款都解了")
+    assert sorted(chosen_ids(p)) == [1, 2, 5] and not p.which_product
+
+
+def test_a_kept_service_no_longer_bound_is_not_confirmed_again() -> None:
+    answer = plan_unbind(CUSTOMER, product_ids=["jiebei"], service_types=["auto_repay"], text="", kept_ids=[4, 99])
+    assert chosen_ids(answer) == [5]

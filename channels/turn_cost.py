@@ -1,22 +1,24 @@
 """Cuts in Rasa 3.6's cost per turn that change no result (docs/benchmarks.md, issue 15).
 
-Profiling a REST turn (benchmarks/profile_turn.py) found three costs Rasa pays on every turn that
-buy nothing; each patch below computes exactly what Rasa computes, only once:
+Profiling a turn (benchmarks/profile_turn.py) found Rasa paying, on every turn, for work that buys
+nothing. Each cut below computes exactly what Rasa computes, only once:
 
-1. **Action responses are checked against a fixed JSON schema**, and `jsonschema.validate` checks
-   the *schema itself* against its meta-schema before every use: about 45 ms per action-server
-   call on this machine, more than the NLU. The schema never changes, so one validator is built
-   once and only the response is checked (same errors raised).
-2. **Every stored event is turned back into an object by searching all Event subclasses**
-   (`Event.resolve_by_type` walks the class tree per event): a turn's tracker load grew by
-   ~0.1 ms per event in the conversation. The type-name → class map is built once.
+1. **Action responses are checked against a fixed JSON schema**, and `jsonschema.validate` first
+   checks the *schema itself* against its meta-schema, on every call: ~45 ms per action-server
+   call here, more than the NLU. One validator is built once; the response is still checked.
+2. **Every stored event is turned back into an object by searching all Event subclasses** per
+   event (`Event.resolve_by_type`). The type-name → class map is built once.
 3. **Every policy re-derives the dialogue states of the whole conversation for every prediction**
-   (`Domain.states_for_tracker_history` replays all events from the session start, 3-4 times per
-   predicted action): the main reason a turn grew with the conversation. `HistoryCache` keeps, per
-   conversation, the states found so far and the replayed tracker, and resumes from there while
-   the conversation's applied events still start with the ones it has seen; anything else (a
-   rewind, a restart, a form's undone steps, another process having moved on) recomputes from the
-   start, as Rasa does.
+   (`Domain.states_for_tracker_history` replays all events since the session start, 3-4 times per
+   predicted action): the main reason a turn grew with the conversation. `HistoryCache` keeps per
+   conversation the states found so far and resumes from them (or from the last user message
+   before the point where Rasa's applied events changed: a form's earlier step dropped, a rewind).
+4. **Applied events** (the events minus the undone ones: a pass over the session) are asked for
+   5-10 times per prediction: remembered per tracker until it changes.
+5. **MemoizationPolicy deep-copies the whole conversation's states for a debug line** even when debug
+   logging is off: copied only when it is on.
+And `freeze_after_start`: Python's full garbage collections walk the million objects of the loaded
+model again and again; frozen after start-up, they are not.
 
 `install()` is idempotent; channels/redacting_store.py calls it, so every Rasa server that loads
 the project's tracker store (make run, make run-prod, the tests' servers) has the cuts.
@@ -25,15 +27,19 @@ tests/channels/test_turn_cost.py checks each cut gives Rasa's own answer.
 
 from __future__ import annotations
 
+import copy
 import gc
+import logging
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies import memoization
 from rasa.shared.constants import DEFAULT_SENDER_ID, DOCS_BASE_URL
 from rasa.shared.core import constants
 from rasa.shared.core.domain import Domain, State
-from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
@@ -91,16 +97,71 @@ def _resolve_by_type(type_name: str, default: type[Event] | None = None) -> type
 # ── 3. dialogue states, resumed ──
 
 
+@dataclass
+class _Checkpoint:
+    """Where a history stood before one of the user's messages: it can resume from here."""
+
+    consumed: int
+    replay: DialogueStateTracker  # a copy, never stepped itself
+    states: int
+    last_ml_action: Any
+    hidden: bool
+
+
 class _History:
     """The states of one conversation's applied events so far, and the tracker replayed to there."""
 
     def __init__(self, tracker: DialogueStateTracker) -> None:
-        self.replay = tracker.init_copy()
+        # Rasa replays on `tracker.init_copy()`; the states read only the replayed tracker's slots, latest
+        # message, action and loop, never its list of events, so this one keeps only the last (cheap to copy).
+        self.replay = DialogueStateTracker(
+            tracker.sender_id, tracker.slots.values(), max_event_history=1, is_rule_tracker=tracker.is_rule_tracker
+        )
         self.seen: list[tuple[str, float]] = []  # (type, timestamp) of each applied event consumed
+        self.events: list[Event] = []
         self.states: list[State] = []
         self.last_ml_action: Any = None
         self.hidden = False
-        self.last_event: Event | None = None
+        self.checkpoints: list[_Checkpoint] = []
+
+    def rewind(self, applied: list[Event], seen: list[tuple[str, float]]) -> bool:
+        """Go back to the last checkpoint inside the part of `applied` this history has seen as it is now.
+
+        False when there is none (start afresh).
+
+        Rasa's applied events change behind the end when a form runs again (its earlier step is dropped)
+        or a turn is rewound: the states before that point still hold.
+        """
+        same = 0
+        for mine, theirs in zip(self.seen, seen, strict=False):
+            if mine != theirs:
+                break
+            same += 1
+        while same and applied[same - 1] != self.events[same - 1]:
+            same -= 1
+        kept = [cp for cp in self.checkpoints if cp.consumed <= same]
+        if same == len(self.seen):
+            return True
+        self.checkpoints = kept
+        if not kept:
+            return False
+        cp = kept[-1]
+        self.replay = copy.deepcopy(cp.replay)
+        del self.seen[cp.consumed :], self.events[cp.consumed :], self.states[cp.states :]
+        self.last_ml_action, self.hidden = cp.last_ml_action, cp.hidden
+        return True
+
+    def consume(self, event: Event, flags: tuple[Any, ...]) -> None:
+        if isinstance(event, UserUttered):
+            snapshot = copy.deepcopy(self.replay)
+            self.checkpoints.append(
+                _Checkpoint(len(self.seen), snapshot, len(self.states), self.last_ml_action, self.hidden)
+            )
+        if isinstance(event, ActionExecuted):
+            _step(self, self.states, event.hide_rule_turn, *flags)
+        self.replay.update(event)
+        self.seen.append((type(event).__name__, event.timestamp))
+        self.events.append(event)
 
 
 class HistoryCache:
@@ -108,8 +169,9 @@ class HistoryCache:
 
     The loop is Rasa 3.6's (domain.py, states_for_tracker_history) split in two: `_step` handles one
     tracker before an action, `states` feeds it the applied events not seen yet and adds the final
-    state (computed afresh every call, as the tracker's end moves). Callers get copies: Rasa's
-    featurizers edit the states they are given.
+    state (computed afresh every call, as the tracker's end moves). Where the applied events no longer
+    start with the ones seen, it resumes from the last checkpoint before the difference. Callers get
+    copies: Rasa's featurizers edit the states they are given.
     """
 
     def __init__(self, size: int = MAX_CACHED_CONVERSATIONS) -> None:
@@ -135,30 +197,20 @@ class HistoryCache:
         applied = tracker.applied_events()
         seen = [(type(e).__name__, e.timestamp) for e in applied]
         history = self.entries.pop(key, None)
-        if history is None or seen[: len(history.seen)] != history.seen or not _same_last(applied, history):
+        if history is None or not history.rewind(applied, seen):
             history = _History(tracker)
         self.entries[key] = history
         while len(self.entries) > self.size:
             self.entries.popitem(last=False)
         flags = (domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
         for event in applied[len(history.seen) :]:
-            if isinstance(event, ActionExecuted):
-                _step(history, history.states, event.hide_rule_turn, *flags)
-            history.replay.update(event)
-        history.seen = seen
-        history.last_event = applied[-1] if applied else None
+            history.consume(event, flags)
         # the final state: on copies, so the next call resumes before it
         final = _History.__new__(_History)
         final.replay, final.last_ml_action, final.hidden = history.replay, history.last_ml_action, history.hidden
         states = list(history.states)
         _step(final, states, False, *flags)
         return [{name: dict(sub) for name, sub in state.items()} for state in states]
-
-
-def _same_last(applied: list[Event], history: _History) -> bool:
-    """The last event the history consumed is the one at its place now (beyond type and time)."""
-    n = len(history.seen)
-    return n == 0 or applied[n - 1] == history.last_event
 
 
 def _step(
@@ -227,6 +279,22 @@ def _states_for_tracker_history(
     return _cache.states(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
 
 
+# ── 5. no deep copies for debug lines that are not logged ──
+
+
+class _CopyForDebugLinesOnly:
+    """What `rasa.core.policies.memoization` sees as its `copy` module.
+
+    Its only use of it is `copy.deepcopy(states)` as an argument of a debug log line, made on every
+    prediction whether debug logging is on or not: a copy of the dialogue states of the whole
+    conversation, so a cost that grows with it. The copy is made only when Rasa logs at debug level.
+    """
+
+    @staticmethod
+    def deepcopy(value: Any) -> Any:
+        return copy.deepcopy(value) if logging.getLogger("rasa").isEnabledFor(logging.DEBUG) else value
+
+
 def freeze_after_start(blueprint: Any) -> None:
     """Once the server has started (the model is loaded), move every object alive to gc's permanent generation.
 
@@ -250,6 +318,8 @@ def install() -> None:
     _originals["resolve_by_type"] = Event.resolve_by_type
     _originals["states"] = Domain.states_for_tracker_history
     _originals["applied_events"] = DialogueStateTracker.applied_events
+    _originals["memoization_copy"] = memoization.copy
+    memoization.copy = _CopyForDebugLinesOnly
     DialogueStateTracker.applied_events = _applied_events
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(_resolve_by_type)
@@ -264,4 +334,5 @@ def uninstall() -> None:
     Event.resolve_by_type = staticmethod(_originals.pop("resolve_by_type"))
     Domain.states_for_tracker_history = _originals.pop("states")
     DialogueStateTracker.applied_events = _originals.pop("applied_events")
+    memoization.copy = _originals.pop("memoization_copy")
     _originals.clear()  # the states found so far stay: they are Rasa's answers (tests compare next calls)

@@ -9,6 +9,7 @@ turn); the applied events; the event classes; the action-response check, valid a
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -218,3 +219,20 @@ def test_the_sql_store_publishes_exactly_the_events_it_stores(domain: Domain, tm
     assert [e["event"] for e in broker.published[6:]] == ["bot", "slot", "action"]
     asyncio.run(store.save(stored))  # nothing new: nothing published again
     assert len(broker.published) == 9
+
+
+def test_memoization_copies_states_only_for_debug_lines_that_are_logged() -> None:
+    turn_cost.install()
+    from rasa.core.policies import memoization
+
+    states = [{"user": {"intent": "greet"}}]
+    rasa_logger = logging.getLogger("rasa")
+    level = rasa_logger.level
+    try:
+        rasa_logger.setLevel(logging.INFO)
+        assert memoization.copy.deepcopy(states) is states
+        rasa_logger.setLevel(logging.DEBUG)
+        copied = memoization.copy.deepcopy(states)
+        assert copied == states and copied is not states and copied[0] is not states[0]
+    finally:
+        rasa_logger.setLevel(level)

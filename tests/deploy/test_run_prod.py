@@ -99,7 +99,12 @@ def test_rendered_nginx_config_is_valid_and_sticky(tmp_path: Path) -> None:
     # Rasa's HTTP API (any conversation, read and write) is not on the public port
     public = text.split("upstream action_servers")[1].split("listen 127.0.0.1:16050;")[0]
     routed = [line.split("location", 1)[1].split("{")[0].strip() for line in public.splitlines() if "location" in line]
-    assert routed == ["= /nginx-health", "= /", "~ ^/(webhooks/|socket\\.io|console)", "/"]
+    assert routed == ["= /nginx-health", "= /", "^~ /webhooks/rest/", "~ ^/(webhooks/|socket\\.io|console)", "/"]
+    # REST messages spread over the processes by customer token, not by client address
+    rest = text.split("upstream rasa_rest {")[1].split("}")[0]
+    assert "hash $http_authorization consistent;" in rest
+    assert [f"127.0.0.1:{p}" in rest for p in (16005, 16006, 16007)] == [True] * 3
+    assert "proxy_pass http://rasa_rest;" in public.split("location ^~ /webhooks/rest/ {")[1].split("}")[0]
     assert public.split("location / {")[1].split("}")[0].strip() == "return 404;"
     checked = subprocess.run(
         [NGINX, "-t", "-p", str(tmp_path / "nginx"), "-c", "nginx.conf", "-g", "daemon off;"],

@@ -15,8 +15,8 @@ nothing. Each cut below computes exactly what Rasa computes, only once:
    before the point where Rasa's applied events changed: a form's earlier step dropped, a rewind).
 4. **Applied events** (the events minus the undone ones: a pass over the session) are asked for
    5-10 times per prediction: remembered per tracker until it changes.
-5. **MemoizationPolicy deep-copies the whole conversation's states for a debug line** even when debug
-   logging is off: copied only when it is on.
+5. **MemoizationPolicy deep-copies, and RulePolicy formats, the whole conversation's states for a
+   debug line** even when debug logging is off: done only when it is on.
 And `freeze_after_start`: Python's full garbage collections walk the million objects of the loaded
 model again and again; frozen after start-up, they are not.
 
@@ -36,6 +36,8 @@ from typing import Any
 
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies import memoization
+from rasa.core.policies.policy import Policy
+from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.constants import DEFAULT_SENDER_ID, DOCS_BASE_URL
 from rasa.shared.core import constants
 from rasa.shared.core.domain import Domain, State
@@ -292,7 +294,17 @@ class _CopyForDebugLinesOnly:
 
     @staticmethod
     def deepcopy(value: Any) -> Any:
-        return copy.deepcopy(value) if logging.getLogger("rasa").isEnabledFor(logging.DEBUG) else value
+        return copy.deepcopy(value) if _debug_logged() else value
+
+
+def _debug_logged() -> bool:
+    return logging.getLogger("rasa").isEnabledFor(logging.DEBUG)
+
+
+def _format_states_for_a_debug_line(states: list[State]) -> str:
+    """RulePolicy's `format_tracker_states`: its only use is a debug line, so "" when that is not logged."""
+    formatted: str = Policy.format_tracker_states(states) if _debug_logged() else ""
+    return formatted
 
 
 def freeze_after_start(blueprint: Any) -> None:
@@ -320,6 +332,7 @@ def install() -> None:
     _originals["applied_events"] = DialogueStateTracker.applied_events
     _originals["memoization_copy"] = memoization.copy
     memoization.copy = _CopyForDebugLinesOnly
+    RulePolicy.format_tracker_states = staticmethod(_format_states_for_a_debug_line)
     DialogueStateTracker.applied_events = _applied_events
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(_resolve_by_type)
@@ -335,4 +348,5 @@ def uninstall() -> None:
     Domain.states_for_tracker_history = _originals.pop("states")
     DialogueStateTracker.applied_events = _originals.pop("applied_events")
     memoization.copy = _originals.pop("memoization_copy")
+    del RulePolicy.format_tracker_states  # Policy's own again
     _originals.clear()  # the states found so far stay: they are Rasa's answers (tests compare next calls)

@@ -236,3 +236,25 @@ def test_memoization_copies_states_only_for_debug_lines_that_are_logged() -> Non
         assert copied == states and copied is not states and copied[0] is not states[0]
     finally:
         rasa_logger.setLevel(level)
+
+
+def test_rule_policy_formats_states_only_for_debug_lines_that_are_logged() -> None:
+    from rasa.core.policies.policy import Policy
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    turn_cost.install()
+    states = [{"user": {"intent": "greet"}, "prev_action": {"action_name": "action_listen"}}]
+    rasa_logger = logging.getLogger("rasa")
+    level = rasa_logger.level
+    try:
+        rasa_logger.setLevel(logging.INFO)
+        assert RulePolicy.format_tracker_states(states) == ""
+        rasa_logger.setLevel(logging.DEBUG)
+        assert RulePolicy.format_tracker_states(states) == Policy.format_tracker_states(states) != ""
+    finally:
+        rasa_logger.setLevel(level)
+    turn_cost.uninstall()
+    try:
+        assert RulePolicy.format_tracker_states(states) == Policy.format_tracker_states(states)
+    finally:
+        turn_cost.install()

@@ -102,6 +102,20 @@ def rss_mb(port: int) -> float | None:
     return None
 
 
+def wait_for_moodbot(proc: subprocess.Popen[bytes], log: Path, seconds: int = 480) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the moodbot's `rasa run` exited ({proc.returncode}): see {log}")
+        try:
+            if requests.get(f"http://127.0.0.1:{MOODBOT_PORT}/", timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise SystemExit(f"the moodbot did not come up in {seconds} s: see {log}")
+
+
 @contextmanager
 def moodbot() -> Iterator[str]:
     reuse = os.environ.get("MOODBOT_DIR")
@@ -125,7 +139,6 @@ def moodbot() -> Iterator[str]:
             [
                 str(RASA),
                 "run",
-                "--enable-api",
                 "--port",
                 str(MOODBOT_PORT),
                 "--interface",
@@ -140,11 +153,12 @@ def moodbot() -> Iterator[str]:
             start_new_session=True,
         )
         try:
-            wait_until_up(f"http://127.0.0.1:{MOODBOT_PORT}", proc)
+            wait_for_moodbot(proc, folder / "rasa.log")
             yield f"http://127.0.0.1:{MOODBOT_PORT}/webhooks/rest/webhook"
         finally:
-            os.killpg(proc.pid, signal.SIGINT)
-            proc.wait(timeout=60)
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGINT)
+                proc.wait(timeout=60)
 
 
 @contextmanager

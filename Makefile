@@ -12,7 +12,7 @@ export BOT_DEV_MODE ?= true
 # Every Python folder the linters and the formatter look at.
 PY_DIRS := bot actions components channels scripts tests migrations benchmarks evaluation
 
-.PHONY: help setup run run-prod prod-health test-faults train test test-fast test-browser token test-e2e validate test-stories evaluate crossval pipelines lint types format seed review shell bench fuzz lookups lock services clean
+.PHONY: help setup run run-prod prod-health test-faults train test test-fast test-browser token test-e2e validate test-stories evaluate crossval pipelines lint types format seed review shell bench load fuzz lookups lock services clean
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -93,12 +93,17 @@ shell: setup ## chat in the terminal as a demo customer: make shell CUSTOMER=dem
 	@scripts/train-if-needed.sh
 	@scripts/run.sh --shell $(or $(CUSTOMER),demo_balance)
 
-bench: setup ## print closure-check, long-input rule, NLU and concurrency (long message vs another customer) figures
+bench: setup ## print closure-check, long-input rule, NLU, concurrency, and full-turn cost beside Rasa's moodbot (trains it: +2-4 min) figures
 	@$(PY) benchmarks/bench_closure.py "sqlite:///$$(mktemp -d)/bench.db" "$${BENCH_POSTGRES_URL:-postgresql+psycopg2://postgres@127.0.0.1:5432/test}"
 	@$(PY) benchmarks/bench_long_input.py
 	@scripts/train-if-needed.sh
 	@$(PY) benchmarks/bench_nlu.py
 	@$(PY) benchmarks/bench_concurrency.py
+	@$(PY) benchmarks/bench_turns.py
+
+load: setup services ## 200 conversations (5 s think time) against the production topology on 17xxx ports, then integrity checks; not in make test (docs/benchmarks.md)
+	@scripts/train-if-needed.sh
+	@nice -n 5 $(PY) benchmarks/load.py $(LOAD_ARGS)
 
 fuzz: setup services ## long property-based fuzzing run (HYPOTHESIS_PROFILE=long, 10,000+ cases; starts both servers); prints figures
 	@scripts/train-if-needed.sh

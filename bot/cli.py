@@ -29,7 +29,7 @@ from bot.config import ConfigError, Settings
 from bot.core.catalog import load_catalog
 from bot.db import queries
 from bot.db.migrate import upgrade_to_head
-from bot.db.seed import ensure_seeded, reseed_demo, seed_catalog
+from bot.db.seed import ensure_seeded, reseed_demo, seed_catalog, seed_load_customers
 from bot.db.session import session_factory, session_scope
 from bot.security.console_auth import hash_password
 from bot.security.tokens import mint_token
@@ -62,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             reseed_demo(session, today=today)
             print("demo customers re-seeded")
+        elif args.command == "seed-load":
+            if not settings.dev_mode:
+                print("load-test customers are for development mode only (BOT_DEV_MODE=true)", file=sys.stderr)
+                return 1
+            ids = seed_load_customers(session, args.count, today=today)
+            print(f"{len(ids)} load-test customers seeded ({ids[0] if ids else ''} … {ids[-1] if ids else ''})")
         elif args.command == "requests":
             _print_open_requests(session)
         elif args.command == "review":
@@ -181,6 +187,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("prepare")
     sub.add_parser("seed")
     sub.add_parser("requests")
+    seed_load = sub.add_parser("seed-load", help="copies of the demo customers, load_0001 … (benchmarks/load.py)")
+    seed_load.add_argument("--count", type=int, default=200)
     sub.add_parser("hash-password")
     dev_mode = sub.add_parser("dev-mode")
     dev_mode.add_argument("--bind", help="the address the servers will listen on")

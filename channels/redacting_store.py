@@ -18,6 +18,7 @@ events too.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import sqlalchemy
@@ -28,6 +29,11 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.security.redaction import redact_events
+from channels import turn_cost
+
+# Every Rasa server loads its tracker store from here (endpoints*.yml): the place to put the
+# cost-per-turn cuts in, before the first turn.
+turn_cost.install()
 
 
 def redacted_tracker(tracker: DialogueStateTracker, domain: Domain) -> DialogueStateTracker:
@@ -74,6 +80,19 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the redacted copy (only the events not stored yet are written, as in SQLTrackerStore)."""
         await super().save(redacted_tracker(tracker, self.domain))
+
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """Publish the events not stored yet: the ones `save` writes next.
+
+        Rasa's own version loads and rebuilds the whole stored session to count its events, on
+        every turn (a cost growing with the conversation); counting the rows gives the same number.
+        """
+        if self.event_broker is None:
+            return
+        with self.session_scope() as session:
+            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+        new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
 
     async def erase(self, sender_id: str) -> bool:
         """Delete every event of a conversation, all sessions; whether there were any."""

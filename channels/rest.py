@@ -39,6 +39,7 @@ from bot.core.catalog import load_catalog
 from bot.nlu.contract import clean_payload
 from bot.security.message_limits import clean_text
 from bot.security.tokens import TokenError
+from channels import turn_cost
 from channels.auth import bearer_token, identify, refusal, refuse_exposed_dev_mode
 from channels.failures import failure_fields
 from channels.limits import (
@@ -78,6 +79,7 @@ class TokenRestInput(RestInput):
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
         refuse_exposed_dev_mode(webhook, self.settings)
         limit_request_size(webhook, self.settings.max_request_bytes)
+        turn_cost.freeze_after_start(webhook)
 
         @webhook.exception(PayloadTooLarge)
         async def too_large(request: Request, _: Exception) -> HTTPResponse:

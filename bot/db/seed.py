@@ -67,8 +67,32 @@ def reseed_demo(session: Session, *, today: date) -> None:
     _insert_demo_customers(session, today)
 
 
+LOAD_PREFIX = "load_"
+
+
+def seed_load_customers(session: Session, count: int, *, today: date) -> list[str]:
+    """Replace the load-test customers with `count` fresh copies of the demo customers, in turn; their ids.
+
+    `load_0001` is a copy of the first demo customer, `load_0002` of the second, … (benchmarks/load.py).
+    """
+    seed_catalog(session, load_catalog())
+    old = list(session.execute(select(m.Customer.id).where(m.Customer.id.like(f"{LOAD_PREFIX}%"))).scalars())
+    _delete_customers(session, old)
+    ids = []
+    for n in range(1, count + 1):
+        customer = _BUILDERS[(n - 1) % len(_BUILDERS)](today)
+        customer.id = f"{LOAD_PREFIX}{n:04d}"
+        session.add(customer)
+        ids.append(customer.id)
+    session.flush()
+    return ids
+
+
 def _delete_demo_customers(session: Session) -> None:
-    ids = list(DEMO_CUSTOMERS)
+    _delete_customers(session, list(DEMO_CUSTOMERS))
+
+
+def _delete_customers(session: Session, ids: list[str]) -> None:
     account_ids = list(
         session.execute(select(m.CreditAccount.id).where(m.CreditAccount.customer_id.in_(ids))).scalars()
     )
@@ -86,19 +110,7 @@ def _delete_demo_customers(session: Session) -> None:
 
 
 def _insert_demo_customers(session: Session, today: date) -> None:
-    for build in (
-        _clean,
-        _balance,
-        _overdue,
-        _past_overdue,
-        _instalment,
-        _refund,
-        _frozen,
-        _closed,
-        _paused,
-        _bound,
-        _recently_closed,
-    ):
+    for build in _BUILDERS:
         session.add(build(today))
     session.flush()
 
@@ -317,3 +329,18 @@ def _recently_closed(today: date) -> m.Customer:
         )
     ]
     return customer
+
+
+_BUILDERS = (
+    _clean,
+    _balance,
+    _overdue,
+    _past_overdue,
+    _instalment,
+    _refund,
+    _frozen,
+    _closed,
+    _paused,
+    _bound,
+    _recently_closed,
+)

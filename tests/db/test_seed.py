@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from bot.closing.eligibility import check_closure
 from bot.db import models as m
 from bot.db.queries import load_products
-from bot.db.seed import DEMO_CUSTOMERS, ensure_seeded, reseed_demo
+from bot.db.seed import DEMO_CUSTOMERS, ensure_seeded, reseed_demo, seed_load_customers
 from bot.db.session import session_scope
 from tests.conftest import TODAY
 from tests.factories import stored_account, stored_customer
@@ -77,3 +77,17 @@ def test_seeding_is_idempotent_and_reseed_restores(factory) -> None:
         assert stored_customer(s, "demo_clean").accounts[0].status == "active"
         count = s.execute(select(func.count()).select_from(m.Customer)).scalar_one()
         assert count == len(DEMO_CUSTOMERS)
+
+
+def test_load_customers_are_fresh_copies_of_the_demo_customers_in_turn(session) -> None:
+    ids = seed_load_customers(session, 13, today=TODAY)
+    assert ids[0] == "load_0001" and ids[-1] == "load_0013" and len(ids) == 13
+    demo = list(DEMO_CUSTOMERS)
+    for n, cid in enumerate(ids):  # same accounts and blockers as the demo customer it copies
+        template = demo[n % len(demo)]
+        for product in ("huabei", "jiebei"):
+            assert blockers(session, cid, product) == blockers(session, template, product), (cid, template)
+    # seeding again replaces them (a second run starts from the same state)
+    again = seed_load_customers(session, 2, today=TODAY)
+    left = session.scalars(select(m.Customer.id).where(m.Customer.id.like("load_%"))).all()
+    assert again == ["load_0001", "load_0002"] and sorted(left) == again

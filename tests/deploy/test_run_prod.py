@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from bot.config import REPO_ROOT
+from channels.action_server import MAX_INFLATED_BYTES
 from tests.environment import unavailable
 
 SECRETS = ("BOT_JWT_SECRET", "BOT_ACTION_SECRET", "RASA_AUTH_TOKEN", "BOT_CONSOLE_SECRET")
@@ -90,11 +91,20 @@ def test_rendered_nginx_config_is_valid_and_sticky(tmp_path: Path) -> None:
     assert [f"127.0.0.1:{p}" in rasa for p in (16005, 16006, 16007)] == [True] * 3
     assert [f"127.0.0.1:{p}" in actions for p in (16055, 16056)] == [True] * 2
     assert "listen 127.0.0.1:16050;" in text  # the action servers are reached on loopback only
-    assert "client_max_body_size 65536;" in text
+    assert "client_max_body_size 65536;" in text.split("listen 127.0.0.1:16050;")[0]  # the public cap
+    # Rasa's action calls (whole tracker + domain) get the action servers' own cap, not the public one
+    action_proxy = text.split("listen 127.0.0.1:16050;")[1]
+    assert "client_max_body_size 16m;" in action_proxy
+    assert 16 * 1024 * 1024 == MAX_INFLATED_BYTES
     # Rasa's HTTP API (any conversation, read and write) is not on the public port
     public = text.split("upstream action_servers")[1].split("listen 127.0.0.1:16050;")[0]
     routed = [line.split("location", 1)[1].split("{")[0].strip() for line in public.splitlines() if "location" in line]
-    assert routed == ["= /nginx-health", "= /", "~ ^/(webhooks/|socket\\.io|console)", "/"]
+    assert routed == ["= /nginx-health", "= /", "^~ /webhooks/rest/", "~ ^/(webhooks/|socket\\.io|console)", "/"]
+    # REST messages spread over the processes by customer token, not by client address
+    rest = text.split("upstream rasa_rest {")[1].split("}")[0]
+    assert "hash $http_authorization consistent;" in rest
+    assert [f"127.0.0.1:{p}" in rest for p in (16005, 16006, 16007)] == [True] * 3
+    assert "proxy_pass http://rasa_rest;" in public.split("location ^~ /webhooks/rest/ {")[1].split("}")[0]
     assert public.split("location / {")[1].split("}")[0].strip() == "return 404;"
     checked = subprocess.run(
         [NGINX, "-t", "-p", str(tmp_path / "nginx"), "-c", "nginx.conf", "-g", "daemon off;"],

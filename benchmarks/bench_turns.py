@@ -1,0 +1,222 @@
+"""Cost of a full REST turn beside Rasa's own moodbot, and whether it grows with the conversation (issue 15).
+
+In one run:
+1. builds the moodbot (`rasa init --no-prompt` into a temporary folder, which trains it: a minute or
+   two; MOODBOT_DIR=path reuses one built before) and starts it with `rasa run` (REST only);
+2. starts this assistant as `make run` does (scripts/run.sh: development mode, in-memory trackers,
+   a throwaway SQLite database, the latest model);
+3. alternates rounds between the two (ROUNDS fresh conversations of 10 turns each), so both see the
+   same machine load, and prints each one's full-turn median and p95 and the ratio;
+4. holds one conversation of LONG_TURNS turns with each, the same 10 messages over and over, and
+   prints the median of turns 1-10, 41-50 (the 50th message) and the last 10, and their ratios.
+Then each Rasa server's resident memory. The machine is shared: compare the ratios, not the ms.
+
+Usage: python benchmarks/bench_turns.py      (make bench runs it)
+Ports: BENCH_RASA_PORT (17005), BENCH_ACTION_PORT (17055), BENCH_MOODBOT_PORT (17006).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import bench_concurrency  # noqa: E402
+from bench_concurrency import start_servers, wait_until_up  # noqa: E402
+
+# BENCH_REPO=/path/to/another/checkout measures that checkout's assistant (e.g. main, for a before/after)
+bench_concurrency.ROOT = Path(os.environ.get("BENCH_REPO") or ROOT)
+
+RASA = ROOT / ".venv" / "bin" / "rasa"
+RASA_PORT = int(os.environ.get("BENCH_RASA_PORT", "17005"))
+MOODBOT_PORT = int(os.environ.get("BENCH_MOODBOT_PORT", "17006"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "6"))
+LONG_TURNS = int(os.environ.get("BENCH_LONG_TURNS", "80"))
+# a realistic first ten messages: closing checks, a credit question, services, a pause left halfway
+OURS = [
+    "你好",
+    "借呗能注销吗",
+    "花呗呢",
+    "关闭花呗影响征信吗",
+    "我绑定了哪些服务",
+    "我的注销申请到哪一步了",
+    "逾期记录多久能消",
+    "花呗先暂停三个月",
+    "算了",
+    "谢谢",
+]
+# one demo customer per round (the sender is the customer id in development mode)
+CUSTOMERS = ["demo_balance", "demo_clean", "demo_instalment", "demo_refund", "demo_paused", "demo_past_overdue"]
+# the moodbot's own stories and rules, twice over
+MOODBOT = ["hello", "I am sad", "yes", "hi", "I am feeling great", "hey", "I am unhappy", "no", "are you a bot?", "bye"]
+Send = Callable[[str, str], float]
+
+
+def sender_for(url: str, must_answer: bool = True) -> Send:
+    """POST one message; its full round trip in seconds (this assistant must always answer)."""
+    session = requests.Session()
+
+    def send(sender: str, message: str) -> float:
+        start = time.perf_counter()
+        answer = session.post(url, json={"sender": sender, "message": message}, timeout=120)
+        took = time.perf_counter() - start
+        if answer.status_code != 200 or (must_answer and not answer.json()):
+            raise SystemExit(f"{url}: HTTP {answer.status_code}, {answer.text[:200]!r} for {message!r}")
+        return took
+
+    return send
+
+
+def conversation(send: Send, sender: str, messages: list[str], turns: int) -> list[float]:
+    return [send(sender, messages[i % len(messages)]) for i in range(turns)]
+
+
+def ms(values: list[float]) -> float:
+    return statistics.median(values) * 1000
+
+
+def p95(values: list[float]) -> float:
+    return sorted(values)[max(0, round(0.95 * len(values)) - 1)] * 1000
+
+
+def rss_mb(port: int) -> float | None:
+    """Resident memory of the process listening on `port` (Linux /proc), in MB."""
+    found = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True).stdout
+    if "pid=" not in found:
+        return None
+    pid = found.split("pid=")[1].split(",")[0]
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def wait_for_moodbot(proc: subprocess.Popen[bytes], log: Path, seconds: int = 480) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the moodbot's `rasa run` exited ({proc.returncode}): see {log}")
+        try:
+            if requests.get(f"http://127.0.0.1:{MOODBOT_PORT}/", timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise SystemExit(f"the moodbot did not come up in {seconds} s: see {log}")
+
+
+@contextmanager
+def moodbot() -> Iterator[str]:
+    reuse = os.environ.get("MOODBOT_DIR")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(reuse or tmp)
+        env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+        if not list((folder / "models").glob("*.tar.gz")):
+            print(f"building the moodbot in {folder} (rasa init --no-prompt: trains it) …", flush=True)
+            started = time.monotonic()
+            subprocess.run(
+                [str(RASA), "init", "--no-prompt", "--init-dir", str(folder)],
+                cwd=folder,
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            print(f"  built in {time.monotonic() - started:.0f} s", flush=True)
+        log = (folder / "rasa.log").open("wb")
+        proc = subprocess.Popen(
+            [
+                str(RASA),
+                "run",
+                "--port",
+                str(MOODBOT_PORT),
+                "--interface",
+                "127.0.0.1",
+                "--model",
+                "models",
+            ],
+            cwd=folder,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_for_moodbot(proc, folder / "rasa.log")
+            yield f"http://127.0.0.1:{MOODBOT_PORT}/webhooks/rest/webhook"
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGINT)
+                proc.wait(timeout=60)
+
+
+@contextmanager
+def assistant() -> Iterator[str]:
+    os.environ.setdefault("BOT_RATE_LIMIT_SENDER", "6000/60")  # 80 quick turns from one sender
+    os.environ.setdefault("BOT_RATE_LIMIT_IP", "off")
+    with tempfile.TemporaryDirectory() as work:
+        proc = start_servers(Path(work))
+        try:
+            wait_until_up(f"http://127.0.0.1:{RASA_PORT}", proc)
+            yield f"http://127.0.0.1:{RASA_PORT}/webhooks/rest/webhook"
+        finally:
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def full_turns(ours: Send, floor: Send) -> None:
+    mine: list[float] = []
+    theirs: list[float] = []
+    for n in range(ROUNDS):  # alternating, so both meet the same load; a new conversation each round
+        mine += conversation(ours, CUSTOMERS[n % len(CUSTOMERS)], OURS, 10)
+        theirs += conversation(floor, f"mood_{n}", MOODBOT, 10)
+    print(f"\nfull REST turn, {ROUNDS} fresh conversations × 10 turns each (alternating):")
+    print(f"  this assistant  median {ms(mine):6.1f} ms   p95 {p95(mine):6.1f} ms")
+    print(f"  moodbot (floor) median {ms(theirs):6.1f} ms   p95 {p95(theirs):6.1f} ms")
+    print(
+        f"  ratio           median {ms(mine) / ms(theirs):6.2f} ×   p95 {p95(mine) / p95(theirs):6.2f} × (target ≤ 1.5)"
+    )
+
+
+def long_conversation(name: str, send: Send, sender: str, messages: list[str]) -> None:
+    times = conversation(send, sender, messages, LONG_TURNS)
+    first, fiftieth, last = ms(times[:10]), ms(times[40:50]), ms(times[-10:])
+    print(
+        f"  {name:15} turns 1-10 {first:6.1f} ms   41-50 {fiftieth:6.1f} ms ({fiftieth / first:4.2f} ×)   "
+        f"{LONG_TURNS - 9}-{LONG_TURNS} {last:6.1f} ms ({last / first:4.2f} ×)"
+    )
+
+
+def main() -> int:
+    with moodbot() as floor_url, assistant() as our_url:
+        ours, floor = sender_for(our_url), sender_for(floor_url, must_answer=False)
+        conversation(ours, "demo_closed", OURS, 10)  # warm-up: first parses load lazily built parts
+        conversation(floor, "mood_warmup", MOODBOT, 10)
+        full_turns(ours, floor)
+        print(f"\none conversation of {LONG_TURNS} turns (10 messages repeated; target: last ≤ 1.2 × first):")
+        long_conversation("this assistant", ours, "demo_overdue", OURS)
+        long_conversation("moodbot", floor, "mood_long", MOODBOT)
+        mine, theirs = rss_mb(RASA_PORT), rss_mb(MOODBOT_PORT)
+        if mine and theirs:
+            print(
+                f"\nRasa server memory: this assistant {mine:.0f} MB, moodbot {theirs:.0f} MB ({mine / theirs:.2f} ×)"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""What benchmarks/load.py checks after a load run: plain functions over plain data (unit-tested).
+
+- `tracker_problems`: one conversation's stored events against what its client sent and received.
+  Every message answered with HTTP 200 must be in the tracker exactly once, in the order sent, each
+  followed by exactly the bot texts the client got; the rows must be in time order and no event may
+  be stored twice. A message that failed (no HTTP 200) may or may not be in it (nginx may have cut
+  the connection after Rasa took the message), but never twice.
+- `change_problems`: every change the client saw confirmed is in the account database exactly once,
+  with exactly one audit row; a change that was not confirmed is not there at all.
+- `summary`: messages/s, latency percentiles, errors and empty replies.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One message of a load conversation and what came back."""
+
+    message: str
+    status: int  # HTTP status, 0 when no response came (timeout, connection refused)
+    replies: tuple[str, ...]  # the reply texts, in order
+    seconds: float
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """A row of Rasa's SQL tracker store (`events` table), in id order."""
+
+    id: int
+    type_name: str
+    timestamp: float
+    data: Mapping[str, Any]
+
+
+def tracker_problems(sender: str, exchanges: list[Exchange], events: list[StoredEvent]) -> list[str]:
+    """What is wrong with one conversation's stored events (empty: nothing).
+
+    The stored user messages are walked beside the sent ones, in order: an answered message must be
+    the next one stored, and be followed by the replies its client got; a failed one may be skipped.
+    Whatever is stored beyond the walk was never sent there: duplicated or out of order.
+    """
+    problems = _order_problems(sender, events)
+    turns = _turns(events)
+    at = 0
+    for exchange in exchanges:
+        if at < len(turns) and turns[at][0] == exchange.message:
+            if exchange.status == 200 and tuple(turns[at][1]) != exchange.replies:
+                problems.append(
+                    f"{sender}: after {exchange.message!r} the tracker has {turns[at][1]}, "
+                    f"the client got {list(exchange.replies)}"
+                )
+            at += 1
+        elif exchange.status == 200:
+            problems.append(f"{sender}: answered message {exchange.message!r} is not next in the tracker (lost?)")
+    problems += [
+        f"{sender}: stored message {text!r} was not sent there (duplicated or reordered)" for text, _ in turns[at:]
+    ]
+    return problems
+
+
+def _order_problems(sender: str, events: list[StoredEvent]) -> list[str]:
+    problems = []
+    for before, after in zip(events, events[1:], strict=False):
+        if after.id <= before.id or after.timestamp < before.timestamp:
+            problems.append(f"{sender}: event {after.id} ({after.type_name}) is out of order after {before.id}")
+    seen = Counter((e.type_name, e.timestamp, json.dumps(e.data, sort_keys=True)) for e in events)
+    problems += [f"{sender}: {key[0]} event at {key[1]} stored {n} times" for key, n in seen.items() if n > 1]
+    return problems
+
+
+def _turns(events: list[StoredEvent]) -> list[tuple[str, list[str]]]:
+    """Each user message with the bot texts that follow it until the next one."""
+    turns: list[tuple[str, list[str]]] = []
+    for event in events:
+        if event.type_name == "user":
+            turns.append((str(event.data.get("text") or ""), []))
+        elif event.type_name == "bot" and turns and event.data.get("text"):
+            turns[-1][1].append(str(event.data["text"]))
+    return turns
+
+
+def change_problems(
+    confirmed: Iterable[str], requests: Mapping[str, int], audits: Mapping[str, int], customers: Iterable[str]
+) -> list[str]:
+    """Each confirmed change stored once with one audit row; nothing stored for the others.
+
+    Args:
+        confirmed: customers whose conversation ended a change with its confirmation reply.
+        requests: per customer, the change requests recorded during the run.
+        audits: per customer, the audit rows of the change itself during the run.
+        customers: every customer of the run.
+    """
+    wanted = set(confirmed)
+    problems = []
+    for customer in sorted(set(customers) | set(requests) | set(audits)):
+        expected = 1 if customer in wanted else 0
+        if requests.get(customer, 0) != expected:
+            problems.append(f"{customer}: {requests.get(customer, 0)} change requests stored, expected {expected}")
+        if audits.get(customer, 0) != expected:
+            problems.append(f"{customer}: {audits.get(customer, 0)} audit rows for the change, expected {expected}")
+    return problems
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (share 0.95 = p95); 0 for no values."""
+    if not values:
+        return 0.0
+    ranked = sorted(values)
+    return ranked[min(len(ranked) - 1, max(0, round(share * len(ranked)) - 1))]
+
+
+def summary(exchanges: Iterable[Exchange], wall_seconds: float) -> dict[str, float]:
+    """Messages/s, p50/p95/p99 (ms) of every message, errors (no HTTP 200) and empty replies."""
+    done = list(exchanges)
+    times = [x.seconds for x in done]
+    return {
+        "messages": len(done),
+        "messages_per_second": len(done) / wall_seconds if wall_seconds else 0.0,
+        "p50_ms": statistics.median(times) * 1000 if times else 0.0,
+        "p95_ms": percentile(times, 0.95) * 1000,
+        "p99_ms": percentile(times, 0.99) * 1000,
+        "errors": sum(1 for x in done if x.status != 200),
+        "empty_replies": sum(1 for x in done if x.status == 200 and not any(r.strip() for r in x.replies)),
+    }

@@ -1,0 +1,352 @@
+"""Cuts in Rasa 3.6's cost per turn that change no result (docs/benchmarks.md, issue 15).
+
+Profiling a turn (benchmarks/profile_turn.py) found Rasa paying, on every turn, for work that buys
+nothing. Each cut below computes exactly what Rasa computes, only once:
+
+1. **Action responses are checked against a fixed JSON schema**, and `jsonschema.validate` first
+   checks the *schema itself* against its meta-schema, on every call: ~45 ms per action-server
+   call here, more than the NLU. One validator is built once; the response is still checked.
+2. **Every stored event is turned back into an object by searching all Event subclasses** per
+   event (`Event.resolve_by_type`). The type-name → class map is built once.
+3. **Every policy re-derives the dialogue states of the whole conversation for every prediction**
+   (`Domain.states_for_tracker_history` replays all events since the session start, 3-4 times per
+   predicted action): the main reason a turn grew with the conversation. `HistoryCache` keeps per
+   conversation the states found so far and resumes from them (or from the last user message
+   before the point where Rasa's applied events changed: a form's earlier step dropped, a rewind).
+4. **Applied events** (the events minus the undone ones: a pass over the session) are asked for
+   5-10 times per prediction: remembered per tracker until it changes.
+5. **MemoizationPolicy deep-copies, and RulePolicy formats, the whole conversation's states for a
+   debug line** even when debug logging is off: done only when it is on.
+And `freeze_after_start`: Python's full garbage collections walk the million objects of the loaded
+model again and again; frozen after start-up, they are not.
+
+`install()` is idempotent; channels/redacting_store.py calls it, so every Rasa server that loads
+the project's tracker store (make run, make run-prod, the tests' servers) has the cuts.
+tests/channels/test_turn_cost.py checks each cut gives Rasa's own answer.
+"""
+
+from __future__ import annotations
+
+import copy
+import gc
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.core.actions.action import RemoteAction
+from rasa.core.policies import memoization
+from rasa.core.policies.policy import Policy
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.shared.constants import DEFAULT_SENDER_ID, DOCS_BASE_URL
+from rasa.shared.core import constants
+from rasa.shared.core.domain import Domain, State
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.utils.common import all_subclasses
+
+# Conversations whose states are kept per process (least recently used dropped first). Each holds
+# one replayed tracker of its session (a few hundred KB for a long one).
+MAX_CACHED_CONVERSATIONS = 500
+
+_originals: dict[str, Any] = {}
+
+
+# ── 1. the action-response schema, checked once ──
+
+
+def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+    from jsonschema import ValidationError, validators
+
+    validator = _originals.get("validator")
+    if validator is None:
+        schema = self.action_response_format_spec()
+        cls = validators.validator_for(schema)
+        cls.check_schema(schema)  # what jsonschema.validate does first, now once per process
+        validator = _originals["validator"] = cls(schema)
+    try:
+        validator.validate(result)
+    except ValidationError as e:  # the same message Rasa gives
+        e.message += (
+            ". Failed to validate Action server response from API, make sure your response from the "
+            f"Action endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions"
+        )
+        raise
+    return True
+
+
+# ── 2. event classes by type name, found once ──
+
+
+def _event_classes() -> dict[str, type[Event]]:
+    classes: dict[str, type[Event]] = {}
+    for cls in all_subclasses(Event):  # Rasa's order: the first class with a name wins, as in Rasa
+        classes.setdefault(cls.type_name, cls)
+    return classes
+
+
+def _resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
+    classes = _originals.get("event_classes")
+    if classes is None or type_name not in classes:
+        # an Event subclass imported after the map was built (or an unknown name): Rasa's own search
+        classes = _originals["event_classes"] = _event_classes()
+        if type_name not in classes:
+            resolved: type[Event] | None = _originals["resolve_by_type"](type_name, default)
+            return resolved
+    return classes[type_name]
+
+
+# ── 3. dialogue states, resumed ──
+
+
+@dataclass
+class _Checkpoint:
+    """Where a history stood before one of the user's messages: it can resume from here."""
+
+    consumed: int
+    replay: DialogueStateTracker  # a copy, never stepped itself
+    states: int
+    last_ml_action: Any
+    hidden: bool
+
+
+class _History:
+    """The states of one conversation's applied events so far, and the tracker replayed to there."""
+
+    def __init__(self, tracker: DialogueStateTracker) -> None:
+        # Rasa replays on `tracker.init_copy()`; the states read only the replayed tracker's slots, latest
+        # message, action and loop, never its list of events, so this one keeps only the last (cheap to copy).
+        self.replay = DialogueStateTracker(
+            tracker.sender_id, tracker.slots.values(), max_event_history=1, is_rule_tracker=tracker.is_rule_tracker
+        )
+        self.seen: list[tuple[str, float]] = []  # (type, timestamp) of each applied event consumed
+        self.events: list[Event] = []
+        self.states: list[State] = []
+        self.last_ml_action: Any = None
+        self.hidden = False
+        self.checkpoints: list[_Checkpoint] = []
+
+    def rewind(self, applied: list[Event], seen: list[tuple[str, float]]) -> bool:
+        """Go back to the last checkpoint inside the part of `applied` this history has seen as it is now.
+
+        False when there is none (start afresh).
+
+        Rasa's applied events change behind the end when a form runs again (its earlier step is dropped)
+        or a turn is rewound: the states before that point still hold.
+        """
+        same = 0
+        for mine, theirs in zip(self.seen, seen, strict=False):
+            if mine != theirs:
+                break
+            same += 1
+        while same and applied[same - 1] != self.events[same - 1]:
+            same -= 1
+        kept = [cp for cp in self.checkpoints if cp.consumed <= same]
+        if same == len(self.seen):
+            return True
+        self.checkpoints = kept
+        if not kept:
+            return False
+        cp = kept[-1]
+        self.replay = copy.deepcopy(cp.replay)
+        del self.seen[cp.consumed :], self.events[cp.consumed :], self.states[cp.states :]
+        self.last_ml_action, self.hidden = cp.last_ml_action, cp.hidden
+        return True
+
+    def consume(self, event: Event, flags: tuple[Any, ...]) -> None:
+        if isinstance(event, UserUttered):
+            snapshot = copy.deepcopy(self.replay)
+            self.checkpoints.append(
+                _Checkpoint(len(self.seen), snapshot, len(self.states), self.last_ml_action, self.hidden)
+            )
+        if isinstance(event, ActionExecuted):
+            _step(self, self.states, event.hide_rule_turn, *flags)
+        self.replay.update(event)
+        self.seen.append((type(event).__name__, event.timestamp))
+        self.events.append(event)
+
+
+class HistoryCache:
+    """`Domain.states_for_tracker_history`, resumed from the states already found for a conversation.
+
+    The loop is Rasa 3.6's (domain.py, states_for_tracker_history) split in two: `_step` handles one
+    tracker before an action, `states` feeds it the applied events not seen yet and adds the final
+    state (computed afresh every call, as the tracker's end moves). Where the applied events no longer
+    start with the ones seen, it resumes from the last checkpoint before the difference. Callers get
+    copies: Rasa's featurizers edit the states they are given.
+    """
+
+    def __init__(self, size: int = MAX_CACHED_CONVERSATIONS) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[Any, ...], _History] = OrderedDict()
+
+    def states(
+        self,
+        domain: Domain,
+        tracker: DialogueStateTracker,
+        omit_unset_slots: bool = False,
+        ignore_rule_only_turns: bool = False,
+        rule_only_data: dict[str, Any] | None = None,
+    ) -> list[State]:
+        key = (
+            tracker.sender_id,
+            id(domain),
+            tracker.is_rule_tracker,
+            omit_unset_slots,
+            ignore_rule_only_turns,
+            repr(rule_only_data),
+        )
+        applied = tracker.applied_events()
+        seen = [(type(e).__name__, e.timestamp) for e in applied]
+        history = self.entries.pop(key, None)
+        if history is None or not history.rewind(applied, seen):
+            history = _History(tracker)
+        self.entries[key] = history
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        flags = (domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        for event in applied[len(history.seen) :]:
+            history.consume(event, flags)
+        # the final state: on copies, so the next call resumes before it
+        final = _History.__new__(_History)
+        final.replay, final.last_ml_action, final.hidden = history.replay, history.last_ml_action, history.hidden
+        states = list(history.states)
+        _step(final, states, False, *flags)
+        return [{name: dict(sub) for name, sub in state.items()} for state in states]
+
+
+def _step(
+    history: _History,
+    states: list[State],
+    hide_rule_turn: bool,
+    domain: Domain,
+    omit_unset_slots: bool,
+    ignore_rule_only_turns: bool,
+    rule_only_data: dict[str, Any] | None,
+) -> None:
+    tr = history.replay
+    if ignore_rule_only_turns:
+        if not history.hidden:
+            history.last_ml_action = domain._get_prev_action_sub_state(tr)
+        if not tr.followup_action and not tr.latest_action_name == tr.active_loop_name:
+            history.hidden = hide_rule_turn
+        if history.hidden:
+            return
+    state = domain.get_active_state(tr, omit_unset_slots=omit_unset_slots)
+    if ignore_rule_only_turns:
+        domain._remove_rule_only_features(state, rule_only_data)
+        if states:
+            domain._substitute_rule_only_user_input(state, states[-1])
+        if history.last_ml_action:
+            state[constants.PREVIOUS_ACTION] = history.last_ml_action
+    states.append(domain._clean_state(state))
+
+
+_cache = HistoryCache()
+
+
+# ── 4. applied events, once per tracker state ──
+
+
+def _applied_events(self: DialogueStateTracker) -> list[Event]:
+    """Rasa's `applied_events`, remembered on the tracker until an event is added.
+
+    A prediction asks for the same tracker's applied events 5-10 times (each policy, the states,
+    the processor), each a pass over every event of the session. Events are only ever appended to
+    a tracker (or the tracker is rebuilt), so the number of events and the last one say whether
+    the remembered answer still holds. Callers get their own list: some edit it.
+    """
+    events = self.events
+    mark = (len(events), id(events[-1]) if events else None, id(events[0]) if events else None)
+    memo = self.__dict__.get("_turn_cost_applied")
+    if memo is None or memo[0] != mark:
+        memo = (mark, _originals["applied_events"](self))
+        self.__dict__["_turn_cost_applied"] = memo
+    return list(memo[1])
+
+
+def _states_for_tracker_history(
+    self: Domain,
+    tracker: DialogueStateTracker,
+    omit_unset_slots: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: dict[str, Any] | None = None,
+) -> list[State]:
+    if type(tracker) is not DialogueStateTracker or tracker.sender_id in (None, DEFAULT_SENDER_ID):
+        # training's story trackers all share one sender id: Rasa's own loop for them
+        states: list[State] = _originals["states"](
+            self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data
+        )
+        return states
+    return _cache.states(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+
+
+# ── 5. no deep copies for debug lines that are not logged ──
+
+
+class _CopyForDebugLinesOnly:
+    """What `rasa.core.policies.memoization` sees as its `copy` module.
+
+    Its only use of it is `copy.deepcopy(states)` as an argument of a debug log line, made on every
+    prediction whether debug logging is on or not: a copy of the dialogue states of the whole
+    conversation, so a cost that grows with it. The copy is made only when Rasa logs at debug level.
+    """
+
+    @staticmethod
+    def deepcopy(value: Any) -> Any:
+        return copy.deepcopy(value) if _debug_logged() else value
+
+
+def _debug_logged() -> bool:
+    return logging.getLogger("rasa").isEnabledFor(logging.DEBUG)
+
+
+def _format_states_for_a_debug_line(states: list[State]) -> str:
+    """RulePolicy's `format_tracker_states`: its only use is a debug line, so "" when that is not logged."""
+    formatted: str = Policy.format_tracker_states(states) if _debug_logged() else ""
+    return formatted
+
+
+def freeze_after_start(blueprint: Any) -> None:
+    """Once the server has started (the model is loaded), move every object alive to gc's permanent generation.
+
+    The loaded model is about a million Python objects that live as long as the process. Python's
+    full garbage collections walk all of them, and a turn that allocates a lot (a long tracker)
+    triggers several: profiling showed them as a third of a long conversation's turn. Frozen
+    objects are never walked again; nothing else changes.
+    """
+
+    @blueprint.listener("after_server_start")
+    async def freeze(_app: Any, _loop: Any) -> None:
+        gc.collect()
+        gc.freeze()
+
+
+def install() -> None:
+    """Put the three cuts in place (once per process)."""
+    if _originals:
+        return
+    _originals["validate"] = RemoteAction._validate_action_result
+    _originals["resolve_by_type"] = Event.resolve_by_type
+    _originals["states"] = Domain.states_for_tracker_history
+    _originals["applied_events"] = DialogueStateTracker.applied_events
+    _originals["memoization_copy"] = memoization.copy
+    memoization.copy = _CopyForDebugLinesOnly
+    RulePolicy.format_tracker_states = staticmethod(_format_states_for_a_debug_line)
+    DialogueStateTracker.applied_events = _applied_events
+    RemoteAction._validate_action_result = _validate_action_result
+    Event.resolve_by_type = staticmethod(_resolve_by_type)
+    Domain.states_for_tracker_history = _states_for_tracker_history
+
+
+def uninstall() -> None:
+    """Rasa's own code again (tests compare both)."""
+    if not _originals:
+        return
+    RemoteAction._validate_action_result = _originals.pop("validate")
+    Event.resolve_by_type = staticmethod(_originals.pop("resolve_by_type"))
+    Domain.states_for_tracker_history = _originals.pop("states")
+    DialogueStateTracker.applied_events = _originals.pop("applied_events")
+    memoization.copy = _originals.pop("memoization_copy")
+    del RulePolicy.format_tracker_states  # Policy's own again
+    _originals.clear()  # the states found so far stay: they are Rasa's answers (tests compare next calls)

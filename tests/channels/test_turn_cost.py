@@ -1,0 +1,260 @@
+"""The cost-per-turn cuts (channels/turn_cost.py) give Rasa's own answers.
+
+Each cut is compared with Rasa 3.6's code on the same input: the dialogue states of a
+conversation with a form, slots, a rewind, a restart and a new session, taken after every event
+both from the growing tracker and from a fresh copy of it (as a tracker store hands one out each
+turn); the applied events; the event classes; the action-response check, valid and invalid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.core.brokers.broker import EventBroker
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    Event,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.config import REPO_ROOT
+from channels import turn_cost
+from channels.redacting_store import RedactingSQLTrackerStore
+
+FLAGS = [
+    {},
+    {"omit_unset_slots": True},
+    {"ignore_rule_only_turns": True, "rule_only_data": {"slots": ["form_reasks"], "loops": ["callback_form"]}},
+    {"ignore_rule_only_turns": True, "rule_only_data": None},
+]
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(REPO_ROOT / "domain.yml"))
+
+
+@pytest.fixture
+def rasa_only() -> Iterator[None]:
+    """Rasa's own code during the test's comparisons (the cuts are put back afterwards)."""
+    turn_cost.uninstall()
+    yield
+    turn_cost.install()
+
+
+def _user(text: str, intent: str, **entities: str) -> UserUttered:
+    found = [{"entity": k, "value": v, "start": 0, "end": 1} for k, v in entities.items()]
+    return UserUttered(text, {"name": intent, "confidence": 0.9}, found)
+
+
+def _conversation() -> list[Event]:
+    """A conversation with everything that makes Rasa's applied events differ from its events."""
+    listen = ActionExecuted("action_listen")
+    return [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        listen,
+        _user("借呗能注销吗", "close_account", product="jiebei"),
+        SlotSet("product", ["jiebei"]),
+        ActionExecuted("action_check_closure"),
+        BotUttered("可以注销"),
+        SlotSet("closure_ready", True),
+        ActionExecuted("closure_form"),
+        ActiveLoop("closure_form"),
+        SlotSet("requested_slot", "closure_confirmed"),
+        ActionExecuted("action_listen"),
+        _user("嗯", "affirm"),
+        ActionExecuted("closure_form"),  # the form again: Rasa drops its earlier step from the applied events
+        SlotSet("closure_confirmed", True),
+        SlotSet("requested_slot", "closure_code"),
+        ActionExecuted("action_listen"),
+        _user("不对", "deny"),
+        UserUtteranceReverted(),  # rewinds the last user turn
+        ActionExecuted("action_listen"),
+        _user("算了", "deny"),
+        ActionExecuted("closure_form"),
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+        ActionExecuted("utter_closure_cancelled", hide_rule_turn=True),
+        ActionExecuted("action_listen"),
+        _user("你好", "greet"),
+        ActionExecuted("utter_greet"),
+        ActionExecuted("action_listen"),
+        Restarted(),
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        _user("花呗呢", "inform", product="huabei"),
+        SlotSet("product", ["huabei"]),
+        ActionExecuted("action_check_closure"),
+        ActionExecuted("action_listen"),
+    ]
+
+
+def _states_both_ways(domain: Domain, tracker: DialogueStateTracker, flags: dict[str, Any]) -> tuple[Any, Any]:
+    ours = domain.states_for_tracker_history(tracker, **flags)
+    turn_cost.uninstall()
+    try:
+        rasa = domain.states_for_tracker_history(tracker, **flags)
+    finally:
+        turn_cost.install()
+    return ours, rasa
+
+
+@pytest.mark.parametrize("flags", FLAGS, ids=lambda f: ",".join(f) or "default")
+def test_states_after_every_event_are_rasas(domain: Domain, flags: dict[str, Any]) -> None:
+    turn_cost.install()
+    growing = DialogueStateTracker("turn_cost_states", domain.slots)
+    for n, event in enumerate(_conversation()):
+        growing.update(event)
+        ours, rasa = _states_both_ways(domain, growing, flags)
+        assert ours == rasa, f"after event {n}: {event}"
+        # a fresh copy each time, as the tracker store hands out every turn
+        fresh = DialogueStateTracker.from_events("turn_cost_states", list(growing.events), domain.slots)
+        ours, rasa = _states_both_ways(domain, fresh, flags)
+        assert ours == rasa, f"fresh copy after event {n}: {event}"
+
+
+def test_callers_editing_the_states_do_not_change_the_next_answer(domain: Domain) -> None:
+    turn_cost.install()
+    tracker = DialogueStateTracker.from_events("turn_cost_edits", _conversation()[:8], domain.slots)
+    first = domain.states_for_tracker_history(tracker)
+    for state in first:  # what Rasa's featurizers do to the states they are given
+        state.get("user", {}).pop("intent", None)
+        state.pop("slots", None)
+    ours, rasa = _states_both_ways(domain, tracker, {})
+    assert ours == rasa
+    assert ours != first
+
+
+def test_the_cache_keeps_a_bounded_number_of_conversations(domain: Domain) -> None:
+    cache = turn_cost.HistoryCache(size=3)
+    for n in range(10):
+        tracker = DialogueStateTracker.from_events(f"c{n}", _conversation()[:6], domain.slots)
+        cache.states(domain, tracker)
+    assert len(cache.entries) == 3
+
+
+def test_applied_events_are_rasas_after_every_event(domain: Domain) -> None:
+    turn_cost.install()
+    tracker = DialogueStateTracker("turn_cost_applied", domain.slots)
+    for event in _conversation():
+        tracker.update(event)
+        ours = tracker.applied_events()
+        ours.append(ActionExecuted("edited_by_a_caller"))  # a caller's edit is its own
+        assert tracker.applied_events() == turn_cost._originals["applied_events"](tracker)
+
+
+def test_event_classes_by_name_are_rasas(rasa_only: None) -> None:
+    names = {cls.type_name for cls in turn_cost.all_subclasses(Event)}
+    rasa = {name: Event.resolve_by_type(name) for name in names}
+    turn_cost.install()
+    assert {name: Event.resolve_by_type(name) for name in names} == rasa
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")
+    assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+
+
+def _remote_action() -> RemoteAction:
+    return RemoteAction("action_check_closure", EndpointConfig("http://127.0.0.1:1/webhook"))
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"events": [{"event": "slot", "name": "product", "value": ["huabei"]}], "responses": [{"text": "好"}]},
+        {"events": [{"event": "slot", "name": "product"}], "responses": []},  # a slot event without a value
+        {"events": [{"event": "no_such_event"}], "responses": []},
+        {"events": "not a list", "responses": []},
+        {"events": [], "responses": ["not an object"]},
+    ],
+)
+def test_the_action_response_check_agrees_with_rasas(result: dict[str, Any]) -> None:
+    def outcome() -> str:
+        try:
+            return str(_remote_action()._validate_action_result(result))
+        except ValidationError as e:
+            return f"refused: {e.message}"
+
+    turn_cost.uninstall()
+    rasa = outcome()
+    turn_cost.install()
+    assert outcome() == rasa
+
+
+class _Collecting(EventBroker):
+    def __init__(self) -> None:
+        self.published: list[dict[str, Any]] = []
+
+    def publish(self, event: dict[str, Any]) -> None:
+        self.published.append(event)
+
+
+def test_the_sql_store_publishes_exactly_the_events_it_stores(domain: Domain, tmp_path: Any) -> None:
+    broker = _Collecting()
+    store = RedactingSQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "t.db"), event_broker=broker)
+    tracker = DialogueStateTracker.from_events("publish", _conversation()[:6], domain.slots)
+    asyncio.run(store.save(tracker))
+    assert [e["event"] for e in broker.published] == [e.type_name for e in _conversation()[:6]]
+    stored = asyncio.run(store.retrieve("publish"))
+    assert stored is not None
+    for event in _conversation()[6:9]:
+        stored.update(event)
+    asyncio.run(store.save(stored))
+    assert [e["event"] for e in broker.published[6:]] == ["bot", "slot", "action"]
+    asyncio.run(store.save(stored))  # nothing new: nothing published again
+    assert len(broker.published) == 9
+
+
+def test_memoization_copies_states_only_for_debug_lines_that_are_logged() -> None:
+    turn_cost.install()
+    from rasa.core.policies import memoization
+
+    states = [{"user": {"intent": "greet"}}]
+    rasa_logger = logging.getLogger("rasa")
+    level = rasa_logger.level
+    try:
+        rasa_logger.setLevel(logging.INFO)
+        assert memoization.copy.deepcopy(states) is states
+        rasa_logger.setLevel(logging.DEBUG)
+        copied = memoization.copy.deepcopy(states)
+        assert copied == states and copied is not states and copied[0] is not states[0]
+    finally:
+        rasa_logger.setLevel(level)
+
+
+def test_rule_policy_formats_states_only_for_debug_lines_that_are_logged() -> None:
+    from rasa.core.policies.policy import Policy
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    turn_cost.install()
+    states = [{"user": {"intent": "greet"}, "prev_action": {"action_name": "action_listen"}}]
+    rasa_logger = logging.getLogger("rasa")
+    level = rasa_logger.level
+    try:
+        rasa_logger.setLevel(logging.INFO)
+        assert RulePolicy.format_tracker_states(states) == ""
+        rasa_logger.setLevel(logging.DEBUG)
+        assert RulePolicy.format_tracker_states(states) == Policy.format_tracker_states(states) != ""
+    finally:
+        rasa_logger.setLevel(level)
+    turn_cost.uninstall()
+    try:
+        assert RulePolicy.format_tracker_states(states) == Policy.format_tracker_states(states)
+    finally:
+        turn_cost.install()

@@ -1,4 +1,4 @@
-"""Questions next to the journeys (「自动还款扣哪里的钱」「还款后额度多久恢复」): a reviewed answer or the out-of-scope reply.
+"""Questions next to the journeys (「还款后额度多久恢复」): a reviewed answer or the out-of-scope reply.
 
 The ResponseSelector's pick for `out_of_scope` is in the parse data; bot/credit/faq.py
 decides whether it is sure enough of an answered topic. A `/out_of_scope` button

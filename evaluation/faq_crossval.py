@@ -53,7 +53,10 @@ class Pick:
 
 def real_examples() -> list[tuple[str, str]]:
     """(text, topic) of every real out-of-scope training message."""
-    return [(e.get("text"), topic_of(e.get("intent_response_key"))) for e in load_data(str(REAL_OUT_OF_SCOPE)).intent_examples]
+    return [
+        (e.get("text"), topic_of(e.get("intent_response_key")))
+        for e in load_data(str(REAL_OUT_OF_SCOPE)).intent_examples
+    ]
 
 
 def selector_config(target: Path) -> None:
@@ -64,24 +67,31 @@ def selector_config(target: Path) -> None:
     target.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
 
 
+def write_responses(target: Path) -> None:
+    """Every topic's response into an NLU data folder (the ResponseSelector trains on their keys)."""
+    shutil.copy(ROOT / "data" / "faq" / "responses.yml", target / "faq_responses.yml")
+    (target / "faq_other.yml").write_text(
+        'version: "3.1"\nresponses:\n  utter_out_of_scope/other:\n  - text: "-"\n', encoding="utf-8"
+    )
+
+
 def write_fold_data(target: Path, train: list[tuple[str, str]]) -> None:
     """Hand-written out-of-scope examples, this fold's real ones, and every topic's response."""
     target.mkdir(parents=True)
     shutil.copy(HAND_WRITTEN, target / "hand_written.yml")
-    shutil.copy(ROOT / "data" / "faq" / "responses.yml", target / "responses.yml")
-    (target / "other.yml").write_text(
-        'version: "3.1"\nresponses:\n  utter_out_of_scope/other:\n  - text: "-"\n', encoding="utf-8"
-    )
+    write_responses(target)
     by_topic: dict[str, list[str]] = {}
     for text, topic in train:
         by_topic.setdefault(topic, []).append(text)
     body = "".join(
-        f"- intent: out_of_scope/{t}\n  examples: |\n" + "".join(f"    - {x}\n" for x in xs) for t, xs in by_topic.items()
+        f"- intent: out_of_scope/{t}\n  examples: |\n" + "".join(f"    - {x}\n" for x in xs)
+        for t, xs in by_topic.items()
     )
     (target / "real_fold.yml").write_text(f'version: "3.1"\nnlu:\n{body}', encoding="utf-8")
 
 
 def pick_of(parsed: dict[str, Any]) -> tuple[str, float]:
+    """The topic the selector picked and its confidence."""
     response = ((parsed.get("response_selector") or {}).get("out_of_scope") or {}).get("response") or {}
     return topic_of(response.get("intent_response_key")), float(response.get("confidence") or 0.0)
 
@@ -119,14 +129,17 @@ class Outcome:
 
     @property
     def utility(self) -> float:
+        """Right answers minus the cost of the wrong ones."""
         return self.right - WRONG_COST * self.wrong
 
     @property
     def precision(self) -> float:
+        """Share of the answers given that were right."""
         return self.right / (self.right + self.wrong) if self.right + self.wrong else 1.0
 
     @property
     def coverage(self) -> float:
+        """Share of the answerable messages answered right."""
         return self.right / self.answerable if self.answerable else 0.0
 
 
@@ -138,6 +151,7 @@ def replay(picks: list[Pick], threshold: float, answered: set[str]) -> Outcome:
 
 
 def main() -> None:
+    """Run the folds, replay the thresholds, write docs/nlu-faq.md."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--folds", type=int, default=3)
     folds = parser.parse_args().folds
@@ -147,7 +161,10 @@ def main() -> None:
     outcomes = [replay(picks, t, answered) for t in THRESHOLDS]
     best = max(outcomes, key=lambda o: (o.utility, o.threshold))
     top1 = sum(p.picked == p.topic for p in picks) / len(picks)
-    lines = ["| threshold | right answers | wrong answers | precision | coverage | utility |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| threshold | right answers | wrong answers | precision | coverage | utility |",
+        "|---|---|---|---|---|---|",
+    ]
     lines += [
         f"| {o.threshold} | {o.right} | {o.wrong} | {o.precision:.3f} | {o.coverage:.3f} | {o.utility:.0f} |"
         for o in outcomes

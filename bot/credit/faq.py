@@ -26,7 +26,7 @@ OTHER_RESPONSE = "utter_out_of_scope/other"
 # The selector's confidence an answer needs: chosen by 3-fold cross-validation on the
 # real training messages (python -m evaluation.faq_crossval, docs/nlu-faq.md), never
 # on the held-out set.
-MIN_CONFIDENCE = 0.5
+MIN_CONFIDENCE = 0.7
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,9 @@ def unsupported_claims(answer: FaqAnswer, knowledge: Knowledge) -> list[str]:
     problems = [f"{answer.topic}: no fact {f} in credit.yml" for f in answer.facts if f not in knowledge.facts]
     if not answer.facts:
         problems.append(f"{answer.topic}: rests on no fact")
-    weakest = max((STATABLE.index(knowledge.facts[f].confidence) for f in answer.facts if f in knowledge.facts), default=0)
+    weakest = max(
+        (STATABLE.index(knowledge.facts[f].confidence) for f in answer.facts if f in knowledge.facts), default=0
+    )
     if STATABLE.index(answer.confidence) < weakest:
         problems.append(f"{answer.topic}: confidence {answer.confidence} above its weakest fact")
     return problems

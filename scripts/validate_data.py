@@ -32,7 +32,9 @@ RETRIEVAL_EXAMPLES = re.compile(r"^- intent: ([a-z_]+)/", re.MULTILINE)
 
 def retrieval_intents() -> set[str]:
     """Intents whose training examples carry a sub-intent (`- intent: out_of_scope/<topic>`)."""
-    return {name for path in (ROOT / "data").rglob("*.yml") for name in RETRIEVAL_EXAMPLES.findall(path.read_text("utf-8"))}
+    return {
+        name for path in (ROOT / "data").rglob("*.yml") for name in RETRIEVAL_EXAMPLES.findall(path.read_text("utf-8"))
+    }
 
 
 def form_questions() -> set[str]:

@@ -12,7 +12,7 @@ export BOT_DEV_MODE ?= true
 # Every Python folder the linters and the formatter look at.
 PY_DIRS := bot actions components channels scripts tests migrations benchmarks evaluation
 
-.PHONY: help setup run run-prod prod-health test-faults train test test-fast test-browser token test-e2e validate test-stories evaluate crossval pipelines lint types format seed review shell bench load fuzz lookups lock services clean
+.PHONY: help setup run run-prod prod-health test-faults train test test-fast test-browser token test-e2e validate test-stories evaluate crossval faq-crossval pipelines lint types format seed review shell bench load fuzz lookups lock services clean
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ evaluate: setup ## score the model on the real held-out set with baselines (trai
 
 crossval: setup ## journey gate settings by 3-fold cross-validation on the real training messages (3 trainings); writes docs/nlu-crossval.md
 	@$(PY) -m evaluation.crossval
+
+faq-crossval: setup ## FAQ answer threshold by 3-fold cross-validation on the real out-of-scope training messages (3 small trainings); writes docs/nlu-faq.md
+	@$(PY) -m evaluation.faq_crossval
 
 pipelines: setup ## NLU pipeline sizes by 3-fold cross-validation, training time included (3 trainings per candidate); writes docs/nlu-pipelines.md
 	@$(PY) -m evaluation.pipelines

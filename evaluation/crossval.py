@@ -24,6 +24,7 @@ from typing import Any
 from rasa.core.agent import Agent
 
 from bot.nlu.journey_gate import GateSettings, holds, ranking_of
+from evaluation.faq_crossval import write_responses
 from evaluation.heldout import ROOT, Labelled
 from evaluation.metrics import score
 from evaluation.model import latest_model, parse_all
@@ -61,12 +62,24 @@ def real_training() -> list[Labelled]:
     ]
 
 
+def full_intents() -> dict[str, str]:
+    """Text -> the intent it is trained as: out-of-scope messages keep their FAQ topic (`out_of_scope/<topic>`)."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return {
+        e.get("text"): e.get("intent_response_key") or e.get("intent")
+        for e in load_data(str(REAL_TRAINING)).intent_examples
+    }
+
+
 def write_fold_data(target: Path, hand_written: Path, train: list[Labelled]) -> None:
     """Hand-written data as it is, plus this fold's real training messages."""
     shutil.copytree(hand_written, target, ignore=shutil.ignore_patterns("real"))
+    write_responses(target)
+    intents = full_intents()  # a retrieval intent needs its sub-intent on every example
     by_intent: dict[str, list[str]] = {}
     for e in train:
-        by_intent.setdefault(e.intent, []).append(e.text)
+        by_intent.setdefault(intents.get(e.text, e.intent), []).append(e.text)
     body = "".join(
         f"- intent: {i}\n  examples: |\n" + "".join(f"    - {t}\n" for t in ts) for i, ts in by_intent.items()
     )

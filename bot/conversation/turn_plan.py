@@ -67,7 +67,7 @@ ANSWERING_ACTIONS = frozenset(
         "action_nothing_pending",
         "action_handle_fallback",
         "utter_you_are_welcome",
-        "utter_out_of_scope",
+        "action_answer_out_of_scope",
         "utter_greet",
         "utter_iamabot",
     }

@@ -64,7 +64,7 @@ SIDE_ANSWERS = frozenset(
         "action_show_requests",
         "utter_iamabot",
         "utter_you_are_welcome",
-        "utter_out_of_scope",
+        "action_answer_out_of_scope",
         "utter_greet",
     }
 )

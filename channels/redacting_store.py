@@ -32,8 +32,9 @@ from bot.security.redaction import redact_events
 from channels import turn_cost
 
 # Every Rasa server loads its tracker store from here (endpoints*.yml): the place to put the
-# cost-per-turn cuts in, before the first turn.
-turn_cost.install()
+# cost-per-turn cuts in, before the first turn. They patch Rasa 3.6 internals, so an operator
+# can switch them off (BOT_TURN_COST_CUTS=off) if a Rasa upgrade or an incident calls for it.
+turn_cost.install_unless_disabled()
 
 
 def redacted_tracker(tracker: DialogueStateTracker, domain: Domain) -> DialogueStateTracker:

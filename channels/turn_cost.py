@@ -30,7 +30,9 @@ from __future__ import annotations
 import copy
 import gc
 import logging
+import os
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +46,8 @@ from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
+
+from bot.config import parse_flag
 
 # Conversations whose states are kept per process (least recently used dropped first). Each holds
 # one replayed tracker of its session (a few hundred KB for a long one).
@@ -320,6 +324,15 @@ def freeze_after_start(blueprint: Any) -> None:
     async def freeze(_app: Any, _loop: Any) -> None:
         gc.collect()
         gc.freeze()
+
+
+def install_unless_disabled(env: Mapping[str, str] | None = None) -> bool:
+    """`install()` unless BOT_TURN_COST_CUTS is off (default on); whether the cuts are in place."""
+    source = os.environ if env is None else env
+    if not parse_flag(source.get("BOT_TURN_COST_CUTS", "on"), "BOT_TURN_COST_CUTS"):
+        return False
+    install()
+    return True
 
 
 def install() -> None:

@@ -258,3 +258,18 @@ def test_rule_policy_formats_states_only_for_debug_lines_that_are_logged() -> No
         assert RulePolicy.format_tracker_states(states) == Policy.format_tracker_states(states)
     finally:
         turn_cost.install()
+
+
+def test_an_operator_can_switch_the_cuts_off() -> None:
+    was_installed = bool(turn_cost._originals)
+    turn_cost.uninstall()
+    rasas_own = Domain.states_for_tracker_history
+    try:
+        assert turn_cost.install_unless_disabled({"BOT_TURN_COST_CUTS": "off"}) is False
+        assert Domain.states_for_tracker_history is rasas_own  # Rasa's own code stays in place
+        assert turn_cost.install_unless_disabled({}) is True
+        assert Domain.states_for_tracker_history is not rasas_own
+    finally:
+        turn_cost.uninstall()
+        if was_installed:
+            turn_cost.install()

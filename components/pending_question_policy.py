@@ -12,17 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.policies.policy import Policy, PolicyPrediction
-from rasa.engine.graph import ExecutionContext
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.core.pending import next_step, still_waiting, waiting_from_slot
+from components.untrained_policy import UntrainedPolicy
 
 SLOT = "journey_question"
 # Above RulePolicy (6), whose rules end in action_listen right after a side question's answer;
@@ -31,30 +28,10 @@ PRIORITY = 7
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
-class PendingQuestionPolicy(Policy):
+class PendingQuestionPolicy(UntrainedPolicy):
     """Asks a waiting journey question again after a side question, and routes the answer back to its journey."""
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        """Only the priority is configurable."""
-        return {"priority": PRIORITY}
-
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        featurizer: Any = None,
-    ) -> None:
-        """Keeps Rasa's constructor (the featurizer is unused)."""
-        super().__init__(config, model_storage, resource, execution_context, featurizer)
-
-    def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        """Nothing to learn; the resource only has to exist for loading."""
-        with self._model_storage.write_to(self._resource):
-            pass
-        return self._resource
+    PRIORITY = PRIORITY
 
     def predict_action_probabilities(
         self,

@@ -40,7 +40,7 @@ def test_eligible_close_with_confirmation_and_code(chat, db, outbox) -> None:
     assert "免密支付（滴滴出行）" in reply and "借呗是单独的额度，一般不受影响" in reply
     assert "不会因为关闭而取消" in reply
     assert state(db, "demo_bound")["statuses"]["huabei"] == "active"
-    assert "尾号0000" in c.say("/affirm")
+    assert "尾号 0000" in c.say("/affirm")
     assert state(db, "demo_bound")["statuses"]["huabei"] == "active"  # nothing until the code
     reply = c.say(last_code(outbox, "demo_bound"))
     assert "花呗已经关闭" in reply and "仍在支付账户上" in reply

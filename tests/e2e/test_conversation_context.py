@@ -70,7 +70,7 @@ def test_an_eligible_other_product_is_offered_not_started(chat, db, outbox) -> N
     assert "借呗目前没有欠款" in reply and "可以关闭" in reply and "确认要关闭" not in reply
     assert CLOSE_JIEBEI in buttons(replies)
     assert state(db, "demo_clean") == before and codes_sent(outbox, "demo_clean") == sent
-    assert "确认要关闭借呗吗" in c.say(button(replies, "注销借呗")["payload"])  # only a tap starts it
+    assert "确认要关闭借呗吗" in c.say(button(replies, "关闭借呗")["payload"])  # only a tap starts it
     c.say("/deny")
     assert state(db, "demo_clean") == before
 

@@ -81,7 +81,7 @@ def test_the_card_bound_to_jiebei_is_found_and_unbound(chat, db, outbox) -> None
     assert "尾号6789" in reply and "确认解绑借呗绑定银行卡" in reply
     assert "花呗" not in reply.split("确认解绑")[1]  # the question names only what was asked for
     assert state(db, "demo_bound") == before
-    assert "尾号0000" in c.say("/affirm")
+    assert "尾号 0000" in c.say("/affirm")
     assert "已解绑" in c.say(last_code(outbox, "demo_bound"))
     after = state(db, "demo_bound")
     assert ("jiebei", "bank_card") not in after["services"]
@@ -134,7 +134,7 @@ def test_a_closure_is_dated_by_its_submission_not_its_closure(chat, db) -> None:
     before = state(db, "demo_closed")
     reply = chat("demo_closed").say("/ask_closed_by_platform")
     asked = cn_date(closed_on - timedelta(days=1), today=today)
-    assert f"您自己在{asked}申请注销的" in reply and f"{cn_date(closed_on, today=today)}审核通过后关闭" in reply
+    assert f"您自己在{asked}申请关闭的" in reply and f"{cn_date(closed_on, today=today)}审核通过后关闭" in reply
     assert state(db, "demo_closed") == before
 
 
@@ -161,9 +161,9 @@ def test_a_bank_asking_to_close_first_is_answered_not_started(chat, db) -> None:
     c = chat("demo_clean")
     replies = c.send("银行让我先把借呗注销 有必要吗")
     reply = text_of(replies)
-    assert "要不要注销由您自己决定" in reply and "没有依据" in reply
+    assert "要不要关闭由您自己决定" in reply and "没有依据" in reply
     assert "确认要注销" not in reply and "符合注销条件" not in reply
-    check = button(replies, "查一下能不能注销")
+    check = button(replies, "查一下能不能关闭")
     assert "现在没有等您确认的操作" in c.say("好的")
     assert state(db, "demo_clean") == before
     assert "符合关闭条件" in c.say(check["payload"])  # only when the user asks for it

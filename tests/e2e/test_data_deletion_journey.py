@@ -51,7 +51,7 @@ def test_confirmed_request_is_created_shown_and_withdrawn(chat, db, outbox) -> N
     assert "您的借呗还在使用" in reply and "要现在提交删除个人信息的申请吗？确认后我会给您的手机发一个验证码" in reply
     assert deletion_requests(db, "demo_closed") == []  # asking is not requesting
     reply = c.say("/affirm")  # the 提交申请 button
-    assert "验证码已发送到您尾号8888的手机" in reply and "验证后才会提交申请" in reply
+    assert "验证码已发送到您尾号 8888 的手机" in reply and "验证后才会提交申请" in reply
     assert deletion_requests(db, "demo_closed") == []  # nor is a yes without the code
     submitted = c.say(last_code(outbox, "demo_closed"))
     [request] = deletion_requests(db, "demo_closed")
@@ -60,7 +60,7 @@ def test_confirmed_request_is_created_shown_and_withdrawn(chat, db, outbox) -> N
         "not_needed_for_open_lines",
         ["jiebei"],
     )
-    for fact in [f"申请编号 {request.id}", "15 个工作日内", "尾号8888的手机", "申请进度", "撤回申请"]:
+    for fact in [f"申请编号 {request.id}", "15 个工作日内", "尾号 8888 的手机", "申请进度", "撤回申请"]:
         assert fact in submitted, fact
     assert audit(db, request.id, since) == ["request_data_deletion_submitted"]
 
@@ -83,11 +83,11 @@ def test_confirmed_request_is_created_shown_and_withdrawn(chat, db, outbox) -> N
 def test_typed_confirmation_submits(chat, db, outbox, customer: str, phone_tail: str, open_lines: str) -> None:
     c = chat(customer)
     assert open_lines in c.say("我要求删除我的个人数据")
-    assert f"尾号{phone_tail}" in c.say("好的")
+    assert f"尾号 {phone_tail}" in c.say("好的")
     assert deletion_requests(db, customer) == []
     reply = c.say(f"验证码是{last_code(outbox, customer)}")
     [request] = deletion_requests(db, customer)
-    assert f"申请编号 {request.id}" in reply and f"尾号{phone_tail}的手机" in reply
+    assert f"申请编号 {request.id}" in reply and f"尾号 {phone_tail} 的手机" in reply
 
 
 def test_with_a_closure_also_pending_the_deletion_request_is_picked_by_its_button(chat, db, outbox) -> None:

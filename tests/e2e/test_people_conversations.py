@@ -200,6 +200,6 @@ def test_agreement_shouted_is_still_agreement(people, db, outbox) -> None:
     c = people("demo_clean")
     assert "确认要关闭花呗吗" in c.say('/close_account{"product":"huabei"}')
     reply = c.say("行！！！ 就这么办😤😤")
-    assert "验证码已发送到您尾号1111" in reply and "很抱歉" not in reply and QUEUED not in reply
+    assert "验证码已发送到您尾号 1111" in reply and "很抱歉" not in reply and QUEUED not in reply
     assert "没有提交关闭申请" in c.say("算了。。。")
     assert state(db, "demo_clean") == before and tickets(db, "demo_clean") == []

@@ -38,7 +38,7 @@ def test_a_credit_question_while_confirming_a_closure_is_answered_and_the_closur
     reply = c.say("/ask_credit_impact")
     assert CREDIT in reply and "确认要关闭花呗吗" in reply
     assert state(db, "demo_clean") == before
-    assert "验证码已发送到您尾号1111" in c.say("那就帮我办吧")
+    assert "验证码已发送到您尾号 1111" in c.say("那就帮我办吧")
     assert "花呗已经关闭" in c.say(last_code(outbox, "demo_clean"))
     assert state(db, "demo_clean")["accounts"]["huabei"][0] == "closed"
 

@@ -92,7 +92,7 @@ class ActionCheckClosure(CustomerAction):
         answer = closure_answer(choice, customer, catalog(), today=self.today(), offer_alternatives=offer)
         say(dispatcher, domain, answer.replies)
         if not answer.eligible:
-            # 「你想注销哪一个？」 survives a side question like the other journeys' questions (bot/core/pending.py)
+            # 「您想关闭哪一个？」 survives a side question like the other journeys' questions (bot/core/pending.py)
             return [*_reset_flow(), waiting_slot(domain, answer.replies)]
         return [
             *_reset_flow(),

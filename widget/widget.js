@@ -34,7 +34,7 @@
   var scriptBase = script ? script.src.replace(/[^/]*$/, "") : "";
   var TEXT = {
     title: "在线客服",
-    placeholder: "请输入你的问题",
+    placeholder: "请输入您的问题",
     send: "发送",
     inputLabel: "输入消息",
     log: "对话记录",
@@ -47,11 +47,11 @@
     you: "我",
     bot: "智能助手",
     agent: "人工客服",
-    waitingNext: "正在为你转接人工客服，你是下一位",
-    waitingAhead: function (n) { return "正在为你转接人工客服，前面还有 " + n + " 位"; },
+    waitingNext: "正在为您转接人工客服，您是下一位",
+    waitingAhead: function (n) { return "正在为您转接人工客服，前面还有 " + n + " 位"; },
     agentJoined: function (name) { return "人工客服" + (name ? " " + name : "") + " 已接入"; },
     download: "下载",
-    authFallback: "暂时无法确认你的身份，请刷新页面或重新登录后再试。"
+    authFallback: "暂时无法确认您的身份，请刷新页面或重新登录后再试。"
   };
 
   function el(tag, attrs, children) {

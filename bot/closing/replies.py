@@ -12,7 +12,7 @@ from bot.core.catalog import Catalog
 from bot.core.choice_replies import choice_notes, product_question, reason
 from bot.core.formatting import cn_date, join_cn, local_date, with_note, yuan
 from bot.core.product_choice import ProductChoice
-from bot.core.replies import HUMAN_OFFER, FactUse, Fragment, Param, Part, Reply, intent_button
+from bot.core.replies import HUMAN_OFFER, FactUse, Fragment, Param, Part, Reply, concat, intent_button
 
 # Response names per blocker type; the wording is in domain.yml.
 _REQUEST_STATUS = {"submitted": "utter_status_submitted", "under_review": "utter_status_under_review"}
@@ -52,7 +52,13 @@ def closure_answer(
             eligible.append((account, check))
         else:
             replies.extend(closure_replies(account, check, today=today))
-    if eligible:
+    if eligible and len(eligible) < len(choice.accounts):
+        # Some lines asked about cannot be closed now: what blocks them is the answer, and closing the
+        # others is offered by a button (the one-line closure), never asked after that long list: at
+        # most 4 messages before a confirmation (issue 13, Voice).
+        replies.append(_offer_the_eligible([a for a, _ in eligible]))
+        eligible = []
+    elif eligible:
         replies.extend(_eligible_answer(eligible, customer, catalog))
         if offer_alternatives:
             replies.append(_alternatives([a for a, _ in eligible]))
@@ -95,14 +101,18 @@ def _eligible_answer(
     ]
 
 
-def concat(parts: list[Param]) -> Param:
-    """Several sentences as one parameter (nested `utter_concat` fragments; "" for none)."""
-    if not parts:
-        return ""
-    result = parts[-1]
-    for part in reversed(parts[:-1]):
-        result = Fragment("utter_concat", {"first": part, "second": result})
-    return result
+def _offer_the_eligible(accounts: list[AccountSnapshot]) -> Reply:
+    """「借呗目前没有欠款…可以关闭」 with a button per line that closes it on its own."""
+    names = join_cn(a.product.display_name for a in accounts)
+    buttons = tuple(
+        intent_button(
+            Fragment("utter_follow_button_close", {"product_name": a.product.display_name}),
+            "close_account",
+            product=a.product.id,
+        )
+        for a in accounts
+    )
+    return Reply("utter_follow_can_close", {"product_name": names}, buttons)
 
 
 def _alternatives(eligible: list[AccountSnapshot]) -> Reply:

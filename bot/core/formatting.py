@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, timezone, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
@@ -51,5 +52,12 @@ def join_cn(items: Iterable[str], *, and_last: bool = True) -> str:
 
 
 def with_note(text: str, note: str | None) -> str:
-    """「花呗免密支付（滴滴出行）」: `text` with a bracketed note, or `text` alone without one."""
-    return f"{text}（{note}）" if note else text
+    """「花呗免密支付（滴滴出行）」: `text` with a bracketed note, or `text` alone without one.
+
+    A note with brackets of its own (a card stored as 「招商银行储蓄卡（尾号6789）」) is written
+    without them, 「…（招商银行储蓄卡，尾号6789）」: brackets inside brackets are hard to read.
+    """
+    if not note:
+        return text
+    flat = re.sub(r"\s*[（()）]+\s*", "，", note.strip()).strip("，")
+    return f"{text}（{flat}）"

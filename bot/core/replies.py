@@ -49,6 +49,20 @@ class Reply:
 Part = Union[Reply, FactUse]  # noqa: UP007 - runtime alias
 
 
+def concat(parts: list[Param], *, lines: bool = False) -> Param:
+    """Several sentences (or, with `lines`, lines) as one parameter: nested fragments, "" for none.
+
+    One message that says several things is shorter to read than one message per thing.
+    """
+    if not parts:
+        return ""
+    response = "utter_concat_lines" if lines else "utter_concat"
+    result = parts[-1]
+    for part in reversed(parts[:-1]):
+        result = Fragment(response, {"first": part, "second": result})
+    return result
+
+
 def intent_button(title: Param, intent: str, **entities: object) -> Button:
     """A button whose tap sends `intent` with `entities`, bypassing the NLU.
 

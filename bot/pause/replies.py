@@ -81,23 +81,25 @@ def _ask_duration(account: AccountSnapshot, min_days: int, max_days: int) -> Rep
 
 
 def _plan_replies(account: AccountSnapshot, plan: pz.PausePlan, today: date) -> list[Part]:
+    """The answer, then what matters for this customer in one message: two messages before the question."""
     name = account.product.display_name
     until = cn_date(plan.until, today=today)
-    replies: list[Part] = [
-        Reply("utter_pause_explain", {"product_name": name, "until": until, "limit": yuan(plan.credit_limit)}),
-        Reply(
-            "utter_pause_repayments_continue",
-            {"auto_repay": Fragment("utter_pause_auto_repay_continues") if plan.auto_repay_on else ""},
-        ),
-    ]
+    next_due: Param = ""
     if plan.next_due is not None:
         due: dict[str, Param] = {
             "due_date": cn_date(plan.next_due.due_date, today=today),
             "amount": yuan(plan.next_due.amount),
         }
-        replies.append(Reply("utter_pause_next_due", due))
-    replies.append(FactUse("pause_not_negative"))
-    return replies
+        next_due = Fragment("utter_pause_next_due", due)
+    matters: dict[str, Param] = {
+        "not_negative": FactUse("pause_not_negative"),  # bills and instalments stay due, not a bad record
+        "auto_repay": Fragment("utter_pause_auto_repay_continues") if plan.auto_repay_on else "",
+        "next_due": next_due,
+    }
+    return [
+        Reply("utter_pause_explain", {"product_name": name, "until": until, "limit": yuan(plan.credit_limit)}),
+        Reply("utter_pause_what_matters", matters),
+    ]
 
 
 def pause_outcome_replies(outcome: object, product_id: str, catalog: Catalog, *, today: date) -> list[Part]:

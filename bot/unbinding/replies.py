@@ -7,7 +7,7 @@ from datetime import date
 from bot.core.catalog import Catalog
 from bot.core.change_offer import ChangeOffer
 from bot.core.formatting import cn_date, join_cn, with_note, yuan
-from bot.core.replies import Button, FactUse, Fragment, Param, Part, Reply, intent_button
+from bot.core.replies import Button, FactUse, Fragment, Param, Part, Reply, concat, intent_button
 from bot.unbinding.unbinding import Bound, Unbinding, UnbindPlan, Unbound
 
 
@@ -51,10 +51,11 @@ def unbind_offer(plan: UnbindPlan, catalog: Catalog, *, product_names: str, toda
         response = "utter_unbind_list_other" if plan.asked else "utter_unbind_list"
         replies.append(Reply(response, {"products": product_names}, _buttons(plan.bound, catalog)))
         return ChangeOffer(replies)
-    replies.append(Reply("utter_unbind_intro"))
-    replies.extend(_consequence(u, catalog, today) for u in plan.chosen)
+    # every consequence in one message, however many services: the question follows at once
+    effects: list[Param] = [_consequence(u, catalog, today) for u in plan.chosen]
     if any(u.bound.service.service_type == "auto_repay" for u in plan.chosen):
-        replies.append(FactUse("unbinding_auto_repay"))
+        effects.append(FactUse("unbinding_auto_repay"))
+    replies.append(Reply("utter_unbind_effects", {"effects": concat(effects, lines=True)}))
     labels = join_cn((label(u.bound, catalog) for u in plan.chosen), and_last=False)
     change = {"kind": "unbind", "service_ids": [u.bound.service.id for u in plan.chosen]}
     return ChangeOffer(replies, change, Fragment("utter_change_question_unbind", {"services": labels}))
@@ -75,7 +76,7 @@ def _buttons(bound: tuple[Bound, ...], catalog: Catalog) -> tuple[Button, ...]:
     return tuple(buttons.values())
 
 
-def _consequence(unbinding: Unbinding, catalog: Catalog, today: date) -> Reply:
+def _consequence(unbinding: Unbinding, catalog: Catalog, today: date) -> Fragment:
     bound = unbinding.bound
     product = bound.account.product.display_name
     params: dict[str, Param] = {
@@ -93,7 +94,7 @@ def _consequence(unbinding: Unbinding, catalog: Catalog, today: date) -> Reply:
             if due
             else Fragment("utter_unbind_nothing_due", {"product_name": product})
         )
-    return Reply(f"utter_unbind_effect_{bound.service.service_type}", params)
+    return Fragment(f"utter_unbind_effect_{bound.service.service_type}", params)
 
 
 def unbind_outcome_replies(outcome: Unbound, catalog: Catalog) -> list[Part]:

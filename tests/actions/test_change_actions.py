@@ -17,6 +17,7 @@ from actions.pause import ActionCheckPause, ActionCheckReopen
 from actions.service_requests import ActionPrepareWithdrawal, ActionWithdrawRequest
 from actions.unbinding import ActionCheckUnbind
 from bot.core.formatting import cn_date
+from bot.credit.knowledge import load_knowledge
 from bot.db import models as m
 from bot.db.session import session_scope
 from bot.security.verification import MAX_SENDS_PER_HOUR
@@ -109,15 +110,15 @@ async def test_pause_with_a_length_explains_and_asks_to_confirm(factory: session
         slots={"product": ["huabei"], "duration": 90.0},
     )
     until = TODAY + timedelta(days=90)
-    assert said(messages) == [
-        "utter_pause_explain",
-        "utter_pause_repayments_continue",
-        "utter_pause_next_due",
-        "fact:pause_not_negative",
-    ]
+    # the answer, then what matters for this customer in one message, then the question (issue 13: at most 4)
+    assert said(messages) == ["utter_pause_explain", "utter_pause_what_matters"]
+    assert len(messages) + 1 <= 4
     assert params(messages[0]) == {"product_name": "花呗", "until": day(until), "limit": "¥5,000.00"}
-    assert params(messages[1]) == {"auto_repay": fragment("utter_pause_auto_repay_continues")}
-    assert params(messages[2]) == {"due_date": day(TODAY + timedelta(days=9)), "amount": "¥1,234.50"}
+    assert params(messages[1]) == {
+        "not_negative": load_knowledge().fact("pause_not_negative").text,
+        "auto_repay": fragment("utter_pause_auto_repay_continues"),
+        "next_due": fragment("utter_pause_next_due", due_date=day(TODAY + timedelta(days=9)), amount="¥1,234.50"),
+    }
     assert slots["change_ready"] is True
     assert slots["pending_change"] == {"kind": "pause", "product": "huabei", "days": 90}
     assert slots["change_question"] == fragment(
@@ -403,11 +404,14 @@ async def test_unbind_by_merchant_explains_and_asks(factory: sessionmaker, outbo
         entities=[entity("service", "password_free")],
         text="把滴滴的免密关了",
     )
-    assert said(messages) == ["utter_unbind_intro", "utter_unbind_effect_password_free"]
-    assert params(messages[1]) == {
-        "service": "花呗免密支付（滴滴出行）",
-        "product_name": "花呗",
-        "merchant": "滴滴出行",
+    assert said(messages) == ["utter_unbind_effects"]
+    assert params(messages[0]) == {
+        "effects": fragment(
+            "utter_unbind_effect_password_free",
+            service="花呗免密支付（滴滴出行）",
+            product_name="花呗",
+            merchant="滴滴出行",
+        )
     }
     assert slots["change_question"] == fragment("utter_change_question_unbind", services="花呗免密支付（滴滴出行）")
     ids = slots["pending_change"]["service_ids"]
@@ -424,16 +428,29 @@ async def test_unbind_auto_repay_gives_the_next_due_date_and_amount() -> None:
         intent="unbind_service",
         entities=[entity("service", "auto_repay")],
     )
-    assert said(messages) == ["utter_unbind_intro", "utter_unbind_effect_auto_repay", "fact:unbinding_auto_repay"]
+    assert said(messages) == ["utter_unbind_effects"]
     next_due = fragment(
         "utter_unbind_next_due", product_name="花呗", due_date=day(TODAY + timedelta(days=9)), amount="¥1,234.50"
     )
-    assert params(messages[1]) == {
-        "service": "花呗自动还款（余额宝）",
-        "product_name": "花呗",
-        "merchant": "余额宝",
-        "next_due": next_due,
-    }
+    effect = fragment(
+        "utter_unbind_effect_auto_repay",
+        service="花呗自动还款（余额宝）",
+        product_name="花呗",
+        merchant="余额宝",
+        next_due=next_due,
+    )
+    fact = load_knowledge().fact("unbinding_auto_repay").text
+    assert params(messages[0]) == {"effects": f"{effect}\n{fact}"}
+
+
+async def test_unbinding_everything_says_all_consequences_in_one_message_before_the_question() -> None:
+    """Issue 13, Voice: at most 4 messages before a confirmation, however many services go (demo_bound has 9)."""
+    messages, slots = await check(
+        ActionCheckUnbind(clock=seed_day), "demo_bound", intent="unbind_service", text="全部解绑"
+    )
+    assert said(messages) == ["utter_unbind_effects"] and len(messages) + 1 <= 4
+    assert len(slots["pending_change"]["service_ids"]) == 9
+    assert render(messages[0]).count("\n· ") == 9
 
 
 async def test_unbind_nothing_named_lists_with_buttons() -> None:
@@ -454,7 +471,8 @@ async def test_the_card_bound_to_jiebei_is_found(factory: sessionmaker) -> None:
         entities=[entity("product", "jiebei")],
         text="借呗绑的那张卡解绑",
     )
-    assert said(messages) == ["utter_unbind_intro", "utter_unbind_effect_bank_card"]
+    assert said(messages) == ["utter_unbind_effects"]
+    assert "借呗绑定银行卡（招商银行储蓄卡，尾号6789）" in params(messages[0])["effects"]
     with session_scope(factory) as s:
         card = [
             svc.id
@@ -464,7 +482,7 @@ async def test_the_card_bound_to_jiebei_is_found(factory: sessionmaker) -> None:
         ]
     assert slots["pending_change"] == {"kind": "unbind", "service_ids": card}
     assert slots["change_question"] == fragment(
-        "utter_change_question_unbind", services="借呗绑定银行卡（招商银行储蓄卡（尾号6789））"
+        "utter_change_question_unbind", services="借呗绑定银行卡（招商银行储蓄卡，尾号6789）"
     )
 
 
@@ -491,7 +509,8 @@ async def test_auto_repay_on_both_lines_asks_which_and_confirms_nothing(factory:
         entities=[entity("service", "auto_repay"), entity("product", "jiebei")],
         text='/unbind_service{"service":"auto_repay","product":"jiebei"}',
     )
-    assert said(messages) == ["utter_unbind_intro", "utter_unbind_effect_auto_repay", "fact:unbinding_auto_repay"]
+    assert said(messages) == ["utter_unbind_effects"]
+    assert load_knowledge().fact("unbinding_auto_repay").text in params(messages[0])["effects"]
     assert len(slots["pending_change"]["service_ids"]) == 1
     assert "花呗" not in str(slots["change_question"])
     assert snapshot(factory, "demo_bound") == before

@@ -92,7 +92,7 @@ async def test_demo_bound_says_which_services_end_and_which_agreements_stay() ->
     messages = await closure_answer("demo_bound", ["jiebei"])
     assert params(reply(messages, "utter_closure_eligible")) == {"product_name": "借呗", "limit": "¥25,000.00"}
     matters = render(reply(messages, "utter_closure_what_matters"))
-    assert "绑定在借呗上的自动还款（招商银行储蓄卡（尾号6789））会随关闭一起结束" in matters
+    assert "绑定在借呗上的自动还款（招商银行储蓄卡，尾号6789）会随关闭一起结束" in matters
     assert "绑定银行卡" in matters and "第三方授权（优选商城）" in matters and "不会因为关闭而取消" in matters
 
 

@@ -37,8 +37,8 @@ def test_customer_gets_a_human_in_the_widget_and_the_bot_back(
     say(phone, "我想把借呗注销掉")
     expect(log).to_contain_text("¥3,256.80", timeout=TIMEOUT)
     say(phone, "人工客服")
-    expect(log).to_contain_text("正在为你转接人工客服", timeout=TIMEOUT)
-    expect(log).to_contain_text("你现在排在第 1 位")
+    expect(log).to_contain_text("正在为您转接人工客服", timeout=TIMEOUT)
+    expect(log).to_contain_text("您现在排在第 1 位")
     screenshot(phone, "handoff-1-customer-queued")
 
     # The agent: a wrong password first, then the console.
@@ -77,13 +77,13 @@ def test_customer_gets_a_human_in_the_widget_and_the_bot_back(
     # Hand back: the bot says so in the widget and answers again.
     desktop.click("#handback-btn")
     expect(desktop.locator("#ticket-status")).to_have_text("已交还机器人")
-    expect(log).to_contain_text("接下来由我继续为你服务", timeout=TIMEOUT)
+    expect(log).to_contain_text("接下来由我继续为您服务", timeout=TIMEOUT)
     say(phone, "我想把借呗注销掉")
     # Asked again in the same words: checked again and answered short (issue 12.6, no verbatim repeat).
     expect(phone.locator(".cc-msg.cc-bot", has_text="我刚又查了一遍")).to_have_count(1, timeout=TIMEOUT)
-    expect(phone.locator(".cc-msg.cc-bot", has_text="还不能注销")).to_have_count(2, timeout=TIMEOUT)
+    expect(phone.locator(".cc-msg.cc-bot", has_text="还不能关闭")).to_have_count(2, timeout=TIMEOUT)
     screenshot(phone, "handoff-4-bot-answers-again")
-    expect(desktop.locator("#transcript")).to_contain_text("接下来由我继续为你服务", timeout=TIMEOUT)
+    expect(desktop.locator("#transcript")).to_contain_text("接下来由我继续为您服务", timeout=TIMEOUT)
     screenshot(desktop, "handoff-5-console-handed-back")
 
     # Reloading the widget keeps the agent's message labelled as the agent's (history from the tracker).

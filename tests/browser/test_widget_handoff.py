@@ -73,9 +73,9 @@ def test_waiting_then_agent_joined_then_handed_back(phone: Page, widget_server: 
     expect(line).to_be_hidden()
     phone.evaluate(WATCH_TYPING)
     say(phone, "人工客服")
-    expect(line).to_have_text("正在为你转接人工客服，前面还有 1 位", timeout=TIMEOUT)
+    expect(line).to_have_text("正在为您转接人工客服，前面还有 1 位", timeout=TIMEOUT)
     expect(line).to_have_attribute("aria-live", "polite")
-    expect(phone.get_by_role("log")).to_contain_text("你现在排在第 2 位")
+    expect(phone.get_by_role("log")).to_contain_text("您现在排在第 2 位")
     expect(phone.locator(".cc-typing")).to_be_hidden()
     assert phone.evaluate("window.__typingShown"), "the bot's own turn shows the typing indicator"
     screenshot(phone, "widget-handoff-1-waiting")
@@ -99,10 +99,10 @@ def test_waiting_then_agent_joined_then_handed_back(phone: Page, widget_server: 
     # The other customer is served first: this one is next, told at once and after a reload.
     first = console.ticket_for("demo_clean")["id"]
     assert console.post(f"/tickets/{first}/claim").ok
-    expect(line).to_have_text("正在为你转接人工客服，你是下一位", timeout=TIMEOUT)
+    expect(line).to_have_text("正在为您转接人工客服，您是下一位", timeout=TIMEOUT)
     assert console.post(f"/tickets/{first}/close").ok
     phone.reload()
-    expect(status_line(phone)).to_have_text("正在为你转接人工客服，你是下一位", timeout=TIMEOUT)
+    expect(status_line(phone)).to_have_text("正在为您转接人工客服，您是下一位", timeout=TIMEOUT)
     screenshot(phone, "widget-handoff-2-waiting-after-reload")
 
     # The agent claims and writes: the status line names the agent.
@@ -117,16 +117,16 @@ def test_waiting_then_agent_joined_then_handed_back(phone: Page, widget_server: 
 
     # Hand back: the line goes away, the bot says so and answers (with its typing indicator) again.
     assert console.post(f"/tickets/{ticket}/handback").ok
-    expect(phone.get_by_role("log")).to_contain_text("接下来由我继续为你服务", timeout=TIMEOUT)
+    expect(phone.get_by_role("log")).to_contain_text("接下来由我继续为您服务", timeout=TIMEOUT)
     expect(status_line(phone)).to_be_hidden()
     phone.evaluate(WATCH_TYPING)
     say(phone, "我想把借呗注销掉")
-    expect(phone.locator(".cc-msg.cc-bot", has_text="借呗现在还不能注销")).to_be_visible(timeout=TIMEOUT)
+    expect(phone.locator(".cc-msg.cc-bot", has_text="借呗现在还不能关闭")).to_be_visible(timeout=TIMEOUT)
     assert phone.evaluate("window.__typingShown")
     screenshot(phone, "widget-handoff-4-handed-back")
     phone.reload()
     expect(phone.locator(".cc-send")).to_be_enabled(timeout=TIMEOUT)
-    expect(phone.get_by_role("log")).to_contain_text("接下来由我继续为你服务", timeout=TIMEOUT)
+    expect(phone.get_by_role("log")).to_contain_text("接下来由我继续为您服务", timeout=TIMEOUT)
     expect(status_line(phone)).to_be_hidden()
 
 
@@ -137,7 +137,7 @@ def test_closing_the_ticket_ends_the_waiting_state_without_a_message(
     open_demo(desktop, widget_server, "demo_overdue")
     say(desktop, "人工客服")
     line = status_line(desktop)
-    expect(line).to_have_text("正在为你转接人工客服，你是下一位", timeout=TIMEOUT)
+    expect(line).to_have_text("正在为您转接人工客服，您是下一位", timeout=TIMEOUT)
     screenshot(desktop, "widget-handoff-desktop-waiting")
     console = agent(widget_server)
     ticket = console.ticket_for("demo_overdue")["id"]
@@ -147,7 +147,7 @@ def test_closing_the_ticket_ends_the_waiting_state_without_a_message(
     expect(desktop.locator(".cc-msg")).to_have_count(messages)  # the bot resumes silently
     desktop.reload()
     expect(desktop.locator(".cc-send")).to_be_enabled(timeout=TIMEOUT)
-    expect(desktop.get_by_role("log")).to_contain_text("正在为你转接人工客服", timeout=TIMEOUT)
+    expect(desktop.get_by_role("log")).to_contain_text("正在为您转接人工客服", timeout=TIMEOUT)
     expect(status_line(desktop)).to_be_hidden()
 
 

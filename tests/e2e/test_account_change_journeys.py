@@ -122,7 +122,7 @@ def test_unbind_one_named_by_merchant(chat, db, outbox) -> None:
     reply = c.say("把滴滴的免密支付关了")
     assert (
         "付款时需要输入密码" in reply
-        and "确认解绑花呗免密支付（滴滴出行）吗？确认后我会给你的手机发一个验证码" in reply
+        and "确认解绑花呗免密支付（滴滴出行）吗？确认后我会给您的手机发一个验证码" in reply
     )
     assert ("huabei", "password_free", "滴滴出行") in state(db, "demo_bound")["services"]
     assert "已解绑：花呗免密支付（滴滴出行）" in yes_then_code(c, db, outbox, "demo_bound")
@@ -227,5 +227,5 @@ def test_closing_offers_pausing_instead(chat, db) -> None:
     payloads = [b["payload"] for r in replies for b in r.get("buttons", [])]
     assert '/pause_credit{"product":"huabei"}' in payloads and '/lower_limit{"product":"huabei"}' in payloads
     reply = "\n".join(r.get("text", "") for r in c.send('/pause_credit{"product": "huabei"}'))
-    assert "没有提交注销" in reply and "花呗想暂停多久" in reply
+    assert "没有提交关闭申请" in reply and "花呗想暂停多久" in reply
     assert state(db, "demo_clean") == before

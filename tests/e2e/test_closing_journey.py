@@ -40,7 +40,7 @@ def test_eligible_close_with_confirmation_and_code(chat, db, outbox) -> None:
     assert "免密支付（滴滴出行）" in reply and "借呗是单独的额度，一般不受影响" in reply
     assert "不会因为关闭而取消" in reply
     assert state(db, "demo_bound")["statuses"]["huabei"] == "active"
-    assert "尾号0000" in c.say("/affirm")
+    assert "尾号 0000" in c.say("/affirm")
     assert state(db, "demo_bound")["statuses"]["huabei"] == "active"  # nothing until the code
     reply = c.say(last_code(outbox, "demo_bound"))
     assert "花呗已经关闭" in reply and "仍在支付账户上" in reply
@@ -68,7 +68,7 @@ def test_three_wrong_codes_stop_the_closure(chat, db, outbox) -> None:
     c.say(bad)
     c.say(bad)
     reply = c.say(bad)
-    assert "错误次数太多" in reply and "没有提交注销" in reply
+    assert "错误次数太多" in reply and "没有提交关闭申请" in reply
     assert state(db, "demo_clean") == before
 
 
@@ -76,7 +76,7 @@ def test_deny_at_confirmation_changes_nothing(chat, db) -> None:
     before = state(db, "demo_clean")
     c = chat("demo_clean")
     c.say('/close_account{"product":"jiebei"}')
-    assert "没有提交注销" in c.say("/deny")
+    assert "没有提交关闭申请" in c.say("/deny")
     assert state(db, "demo_clean") == before
 
 
@@ -85,7 +85,7 @@ def test_deny_while_the_code_is_awaited_changes_nothing(chat, db) -> None:
     c = chat("demo_clean")
     c.say('/close_account{"product":"huabei"}')
     c.say("/affirm")
-    assert "没有提交注销" in c.say("/deny")
+    assert "没有提交关闭申请" in c.say("/deny")
     assert state(db, "demo_clean") == before
 
 
@@ -97,7 +97,7 @@ def test_deny_while_the_code_is_awaited_changes_nothing(chat, db) -> None:
         ("demo_overdue", '/close_account{"product":"huabei"}', ["逾期", "¥862.40"]),
         ("demo_instalment", '/close_account{"product":"jiebei"}', ["还剩 5 期", "¥4,250.00", "提前一次性还清"]),
         ("demo_refund", '/close_account{"product":"huabei"}', ["退款 ¥1,299.00", "¥89.90"]),
-        ("demo_frozen", '/close_account{"product":"jiebei"}', ["被平台暂停使用", "人工客服"]),
+        ("demo_frozen", '/close_account{"product":"jiebei"}', ["被平台冻结", "人工客服"]),
         ("demo_closed", '/close_account{"product":"huabei"}', ["已经在"]),
     ],
 )
@@ -152,7 +152,7 @@ def test_status_after_submission_and_withdrawal(chat, db, outbox) -> None:
     c.say(last_code(outbox, "demo_clean"))
     assert "正在审核中" in c.say("/check_request_status")
     reply = c.say("/cancel_request")
-    assert "确认撤回借呗注销申请" in reply
+    assert "确认撤回借呗关闭申请" in reply
     assert state(db, "demo_clean")["statuses"]["jiebei"] == "pending_closure"  # not before confirming
     assert "已撤回" in c.say("/affirm")
     assert state(db, "demo_clean")["statuses"]["jiebei"] == "active"
@@ -166,7 +166,7 @@ def test_duplicate_request_is_not_created(chat, db, outbox) -> None:
     c.say(last_code(outbox, "demo_clean"))
     requests = state(db, "demo_clean")["requests"]
     reply = c.say('/close_account{"product":"jiebei"}')
-    assert "已经提交过注销申请" in reply and "不用重复提交" in reply
+    assert "已经提交过关闭申请" in reply and "不用重复提交" in reply
     assert state(db, "demo_clean")["requests"] == requests
 
 

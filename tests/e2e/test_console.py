@@ -121,10 +121,10 @@ def test_claim_reply_note_and_hand_back(console, chat, running) -> None:
 
     # Hand back: the bot says so and answers again.
     back = wang.post(f"/tickets/{tid}/handback")
-    assert back.status_code == 200 and "接下来由我继续为你服务" in back.json()["bot_said"][0]
+    assert back.status_code == 200 and "接下来由我继续为您服务" in back.json()["bot_said"][0]
     events = tracker_events(running, "demo_balance")
     assert [e["event"] for e in events if e["event"] in ("pause", "resume")] == ["pause", "resume"]
-    assert "借呗现在还不能注销" in user.say('/close_account{"product":"jiebei"}')
+    assert "借呗现在还不能关闭" in user.say('/close_account{"product":"jiebei"}')
     assert wang.post(f"/tickets/{tid}/handback").status_code == 409  # finished
     assert wang.post(f"/tickets/{tid}/note", {"text": "晚了"}).status_code == 409
 

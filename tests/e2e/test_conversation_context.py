@@ -45,7 +45,7 @@ def test_the_other_product_after_a_closing_answer(chat, db) -> None:
     c = chat("demo_balance")
     assert "¥1,234.50" in c.say(CLOSE_HUABEI)
     reply = c.say("那借呗呢")
-    assert "借呗现在还不能注销" in reply and "¥3,256.80" in reply and f"{day(12)}到期" in reply
+    assert "借呗现在还不能关闭" in reply and "¥3,256.80" in reply and f"{day(12)}到期" in reply
     assert "¥1,234.50" not in reply and "确认" not in reply
     assert state(db, "demo_balance") == before
 
@@ -55,7 +55,7 @@ def test_the_other_product_typed_with_a_typo(chat, db) -> None:
     c = chat("demo_balance")
     c.say(CLOSE_JIEBEI)
     reply = c.say("那 花被呢")
-    assert "花呗现在还不能注销" in reply and "¥1,234.50" in reply and "¥3,256.80" not in reply
+    assert "花呗现在还不能关闭" in reply and "¥1,234.50" in reply and "¥3,256.80" not in reply
     assert state(db, "demo_balance") == before
 
 
@@ -64,13 +64,13 @@ def test_an_eligible_other_product_is_offered_not_started(chat, db, outbox) -> N
     sent = codes_sent(outbox, "demo_clean")
     c = chat("demo_clean")
     c.say(CLOSE_HUABEI)
-    assert "没有提交注销" in c.say("/deny")  # changed their mind
+    assert "没有提交关闭申请" in c.say("/deny")  # changed their mind
     replies = c.send("那借呗呢")
     reply = text_of(replies)
-    assert "借呗目前没有欠款" in reply and "可以注销" in reply and "确认要关闭" not in reply
+    assert "借呗目前没有欠款" in reply and "可以关闭" in reply and "确认要关闭" not in reply
     assert CLOSE_JIEBEI in buttons(replies)
     assert state(db, "demo_clean") == before and codes_sent(outbox, "demo_clean") == sent
-    assert "确认要关闭借呗吗" in c.say(button(replies, "注销借呗")["payload"])  # only a tap starts it
+    assert "确认要关闭借呗吗" in c.say(button(replies, "关闭借呗")["payload"])  # only a tap starts it
     c.say("/deny")
     assert state(db, "demo_clean") == before
 
@@ -94,7 +94,7 @@ def test_the_other_product_frozen_by_the_platform_gets_a_person(chat, db) -> Non
     c.say("/deny")
     replies = c.send("借呗呢")
     reply = text_of(replies)
-    assert "借呗现在还不能注销" in reply and "被平台暂停使用" in reply and "¥3,090.00" in reply
+    assert "借呗现在还不能关闭" in reply and "被平台冻结" in reply and "¥3,090.00" in reply
     assert "/request_human" in buttons(replies)
     assert state(db, "demo_frozen") == before
 
@@ -150,7 +150,7 @@ def test_whether_a_frozen_line_can_be_used_now(chat, db) -> None:
     before = state(db, "demo_frozen")
     replies = chat("demo_frozen").send("借呗现在能用吗")
     reply = text_of(replies)
-    assert "借呗目前被平台暂停使用" in reply and "现在还不能用" in reply and "花呗现在" not in reply
+    assert "借呗目前被平台冻结" in reply and "现在还不能用" in reply and "花呗现在" not in reply
     assert "/request_human" in buttons(replies)
     assert state(db, "demo_frozen") == before
 
@@ -178,7 +178,7 @@ def test_progress_with_the_expected_date(chat, db, outbox) -> None:
     reply = c.say("进度呢")
     today = business_today()
     expected = cn_date(add_working_days(today, 3), today=today)
-    assert "借呗注销申请" in reply and "3 个工作日" in reply and f"预计{expected}前" in reply
+    assert "借呗关闭申请" in reply and "3 个工作日" in reply and f"预计{expected}前" in reply
     reply = c.say("大概要几天")  # the same answer in other words: not the block again
     assert "和刚才说的一样" in reply and "3 个工作日" not in reply
     assert state(db, "demo_clean") == after
@@ -190,7 +190,7 @@ def test_progress_of_the_other_product(chat, db, outbox) -> None:
     c.say("/affirm")
     c.say(last_code(outbox, "demo_clean"))
     after = state(db, "demo_clean")
-    assert "借呗注销申请" in c.say("借贝 进度呢")
+    assert "借呗关闭申请" in c.say("借贝 进度呢")
     reply = c.say("那花呗呢")
     assert "花呗没有申请记录" in reply and "借呗" not in reply
     assert state(db, "demo_clean") == after
@@ -258,13 +258,13 @@ def test_the_readme_follow_up_conversation(chat, db) -> None:
     # README.md, "A conversation with follow-ups" (the first question as a payload: the model's to read)
     before = state(db, "demo_balance")
     c = chat("demo_balance")
-    assert "借呗现在还不能注销" in c.say(CLOSE_JIEBEI)
+    assert "借呗现在还不能关闭" in c.say(CLOSE_JIEBEI)
     reply = c.say("那花呗呢")
     assert f"· 有一笔账单还没还：¥1,234.50，{day(9)}到期。" in reply and "借呗" not in reply
     reply = c.say("这个月要还多少 哪天还")
     assert reply == f"花呗最近一笔要还 ¥1,234.50，{day(9)}到期，开着自动还款，到期会自动扣款。"
     reply = c.say("我现在还上是不是就能关")
-    assert reply == "对，花呗现在只差还款：把 ¥1,234.50 全部还清后就可以注销，还清后再来找我办就行。"
+    assert reply == "对，花呗现在只差还款：把 ¥1,234.50 全部还清后就可以关闭，还清后再来找我办就行。"
     assert state(db, "demo_balance") == before
 
 
@@ -310,7 +310,7 @@ def test_still_not_working_is_short_and_offers_a_person(chat, db) -> None:
     first = c.say(CLOSE_JIEBEI)
     replies = c.send("还是不行啊")
     reply = text_of(replies)
-    assert "抱歉还没帮上忙" in reply and "借呗：还不能注销，有 1 项要先处理，合计要还 ¥3,256.80" in reply
+    assert "抱歉还没帮上忙" in reply and "借呗：还不能关闭，有 1 项要先处理，合计要还 ¥3,256.80" in reply
     assert "需要先处理下面这些" not in reply and len(reply) < len(first) + 60
     assert "/request_human" in buttons(replies)
     assert state(db, "demo_balance") == before
@@ -360,7 +360,7 @@ def test_two_questions_both_answered(chat, db, outbox) -> None:
     before = state(db, "demo_balance")
     sent = codes_sent(outbox, "demo_balance")
     reply = chat("demo_balance").say("借呗能注销吗 这个月要还多少")
-    assert "借呗现在还不能注销" in reply and "借呗最近一笔要还 ¥3,256.80" in reply
+    assert "借呗现在还不能关闭" in reply and "借呗最近一笔要还 ¥3,256.80" in reply
     assert state(db, "demo_balance") == before and codes_sent(outbox, "demo_balance") == sent
 
 
@@ -383,7 +383,7 @@ def test_progress_and_the_other_line_with_还有一个问题(chat, db, outbox) -
     c.say(last_code(outbox, "demo_clean"))
     after = state(db, "demo_clean")
     reply = c.say("借呗进度呢 还有一个问题 花呗现在能用吗")
-    assert "借呗注销申请" in reply and "花呗现在可以正常使用" in reply
+    assert "借呗关闭申请" in reply and "花呗现在可以正常使用" in reply
     assert state(db, "demo_clean") == after
 
 

@@ -81,7 +81,7 @@ def test_the_card_bound_to_jiebei_is_found_and_unbound(chat, db, outbox) -> None
     assert "尾号6789" in reply and "确认解绑借呗绑定银行卡" in reply
     assert "花呗" not in reply.split("确认解绑")[1]  # the question names only what was asked for
     assert state(db, "demo_bound") == before
-    assert "尾号0000" in c.say("/affirm")
+    assert "尾号 0000" in c.say("/affirm")
     assert "已解绑" in c.say(last_code(outbox, "demo_bound"))
     after = state(db, "demo_bound")
     assert ("jiebei", "bank_card") not in after["services"]
@@ -134,7 +134,7 @@ def test_a_closure_is_dated_by_its_submission_not_its_closure(chat, db) -> None:
     before = state(db, "demo_closed")
     reply = chat("demo_closed").say("/ask_closed_by_platform")
     asked = cn_date(closed_on - timedelta(days=1), today=today)
-    assert f"您自己在{asked}申请注销的" in reply and f"{cn_date(closed_on, today=today)}审核通过后关闭" in reply
+    assert f"您自己在{asked}申请关闭的" in reply and f"{cn_date(closed_on, today=today)}审核通过后关闭" in reply
     assert state(db, "demo_closed") == before
 
 
@@ -161,13 +161,13 @@ def test_a_bank_asking_to_close_first_is_answered_not_started(chat, db) -> None:
     c = chat("demo_clean")
     replies = c.send("银行让我先把借呗注销 有必要吗")
     reply = text_of(replies)
-    assert "要不要注销由您自己决定" in reply and "没有依据" in reply
+    assert "要不要关闭由您自己决定" in reply and "没有依据" in reply
     assert "确认要注销" not in reply and "符合注销条件" not in reply
-    check = button(replies, "查一下能不能注销")
+    check = button(replies, "查一下能不能关闭")
     assert "现在没有等您确认的操作" in c.say("好的")
     assert state(db, "demo_clean") == before
     assert "符合关闭条件" in c.say(check["payload"])  # only when the user asks for it
-    assert "没有提交注销" in c.say("/deny")
+    assert "没有提交关闭申请" in c.say("/deny")
     assert state(db, "demo_clean") == before
 
 
@@ -202,7 +202,7 @@ def test_a_yes_after_a_closure_went_to_review_lists_the_request(chat, db, outbox
     after_submit = state(db, "demo_clean")
     assert ("close", "submitted") in after_submit["requests"] or ("close", "under_review") in after_submit["requests"]
     reply = c.say("确认")
-    assert "现在没有等您确认的操作" in reply and "借呗注销申请" in reply
+    assert "现在没有等您确认的操作" in reply and "借呗关闭申请" in reply
     assert state(db, "demo_clean") == after_submit
 
 
@@ -226,7 +226,7 @@ def test_the_callback_form_answers_questions_and_lets_go(chat, db, action_settin
     assert "这次先不留言了" in reply
     assert tickets(db, "demo_frozen") == []
     # The bot is itself again, with demo_frozen's own data.
-    assert "被平台暂停使用" in c.say('/close_account{"product":"jiebei"}')
+    assert "被平台冻结" in c.say('/close_account{"product":"jiebei"}')
 
 
 def test_a_new_request_leaves_the_callback_form(chat, db, action_settings) -> None:
@@ -251,7 +251,7 @@ def test_no_code_is_asked_again_at_most_twice(chat, db) -> None:
     reply = c.say("123")
     assert "重新发送" in reply and "算了" in reply and "转人工" in reply
     reply = c.say("1234")
-    assert "这次先不办了" in reply and "没有提交注销" in reply
+    assert "这次先不办了" in reply and "没有提交关闭申请" in reply
     assert state(db, "demo_clean") == before
     assert "现在没有等您确认的操作" in c.say("确认")  # nothing still waits after the way out
 
@@ -291,5 +291,5 @@ def test_a_closure_confirmation_not_understood_is_asked_again_at_most_twice(chat
     reply = c.say("/nlu_fallback")
     assert "不想办了可以说“算了”" in reply and "确认要关闭借呗吗" in reply
     reply = c.say("/nlu_fallback")
-    assert "这次先不办了" in reply and "没有提交注销" in reply
+    assert "这次先不办了" in reply and "没有提交关闭申请" in reply
     assert state(db, "demo_clean") == before

@@ -55,10 +55,10 @@ def test_closure_effects_and_data_deletion_are_reviewed_facts(chat) -> None:
         (
             "demo_frozen",
             "/ask_closed_by_platform",
-            ["借呗目前被平台暂停使用", "综合评估", "有权要求说明", "12378", "人工客服"],
+            ["借呗目前被平台冻结", "综合评估", "有权要求说明", "12378", "人工客服"],
         ),
-        ("demo_closed", "/ask_closed_by_platform", ["是您自己在", "申请注销的"]),
-        ("demo_clean", "/ask_closed_by_platform", ["都没有被平台暂停", "逾期或还款异常"]),
+        ("demo_closed", "/ask_closed_by_platform", ["是您自己在", "申请关闭的"]),
+        ("demo_clean", "/ask_closed_by_platform", ["都没有被平台冻结", "逾期或还款异常"]),
     ],
 )
 def test_platform_closure_questions(chat, customer, message, facts) -> None:
@@ -70,7 +70,7 @@ def test_platform_closure_questions(chat, customer, message, facts) -> None:
 @pytest.mark.parametrize(
     ("customer", "message", "facts"),
     [
-        ("demo_balance", '/ask_closure_effects{"product":"jiebei"}', ["还有 ¥3,256.80 没还完", "注销不会免除欠款"]),
+        ("demo_balance", '/ask_closure_effects{"product":"jiebei"}', ["还有 ¥3,256.80 没还完", "关闭不会免除欠款"]),
         ("demo_bound", '/ask_closure_effects{"product":"huabei"}', ["绑定了 6 项关联服务"]),
         ("demo_refund", '/ask_closure_effects{"product":"huabei"}', ["2 笔订单或退款没处理完"]),
     ],

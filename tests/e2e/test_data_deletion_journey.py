@@ -38,7 +38,7 @@ def audit(db, request_id: int, since: int) -> list[str]:
 def test_a_question_is_answered_and_declining_the_offer_changes_nothing(chat, db) -> None:
     c = chat("demo_clean")
     reply = c.say("/ask_data_deletion")
-    for fact in [*LAW, "你的花呗和借呗还在使用", "15 个工作日内", "要现在提交删除个人信息的申请吗"]:
+    for fact in [*LAW, "您的花呗和借呗还在使用", "15 个工作日内", "要现在提交删除个人信息的申请吗"]:
         assert fact in reply, fact
     assert "没有提交删除申请" in c.say("/deny")
     assert deletion_requests(db, "demo_clean") == []
@@ -48,10 +48,10 @@ def test_confirmed_request_is_created_shown_and_withdrawn(chat, db, outbox) -> N
     since = last_audit_id(db)
     c = chat("demo_closed")
     reply = c.say("/ask_data_deletion")
-    assert "你的借呗还在使用" in reply and "要现在提交删除个人信息的申请吗？确认后我会给你的手机发一个验证码" in reply
+    assert "您的借呗还在使用" in reply and "要现在提交删除个人信息的申请吗？确认后我会给您的手机发一个验证码" in reply
     assert deletion_requests(db, "demo_closed") == []  # asking is not requesting
     reply = c.say("/affirm")  # the 提交申请 button
-    assert "验证码已发送到您尾号8888的手机" in reply and "验证后才会提交申请" in reply
+    assert "验证码已发送到您尾号 8888 的手机" in reply and "验证后才会提交申请" in reply
     assert deletion_requests(db, "demo_closed") == []  # nor is a yes without the code
     submitted = c.say(last_code(outbox, "demo_closed"))
     [request] = deletion_requests(db, "demo_closed")
@@ -60,7 +60,7 @@ def test_confirmed_request_is_created_shown_and_withdrawn(chat, db, outbox) -> N
         "not_needed_for_open_lines",
         ["jiebei"],
     )
-    for fact in [f"申请编号 {request.id}", "15 个工作日内", "尾号8888的手机", "申请进度", "撤回申请"]:
+    for fact in [f"申请编号 {request.id}", "15 个工作日内", "尾号 8888 的手机", "申请进度", "撤回申请"]:
         assert fact in submitted, fact
     assert audit(db, request.id, since) == ["request_data_deletion_submitted"]
 
@@ -78,16 +78,16 @@ def test_confirmed_request_is_created_shown_and_withdrawn(chat, db, outbox) -> N
 
 @pytest.mark.parametrize(
     ("customer", "phone_tail", "open_lines"),
-    [("demo_bound", "0000", "你的花呗和借呗还在使用"), ("demo_overdue", "3333", "你的花呗和借呗还在使用")],
+    [("demo_bound", "0000", "您的花呗和借呗还在使用"), ("demo_overdue", "3333", "您的花呗和借呗还在使用")],
 )
 def test_typed_confirmation_submits(chat, db, outbox, customer: str, phone_tail: str, open_lines: str) -> None:
     c = chat(customer)
     assert open_lines in c.say("我要求删除我的个人数据")
-    assert f"尾号{phone_tail}" in c.say("好的")
+    assert f"尾号 {phone_tail}" in c.say("好的")
     assert deletion_requests(db, customer) == []
     reply = c.say(f"验证码是{last_code(outbox, customer)}")
     [request] = deletion_requests(db, customer)
-    assert f"申请编号 {request.id}" in reply and f"尾号{phone_tail}的手机" in reply
+    assert f"申请编号 {request.id}" in reply and f"尾号 {phone_tail} 的手机" in reply
 
 
 def test_with_a_closure_also_pending_the_deletion_request_is_picked_by_its_button(chat, db, outbox) -> None:
@@ -102,7 +102,7 @@ def test_with_a_closure_also_pending_the_deletion_request_is_picked_by_its_butto
     c.say(last_code(outbox, "demo_clean"))
     [request] = deletion_requests(db, "demo_clean")
     [question] = c.send("/cancel_request")
-    assert question["text"] == "你有几份申请在审核中，要撤回哪一份？"
+    assert question["text"] == "您有几份申请在审核中，要撤回哪一份？"
     payloads = {b["title"].split("申请")[0]: b["payload"] for b in question["buttons"]}
     assert payloads["删除个人信息"] == '/cancel_request{"request_kind":"data_deletion"}'
     assert "确认撤回删除个人信息申请" in c.say(payloads["删除个人信息"])

@@ -26,7 +26,7 @@ def db_counts(db) -> tuple[int, int, int]:
 def test_demo_balance_asks_whether_jiebei_can_be_closed(chat, db) -> None:
     before = db_counts(db)
     reply = chat("demo_balance").say('/close_account{"product":"jiebei"}')
-    assert "借呗现在还不能注销" in reply
+    assert "借呗现在还不能关闭" in reply
     assert "¥3,256.80" in reply
     assert db_counts(db) == before  # answering changes nothing
 
@@ -61,13 +61,13 @@ def test_other_companys_product(chat) -> None:
 
 
 def test_frozen_and_closed(chat) -> None:
-    assert "被平台暂停使用" in chat("demo_frozen").say('/close_account{"product":"jiebei"}')
+    assert "被平台冻结" in chat("demo_frozen").say('/close_account{"product":"jiebei"}')
     assert "已经在" in chat("demo_closed").say('/close_account{"product":"huabei"}')
 
 
 def test_request_status_lists_the_customers_requests(chat) -> None:
     reply = chat("demo_closed").say("/check_request_status")
-    assert "花呗注销申请" in reply and "已办理完成" in reply
+    assert "花呗关闭申请" in reply and "已办理完成" in reply
     assert "没有提交过" in chat("demo_clean").say("/check_request_status")
 
 

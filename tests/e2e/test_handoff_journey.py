@@ -26,11 +26,11 @@ def test_request_human_creates_a_ticket_and_pauses_the_bot(chat, db, running) ->
     c = chat("demo_balance")
     assert "¥3,256.80" in c.say('/close_account{"product":"jiebei"}')
     reply = c.say("/request_human")
-    assert "正在为你转接人工客服" in reply and "你现在排在第 1 位" in reply and "预计等待约 5 分钟" in reply
+    assert "正在为您转接人工客服" in reply and "您现在排在第 1 位" in reply and "预计等待约 5 分钟" in reply
     (ticket,) = tickets(db, "demo_balance")
     assert (ticket.status, ticket.kind, ticket.reason) == ("queued", "live", "requested")
     assert "close_account" in ticket.summary["intents"]
-    assert any("借呗现在还不能注销" in t for t in ticket.summary["bot_explained"])
+    assert any("借呗现在还不能关闭" in t for t in ticket.summary["bot_explained"])
 
     # Paused: the bot no longer answers, but what the user writes is kept for the agent.
     assert c.send('/close_account{"product":"jiebei"}') == []
@@ -91,7 +91,7 @@ def test_outside_hours_the_user_leaves_a_message(chat, db, action_settings) -> N
     assert (ticket.message, ticket.callback_phone) == ("借呗为什么被冻结了，想请人核实一下", "13812345678")
     # Not paused: the bot still answers, with demo_frozen's own blockers.
     reply = c.say('/close_account{"product":"jiebei"}')
-    assert "借呗现在还不能注销" in reply and "被平台暂停使用" in reply and "¥3,090.00" in reply
+    assert "借呗现在还不能关闭" in reply and "被平台冻结" in reply and "¥3,090.00" in reply
 
     # 'No thanks' leaves nothing.
     c = chat("demo_balance")
@@ -116,7 +116,7 @@ def test_fraud_and_disputes_go_to_a_human_whatever_the_intent(chat, db, customer
     if reason == "suspected_fraud":  # safety advice and the offer to pause the open lines first (issue 12.5)
         assert "不要把密码、验证码告诉任何人" in reply and "要先暂停再转人工吗" in reply
         reply = c.say("/deny")
-    assert "正在为你转接人工客服" in reply
+    assert "正在为您转接人工客服" in reply
     ticket = tickets(db, customer)[-1]
     assert (ticket.status, ticket.reason) == ("queued", reason)
     # Leave the queue as the other tests expect it: an agent takes and closes the ticket.

@@ -19,7 +19,7 @@ from tests.e2e.test_conversation_holds import button, state, text_of, tickets
 
 pytestmark = pytest.mark.e2e
 
-QUEUED = "正在为你转接人工客服"
+QUEUED = "正在为您转接人工客服"
 SAFETY = "不要把密码、验证码告诉任何人"
 CHECK_REPORT = "免费查一下自己的信用报告"
 PAUSE_OFFER = "要先暂停再转人工吗"
@@ -74,7 +74,7 @@ def test_asking_for_a_person_while_confirming_a_closure_stops_it_and_hands_over(
     c = people("demo_clean")
     assert "确认要关闭花呗吗" in c.say('/close_account{"product":"huabei"}')
     reply = c.say("真人客服在吗？？")
-    assert "没有提交注销" in reply and QUEUED in reply
+    assert "没有提交关闭申请" in reply and QUEUED in reply
     assert same_accounts(before, state(db, "demo_clean")) and reasons(db, "demo_clean") == [("queued", "requested")]
 
 
@@ -145,7 +145,7 @@ def test_i_never_closed_it_about_a_closure_on_record_is_a_theft_signal(people, d
 def test_i_never_closed_it_about_a_platform_freeze_explains_the_freeze(people, db) -> None:
     before = state(db, "demo_frozen")
     reply = people("demo_frozen").say("我没关过 怎么就用不了了")
-    assert "被平台暂停使用" in reply and SAFETY not in reply and PAUSE_OFFER not in reply
+    assert "被平台冻结" in reply and SAFETY not in reply and PAUSE_OFFER not in reply
     assert state(db, "demo_frozen") == before and tickets(db, "demo_frozen") == []
 
 
@@ -200,6 +200,6 @@ def test_agreement_shouted_is_still_agreement(people, db, outbox) -> None:
     c = people("demo_clean")
     assert "确认要关闭花呗吗" in c.say('/close_account{"product":"huabei"}')
     reply = c.say("行！！！ 就这么办😤😤")
-    assert "验证码已发送到您尾号1111" in reply and "很抱歉" not in reply and QUEUED not in reply
-    assert "没有提交注销" in c.say("算了。。。")
+    assert "验证码已发送到您尾号 1111" in reply and "很抱歉" not in reply and QUEUED not in reply
+    assert "没有提交关闭申请" in c.say("算了。。。")
     assert state(db, "demo_clean") == before and tickets(db, "demo_clean") == []

@@ -78,7 +78,7 @@ def test_nothing_owed_gets_a_certificate_link_and_a_pdf(
     url = f"{BASE}/download/{row.download_token}"
     assert url in text and row.verification_code in text and limit in text and name in text
     assert (
-        f"已于{cn_date(settled, today=today)}结清并注销"
+        f"已于{cn_date(settled, today=today)}结清并关闭"
         if state == "closed"
         else f"截至{cn_date(settled, today=today)}已全部结清"
     ) in text
@@ -141,7 +141,7 @@ def test_closure_under_review_is_certified_after_closing(chat, db) -> None:
     with session_scope(db) as s:
         closure.submit_closure(s, customer_id="demo_bound", product_id="jiebei", channel="rest", today=business_today())
     text, _ = ask(chat, "demo_bound", '/request_settlement_certificate{"product":"jiebei"}')
-    assert "借呗的注销申请还在审核中" in text and "注销完成后就能开结清证明" in text and "3 个工作日" in text
+    assert "借呗的关闭申请还在审核中" in text and "关闭后就能开结清证明" in text and "3 个工作日" in text
     assert certificates(db, "demo_bound") == []
 
 

@@ -38,7 +38,7 @@ def test_a_credit_question_while_confirming_a_closure_is_answered_and_the_closur
     reply = c.say("/ask_credit_impact")
     assert CREDIT in reply and "确认要关闭花呗吗" in reply
     assert state(db, "demo_clean") == before
-    assert "验证码已发送到您尾号1111" in c.say("那就帮我办吧")
+    assert "验证码已发送到您尾号 1111" in c.say("那就帮我办吧")
     assert "花呗已经关闭" in c.say(last_code(outbox, "demo_clean"))
     assert state(db, "demo_clean")["accounts"]["huabei"][0] == "closed"
 
@@ -50,9 +50,9 @@ def test_can_i_reopen_later_while_confirming_is_answered_not_a_withdrawal(chat, 
     close_huabei_asked(c)
     reply = c.say("/reopen_account")
     assert "关闭满 30 天后才能申请重新开通" in reply and "确认要关闭花呗吗" in reply
-    assert "没有提交注销" not in reply and "正常使用，不需要恢复" not in reply
+    assert "没有提交关闭申请" not in reply and "正常使用，不需要恢复" not in reply
     assert "验证码已发送" in c.say("确认关闭")  # the button's title, typed
-    assert "没有提交注销" in c.say("算了")
+    assert "没有提交关闭申请" in c.say("算了")
     assert state(db, "demo_clean") == before
 
 
@@ -62,7 +62,7 @@ def test_closure_effects_while_confirming_then_cancel(chat, db) -> None:
     close_huabei_asked(c)
     reply = c.say("/ask_closure_effects")
     assert EFFECTS in reply and "确认要关闭花呗吗" in reply
-    assert "没有提交注销" in c.say("取消")
+    assert "没有提交关闭申请" in c.say("取消")
     assert state(db, "demo_clean") == before
     assert "现在没有等您确认的操作" in c.say("确认")
 
@@ -83,8 +83,8 @@ def test_why_was_it_closed_while_confirming_then_no(chat, db) -> None:
     c = chat("demo_clean")
     close_huabei_asked(c)
     reply = c.say("/ask_closed_by_platform")
-    assert "都没有被平台暂停" in reply and "确认要关闭花呗吗" in reply
-    assert "没有提交注销" in c.say("不要了")
+    assert "都没有被平台冻结" in reply and "确认要关闭花呗吗" in reply
+    assert "没有提交关闭申请" in c.say("不要了")
     assert state(db, "demo_clean") == before
 
 
@@ -98,7 +98,7 @@ def test_a_status_question_and_thanks_while_confirming_then_agreement_in_words(c
     assert "不客气" in reply and "确认要关闭花呗吗" in reply
     assert "验证码已发送" in c.say("行 就这么办")
     assert state(db, "demo_clean") == before
-    assert "没有提交注销" in c.say("不用了")
+    assert "没有提交关闭申请" in c.say("不用了")
     assert state(db, "demo_clean") == before
 
 
@@ -329,10 +329,10 @@ def test_a_greeting_while_the_length_is_asked_then_the_length_in_words(chat, db)
 def test_which_line_to_close_survives_a_side_question(chat, db) -> None:
     before = state(db, "demo_clean")
     c = chat("demo_clean")
-    assert "你想注销哪一个" in c.say("/close_account")
+    assert "您想关闭哪一个" in c.say("/close_account")
     replies = c.send("/ask_credit_impact")
     reply = "\n".join(r.get("text", "") for r in replies)
-    assert CREDIT in reply and "回到刚才的问题" in reply and "你想注销哪一个" in reply
+    assert CREDIT in reply and "回到刚才的问题" in reply and "您想关闭哪一个" in reply
     assert "确认要关闭借呗吗" in c.say('/inform{"product":"jiebei"}')
-    assert "没有提交注销" in c.say("算了")
+    assert "没有提交关闭申请" in c.say("算了")
     assert state(db, "demo_clean") == before

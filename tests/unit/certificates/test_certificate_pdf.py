@@ -47,7 +47,7 @@ def test_closed_certificate_states_every_fact_in_chinese() -> None:
         "¥8,000.00",
         "2024年2月29日",
         "2026年11月22日",
-        "已结清并注销",
+        "已结清并关闭",
         "JQ-7K4M-9XQ2-HP",
         "https://bot.example/webhooks/certificates/verify/JQ-7K4M-9XQ2-HP",
     ]:

@@ -56,7 +56,7 @@ def test_issued_certificate_is_a_link_with_its_facts_and_a_file_payload() -> Non
     replies, link = outcome_replies(Issued(issued), CATALOG, public_url="http://bot:5005", today=TODAY)
     said = text(replies)
     url = "http://bot:5005/webhooks/certificates/download/" + "tok" * 11
-    assert url in said and "JQ-AAAA-BBBB-CC" in said and "¥5,000.00" in said and "已于10月21日结清并注销" in said
+    assert url in said and "JQ-AAAA-BBBB-CC" in said and "¥5,000.00" in said and "已于10月21日结清并关闭" in said
     assert "http://bot:5005/webhooks/certificates/verify/JQ-AAAA-BBBB-CC" in said
     # the share code is for checking the certificate, not a one-time code: never called 验证码
     assert "核验码 JQ-AAAA-BBBB-CC" in said and "验证码" not in said
@@ -93,7 +93,7 @@ def test_closure_in_review_says_when() -> None:
     check = cert.check_certificate(account, "孙丽", today=TODAY)
     assert isinstance(check, cert.AwaitingClosure)
     said = text(outcome_replies(check, CATALOG, public_url="http://x", today=TODAY)[0])
-    assert "借呗的注销申请还在审核中（11月20日提交）" in said and "3 个工作日" in said
+    assert "借呗的关闭申请还在审核中（11月20日提交）" in said and "3 个工作日" in said
 
 
 def test_no_product_named_asks_with_a_button_per_product() -> None:

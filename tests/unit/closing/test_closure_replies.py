@@ -185,3 +185,26 @@ def test_a_frozen_line_gets_the_next_step() -> None:
     """Issue 13.9: 「这不是你自己能开关的设置」 gave no next step."""
     text = domain()["responses"]["utter_reopen_frozen"][0]["text"]
     assert "不是你自己能开关" not in text and "下一步" in text
+
+
+def test_both_lines_with_one_blocked_answer_the_blocker_and_offer_the_other_by_a_button() -> None:
+    """Issue 13, Voice: blockers, facts and the eligible answer made 8 messages before the question."""
+    customer = make_customer(
+        make_account(HUABEI, bills=(bill("862.40", date(2026, 12, 1)),)),
+        make_account(JIEBEI, account_id=2),
+    )
+    answer = closure_answer(
+        choose_products(["huabei", "jiebei"], customer), customer, CATALOG, today=TODAY, offer_alternatives=True
+    )
+    assert answer.eligible == ()  # no confirmation question after the list
+    assert names(answer.replies) == [
+        "utter_closure_blocked_intro",
+        "utter_closure_blocker_unpaid_bill",
+        "utter_closure_blocked_total",
+        "utter_follow_can_close",
+    ]
+    offer = answer.replies[-1]
+    assert isinstance(offer, Reply) and offer.params == {"product_name": "借呗"}
+    assert offer.buttons == (
+        (Fragment("utter_follow_button_close", {"product_name": "借呗"}), '/close_account{"product":"jiebei"}'),
+    )

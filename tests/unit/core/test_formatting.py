@@ -60,3 +60,9 @@ def test_a_moment_is_dated_in_the_business_timezone(monkeypatch: pytest.MonkeyPa
 def test_the_business_timezone_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOT_TIMEZONE", "America/New_York")
     assert local_date(datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)) == date(2026, 11, 22)
+
+
+def test_a_note_with_brackets_of_its_own_is_never_bracketed_twice() -> None:
+    """Issue 13, Voice: 「借呗绑定银行卡（招商银行储蓄卡（尾号6789））」 had brackets inside brackets."""
+    assert with_note("借呗绑定银行卡", "招商银行储蓄卡（尾号6789）") == "借呗绑定银行卡（招商银行储蓄卡，尾号6789）"
+    assert with_note("花呗自动还款", "卡 (尾号1234) 扣款") == "花呗自动还款（卡，尾号1234，扣款）"

@@ -38,14 +38,14 @@ def test_open_lines_limit_what_can_be_deleted_now() -> None:
     answer = deletion_answer(customer, [], POLICY, today=TODAY)
     assert answer.parts[:3] == LAW and answer.offer is True
     said = text(replies(answer.parts))
-    assert "你的花呗和借呗还在使用" in said and "15 个工作日内" in said
+    assert "您的花呗和借呗还在使用" in said and "15 个工作日内" in said
     assert deletion_scope(customer) == SCOPE_UNUSED
 
 
 def test_all_lines_closed_can_delete_everything_the_law_does_not_keep() -> None:
     customer = make_customer(make_account(HUABEI, status="closed"))
     answer = deletion_answer(customer, [], POLICY, today=TODAY)
-    assert "都已注销" in text(replies(answer.parts)) and answer.offer
+    assert "都已关闭" in text(replies(answer.parts)) and answer.offer
     assert deletion_scope(customer) == SCOPE_ALL
     assert deletion_scope(make_customer()) == SCOPE_ALL  # no lines at all
 
@@ -54,7 +54,7 @@ def test_an_open_request_is_not_offered_twice() -> None:
     pending = request(kind="data_deletion", status="submitted")
     answer = deletion_answer(make_customer(make_account()), [pending], POLICY, today=TODAY)
     assert answer.offer is False
-    assert "你在11月20日提交的删除个人信息申请已提交，等待审核" in text(replies(answer.parts))
+    assert "您在11月20日提交的删除个人信息申请已提交，等待审核" in text(replies(answer.parts))
     assert deletion_answer(
         make_customer(make_account()), [request(kind="data_deletion", status="withdrawn")], POLICY, today=TODAY
     ).offer
@@ -62,8 +62,8 @@ def test_an_open_request_is_not_offered_twice() -> None:
 
 def test_after_confirming_the_customer_hears_number_time_and_how_they_are_told() -> None:
     said = text(submission_replies(DeletionSubmitted(42, SCOPE_UNUSED, 15), phone_tail="1111", today=TODAY))
-    assert "申请编号 42" in said and "15 个工作日内" in said and "尾号1111的手机" in said and "申请进度" in said
-    assert "额度注销后" in said
+    assert "申请编号 42" in said and "15 个工作日内" in said and "尾号 1111 的手机" in said and "申请进度" in said
+    assert "额度关闭后" in said
     no_phone = text(submission_replies(DeletionSubmitted(7, SCOPE_ALL, 15), phone_tail="", today=TODAY))
     assert "预留的联系方式" in no_phone and "匿名化" in no_phone
     again = text(submission_replies(DeletionAlreadyOpen(request(kind="data_deletion")), phone_tail="", today=TODAY))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from bot.core.catalog import load_catalog
 from bot.core.product_choice import choose_products
-from bot.core.replies import Fragment, Reply
+from bot.core.replies import FactUse, Fragment, Reply
 from bot.pause.replies import pause_offer
 from tests.factories import JIEBEI, TODAY, make_account, make_customer
 
@@ -16,11 +16,10 @@ def responses(parts) -> list[str]:
 def test_pause_plan_explains_then_asks() -> None:
     customer = make_customer(make_account())
     offer = pause_offer(choose_products(["huabei"], customer), CATALOG, 30, today=TODAY)
-    assert responses(offer.replies) == [
-        "utter_pause_explain",
-        "utter_pause_repayments_continue",
-        "fact:pause_not_negative",
-    ]
+    # the answer, then what matters in one message: with the question 3 messages (issue 13: at most 4)
+    assert responses(offer.replies) == ["utter_pause_explain", "utter_pause_what_matters"]
+    matters = offer.replies[1]
+    assert isinstance(matters, Reply) and matters.params["not_negative"] == FactUse("pause_not_negative")
     assert offer.change == {"kind": "pause", "product": "huabei", "days": 30}
     assert offer.question == Fragment(
         "utter_change_question_pause", {"product_name": "花呗", "days": "30", "until": "12月22日"}

@@ -21,9 +21,9 @@ def test_the_code_replies_state_length_and_lifetime_as_before() -> None:
         return render({"response": reply.response, **reply.params})
 
     safety = "仅用于本次操作。工作人员不会向您索要验证码，请不要告诉任何人。"
-    assert text(code_sent_reply(v.CodeSent("1111"))) == f"验证码已发送到您尾号1111的手机，5 分钟内有效，{safety}"
+    assert text(code_sent_reply(v.CodeSent("1111"))) == f"验证码已发送到您尾号 1111 的手机，5 分钟内有效，{safety}"
     assert text(code_sent_reply(v.CodeSent(""))) == f"验证码已发送到您预留的联系方式，5 分钟内有效，{safety}"
-    assert text(code_question("utter_ask_closure_code")) == "请输入收到的 6 位验证码。不想注销了可以直接说“不注销了”。"
+    assert text(code_question("utter_ask_closure_code")) == "请输入收到的 6 位验证码。不想关闭了可以直接说“算了”。"
     assert text(code_format_reply()) == "验证码是 6 位数字，请再输入一次。"
 
 

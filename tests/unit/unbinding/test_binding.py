@@ -129,12 +129,14 @@ def test_offer_explains_each_consequence_and_asks_to_confirm() -> None:
         today=TODAY,
     )
     names = [r.response for r in offer.replies if isinstance(r, Reply)]
-    assert names == ["utter_unbind_already", "utter_unbind_intro", "utter_unbind_effect_auto_repay"]
-    effect = offer.replies[2]
-    assert isinstance(effect, Reply) and effect.params["next_due"] == Fragment(
+    assert names == ["utter_unbind_already", "utter_unbind_effects"]
+    effects = offer.replies[1]
+    assert isinstance(effects, Reply) and isinstance(effects.params["effects"], Fragment)
+    effect, fact = effects.params["effects"].params.values()
+    assert isinstance(effect, Fragment) and effect.params["next_due"] == Fragment(
         "utter_unbind_next_due", {"product_name": "花呗", "due_date": "12月1日", "amount": "¥1,234.50"}
     )
-    assert FactUse("unbinding_auto_repay") in offer.replies
+    assert fact == FactUse("unbinding_auto_repay")
     assert offer.change == {"kind": "unbind", "service_ids": [1]}
     assert offer.question == Fragment("utter_change_question_unbind", {"services": "花呗自动还款"})
 
@@ -143,8 +145,11 @@ def test_removing_default_payment_changes_nothing_owed() -> None:
     customer = make_customer(make_account(services=(svc(7, "default_payment"),)))
     p = plan_unbind(customer, product_ids=[], service_types=["default_payment"], text="")
     offer = unbind_offer(p, CATALOG, product_names="花呗", today=TODAY)
-    assert "utter_unbind_effect_default_payment" in [r.response for r in offer.replies if isinstance(r, Reply)]
-    assert FactUse("unbinding_auto_repay") not in offer.replies
+    (effects,) = offer.replies
+    assert isinstance(effects, Reply) and effects.params["effects"] == Fragment(
+        "utter_unbind_effect_default_payment",
+        {"service": "花呗默认付款方式", "product_name": "花呗", "merchant": ""},
+    )  # one consequence, no fact about automatic repayment
 
 
 def test_list_offers_a_button_per_service_with_its_product() -> None:

@@ -12,7 +12,7 @@ export BOT_DEV_MODE ?= true
 # Every Python folder the linters and the formatter look at.
 PY_DIRS := bot actions components channels scripts tests migrations benchmarks evaluation
 
-.PHONY: help setup run run-prod prod-health test-faults train test test-fast test-browser token test-e2e validate test-stories evaluate crossval faq-crossval pipelines lint types format seed review shell bench load fuzz lookups lock services clean
+.PHONY: help setup run run-prod prod-health test-faults train test test-fast test-browser token test-e2e validate test-stories evaluate crossval faq-crossval pipelines lint types format seed review shell bench load bench-workers fuzz lookups lock services clean
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -107,6 +107,10 @@ bench: setup ## print closure-check, long-input rule, NLU, concurrency, and full
 load: setup services ## 200 conversations (5 s think time) against the production topology on 17xxx ports, then integrity checks; not in make test (docs/benchmarks.md)
 	@scripts/train-if-needed.sh
 	@nice -n 5 $(PY) benchmarks/load.py $(LOAD_ARGS)
+
+bench-workers: setup services ## throughput of the production topology with 1 Rasa worker, then 2 (100 conversations, no think time; target >= 1.7x); not in make test (docs/benchmarks.md)
+	@scripts/train-if-needed.sh
+	@nice -n 5 $(PY) benchmarks/bench_workers.py $(BENCH_ARGS)
 
 fuzz: setup services ## long property-based fuzzing run (HYPOTHESIS_PROFILE=long, 10,000+ cases; starts both servers); prints figures
 	@scripts/train-if-needed.sh

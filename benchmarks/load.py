@@ -28,8 +28,6 @@ import asyncio
 import json
 import os
 import random
-import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -45,6 +43,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+import prod_topology  # noqa: E402
 from load_checks import Exchange, StoredEvent, change_problems, summary, tracker_problems  # noqa: E402
 
 from bot.db import models as m  # noqa: E402
@@ -94,18 +93,15 @@ def seed(database_url: str, count: int) -> list[str]:
     return [f"load_{n:04d}" for n in range(1, count + 1)]
 
 
-def topology_env(args: argparse.Namespace, database_url: str, work: Path) -> dict[str, str]:
+def topology_env(args: argparse.Namespace, database_url: str, work: Path, rasa_workers: int = 2) -> dict[str, str]:
     admin = make_url(admin_url())
     base = args.port_base
+    env = prod_topology.production_env(
+        work, rasa_port=base + 10, action_port=base + 20, proxy_port=base + 30, public_port=base + 40
+    )
     return {
-        **os.environ,
-        "BOT_DEV_MODE": "false",
-        "RASA_PORT_BASE": str(base + 10),
-        "ACTION_PORT_BASE": str(base + 20),
-        "ACTION_PROXY_PORT": str(base + 30),
-        "PUBLIC_PORT": str(base + 40),
-        "PUBLIC_BIND": "127.0.0.1",
-        "PROD_DIR": str(work),
+        **env,
+        "RASA_WORKERS": str(rasa_workers),
         "DATABASE_URL": database_url,
         "TRACKER_DB_HOST": admin.host or "127.0.0.1",
         "TRACKER_DB_PORT": str(admin.port or 5432),
@@ -116,10 +112,6 @@ def topology_env(args: argparse.Namespace, database_url: str, work: Path) -> dic
         "REDIS_PASSWORD": os.environ.get("REDIS_PASSWORD", ""),
         "RABBITMQ_PASSWORD": os.environ.get("RABBITMQ_PASSWORD", "guest"),
         "RABBITMQ_EVENTS_QUEUE": f"load_events_{os.getpid()}",
-        "BOT_JWT_SECRET": secrets.token_hex(32),
-        "BOT_ACTION_SECRET": secrets.token_hex(32),
-        "RASA_AUTH_TOKEN": secrets.token_hex(16),
-        "BOT_CONSOLE_SECRET": secrets.token_hex(32),
         # every simulated user comes from 127.0.0.1: the per-address limit would refuse them
         "BOT_RATE_LIMIT_IP": "off",
         "PYTHONWARNINGS": "ignore",
@@ -127,47 +119,15 @@ def topology_env(args: argparse.Namespace, database_url: str, work: Path) -> dic
 
 
 def start_topology(env: dict[str, str], work: Path) -> subprocess.Popen[bytes]:
-    out = work / "run-prod.out"
-    with out.open("wb") as sink:
-        proc = subprocess.Popen(
-            [str(ROOT / "scripts" / "run-prod.sh")],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 900
-    while "topology ready" not in out.read_text(errors="replace"):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop_topology(proc)
-            raise SystemExit(f"scripts/run-prod.sh did not start:\n{out.read_text(errors='replace')[-3000:]}")
-        time.sleep(1)
-    return proc
-
-
-def stop_topology(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(90)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+    try:
+        return prod_topology.start(env, work)
+    except prod_topology.TopologyDidNotStart as problem:
+        raise SystemExit(str(problem)) from None
 
 
 def delete_queue(name: str) -> None:
-    """The run's event queue (Rasa's broker declares it durable): not left on the shared RabbitMQ."""
-    import aio_pika
-
-    async def delete() -> None:
-        url = os.environ.get("LOAD_AMQP_URL") or "amqp://guest:guest@127.0.0.1:5672/"
-        async with await aio_pika.connect(url, timeout=5) as connection:
-            channel = await connection.channel()
-            await channel.queue_delete(name)
-
-    try:
-        asyncio.run(delete())
-    except Exception as problem:  # tidying only
+    problem = prod_topology.delete_queue(name, os.environ.get("LOAD_AMQP_URL") or "amqp://guest:guest@127.0.0.1:5672/")
+    if problem is not None:
         print(f"note: could not delete the RabbitMQ queue {name}: {problem}", file=sys.stderr)
 
 
@@ -339,7 +299,7 @@ def main() -> int:
         exchanges, confirmed, cancelled, seconds = asyncio.run(drive(args, url, customers, env["BOT_JWT_SECRET"]))
         memory = peak_memory(work)
     finally:
-        stop_topology(proc)
+        prod_topology.stop(proc)
         delete_queue(env["RABBITMQ_EVENTS_QUEUE"])
     events = stored_events(tracker_url, customers)
     problems = [p for c in customers for p in tracker_problems(c, exchanges.get(c, []), events[c])]

@@ -21,15 +21,19 @@ import zlib
 from typing import Any
 
 from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import CollectingDispatcher
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.config import ConfigError, Settings
+from bot.db.session import is_unreachable
 from channels.failures import failure_fields
 
 SECRET_HEADER = "X-Action-Secret"
 OPEN_PATHS = {"/health"}
+# domain.yml: the account database is down: not available now, try later, or a person (a button).
+ACCOUNTS_UNAVAILABLE_RESPONSE = "utter_accounts_unavailable"
 # A deflated call is inflated at most to this size (Rasa's calls are a few hundred KB at most):
 # a small deflate bomb must not make the server inflate gigabytes.
 MAX_INFLATED_BYTES = 16 * 1024 * 1024
@@ -83,10 +87,24 @@ def create_guarded_app(settings: Settings, actions_package: str = "actions") -> 
         # rasa_sdk's own handler returns the request body: the customer's whole tracker.
         # Never the exception's message or the body: either can quote the customer's messages.
         logger.error("action server error on %s: %s", request.path, failure_fields(exception))
+        if request.path == "/webhook" and is_unreachable(exception):
+            return response.json(accounts_unavailable())
         status = getattr(exception, "status_code", 500)
         return response.json({"error": "internal error" if status >= 500 else "bad request"}, status=status)
 
     return app
+
+
+def accounts_unavailable() -> dict[str, Any]:
+    """The action's answer when the account database cannot be reached: the apology, then listen.
+
+    Every action reads or writes that database, so this is answered here, once, for all of them.
+    Nothing of the action is kept (its transaction rolled back: no partial change), and the turn
+    stops after the apology instead of going on from a state the action never set.
+    """
+    dispatcher = CollectingDispatcher()
+    dispatcher.utter_message(response=ACCOUNTS_UNAVAILABLE_RESPONSE)
+    return {"events": [{"event": "followup", "name": "action_listen"}], "responses": dispatcher.messages}
 
 
 def malformed_call(body: bytes, encoding: str | None) -> str | None:

@@ -1,13 +1,28 @@
-"""What a failure log line may say about a customer's message: its length and ids, never its text.
+"""Failed turns: what a log line may say about the message, and whether a store was out of reach.
 
-An exception's message can quote what it failed on (a parse error on the text,
-a tracker dump), so only its type and where it was raised are logged.
+A failure log line gives the message's length and ids, never its text: an exception's message can
+quote what it failed on (a parse error on the text, a tracker dump), so only its type and where it
+was raised are logged.
 """
 
 from __future__ import annotations
 
 import traceback
 from typing import Any
+
+from rasa.core.lock_store import LockError
+
+
+class TrackerStoreUnavailable(RuntimeError):
+    """The conversation could not be read from the tracker store: the turn must not run as a new one."""
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether a turn failed because its lock (Redis) or its conversation (tracker store) was out of reach.
+
+    The channels then say "try again later" (bot.security.no_silence.OUTAGE_RESPONSE), not "rephrase".
+    """
+    return isinstance(exc, LockError | TrackerStoreUnavailable)
 
 
 def failure_fields(exc: BaseException, *, text: str | None = None, sender_id: str | None = None) -> dict[str, Any]:

@@ -56,7 +56,7 @@ def domain_text(app: Any, response: str) -> str:
     return str(variants[0].get("text") or "")
 
 
-async def silence_text(app: Any, sender_id: str, *, sent: int, failed: bool) -> str | None:
+async def silence_text(app: Any, sender_id: str, *, sent: int, failed: bool, outage: bool = False) -> str | None:
     """What to say after a turn in which the assistant sent `sent` messages (None: nothing more).
 
     Only a silent turn looks at the conversation: one a human agent has taken over stays silent.
@@ -64,7 +64,7 @@ async def silence_text(app: Any, sender_id: str, *, sent: int, failed: bool) -> 
     if sent:
         return None
     paused = False if failed else await _paused(app, sender_id)
-    response = silence_reply(sent=sent, failed=failed, paused=paused)
+    response = silence_reply(sent=sent, failed=failed, paused=paused, outage=outage)
     return domain_text(app, response) if response else None
 
 

@@ -33,7 +33,8 @@ tests/channels/test_lock_store.py shows each of these against a real Redis.
 Configured in endpoints.production.yml (`type: channels.lock_store.AtomicRedisLockStore`);
 Rasa builds a custom lock store as `Class(endpoint_config=...)`. Redis down: `lock` raises
 (`LockError`), the turn fails, the channel answers its polite failure message
-(bot.security.no_silence) and the next message tries again; nothing runs unlocked.
+(bot.security.no_silence) and the next message tries again; nothing runs unlocked. Redis back:
+a connection it dropped meanwhile is replaced on first use (one retry), so the next turn runs.
 """
 
 from __future__ import annotations
@@ -50,7 +51,10 @@ import redis.asyncio as aioredis  # type: ignore[import-untyped]
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
-from redis.exceptions import RedisError  # type: ignore[import-untyped]
+from redis.asyncio.retry import Retry  # type: ignore[import-untyped]
+from redis.backoff import NoBackoff  # type: ignore[import-untyped]
+from redis.exceptions import ConnectionError as RedisConnectionError  # type: ignore[import-untyped]
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -77,10 +81,17 @@ local function keep(ms)
 end
 """
 
-# ARGV[1] token, ARGV[2] lease ms → the ticket's number.
+# ARGV[1] token, ARGV[2] lease ms → the ticket's number. Issuing the same token again (a retry whose
+# first reply was lost) returns its number: the line never gets a second ticket nobody holds.
 _ISSUE = (
     _PURGE
     + """
+local have = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if have then
+  redis.call('HSET', KEYS[2], ARGV[1], now + tonumber(ARGV[2]))
+  keep(2 * tonumber(ARGV[2]))
+  return tonumber(have)
+end
 local n = redis.call('INCR', KEYS[3])
 redis.call('ZADD', KEYS[1], n, ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], now + tonumber(ARGV[2]))
@@ -157,6 +168,12 @@ class AtomicRedisLockStore(LockStore):
             password=password,
             socket_timeout=socket_timeout,
             socket_connect_timeout=socket_timeout,
+            # A pooled connection that Redis (or the network) dropped while it sat idle fails on its
+            # next use: once, on a fresh connection, the command is sent again. Every script here is
+            # safe to repeat with the same token (issue returns the same ticket, poll renews,
+            # release removes), so the first turn after Redis came back does not fail.
+            retry=Retry(NoBackoff(), 1),
+            retry_on_error=[RedisConnectionError],
         )
         self._issue = self.red.register_script(_ISSUE)
         self._poll = self.red.register_script(_POLL)

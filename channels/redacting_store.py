@@ -24,17 +24,26 @@ from typing import Any
 import sqlalchemy
 import sqlalchemy.orm
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore, create_engine_kwargs
+from rasa.core.tracker_store import (
+    FailSafeTrackerStore,
+    InMemoryTrackerStore,
+    SQLTrackerStore,
+    TrackerStore,
+    create_engine_kwargs,
+)
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.security.redaction import redact_events
-from channels import turn_cost
+from channels import action_failures, turn_cost
+from channels.failures import TrackerStoreUnavailable
 
 # Every Rasa server loads its tracker store from here (endpoints*.yml): the place to put the
 # cost-per-turn cuts in, before the first turn. They patch Rasa 3.6 internals, so an operator
 # can switch them off (BOT_TURN_COST_CUTS=off) if a Rasa upgrade or an incident calls for it.
 turn_cost.install_unless_disabled()
+# A failed custom action answers with an apology (channels/action_failures.py): behaviour, always on.
+action_failures.install()
 
 
 def redacted_tracker(tracker: DialogueStateTracker, domain: Domain) -> DialogueStateTracker:
@@ -111,3 +120,22 @@ async def erase_conversation(store: TrackerStore, sender_id: str) -> bool:
     if not hasattr(inner, "erase"):
         raise TypeError(f"{type(store).__name__} cannot erase conversations")
     return bool(await inner.erase(sender_id))
+
+
+# Rasa wraps every tracker store in a FailSafeTrackerStore, which answers a failed read with "no such
+# conversation": with the tracker's PostgreSQL down, a turn then ran as the first of a new
+# conversation (a pending confirmation or a follow-up read without its context), and its events
+# were kept only in that process's memory, never in the record. A conversation this project's SQL
+# store cannot read is refused instead: the turn fails before it runs, the channel says "try again
+# later" (channels/failures.py), the lock is released, and the next message after the database is
+# back reads the whole conversation (tests/faults: the tracker store down).
+_failsafe_retrieve_error = FailSafeTrackerStore.on_tracker_store_retrieve_error
+
+
+def _refuse_unreadable_conversation(self: FailSafeTrackerStore, error: Exception) -> None:
+    _failsafe_retrieve_error(self, error)  # Rasa's log line
+    if isinstance(self._tracker_store, RedactingSQLTrackerStore):
+        raise TrackerStoreUnavailable(type(error).__name__) from error
+
+
+FailSafeTrackerStore.on_tracker_store_retrieve_error = _refuse_unreadable_conversation

@@ -41,7 +41,7 @@ from bot.security.message_limits import clean_text
 from bot.security.tokens import TokenError
 from channels import turn_cost
 from channels.auth import bearer_token, identify, refusal, refuse_exposed_dev_mode
-from channels.failures import failure_fields
+from channels.failures import failure_fields, is_outage
 from channels.limits import (
     HTTP_STATUS,
     TOO_LARGE_STATUS,
@@ -122,16 +122,18 @@ class TokenRestInput(RestInput):
             message = UserMessage(
                 text, collector, who.sender_id, input_channel=self.name(), metadata=who.metadata(body.get("metadata"))
             )
-            failed = False
+            failed = outage = False
             try:
                 await on_new_message(message)
             except CancelledError:  # never the text: its length and the conversation (channels.failures)
                 failed = True
                 logger.error("rest.message.received.timeout", length=len(text), sender_id=who.sender_id)
             except Exception as exc:
-                failed = True
+                failed, outage = True, is_outage(exc)
                 logger.error("rest.message.received.failure", **failure_fields(exc, text=text, sender_id=who.sender_id))
-            said = await silence_text(request.app, who.sender_id, sent=len(collector.messages), failed=failed)
+            said = await silence_text(
+                request.app, who.sender_id, sent=len(collector.messages), failed=failed, outage=outage
+            )
             if said is not None:
                 await collector.send_text_message(who.sender_id, said)
             return response.json(collector.messages)

@@ -51,7 +51,7 @@ from bot.security.message_limits import Refusal, clean_text
 from bot.security.tokens import TokenError
 from channels import live
 from channels.auth import Identity, identify, refusal
-from channels.failures import failure_fields
+from channels.failures import failure_fields, is_outage
 from channels.limits import client_ip, gate_for, limit_request_size, refusal_message, silence_text
 from channels.widget_routes import add_widget_routes
 
@@ -277,15 +277,15 @@ class TokenSocketIOInput(SocketIOInput):
             message = UserMessage(
                 text, output, who.sender_id, input_channel=self.name(), metadata=who.metadata(data.get("metadata"))
             )
-            failed = False
+            failed = outage = False
             try:
                 await on_new_message(message)
             except Exception as exc:  # logged without the text (channels.failures), not re-raised with it
-                failed = True
+                failed, outage = True, is_outage(exc)
                 logger.error("socketio.message.failure", **failure_fields(exc, text=text, sender_id=who.sender_id))
             try:
                 app = getattr(_request_of(sio, sid), "app", None)
-                said = await silence_text(app, who.sender_id, sent=output.sent, failed=failed)
+                said = await silence_text(app, who.sender_id, sent=output.sent, failed=failed, outage=outage)
                 if said is not None:
                     await output.send_text_message(who.sender_id, said)
             finally:

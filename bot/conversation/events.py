@@ -25,6 +25,8 @@ LISTEN = "action_listen"
 READY_SLOTS = frozenset({"closure_ready", "change_ready", "deletion_ready", "withdraw_ready"})
 # A journey question (product, length, amount, service) waiting for its answer (actions/changes.py).
 JOURNEY_QUESTION = "journey_question"
+# What the bot says when a turn failed on our side (channels/action_failures.py, channels/action_server.py).
+FAILED_REPLIES = frozenset({"utter_try_again_later", "utter_accounts_unavailable"})
 
 
 def since_session_start(events: Sequence[Event]) -> list[Event]:
@@ -62,7 +64,16 @@ def turn_view(events: Sequence[Event]) -> TurnView | None:
         answered_by=actions[-1] if actions else None,
         pending=_pending(session, users, just_asked=not actions),
         offer_waiting=_last_action_before(session, latest) == OFFER_SECOND_QUESTION,
+        unanswered=frozenset(
+            n for n, (i, j) in enumerate(zip(users, users[1:], strict=False)) if _failed(session[i:j])
+        ),
     )
+
+
+def _failed(turn: Sequence[Event]) -> bool:
+    """Whether a turn's answer was the apology for a failure (the question was never answered)."""
+    said = [(e.get("metadata") or {}).get("utter_action") for e in turn if e.get("event") == "bot"]
+    return bool(said) and all(name in FAILED_REPLIES for name in said)
 
 
 def _pending(session: Sequence[Event], users: Sequence[int], *, just_asked: bool) -> bool:

@@ -52,6 +52,9 @@ class TurnView:
     answered_by: str | None  # the action that just answered (after the NLU's reading was acted on)
     pending: bool  # a form, a journey question or a choice (buttons) waits for the user
     offer_waiting: bool  # the bot's last message before this one was an OFFER_NEXT
+    # positions in `earlier` of the messages answered only with an apology (the turn failed on our side):
+    # asked again, such a question gets its answer, not the "as I said" of a repeat
+    unanswered: frozenset[int] = frozenset()
 
 
 # The actions after which a second question may be offered: answers that leave nothing waiting.
@@ -124,7 +127,8 @@ REPEATABLE = frozenset(
 
 def _asks_again(view: TurnView) -> bool:
     """The same question in the same words as one of the last messages, about a question subject."""
-    if not is_repeat(view.text, view.intent, [t.text for t in view.earlier]):
+    answered = [t.text for i, t in enumerate(view.earlier) if i not in view.unanswered]
+    if not is_repeat(view.text, view.intent, answered):
         return False
     return advance(Context(), UserTurn(view.text, view.intent)).subject in REPEATABLE
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -71,3 +71,23 @@ async def run_in_session(
             return fn(session, *args, **kwargs)
 
     return await asyncio.to_thread(work)
+
+
+# What a database that is down, restarting or out of reach raises (not a wrong query or a broken rule).
+_UNREACHABLE = (exc.OperationalError, exc.InterfaceError, exc.DisconnectionError, exc.TimeoutError)
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """Whether `error` (or what caused it) says the database could not be used right now.
+
+    The action server answers such a failure with a polite "not available, try later" and a
+    handoff offer instead of an error (channels/action_server.py); anything else stays a bug.
+    """
+    seen: BaseException | None = error
+    for _ in range(5):  # a short cause chain: never loop on a cycle
+        if seen is None:
+            return False
+        if isinstance(seen, _UNREACHABLE):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

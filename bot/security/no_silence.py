@@ -18,18 +18,21 @@ RESTART_RESPONSE = "utter_restart"
 SILENT_RESPONSE = "utter_still_here"
 # The turn failed: an apology and the way on.
 FAILED_RESPONSE = "utter_message_failed"
+# The turn failed because a part of the system was unreachable (not the message): try again later.
+OUTAGE_RESPONSE = "utter_try_again_later"
 
 
-def silence_reply(*, sent: int, failed: bool, paused: bool) -> str | None:
+def silence_reply(*, sent: int, failed: bool, paused: bool, outage: bool = False) -> str | None:
     """The response a channel adds after a turn, or None when the turn needs none.
 
     Args:
         sent: messages the assistant sent to the user in this turn.
         failed: the turn raised (or timed out) before it finished.
         paused: a human agent has the conversation (the bot is silent on purpose).
+        outage: the turn failed because a store it needs was unreachable (channels/failures.py).
     """
     if sent:
         return None
     if failed:
-        return FAILED_RESPONSE
+        return OUTAGE_RESPONSE if outage else FAILED_RESPONSE
     return None if paused else SILENT_RESPONSE

@@ -314,3 +314,57 @@ def test_endpoint_config_values_arrive_as_strings() -> None:
     assert (store.lease_ms, store.max_turn_seconds, store.prefix) == (45000, 400.0, "creditassistant:lock2:")
     kwargs = store.red.connection_pool.connection_kwargs
     assert (kwargs["port"], kwargs["db"], kwargs["password"]) == (6380, 3, None)
+
+
+def test_issuing_the_same_token_again_keeps_one_ticket(redis_url: str) -> None:
+    async def scenario() -> None:
+        store = AtomicRedisLockStore(**_redis_params(redis_url), key_prefix=f"t{uuid.uuid4().hex[:6]}")
+        keys = store._keys("c")
+        first = await store._issue(keys=keys, args=["token-a", store.lease_ms])
+        again = await store._issue(keys=keys, args=["token-a", store.lease_ms])  # a retry of the same call
+        other = await store._issue(keys=keys, args=["token-b", store.lease_ms])
+        assert (first, again, other) == (1, 1, 2)
+        assert await store.waiting("c") == 2
+        await store.release("c", "token-a")
+        await store.release("c", "token-b")
+        await store.red.close()
+
+    asyncio.run(scenario())
+
+
+def test_the_first_turn_after_redis_came_back_runs(redis_url: str) -> None:
+    """A pooled connection Redis dropped while idle (a restart, a network cut) is replaced, not a failed turn."""
+    from tests.faults.fault_proxy import FaultProxy
+
+    params = _redis_params(redis_url)
+    proxy = FaultProxy(_free_port(), params.pop("host"), int(params.pop("port")))
+
+    async def scenario() -> None:
+        store = AtomicRedisLockStore(host="127.0.0.1", port=proxy.port, **params, key_prefix=f"t{uuid.uuid4().hex[:6]}")
+        async with store.lock("c"):
+            pass  # the pool now holds an open connection
+        proxy.cut()  # Redis "restarts" while nobody writes: the idle connection is reset
+        proxy.restore()
+        ran = False
+        async with store.lock("c"):
+            ran = True
+        assert ran and await store.waiting("c") == 0
+        proxy.cut()
+        with pytest.raises(LockError):  # while it is down, no turn runs (one retry is no more than one)
+            async with store.lock("c"):
+                pass
+        proxy.restore()
+        await store.red.close()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        proxy.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -6,10 +6,13 @@ import uuid
 from urllib.parse import urlparse
 
 import pytest
+from rasa.core.lock_store import LockError
+from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from channels.failures import TrackerStoreUnavailable, is_outage
 from channels.redacting_store import RedactingSQLTrackerStore
 from tests.conftest import run_async
 from tests.faults.fault_proxy import FaultProxy
@@ -52,3 +55,44 @@ def test_the_first_turn_after_postgresql_returns_works(
         run_async(scenario())
     finally:
         proxy.close()
+
+
+def test_a_conversation_that_cannot_be_read_is_refused_not_started_afresh(
+    postgres_url: str, tracker_database: str
+) -> None:
+    """Rasa's FailSafeTrackerStore would answer "no such conversation" and the turn would run as a new one."""
+    url = urlparse(postgres_url.replace("+psycopg2", ""))
+    proxy = FaultProxy(PROXY_PORT + 1, url.hostname or "127.0.0.1", url.port or 5432)
+    domain = Domain.empty()
+
+    async def scenario() -> None:
+        sql = RedactingSQLTrackerStore(
+            domain,
+            dialect="postgresql",
+            host="127.0.0.1",
+            port=PROXY_PORT + 1,
+            db=tracker_database,
+            username=url.username,
+        )
+        store = FailSafeTrackerStore(sql)  # as Rasa's Agent wraps every tracker store
+        proxy.cut()
+        with pytest.raises(TrackerStoreUnavailable) as refused:
+            await store.retrieve(f"outage-{uuid.uuid4().hex}")
+        assert is_outage(refused.value)  # the channels say "try again later"
+        proxy.restore()
+        assert await store.retrieve(f"outage-{uuid.uuid4().hex}") is None  # back: a new conversation is new
+        sql.engine.dispose()
+
+    try:
+        run_async(scenario())
+    finally:
+        proxy.close()
+
+
+def test_another_store_keeps_rasas_fallback() -> None:
+    class Broken(InMemoryTrackerStore):
+        async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+            raise OSError("down")
+
+    assert run_async(FailSafeTrackerStore(Broken(Domain.empty())).retrieve("x")) is None
+    assert is_outage(LockError("redis down")) and not is_outage(ValueError("a bug"))

@@ -92,9 +92,12 @@ def test_rendered_nginx_config_is_valid_and_sticky(tmp_path: Path) -> None:
     assert [f"127.0.0.1:{p}" in actions for p in (16055, 16056)] == [True] * 2
     assert "listen 127.0.0.1:16050;" in text  # the action servers are reached on loopback only
     assert "client_max_body_size 65536;" in text.split("listen 127.0.0.1:16050;")[0]  # the public cap
+    assert "client_body_buffer_size 65536;" in text.split("listen 127.0.0.1:16050;")[0]  # in memory
     # Rasa's action calls (whole tracker + domain) get the action servers' own cap, not the public one
     action_proxy = text.split("listen 127.0.0.1:16050;")[1]
     assert "client_max_body_size 16m;" in action_proxy
+    # ... kept in memory: nginx's workers may not be able to write a temp file under PROD_DIR
+    assert "client_body_buffer_size 16m;" in action_proxy
     assert 16 * 1024 * 1024 == MAX_INFLATED_BYTES
     # Rasa's HTTP API (any conversation, read and write) is not on the public port
     public = text.split("upstream action_servers")[1].split("listen 127.0.0.1:16050;")[0]

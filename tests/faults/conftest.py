@@ -1,7 +1,8 @@
 """The production topology (scripts/run-prod.sh) started once for the fault tests, on 16xxx ports.
 
-Its Redis, RabbitMQ and tracker PostgreSQL are the machine's, reached through `FaultProxy`s
-that the tests cut and restore. Without a trained model in models/ the topology starts without
+Its Redis, RabbitMQ, tracker PostgreSQL and account PostgreSQL are the machine's, reached through
+`FaultProxy`s that the tests cut and restore (benchmarks/prod_topology.py starts and stops it, as
+for the load run). Without a trained model in models/ the topology starts without
 one (PROD_ALLOW_NO_MODEL=1) and the tests that need conversations skip, except with CI=true,
 where a missing model is trained first (as `make test` does anyway).
 """
@@ -9,8 +10,6 @@ where a missing model is trained first (as `make test` does anyway).
 from __future__ import annotations
 
 import os
-import secrets
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,8 +20,11 @@ from urllib.parse import urlparse
 import pytest
 import requests
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
+from benchmarks import prod_topology
 from bot.config import REPO_ROOT
+from tests.conftest import AMQP_URL
 from tests.faults.fault_proxy import FaultProxy
 
 BASE = int(os.environ.get("FAULTS_PORT_BASE", "16020"))
@@ -46,6 +48,8 @@ class Topology:
     dir: Path
     proxies: dict[str, FaultProxy]
     has_model: bool
+    accounts_url: str  # the account database, directly (the topology's DATABASE_URL goes through a proxy)
+    tracker_url: str  # Rasa's tracker database, directly
     rasa_ports: list[int] = field(default_factory=list)
 
     @property
@@ -84,10 +88,17 @@ class Topology:
 
 
 def _database(postgres_admin_url: str, name: str) -> None:
+    """The account database (kept: the tests re-seed their customers); the tracker's, dropped.
+
+    Every run starts its conversations afresh: with last run's still in the session (60 minutes),
+    a question asked again is answered as a repeat (「我刚又查了一遍」), not as the journey's answer.
+    run-prod.sh creates the tracker database again.
+    """
     engine = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}_tracker" WITH (FORCE)'))
     engine.dispose()
 
 
@@ -107,23 +118,22 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         _database(admin, name)
     except Exception as exc:  # pragma: no cover - environment problem
         pytest.fail(f"PostgreSQL at {admin} is not reachable ({exc}); run `make services`.")
+    host, port = pg.hostname or "127.0.0.1", pg.port or 5432
     proxies = {
         "redis": FaultProxy(BASE + 30, "127.0.0.1", 6379),
         "rabbitmq": FaultProxy(BASE + 31, "127.0.0.1", 5672),
-        "tracker": FaultProxy(BASE + 32, pg.hostname or "127.0.0.1", pg.port or 5432),
+        "tracker": FaultProxy(BASE + 32, host, port),
+        "accounts": FaultProxy(BASE + 33, host, port),
     }
     has_model = _model()
     work = tmp_path_factory.mktemp("prod")
+    accounts = admin.rsplit("/", 1)[0] + "/" + name
     env = {
-        **os.environ,
-        "BOT_DEV_MODE": "false",
-        "RASA_PORT_BASE": str(BASE),
-        "ACTION_PORT_BASE": str(BASE + 10),
-        "ACTION_PROXY_PORT": str(BASE + 20),
-        "PUBLIC_PORT": str(BASE + 21),
-        "PUBLIC_BIND": "127.0.0.1",
-        "PROD_DIR": str(work),
-        "DATABASE_URL": admin.rsplit("/", 1)[0] + "/" + name,
+        **prod_topology.production_env(
+            work, rasa_port=BASE, action_port=BASE + 10, proxy_port=BASE + 20, public_port=BASE + 21
+        ),
+        # the topology reaches the account database through its fault proxy; the tests read it directly
+        "DATABASE_URL": make_url(accounts).set(host="127.0.0.1", port=BASE + 33).render_as_string(hide_password=False),
         "TRACKER_DB_HOST": "127.0.0.1",
         "TRACKER_DB_PORT": str(BASE + 32),
         "TRACKER_DB_NAME": name + "_tracker",
@@ -135,65 +145,23 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         "RABBITMQ_PORT": str(BASE + 31),
         "RABBITMQ_PASSWORD": "guest",
         "RABBITMQ_EVENTS_QUEUE": f"faults_events_{os.getpid()}",
-        "BOT_JWT_SECRET": secrets.token_hex(32),
-        "BOT_ACTION_SECRET": secrets.token_hex(32),
-        "RASA_AUTH_TOKEN": secrets.token_hex(16),
-        "BOT_CONSOLE_SECRET": secrets.token_hex(32),
         "BOT_SERVICE_HOURS": "00:00-00:00",
     }
     env.pop("BOT_EVENTS_AMQP_URL", None)
     if not has_model:
         env.update({"PROD_ALLOW_NO_MODEL": "1", "MODEL": str(work / "no-model")})
         (work / "no-model").mkdir()
-    out = work / "run-prod.out"
-    with out.open("wb") as sink:
-        proc = subprocess.Popen(
-            [str(REPO_ROOT / "scripts" / "run-prod.sh")],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 900
-    while "topology ready" not in out.read_text(errors="replace"):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            _stop(proc)
-            pytest.fail(f"scripts/run-prod.sh did not start:\n{out.read_text(errors='replace')[-3000:]}")
-        time.sleep(1)
-    topo = Topology(proc, env, work, proxies, has_model, rasa_ports=[BASE, BASE + 1])
+    try:
+        proc = prod_topology.start(env, work)
+    except prod_topology.TopologyDidNotStart as problem:
+        pytest.fail(str(problem))
+    tracker = admin.rsplit("/", 1)[0] + "/" + name + "_tracker"
+    topo = Topology(proc, env, work, proxies, has_model, accounts, tracker, rasa_ports=[BASE, BASE + 1])
     yield topo
-    _stop(proc)
+    prod_topology.stop(proc, 60)
     for proxy in proxies.values():
         proxy.close()
-    _delete_queue(env["RABBITMQ_EVENTS_QUEUE"])
-
-
-def _delete_queue(name: str) -> None:
-    """The run's event queue (Rasa's broker declares it durable): not left on the shared RabbitMQ."""
-    import aio_pika
-
-    from tests.conftest import AMQP_URL, run_async
-
-    async def delete() -> None:
-        connection = await aio_pika.connect(AMQP_URL, timeout=5)
-        async with connection:
-            channel = await connection.channel()
-            await channel.queue_delete(name)
-
-    try:
-        run_async(delete())
-    except Exception:  # tidying only: a broker that is down now has nothing to tidy
-        pass
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+    prod_topology.delete_queue(env["RABBITMQ_EVENTS_QUEUE"], AMQP_URL)
 
 
 def wait_until(check: object, seconds: float, what: str) -> None:

@@ -196,3 +196,17 @@ def test_an_offer_waits_when_it_was_the_last_thing_the_bot_did() -> None:
     )
     turn = turn_view(events)
     assert turn is not None and turn.offer_waiting and decide(turn) is Step.ANSWER_OFFERED
+
+
+def test_a_question_answered_only_with_an_apology_is_answered_when_asked_again() -> None:
+    # the action server was down: 「借呗能注销吗」 got 「抱歉，系统刚才出了点问题……」, then it is asked again
+    def conversation(reply: str, response: str) -> list[dict[str, Any]]:
+        events = _events(("user", ("借呗能注销吗", "close_account")), ("action", "action_check_closure"))
+        events.append({"event": "bot", "text": reply, "metadata": {"utter_action": response}})
+        return events + _events(("action", "action_listen"), ("user", ("借呗能注销吗", "close_account")))
+
+    turn = turn_view(conversation("抱歉，系统刚才出了点问题", "utter_try_again_later"))
+    assert turn is not None and turn.unanswered == frozenset({0})
+    assert decide(turn) is None  # not a push-back: the journey answers it
+    again = turn_view(conversation("借呗现在还不能注销", "utter_closure_blocked"))
+    assert again is not None and again.unanswered == frozenset() and decide(again) is Step.PUSH_BACK

@@ -1,0 +1,160 @@
+"""Throughput of the production topology with one Rasa worker, then with two (issue 15: target >= 1.7x).
+
+    python benchmarks/bench_workers.py                        (make bench-workers; about 10-15 minutes)
+    python benchmarks/bench_workers.py --conversations 50 --workers 1,2,3
+
+For each worker count, in turn: fresh databases with the load-test customers, scripts/run-prod.sh with
+RASA_WORKERS=n (and two action servers each time), the same conversations as `make load`
+(benchmarks/load.py) with no think time, so that the Rasa processes are the bottleneck, bounded by
+--deadline; then the topology is stopped. It prints messages/s for each count and each count's ratio
+to the first. The machine may be shared: the load average before each run is printed with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import load  # noqa: E402
+import prod_topology  # noqa: E402
+from load_checks import summary  # noqa: E402
+
+TARGET = 1.7  # issue 15: two workers deliver at least 1.7 times one worker's throughput
+
+
+@dataclass(frozen=True)
+class Run:
+    """One worker count's figures."""
+
+    workers: int
+    messages: int
+    seconds: float
+    errors: int
+    empty: int
+    apologies: int  # answered with a failure reply (an action or a store failed): not real answers
+    unfinished: int
+    p50_ms: float
+    p95_ms: float
+    load_average: float  # the machine's 1-minute load average just before the run
+
+    @property
+    def per_second(self) -> float:
+        """Messages answered per second of wall clock (the run's throughput)."""
+        return self.messages / self.seconds if self.seconds else 0.0
+
+
+def worker_counts(text: str) -> list[int]:
+    """`1,2` → [1, 2]: distinct positive counts, in the order given (the first is the baseline)."""
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"worker counts are whole numbers separated by commas, not {text!r}") from None
+    if len(counts) < 2 or any(n < 1 for n in counts) or len(set(counts)) != len(counts):
+        raise argparse.ArgumentTypeError(f"at least two distinct positive worker counts, e.g. 1,2 (got {text!r})")
+    return counts
+
+
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=worker_counts, default=[1, 2], help="Rasa worker counts, baseline first")
+    parser.add_argument("--conversations", type=int, default=100)
+    parser.add_argument("--deadline", type=float, default=600.0, help="seconds per run, at most")
+    parser.add_argument("--port-base", type=int, default=17000)
+    parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--name", default=os.environ.get("LOAD_DB_NAME", "credit_load"), help="account database")
+    args = parser.parse_args(argv)
+    if args.conversations < 1 or args.deadline <= 0:
+        parser.error("--conversations and --deadline must be positive")
+    args.think = 0.0  # no think time: throughput, not latency, is measured
+    return args
+
+
+def report(runs: list[Run], target: float = TARGET) -> str:
+    """The table: each run's messages/s and its ratio to the first run; the verdict for two workers."""
+    base = runs[0].per_second
+    lines = [
+        "Rasa workers | messages | seconds | messages/s | ratio | p50 ms | p95 ms | errors | empty | apologies"
+        " | unfinished | load avg",
+    ]
+    for run in runs:
+        ratio = run.per_second / base if base else 0.0
+        lines.append(
+            f"{run.workers:>12} | {run.messages:>8} | {run.seconds:>7.1f} | {run.per_second:>10.1f} | {ratio:>4.2f}x"
+            f" | {run.p50_ms:>6.0f} | {run.p95_ms:>6.0f} | {run.errors:>6} | {run.empty:>5} | {run.apologies:>9}"
+            f" | {run.unfinished:>10}"
+            f" | {run.load_average:>8.1f}"
+        )
+    two = next((r for r in runs if r.workers == 2), None)
+    if runs[0].workers == 1 and two is not None and base:
+        ratio = two.per_second / base
+        verdict = "met" if ratio >= target else "not met"
+        lines.append(f"2 workers / 1 worker: {ratio:.2f}x (target >= {target}x: {verdict})")
+    if any(r.errors or r.empty or r.apologies or r.unfinished for r in runs):
+        lines.append("some messages failed, came back empty or with an apology, or did not finish: not comparable")
+    return "\n".join(lines)
+
+
+def apologies() -> set[str]:
+    """The texts of the replies that mean a turn failed (bot.security.no_silence, channels/action_server.py)."""
+    with (ROOT / "domain.yml").open(encoding="utf-8") as fh:
+        responses = yaml.safe_load(fh)["responses"]
+    names = ("utter_message_failed", "utter_try_again_later", "utter_accounts_unavailable")
+    return {str(responses[name][0]["text"]) for name in names}
+
+
+def measure(args: argparse.Namespace, workers: int) -> Run:
+    """One worker count: fresh databases, the topology, the conversations, the topology stopped."""
+    work = Path(os.environ.get("LOAD_WORK_DIR") or ROOT / "var" / "load") / f"workers-{workers}"
+    work.mkdir(parents=True, exist_ok=True)
+    database_url = load.fresh_database(args.name)
+    load.fresh_database(f"{args.name}_tracker")
+    customers = load.seed(database_url, args.conversations)
+    env = load.topology_env(args, database_url, work, rasa_workers=workers)
+    print(f"{workers} Rasa worker(s): starting the production topology …", flush=True)
+    proc = load.start_topology(env, work)
+    try:
+        url = f"http://127.0.0.1:{env['PUBLIC_PORT']}/webhooks/rest/webhook"
+        load_average = os.getloadavg()[0]
+        exchanges, _, cancelled, seconds = asyncio.run(load.drive(args, url, customers, env["BOT_JWT_SECRET"]))
+    finally:
+        prod_topology.stop(proc)
+        load.delete_queue(env["RABBITMQ_EVENTS_QUEUE"])
+    done = [x for xs in exchanges.values() for x in xs]
+    figures = summary(done, seconds)
+    failure_texts = apologies()
+    return Run(
+        workers=workers,
+        messages=int(figures["messages"]),
+        seconds=seconds,
+        errors=int(figures["errors"]),
+        empty=int(figures["empty_replies"]),
+        apologies=sum(1 for x in done if failure_texts & set(x.replies)),
+        unfinished=cancelled,
+        p50_ms=figures["p50_ms"],
+        p95_ms=figures["p95_ms"],
+        load_average=load_average,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
+    runs = []
+    for workers in args.workers:
+        runs.append(measure(args, workers))
+        print(report(runs), flush=True)
+    print(f"\n{args.conversations} conversations per run, no think time, {len(load.SCRIPT)} messages each at most:")
+    print(report(runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

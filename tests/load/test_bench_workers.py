@@ -1,0 +1,56 @@
+"""benchmarks/bench_workers.py: its arguments and its report (the run itself is a benchmark, not a test)."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from benchmarks.bench_workers import Run, apologies, arguments, report, worker_counts
+
+
+def _run(workers: int, messages: int, seconds: float, **problems: int) -> Run:
+    fields = {"errors": 0, "empty": 0, "apologies": 0, "unfinished": 0, **problems}
+    return Run(workers, messages, seconds, p50_ms=900, p95_ms=2500, load_average=2.5, **fields)
+
+
+def test_worker_counts() -> None:
+    assert worker_counts("1,2") == [1, 2]
+    assert worker_counts(" 1, 2 ,3") == [1, 2, 3]
+    for wrong in ["2", "1,1", "0,2", "1,x", ""]:
+        with pytest.raises(argparse.ArgumentTypeError):
+            worker_counts(wrong)
+
+
+def test_defaults_are_the_issues_run_without_think_time() -> None:
+    args = arguments([])
+    assert (args.workers, args.conversations, args.think) == ([1, 2], 100, 0.0)
+    assert arguments(["--workers", "2,1", "--conversations", "10"]).workers == [2, 1]
+    with pytest.raises(SystemExit):
+        arguments(["--conversations", "0"])
+    with pytest.raises(SystemExit):
+        arguments(["--workers", "1"])
+
+
+def test_the_report_gives_each_rate_its_ratio_and_the_verdict() -> None:
+    text = report([_run(1, 600, 60.0), _run(2, 600, 33.0)])
+    one, two = text.splitlines()[1:3]
+    assert "10.0" in one and "1.00x" in one
+    assert "18.2" in two and "1.82x" in two
+    assert text.splitlines()[-1] == "2 workers / 1 worker: 1.82x (target >= 1.7x: met)"
+
+
+def test_a_ratio_under_the_target_and_failed_messages_are_said() -> None:
+    text = report([_run(1, 600, 60.0), _run(2, 600, 50.0, apologies=3)])
+    assert "1.20x (target >= 1.7x: not met)" in text
+    assert text.splitlines()[-1].startswith("some messages failed")
+
+
+def test_only_one_run_so_far_has_no_verdict() -> None:
+    text = report([_run(1, 600, 60.0)])
+    assert "target" not in text and len(text.splitlines()) == 2
+
+
+def test_the_failure_replies_are_the_domains() -> None:
+    texts = apologies()
+    assert len(texts) == 3 and all("抱歉" in t for t in texts)

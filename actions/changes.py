@@ -100,6 +100,17 @@ def _waiting(tracker: Tracker) -> WaitingQuestion | None:
     return waiting_from_slot(tracker.get_slot(JOURNEY_QUESTION))
 
 
+def _still_waiting(tracker: Tracker) -> WaitingQuestion | None:
+    """The slot's question if the customer has not walked away from it since (bot.core.pending.still_waiting)."""
+    actions = [str(e.get("name")) for e in tracker.events if e.get("event") == "action"]
+    return still_waiting(_waiting(tracker), actions)
+
+
+def forget_question() -> dict[str, Any]:
+    """Clears the `journey_question` slot: the customer walked away (a handoff, a complaint, 算了)."""
+    return SlotSet(JOURNEY_QUESTION, None)
+
+
 def _question_slot(waiting: WaitingQuestion | None) -> dict[str, Any]:
     return SlotSet(JOURNEY_QUESTION, waiting.as_slot() if waiting else None)
 
@@ -281,8 +292,7 @@ class ActionReturnToQuestion(BotAction):
         return "action_return_to_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        actions = [str(e.get("name")) for e in tracker.events if e.get("event") == "action"]
-        waiting = still_waiting(_waiting(tracker), actions)
+        waiting = _still_waiting(tracker)
         if waiting is None or waiting.reply is None:
             return []
         params, buttons = _reply_parts(waiting.reply)
@@ -314,8 +324,7 @@ class ActionDecline(BotAction):
         return "action_decline"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        actions = [str(e.get("name")) for e in tracker.events if e.get("event") == "action"]
-        if still_waiting(_waiting(tracker), actions) is not None:
+        if _still_waiting(tracker) is not None:
             dispatcher.utter_message(response="utter_change_not_applied")
         else:
             dispatcher.utter_message(response="utter_nothing_to_decline")

@@ -73,6 +73,8 @@ class ActionUnclearInForm(BotAction):
     awaited the code question counts its own re-asks (actions/step_up.py).
     """
 
+    may_repeat = True  # the form's question, asked again on purpose
+
     def name(self) -> str:
         return "action_unclear_in_form"
 
@@ -287,6 +289,8 @@ class ActionReturnToQuestion(BotAction):
 
     components/pending_question_policy.py runs it; the answer that follows goes back to the journey.
     """
+
+    may_repeat = True  # the same question, asked again on purpose after each side question
 
     def name(self) -> str:
         return "action_return_to_question"

@@ -13,6 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.changes import waiting_slot
 from actions.common import (
     CustomerAction,
     catalog,
@@ -46,7 +47,11 @@ class ActionIssueCertificate(CustomerAction):
         external = external_product(tracker)
         wants_all = means_all(latest_text(tracker))
         choice = choose_products(product_slot(tracker), customer, external=external, wants_all=wants_all)
-        send(dispatcher, domain, choice_replies(choice, catalog()))
+        asked = choice_replies(choice, catalog())
+        send(dispatcher, domain, asked)
+        # 「要开哪个产品的结清证明？」 survives a side question like the other journeys' questions
+        # (bot/core/pending.py); any other answer (issued, owed, not held) leaves nothing waiting.
+        waiting = [waiting_slot(domain, list(asked))]
         channel, day, public_url = channel_of(tracker), self.today(), settings().public_url
         product_ids = [a.product.id for a in choice.accounts]
         outcomes = await in_session(
@@ -64,4 +69,4 @@ class ActionIssueCertificate(CustomerAction):
             for reply in replies:
                 params = {k: render(domain, v) for k, v in reply.params.items()}
                 dispatcher.utter_message(response=reply.response, json_message=link.payload(), **params)
-        return []
+        return waiting

@@ -73,6 +73,8 @@ class ActionUnclearInForm(BotAction):
     awaited the code question counts its own re-asks (actions/step_up.py).
     """
 
+    may_repeat = True  # the form's question, asked again on purpose
+
     def name(self) -> str:
         return "action_unclear_in_form"
 
@@ -98,6 +100,17 @@ _ANSWERS = ("inform", "nlu_fallback")
 
 def _waiting(tracker: Tracker) -> WaitingQuestion | None:
     return waiting_from_slot(tracker.get_slot(JOURNEY_QUESTION))
+
+
+def _still_waiting(tracker: Tracker) -> WaitingQuestion | None:
+    """The slot's question if the customer has not walked away from it since (bot.core.pending.still_waiting)."""
+    actions = [str(e.get("name")) for e in tracker.events if e.get("event") == "action"]
+    return still_waiting(_waiting(tracker), actions)
+
+
+def forget_question() -> dict[str, Any]:
+    """Clears the `journey_question` slot: the customer walked away (a handoff, a complaint, 算了)."""
+    return SlotSet(JOURNEY_QUESTION, None)
 
 
 def _question_slot(waiting: WaitingQuestion | None) -> dict[str, Any]:
@@ -277,12 +290,13 @@ class ActionReturnToQuestion(BotAction):
     components/pending_question_policy.py runs it; the answer that follows goes back to the journey.
     """
 
+    may_repeat = True  # the same question, asked again on purpose after each side question
+
     def name(self) -> str:
         return "action_return_to_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        actions = [str(e.get("name")) for e in tracker.events if e.get("event") == "action"]
-        waiting = still_waiting(_waiting(tracker), actions)
+        waiting = _still_waiting(tracker)
         if waiting is None or waiting.reply is None:
             return []
         params, buttons = _reply_parts(waiting.reply)
@@ -314,8 +328,7 @@ class ActionDecline(BotAction):
         return "action_decline"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        actions = [str(e.get("name")) for e in tracker.events if e.get("event") == "action"]
-        if still_waiting(_waiting(tracker), actions) is not None:
+        if _still_waiting(tracker) is not None:
             dispatcher.utter_message(response="utter_change_not_applied")
         else:
             dispatcher.utter_message(response="utter_nothing_to_decline")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime
-from functools import lru_cache
-from typing import Any, TypeVar
+from functools import lru_cache, wraps
+from typing import Any, ClassVar, TypeVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -14,6 +16,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.conversation.no_repeat import Outgoing, earlier_answers, is_verbatim_repeat, shorter_answer
 from bot.core.accounts import CustomerSnapshot
 from bot.core.catalog import Catalog, load_catalog
 from bot.core.replies import FactUse, Fragment, Param, Part, Reply
@@ -25,6 +28,7 @@ from bot.security.identity import customer_id_for
 
 T = TypeVar("T")
 CHANNEL_FALLBACK = "chat"
+logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -151,13 +155,87 @@ def render(domain: DomainDict, param: Param) -> str:
     return text.format(**{k: render(domain, v) for k, v in param.params.items()})
 
 
+Run = Callable[[Any, CollectingDispatcher, Tracker, DomainDict], Awaitable[list[dict[str, Any]]]]
+
+
+def _never_verbatim(run: Run) -> Run:
+    """`run`, then the repeat check on what it said (`BotAction` wraps every subclass's `run` with this)."""
+
+    @wraps(run)
+    async def checked(
+        self: BotAction, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        start = len(dispatcher.messages)
+        events = await run(self, dispatcher, tracker, domain)
+        if not self.may_repeat:
+            not_verbatim(dispatcher, start, tracker, domain, events)
+        return events
+
+    checked.never_verbatim = True  # type: ignore[attr-defined]
+    return checked
+
+
+# Slots a step sets when something follows the answer (a confirmation, a waiting question).
+_STEP_SLOTS = frozenset({"closure_ready", "change_ready", "deletion_ready", "withdraw_ready", "journey_question"})
+
+
+def not_verbatim(
+    dispatcher: CollectingDispatcher,
+    start: int,
+    tracker: Tracker,
+    domain: DomainDict,
+    events: Sequence[Mapping[str, Any]],
+) -> None:
+    """Replace the messages from `start` on by a short answer when they repeat an earlier block word for word."""
+    answer = [_outgoing(domain, message, tracker) for message in dispatcher.messages[start:]]
+    sets_up = any(
+        e.get("event") in ("followup", "active_loop")
+        or (e.get("event") == "slot" and e.get("name") in _STEP_SLOTS and e.get("value") not in (None, False))
+        for e in events
+    )
+    if not is_verbatim_repeat(answer, earlier_answers(list(tracker.events)), sets_up_a_step=sets_up):
+        return
+    logger.info("answer repeated word for word; sending the short version")
+    del dispatcher.messages[start:]
+    send(dispatcher, domain, shorter_answer(latest_text(tracker)))
+
+
+_FIELD = re.compile(r"{([^\n{}]+?)}")
+
+
+def _outgoing(domain: DomainDict, message: Mapping[str, Any], tracker: Tracker) -> Outgoing:
+    """A dispatcher message as the customer will read it: the response filled in as Rasa fills it."""
+    variant: Mapping[str, Any] = {}
+    if message.get("response"):
+        variants = domain.get("responses", {}).get(message["response"]) or [{}]
+        variant = variants[0]
+    text = str(message.get("text") or variant.get("text") or "")
+    values = {**tracker.slots, **message}
+    text = _FIELD.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), text)
+    buttons = [*(message.get("buttons") or []), *(variant.get("buttons") or [])]
+    payload = bool(message.get("custom") or message.get("attachment") or message.get("image") or variant.get("custom"))
+    return Outgoing(text, tuple(str(b.get("payload", "")) for b in buttons), payload)
+
+
 class BotAction(Action, ABC):
-    """An action of this project: knows its clock.
+    """An action of this project: knows its clock, and never says the same block twice.
 
     Business dates come from `self.today()`, never from the system clock directly,
     so a test can construct an action with a fixed day: `ActionCheckClosure(clock=lambda: day)`.
+    Every subclass's `run` is wrapped once, here, so that an answer the bot already gave word
+    for word in the last turns is replaced by a short one (bot/conversation/no_repeat.py);
+    an action that asks a question again on purpose sets `may_repeat`.
     Abstract, so the action server does not register it as an action itself.
     """
+
+    # True for an action whose answer is meant to be said again (a waiting question asked again).
+    may_repeat: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        run = cls.__dict__.get("run")
+        if run is not None and not getattr(run, "never_verbatim", False):
+            setattr(cls, "run", _never_verbatim(run))  # noqa: B010 - mypy refuses assigning to a method
 
     def __init__(self, clock: Callable[[], date] = business_today) -> None:
         self.clock = clock

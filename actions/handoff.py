@@ -21,6 +21,7 @@ from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, Foll
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.changes import forget_question
 from actions.common import (
     BotAction,
     CustomerAction,
@@ -111,7 +112,7 @@ async def hand_over(
     hours = s.hours()
     if not hours.is_open(datetime.now(timezone.utc)):
         dispatcher.utter_message(response="utter_handoff_closed_hours", hours=hours.label())
-        return [SlotSet("handoff_reason", reason.value), FollowupAction("callback_form")]
+        return [SlotSet("handoff_reason", reason.value), forget_question(), FollowupAction("callback_form")]
     conversation_id, channel, turns = tracker.sender_id, channel_of(tracker), conversation_turns(tracker)
     queued = await in_session(
         lambda session: hq.queue_conversation(
@@ -145,8 +146,9 @@ async def hand_over(
         }
     )
     # Listening, then paused: user messages (and a restart) that arrive while paused
-    # follow an action_listen as usual, so the policies read them normally.
-    return [ConversationPaused(), ActionExecuted("action_listen")]
+    # follow an action_listen as usual, so the policies read them normally. A journey question
+    # left open is dropped: after the agent hands back it is not asked again.
+    return [forget_question(), ConversationPaused(), ActionExecuted("action_listen")]
 
 
 class ActionRequestHuman(BotAction):
@@ -169,7 +171,7 @@ class ActionHandleComplaint(BotAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         say(dispatcher, domain, people.complaint_replies(latest_text(tracker)))
-        return []
+        return [forget_question()]  # the customer left the journey question open for the complaint
 
 
 # What a step stopped by a theft report leaves behind: nothing waits any more.

@@ -57,6 +57,9 @@ class ActionNothingPending(CustomerAction):
     The rule sends every affirm outside a form here; what is still being handled comes from the database.
     """
 
+    # Said again to each 「确认」 while nothing waits: that nothing is pending is the point, in full each time.
+    may_repeat = True
+
     def name(self) -> str:
         return "action_nothing_pending"
 

@@ -27,8 +27,11 @@ from components.untrained_policy import UntrainedPolicy
 
 logger = logging.getLogger(__name__)
 
-# Above RulePolicy (6), like MustNotDecidePolicy; that one is asked first for fraud reports (see _decide).
-PRIORITY = 7
+# Below MustNotDecidePolicy (9: a theft report is never a push-back; _decide also defers to it), above
+# PendingQuestionPolicy (7): a second question in a side question is offered before the waiting journey
+# question is asked again; the waiting question still takes its answer afterwards (bot/core/pending.py
+# keeps it through the offer). Above RulePolicy (6). tests/components/test_policy_priorities.py.
+PRIORITY = 8
 _ACTIONS = {
     Step.FOLLOW_UP: ev.ANSWER_FOLLOW_UP,
     Step.PUSH_BACK: ev.ANSWER_PUSH_BACK,

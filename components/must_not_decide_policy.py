@@ -25,8 +25,12 @@ from components.untrained_policy import UntrainedPolicy
 # Entities that make a message a request (关闭花呗 气死了 is still a closing request).
 NAMING_ENTITIES = ("product", "service", "duration")
 __all__ = ["HANDOFF_ACTION", "MustNotDecidePolicy"]
-# Above RulePolicy (6): a fraud report must not continue an ordinary rule.
-PRIORITY = 7
+# The highest of the project's policies (MustNotDecidePolicy 9 > ConversationContextPolicy 8 >
+# PendingQuestionPolicy 7 > RulePolicy 6): a fraud report must not continue an ordinary rule, be read as a
+# push-back, or be taken as the answer to a waiting journey question. Distinct priorities, because with
+# equal ones Rasa breaks a tie between equally sure policies by their order in config.yml
+# (tests/components/test_policy_priorities.py shows each conflict).
+PRIORITY = 9
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)

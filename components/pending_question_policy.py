@@ -22,8 +22,9 @@ from bot.core.pending import next_step, still_waiting, waiting_from_slot
 from components.untrained_policy import UntrainedPolicy
 
 SLOT = "journey_question"
-# Above RulePolicy (6), whose rules end in action_listen right after a side question's answer;
-# listed after MustNotDecidePolicy, which wins a tie (a fraud report goes to a human first).
+# Above RulePolicy (6), whose rules end in action_listen right after a side question's answer; below
+# MustNotDecidePolicy (9: a theft report is no answer to the question) and ConversationContextPolicy (8: a
+# second question is offered first). tests/components/test_policy_priorities.py.
 PRIORITY = 7
 
 

@@ -6,14 +6,16 @@ answered by its own rule; then the waiting question is asked again, briefly, and
 next answer (a length, a product, an amount) goes back to the journey that asked.
 
 Which question waits is kept in the `journey_question` slot as a plain dict (see
-`WaitingQuestion`). The question still waits only while the journey that asked it is
-the latest journey step in the conversation: a new request, a form, a handoff or a
-refusal (算了) ends it. The dialogue side is components/pending_question_policy.py.
+`WaitingQuestion`). The question still waits only while nothing but side answers (and
+asking it again) happened since its journey asked it: a new request, a form, a handoff,
+a complaint, a theft report, a goodbye or a refusal (算了) is the customer walking away,
+and the slot's question is never asked again after that, even where the slot was not
+cleared. The dialogue side is components/pending_question_policy.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,31 +30,8 @@ ASKED_BY = {
     "utter_unbind_which_product": "action_check_unbind",
     "utter_ask_reopen_product": "action_check_reopen",
     "utter_ask_closure_product": "action_check_closure",
+    "utter_ask_certificate_product": "action_issue_certificate",
 }
-
-# Steps that start, end or replace a journey: the latest of them decides whether a question still waits.
-JOURNEY_STEPS = frozenset(
-    {
-        *ASKED_BY.values(),
-        "action_prepare_withdrawal",
-        "action_explain_data_deletion",
-        "action_issue_certificate",
-        "action_submit_closure",
-        "action_apply_change",
-        "action_withdraw_request",
-        "action_submit_data_deletion",
-        "action_request_human",
-        "action_leave_message",
-        "action_decline",
-        "action_restart",
-        "action_session_start",
-        "closure_form",
-        "change_form",
-        "withdraw_form",
-        "data_deletion_form",
-        "callback_form",
-    }
-)
 
 # Answers to a side question, after which the waiting question is asked again.
 SIDE_ANSWERS = frozenset(
@@ -70,6 +49,20 @@ SIDE_ANSWERS = frozenset(
 )
 RETURN_ACTION = "action_return_to_question"
 LISTEN = "action_listen"
+# Steps after which the question still waits though they do not ask it again: a follow-up or a second question
+# answered from the account data (ConversationContextPolicy), 「好的」 said while it waits, 「以后还能开吗」.
+# Anything not listed here or in SIDE_ANSWERS, after the journey asked, is the customer walking away.
+NEUTRAL_STEPS = frozenset(
+    {
+        "action_answer_follow_up",
+        "action_answer_push_back",
+        "action_offer_second_question",
+        "action_answer_second_question",
+        "action_nothing_pending",
+        "action_explain_reopen_later",
+    }
+)
+KEEPS_WAITING = SIDE_ANSWERS | NEUTRAL_STEPS | {RETURN_ACTION, LISTEN}
 # What answers a journey question asked again: a length, product, amount or service (inform), or words the
 # NLU could not place (the journey's own check asks to rephrase and counts it). A journey intent starts over.
 ANSWER_INTENTS = frozenset({"inform", "nlu_fallback"})
@@ -106,12 +99,16 @@ def waiting_from_slot(value: object) -> WaitingQuestion | None:
     return WaitingQuestion(value["question"], count, reply if isinstance(reply, dict) else None)
 
 
-def still_waiting(waiting: WaitingQuestion | None, actions: Iterable[str]) -> WaitingQuestion | None:
-    """`waiting`, when the journey that asked it is still the latest journey step of `actions` (oldest first)."""
-    if waiting is None or waiting.asked_by is None:
+def still_waiting(waiting: WaitingQuestion | None, actions: Sequence[str]) -> WaitingQuestion | None:
+    """`waiting`, when only side answers ran since the journey that asked it last ran (`actions`: oldest first).
+
+    A new request (another journey's check, a certificate, a form), a handoff, a complaint, a theft report, a
+    goodbye, 算了 or a new session after the question means the customer walked away from it.
+    """
+    if waiting is None or waiting.asked_by is None or waiting.asked_by not in actions:
         return None
-    steps = [a for a in actions if a in JOURNEY_STEPS]
-    return waiting if steps and steps[-1] == waiting.asked_by else None
+    asked_at = len(actions) - 1 - list(reversed(actions)).index(waiting.asked_by)
+    return waiting if all(a in KEEPS_WAITING for a in actions[asked_at + 1 :]) else None
 
 
 def next_step(waiting: WaitingQuestion | None, *, latest_action: str, intent: str | None, in_form: bool) -> str | None:

@@ -255,7 +255,7 @@ def _vague(match: re.Match[str], text: str, today: date) -> _Value:
 
 
 def _not_duration(match: re.Match[str], text: str, today: date) -> _Value:
-    """Idioms with a number and a unit that are no length at all (一天到晚)."""
+    """Idioms with a number and a unit that are no length at all (一天到晚), and how often (一天打十几个)."""
     return _SKIP
 
 
@@ -277,4 +277,12 @@ _PATTERNS: list[tuple[re.Pattern[str], _Handler]] = [
     (re.compile(r"下个?(?:周|星期|礼拜)"), _until_next_week),
     (re.compile(r"十天半个?月|一年半载|三年五载|三天两头"), _vague),
     (re.compile(rf"{_NUM}\s*月\s*{_NUM}\s*[号日]|{_NUM}\s*月份|一天到晚"), _not_duration),
+    # 「催收电话一天打十几个」「一周催三次」: a rate of calls or messages, not a pause length (a complaint
+    # inside the pause question was read as 「停 1 天」). Longer than the plain 「一天」, so it blocks it.
+    (
+        re.compile(
+            rf"一(?:{_UNIT}|个月)\s*(?:[都就要得]\s*)?(?:打|催|发|响|来电|骚扰|(?:好?几|{_NUM}[几多余]?)\s*[个次遍通条])"
+        ),
+        _not_duration,
+    ),
 ]

@@ -219,6 +219,26 @@ def duration_patterns() -> list[dict[str, Any]]:
     return patterns + _not_duration_patterns()
 
 
+# 「一天打十几个」「一周催三次」: how often, not how long (bot/nlu/durations.py reads the same as no length).
+_RATE_VERBS = ("打", "催", "发", "响", "来电", "骚扰")
+_RATE_UNITS = ("天", "周", "星期", "礼拜", "月", "个月")
+_COUNT: dict[str, Any] = {"TEXT": {"REGEX": r"^[0-9零〇一二两俩三四五六七八九十百千万几多余好]$"}, "OP": "+"}
+
+
+def _rate_patterns() -> list[list[dict[str, Any]]]:
+    """「一<unit>[都就要得]<verb>」 and 「一<unit><count><个次遍通条>」, one-character tokens."""
+    patterns: list[list[dict[str, Any]]] = []
+    for unit in _RATE_UNITS:
+        start: list[dict[str, Any]] = [
+            {"TEXT": "一"},
+            *({"TEXT": char} for char in unit),
+            {"TEXT": {"IN": ["都", "就", "要", "得"]}, "OP": "?"},
+        ]
+        patterns += [[*start, *({"TEXT": char} for char in verb)] for verb in _RATE_VERBS]
+        patterns.append([*start, _COUNT, {"TEXT": {"IN": ["个", "次", "遍", "通", "条"]}}])
+    return patterns
+
+
 def _not_duration_patterns() -> list[dict[str, Any]]:
     """Dates and idioms that contain a number and a unit but are no pause length."""
     digit: dict[str, Any] = {"TEXT": {"REGEX": r"^[0-9]$"}}
@@ -228,6 +248,7 @@ def _not_duration_patterns() -> list[dict[str, Any]]:
         [_NUMERAL, {"TEXT": "月"}, {"TEXT": "份"}],
         [digit, digit, digit, digit, {"TEXT": "年"}],
         *_NOT_DURATION_PHRASES,
+        *_rate_patterns(),
     ]
     return [{"label": NOT_DURATION, "pattern": pattern} for pattern in patterns]
 

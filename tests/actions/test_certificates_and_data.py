@@ -53,7 +53,7 @@ async def test_certificate_is_a_link_and_a_file_payload(factory: sessionmaker, m
         "verify_url": f"https://bot.example/webhooks/certificates/verify/{row.verification_code}",
     }
     assert message["custom"] == {"attachment": {"type": "file", "url": url, "name": "花呗结清证明.pdf"}}
-    assert events == []
+    assert events == [{"event": "slot", "name": "journey_question", "timestamp": None, "value": None}]  # nothing waits
 
 
 async def test_both_products_owed_are_listed_and_nothing_is_stored(factory: sessionmaker) -> None:

@@ -71,7 +71,8 @@ BALANCE_CHAT = [
 @pytest.mark.usefixtures("open_hours")
 async def test_request_human_queues_a_ticket_with_a_summary_and_pauses(factory) -> None:
     messages, events = await run_action(ActionRequestHuman(clock=seed_day), conversation("demo_balance", BALANCE_CHAT))
-    assert [e["event"] for e in events] == ["pause", "action"] and events[1]["name"] == "action_listen"
+    assert [e["event"] for e in events] == ["slot", "pause", "action"] and events[2]["name"] == "action_listen"
+    assert events[0] == {"event": "slot", "timestamp": None, "name": "journey_question", "value": None}
     assert said(messages) == ["utter_handoff_queued", "custom"]
     assert params(messages[0]) == {"position": "1", "wait_minutes": "5"}
     (ticket,) = tickets(factory)
@@ -125,7 +126,7 @@ async def test_unknown_identity_is_still_handed_over(factory, open_hours, monkey
     _, events = await run_action(
         ActionRequestHuman(clock=seed_day), conversation("web-visitor-1", [user("转人工", "request_human")])
     )
-    assert events[0]["event"] == "pause"
+    assert events[1]["event"] == "pause"
     (ticket,) = tickets(factory)
     assert ticket.customer_id is None and ticket.summary["customer"] is None
 
@@ -149,7 +150,7 @@ async def test_one_fallback_asks_to_rephrase_two_hand_over(factory) -> None:
 
     twice = [*once, bot("抱歉，我没太看懂。"), user("嗯嗯嗯嗯", "nlu_fallback")]
     messages, events = await run_action(ActionHandleFallback(clock=seed_day), conversation("demo_clean", twice))
-    assert messages[0]["response"] == "utter_handoff_fallback_queued" and events[0]["event"] == "pause"
+    assert messages[0]["response"] == "utter_handoff_fallback_queued" and events[1]["event"] == "pause"
     assert tickets(factory)[0].reason == "repeated_fallback"
 
 
@@ -186,6 +187,7 @@ async def test_outside_hours_offers_a_message_instead(factory, closed_hours: str
     assert said(messages) == ["utter_handoff_closed_hours"] and params(messages[0]) == {"hours": closed_hours}
     assert events == [
         {"event": "slot", "timestamp": None, "name": "handoff_reason", "value": "requested"},
+        {"event": "slot", "timestamp": None, "name": "journey_question", "value": None},  # a question left open ends
         {"event": "followup", "timestamp": None, "name": "callback_form"},
     ]
     assert tickets(factory) == []

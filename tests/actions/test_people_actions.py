@@ -112,4 +112,5 @@ async def test_a_complaint_is_acknowledged_with_the_channels_and_a_human_offer()
         "fact:complaint_channels",
         "utter_complaint_offer_human",
     ]
-    assert messages[-1]["buttons"][0]["payload"] == "/request_human" and events == []
+    assert messages[-1]["buttons"][0]["payload"] == "/request_human"
+    assert events == [{"event": "slot", "name": "journey_question", "timestamp": None, "value": None}]  # walked away

@@ -237,3 +237,16 @@ def test_an_overlong_numeral_run_yields_no_duration(trained: RuleEntityExtractor
 def test_a_length_after_a_numeral_run_is_still_found(trained: RuleEntityExtractor) -> None:
     durations = [e for e in run(trained, "一" * 5_000 + "，先停三个月") if e["entity"] == "duration"]
     assert [(e["value"], e["text"]) for e in durations] == [(90, "三个月")]
+
+
+@pytest.mark.parametrize(
+    "text", ["你们催收电话一天打十几个 烦死了", "一周催三次", "一天十几个电话", "一个月发好几条短信"]
+)
+def test_how_often_is_no_pause_length(trained: RuleEntityExtractor, text: str) -> None:
+    # Once: a complaint about collection calls inside the pause question was read as 「停 1 天」.
+    assert [e for e in run(trained, text) if e["entity"] == "duration"] == []
+
+
+@pytest.mark.parametrize(("text", "days"), [("停一个月", 30), ("一天也行", 1), ("先停一周吧", 7)])
+def test_lengths_near_such_words_still_read(trained: RuleEntityExtractor, text: str, days: int) -> None:
+    assert [e["value"] for e in run(trained, text) if e["entity"] == "duration"] == [days]

@@ -42,6 +42,50 @@ def test_a_new_journey_a_form_a_handoff_or_a_no_ends_it(later: str) -> None:
     assert still_waiting(LENGTH, ["action_check_pause", "action_listen", later]) is None
 
 
+@pytest.mark.parametrize(
+    "walked_away",
+    [
+        "action_handle_complaint",
+        "action_fraud_handoff",
+        "action_check_disowned",
+        "utter_goodbye",
+        "action_session_start",
+    ],
+)
+def test_walking_away_in_any_other_way_ends_it_even_after_side_questions(walked_away: str) -> None:
+    # Once: a complaint or a goodbye left the question in the slot, and the next side question asked it again.
+    history = ["action_check_pause", LISTEN, "action_explain_credit_impact", RETURN_ACTION, LISTEN, walked_away]
+    assert still_waiting(LENGTH, history) is None
+    assert still_waiting(LENGTH, [*history, LISTEN, "action_explain_credit_impact"]) is None
+
+
+def test_side_answers_follow_ups_and_asking_again_keep_it_waiting() -> None:
+    history = [
+        "action_check_pause",
+        LISTEN,
+        "action_show_requests",
+        RETURN_ACTION,
+        LISTEN,
+        "action_answer_follow_up",
+        LISTEN,
+        "utter_iamabot",
+    ]
+    assert still_waiting(LENGTH, history) == LENGTH
+
+
+def test_the_journey_asking_again_starts_the_count_from_there() -> None:
+    history = ["action_check_pause", LISTEN, "action_handle_complaint", LISTEN, "action_check_pause", LISTEN]
+    assert still_waiting(LENGTH, history) == LENGTH
+
+
+def test_the_certificate_product_question_goes_back_to_the_certificate() -> None:
+    which = WaitingQuestion("utter_ask_certificate_product", 0)
+    assert which.asked_by == "action_issue_certificate"
+    history = ["action_issue_certificate", LISTEN, "action_explain_credit_impact"]
+    assert still_waiting(which, history) == which
+    assert next_step(which, latest_action=LISTEN, intent="inform", in_form=False) == "action_issue_certificate"
+
+
 def test_a_question_of_no_known_journey_never_waits() -> None:
     assert still_waiting(WaitingQuestion("utter_greet", 0), ["action_check_pause"]) is None
     assert still_waiting(None, ["action_check_pause"]) is None

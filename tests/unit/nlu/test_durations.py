@@ -188,3 +188,18 @@ def test_masking_keeps_the_length_and_short_numbers() -> None:
     assert len(masked) == len(text)
     assert masked == "先停" + "#" * 20 + "天，三个月"
     assert mask_long_numerals("12个月") == "12个月"
+
+
+@pytest.mark.parametrize(
+    "text", ["你们催收电话一天打十几个 烦死了", "一天十几个电话", "一周催三次", "一天都打好几遍", "一个月发二十条短信"]
+)
+def test_a_rate_of_calls_or_messages_is_no_length(text: str) -> None:
+    # Once: a complaint about collection calls inside the pause question was read as 「停 1 天」.
+    assert parse_duration(text, today=TODAY) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "days"), [("停一个月", 30), ("一个月就行", 30), ("一天也行", 1), ("一周吧 三次都问了", 7)]
+)
+def test_lengths_next_to_such_words_still_read(text: str, days: int) -> None:
+    assert parse_duration(text, today=TODAY) == days

@@ -115,7 +115,7 @@ def test_a_handoff_clears_the_limit_question(chat, db, running) -> None:
     before = state(db, "demo_clean")
     c = chat("demo_clean")
     assert "想调到多少" in c.say("花呗额度调低点")
-    assert "正在为你转接人工客服" in c.say("转人工")
+    assert "正在为您转接人工客服" in c.say("转人工")
     assert waiting_question(running, "demo_clean") is None
     assert [t.status for t in tickets(db, "demo_clean")] == ["queued"]
     leave_queue(db, "demo_clean")
@@ -152,10 +152,10 @@ def test_still_not_working_after_the_freeze_explanation_is_short_and_offers_a_pe
     before = state(db, "demo_frozen")
     c = chat("demo_frozen")
     first = c.say("借呗怎么用不了了")
-    assert "被平台暂停使用" in first
+    assert "被平台冻结" in first
     replies = c.send("借呗还是用不了啊")
     reply = text_of(replies)
-    assert reply != first and "被平台暂停使用" not in reply
+    assert reply != first and "被平台冻结" not in reply
     assert HUMAN in reply and human_offered(replies)
     assert state(db, "demo_frozen") == before and tickets(db, "demo_frozen") == []
 
@@ -164,10 +164,10 @@ def test_i_never_closed_it_twice_is_not_answered_with_the_same_block(chat, db) -
     before = state(db, "demo_frozen")
     c = chat("demo_frozen")
     first = c.say("我没关过 借呗怎么就用不了了")
-    assert "被平台暂停使用" in first
+    assert "被平台冻结" in first
     replies = c.send("我没关过啊")
     reply = text_of(replies)
-    assert reply != first and "被平台暂停使用" not in reply and human_offered(replies)
+    assert reply != first and "被平台冻结" not in reply and human_offered(replies)
     assert state(db, "demo_frozen") == before and tickets(db, "demo_frozen") == []
 
 
@@ -197,7 +197,7 @@ def test_walk_two_questions_in_one_message_both_answered_or_offered(chat, db) ->
     before = state(db, "demo_balance")
     c = chat("demo_balance")
     reply = c.say("借呗能注销吗 花呗这个月还多少")
-    assert "借呗现在还不能注销" in reply
+    assert "借呗现在还不能关闭" in reply
     if "1,234.50" not in reply:
         assert "还有一个问题" in reply and "1,234.50" in c.say("好 你说")
     assert state(db, "demo_balance") == before
@@ -205,6 +205,6 @@ def test_walk_two_questions_in_one_message_both_answered_or_offered(chat, db) ->
 
 def test_walk_asking_for_a_person_in_other_words(chat, db) -> None:
     c = chat("demo_clean")
-    assert "正在为你转接人工客服" in c.say("我要找个真人聊聊")
+    assert "正在为您转接人工客服" in c.say("我要找个真人聊聊")
     assert [t.status for t in tickets(db, "demo_clean")] == ["queued"]
     leave_queue(db, "demo_clean")

@@ -30,6 +30,8 @@ MIN_LINES = 2
 HUMAN_PAYLOAD = HUMAN_BUTTON[0][1]
 
 Event = Mapping[str, Any]
+# Events after which earlier answers no longer count as "already said" (a new session, a restart, a hand-back).
+_FRESH_START = frozenset({"restart", "session_started", "resume"})
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,11 @@ class Outgoing:
 def earlier_answers(events: Sequence[Event], turns: int = REPEAT_TURNS) -> list[list[str]]:
     """The bot's texts in answer to each of the last `turns` customer messages before the latest one.
 
-    `events`: the tracker's events in Rasa's JSON form, oldest first (the current session only counts).
+    `events`: the tracker's events in Rasa's JSON form, oldest first. Only what the bot said since the
+    session started, or since an agent handed the conversation back (Rasa's `resume`), counts: after
+    talking with a person, the customer asking again is a new question, and gets the whole answer.
     """
-    starts = [i for i, e in enumerate(events) if e.get("event") in ("restart", "session_started")]
+    starts = [i for i, e in enumerate(events) if e.get("event") in _FRESH_START]
     session = list(events[starts[-1] + 1 :] if starts else events)
     users = [i for i, e in enumerate(session) if e.get("event") == "user"]
     answers = [

@@ -96,6 +96,18 @@ def test_earlier_answers_are_the_last_turns_of_this_session_only() -> None:
     assert earlier_answers([user("只有一句")]) == []
 
 
+def test_after_an_agent_hands_back_earlier_answers_no_longer_count() -> None:
+    events = [
+        user("借呗能关闭吗"),
+        bot("答"),
+        {"event": "pause"},
+        user("我想先还清"),
+        {"event": "resume"},
+        user("借呗能关闭吗"),
+    ]
+    assert earlier_answers(events) == []
+
+
 @pytest.mark.parametrize(
     ("message", "response"),
     [

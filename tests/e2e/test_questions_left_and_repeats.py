@@ -148,26 +148,22 @@ def test_i_repaid_long_ago_gets_the_records_point_not_the_block_again(chat, db) 
     assert state(db, "demo_balance") == before
 
 
-def test_still_not_working_after_the_freeze_explanation_is_short_and_offers_a_person(chat, db) -> None:
+@pytest.mark.parametrize(
+    ("question", "push_back"),
+    [("借呗怎么用不了了", "借呗还是用不了啊"), ("我没关过 借呗怎么就用不了了", "我没关过啊")],
+    ids=["still-not-working", "i-never-closed-it"],
+)
+def test_pushing_back_on_the_freeze_explanation_gets_a_short_answer_and_a_person(
+    chat, db, question: str, push_back: str
+) -> None:
     before = state(db, "demo_frozen")
     c = chat("demo_frozen")
-    first = c.say("借呗怎么用不了了")
+    first = c.say(question)
     assert "被平台冻结" in first
-    replies = c.send("借呗还是用不了啊")
+    replies = c.send(push_back)
     reply = text_of(replies)
     assert reply != first and "被平台冻结" not in reply
     assert HUMAN in reply and human_offered(replies)
-    assert state(db, "demo_frozen") == before and tickets(db, "demo_frozen") == []
-
-
-def test_i_never_closed_it_twice_is_not_answered_with_the_same_block(chat, db) -> None:
-    before = state(db, "demo_frozen")
-    c = chat("demo_frozen")
-    first = c.say("我没关过 借呗怎么就用不了了")
-    assert "被平台冻结" in first
-    replies = c.send("我没关过啊")
-    reply = text_of(replies)
-    assert reply != first and "被平台冻结" not in reply and human_offered(replies)
     assert state(db, "demo_frozen") == before and tickets(db, "demo_frozen") == []
 
 

@@ -5,9 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from rasa.core.agent import Agent
+
+class Parser(Protocol):
+    """A trained model that parses a message: Rasa's Agent, or a client of a running server's /model/parse."""
+
+    async def parse_message(self, message_data: str, /) -> dict[str, Any]:
+        """Rasa's parse result (intent, entities, response selector) for one message."""
+        ...
 
 
 def latest_model(models: Path) -> Path:
@@ -15,7 +21,7 @@ def latest_model(models: Path) -> Path:
     return max(models.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
 
 
-def parse_all(agent: Agent, texts: Sequence[str]) -> list[dict[str, Any]]:
+def parse_all(agent: Parser, texts: Sequence[str]) -> list[dict[str, Any]]:
     """Rasa's parse result for each text, in order."""
 
     async def run() -> list[dict[str, Any]]:

@@ -90,6 +90,14 @@ async def test_explaining_offers_but_creates_no_request(factory: sessionmaker) -
     assert stored(factory, m.ServiceRequest, "demo_clean") == []
 
 
+def test_deleting_while_lines_are_open_promises_no_particular_data() -> None:
+    """The request is reviewed by staff: chat records may have to be kept (complaints, disputes), so
+    the reply names no category it cannot promise (issue 13.7), only the rule."""
+    text = fragment("utter_deletion_scope_open_lines", products="借呗")
+    assert "聊天记录" not in text and "营销偏好" not in text
+    assert "不影响服务" in text and "依法保存" in text
+
+
 async def test_no_confirmation_no_request(factory: sessionmaker) -> None:
     tracker = make_tracker("demo_clean", intent="deny", slots={"deletion_confirmed": False})
     messages, _ = await run_action(ActionSubmitDataDeletion(clock=seed_day), tracker)

@@ -14,12 +14,10 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from rasa.core.agent import Agent
 
 from bot.credit.faq import OTHER, OTHER_RESPONSE, choose_response, load_faq, topic_of
 from evaluation.heldout import ROOT
-from evaluation.model import parse_all
-from tests.nlu.test_heldout import latest_model
+from evaluation.model import Parser, parse_all
 
 pytestmark = pytest.mark.slow
 TOPICS = ROOT / "tests" / "nlu" / "real_heldout_topics.tsv"
@@ -41,8 +39,8 @@ def labelled() -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def parsed(labelled: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    return parse_all(Agent.load(str(latest_model())), [t for t, _ in labelled])
+def parsed(agent: Parser, labelled: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    return parse_all(agent, [t for t, _ in labelled])
 
 
 def pick(p: dict[str, Any]) -> tuple[str | None, float | None]:

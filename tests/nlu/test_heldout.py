@@ -15,16 +15,15 @@ training messages: `make crossval`, `make pipelines`.)
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
 from sklearn.metrics import classification_report, f1_score
 
 from bot.config import REPO_ROOT
+from evaluation.model import Parser
 
 pytestmark = pytest.mark.slow
 HELDOUT = REPO_ROOT / "tests" / "nlu" / "heldout.yml"
@@ -34,23 +33,8 @@ HELDOUT_V2 = REPO_ROOT / "tests" / "nlu" / "heldout_v2.yml"
 MIN_MACRO_F1 = 0.60
 
 
-def latest_model() -> Path:
-    subprocess.run([str(REPO_ROOT / "scripts" / "train-if-needed.sh")], check=True, cwd=REPO_ROOT)
-    return max((REPO_ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-
-
-@pytest.fixture(scope="module")
-def agent() -> Agent:
-    return Agent.load(str(latest_model()))
-
-
-def training_texts() -> set[str]:
-    return {e.get("text") for e in load_data(str(REPO_ROOT / "data" / "nlu")).intent_examples}
-
-
-def predict(agent: Agent, path: Path) -> list[tuple[Any, dict[str, Any]]]:
+def predict(agent: Parser, path: Path, seen: frozenset[str]) -> list[tuple[Any, dict[str, Any]]]:
     """Parse every held-out message that is not also a training text (those would score for free)."""
-    seen = training_texts()
     examples = [e for e in load_data(str(path)).intent_examples if e.get("text") not in seen]
 
     async def parse_all() -> list[dict[str, Any]]:
@@ -60,18 +44,18 @@ def predict(agent: Agent, path: Path) -> list[tuple[Any, dict[str, Any]]]:
 
 
 @pytest.fixture(scope="module")
-def predictions(agent: Agent) -> list[tuple[Any, dict[str, Any]]]:
-    return predict(agent, HELDOUT)
+def predictions(agent: Parser, training_texts: frozenset[str]) -> list[tuple[Any, dict[str, Any]]]:
+    return predict(agent, HELDOUT, training_texts)
 
 
 # heldout_v2.yml was written after the training data, independently; the dozen
 # everyday phrases it shares with it (你是机器人吗, 查一下我的申请进度) are
 # coincidences, and `predict` leaves every shared text out of the score anyway.
 @pytest.mark.parametrize("path", [HELDOUT, DEV_HELDOUT])
-def test_no_held_out_sentence_leaked_into_training(path: Path) -> None:
+def test_no_held_out_sentence_leaked_into_training(path: Path, training_texts: frozenset[str]) -> None:
     """Short everyday messages (你好, 好的, 转人工) may appear in both; real sentences must not."""
     heldout = {e.get("text") for e in load_data(str(path)).intent_examples}
-    leaked = sorted(t for t in heldout & training_texts() if len(t) > 4)
+    leaked = sorted(t for t in heldout & training_texts if len(t) > 4)
     assert leaked == []
 
 
@@ -94,11 +78,16 @@ def report(predictions: list[tuple[Any, dict[str, Any]]], title: str) -> float:
     return float(macro)
 
 
-def test_intent_macro_f1(agent, predictions, capsys) -> None:
+def test_intent_macro_f1(agent, predictions, training_texts, capsys) -> None:
     with capsys.disabled():
-        report(predict(agent, DEV_HELDOUT), "Dev held-out set (steered training data; for comparison, not gated)")
+        report(
+            predict(agent, DEV_HELDOUT, training_texts),
+            "Dev held-out set (steered training data; for comparison, not gated)",
+        )
         macro = report(predictions, "Self-written held-out set (secondary report)")
-        macro_v2 = report(predict(agent, HELDOUT_V2), "Second self-written held-out set (secondary report)")
+        macro_v2 = report(
+            predict(agent, HELDOUT_V2, training_texts), "Second self-written held-out set (secondary report)"
+        )
     assert macro >= MIN_MACRO_F1
     assert macro_v2 >= MIN_MACRO_F1
 

@@ -12,14 +12,14 @@ const LABELS = {
     requested: "用户要求转人工", complaint: "投诉", repeated_fallback: "机器人连续两次没听懂",
     frozen_by_platform: "账户被平台冻结", dispute: "对扣款/费用有争议", suspected_fraud: "疑似盗用或冒用",
   },
-  account: { active: "正常", paused: "已暂停", closed: "已关闭", pending_closure: "注销审核中", frozen_by_platform: "被平台冻结" },
+  account: { active: "正常", paused: "已暂停", closed: "已关闭", pending_closure: "关闭审核中", frozen_by_platform: "被平台冻结" },
   blocker: {
     unpaid_bill: "未还账单", unbilled_spending: "未出账消费", currently_overdue: "逾期中", instalments_remaining: "分期未还完",
     order_pending: "订单/退款未完成", frozen_by_platform: "平台冻结", request_pending: "已有申请在处理", already_closed: "已关闭",
   },
   intent: {
-    close_account: "注销", lower_limit: "调低额度", pause_credit: "暂停使用", reopen_account: "重新开通/恢复",
-    unbind_service: "解绑服务", ask_credit_impact: "征信影响", ask_closure_effects: "注销后果", ask_closed_by_platform: "平台关停原因",
+    close_account: "关闭额度", lower_limit: "调低额度", pause_credit: "暂停使用", reopen_account: "重新开通/恢复",
+    unbind_service: "解绑服务", ask_credit_impact: "征信影响", ask_closure_effects: "关闭后果", ask_closed_by_platform: "平台关停原因",
     request_settlement_certificate: "结清证明", check_request_status: "申请进度", cancel_request: "撤回申请",
     ask_data_deletion: "个人信息删除", request_human: "转人工/投诉", out_of_scope: "其他问题", greet: "问候", goodbye: "再见",
     affirm: "肯定", deny: "否定", thank: "感谢", bot_challenge: "问是否机器人", inform: "补充信息", nlu_fallback: "未识别",

@@ -87,6 +87,15 @@ def _widget_texts() -> Iterator[tuple[str, str]]:
         yield f"widget/widget.js:{key}", text
 
 
+def _console_labels() -> Iterator[tuple[str, str]]:
+    """The agent console's labels: agents read them to customers, so they speak the same way."""
+    source = (ROOT / "console" / "console.js").read_text(encoding="utf-8")
+    block = re.search(r"const LABELS = \{(.*?)\n\};", source, re.DOTALL)
+    assert block, "console/console.js: the LABELS block is gone"
+    for key, label in re.findall(r'(\w+): "([^"]*)"', block.group(1)):
+        yield f"console/console.js:{key}", label
+
+
 @lru_cache(maxsize=1)
 def user_texts() -> tuple[tuple[str, str], ...]:
     """(where, text) for every text a user sees; {placeholders} left in."""
@@ -99,7 +108,7 @@ def user_texts() -> tuple[tuple[str, str], ...]:
     texts += [(f"products.yml:{p['id']}", f"{p['display_name']}（{p['description']}）") for p in catalog["products"]]
     texts += [(f"products.yml:{s['id']}", s["display_name"]) for s in catalog["separate_lines"]]
     texts += [(f"services.yml:{s['id']}", s["display_name"]) for s in _load("data/catalog/services.yml")["services"]]
-    return (*texts, *_widget_texts())
+    return (*texts, *_widget_texts(), *_console_labels())
 
 
 # ── the rules, one function per rule: the problems found in one text ──
@@ -187,6 +196,7 @@ def test_there_are_texts_from_every_source() -> None:
         "products.yml",
         "services.yml",
         "widget/widget.js",
+        "console/console.js",
     }
     assert len(user_texts()) > 400
 

@@ -26,7 +26,7 @@ DEMO_CUSTOMERS: dict[str, str] = {
     "demo_closed": "花呗上个月已关闭",
     "demo_paused": "花呗暂停中",
     "demo_bound": "两个产品绑定了多项服务",
-    "demo_recently_closed": "借呗 10 天前刚注销（还在重新开通的等待期内）",
+    "demo_recently_closed": "借呗 10 天前刚关闭（还在重新开通的等待期内）",
 }
 
 D = Decimal

@@ -45,7 +45,7 @@ def test_no_product_gets_buttons_for_own_products(chat) -> None:
     (ask,) = c.send("/close_account")
     assert [b["title"] for b in ask["buttons"]] == ["花呗", "借呗", "两个都看看"]
     reply = c.say(ask["buttons"][1]["payload"])
-    assert "借款 ¥10,000还剩 5 期未还，共 ¥4,250.00" in reply
+    assert "借款 ¥10,000，还剩 5 期未还，共 ¥4,250.00" in reply
 
 
 def test_answering_the_product_question_in_words(chat) -> None:

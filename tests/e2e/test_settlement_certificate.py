@@ -117,7 +117,7 @@ def test_nothing_owed_gets_a_certificate_link_and_a_pdf(
             "demo_instalment",
             '/request_settlement_certificate{"product":"huabei"}',
             lambda t: [
-                "手机分期还剩 7 期，共 ¥2,333.31",
+                "手机分期，还剩 7 期，共 ¥2,333.31",
                 f"最后一期{cn_date(add_months(t + timedelta(days=6), 6), today=t)}到期",
                 f"最后一笔在{cn_date(add_months(t + timedelta(days=6), 6), today=t)}到期",
             ],

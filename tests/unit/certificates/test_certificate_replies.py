@@ -72,7 +72,7 @@ def test_bill_owed_says_amount_due_date_and_when() -> None:
 
 def test_instalments_say_terms_and_the_last_term_across_the_year_end() -> None:
     said = owed(make_account(JIEBEI, instalments=(instalment(7, "2333.31"),)))
-    assert "手机分期还剩 7 期，共 ¥2,333.31，下一期12月1日到期，最后一期2027年6月1日到期" in said
+    assert "手机分期，还剩 7 期，共 ¥2,333.31，下一期12月1日到期，最后一期2027年6月1日到期" in said
     assert "最后一笔在2027年6月1日到期" in said
 
 

@@ -17,6 +17,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 
@@ -43,27 +44,70 @@ class StoredEvent:
 def tracker_problems(sender: str, exchanges: list[Exchange], events: list[StoredEvent]) -> list[str]:
     """What is wrong with one conversation's stored events (empty: nothing).
 
-    The stored user messages are walked beside the sent ones, in order: an answered message must be
-    the next one stored, and be followed by the replies its client got; a failed one may be skipped.
-    Whatever is stored beyond the walk was never sent there: duplicated or out of order.
+    The stored user messages are lined up with the sent ones, in order (`_line_up`): an answered
+    message must be stored and followed by the replies its client got; a failed one may be missing.
+    A stored message lined up with none was never sent there: duplicated or out of order.
     """
-    problems = _order_problems(sender, events)
     turns = _turns(events)
-    at = 0
-    for exchange in exchanges:
-        if at < len(turns) and turns[at][0] == exchange.message:
-            if exchange.status == 200 and tuple(turns[at][1]) != exchange.replies:
-                problems.append(
-                    f"{sender}: after {exchange.message!r} the tracker has {turns[at][1]}, "
-                    f"the client got {list(exchange.replies)}"
-                )
-            at += 1
-        elif exchange.status == 200:
+    problems = _order_problems(sender, events)
+    for exchange, turn in _line_up(exchanges, turns):
+        if turn is None and exchange is not None:
             problems.append(f"{sender}: answered message {exchange.message!r} is not next in the tracker (lost?)")
-    problems += [
-        f"{sender}: stored message {text!r} was not sent there (duplicated or reordered)" for text, _ in turns[at:]
-    ]
+        elif exchange is None and turn is not None:
+            problems.append(f"{sender}: stored message {turn[0]!r} was not sent there (duplicated or reordered)")
+        elif exchange is not None and turn is not None and _replies_differ(exchange, turn):
+            problems.append(
+                f"{sender}: after {exchange.message!r} the tracker has {turn[1]}, "
+                f"the client got {list(exchange.replies)}"
+            )
     return problems
+
+
+Turn = tuple[str, list[str]]
+
+
+def _replies_differ(exchange: Exchange, turn: Turn) -> bool:
+    return exchange.status == 200 and tuple(turn[1]) != exchange.replies
+
+
+def _line_up(exchanges: list[Exchange], turns: list[Turn]) -> list[tuple[Exchange | None, Turn | None]]:
+    """Pair sent and stored messages in order with the fewest problems; unpaired ones get None.
+
+    A walk that pairs greedily goes wrong when a message failed and the client sent the same text
+    again: the failed one would take the stored copy of the answered one, and the answered one would
+    look lost. So every way of pairing is weighed (a failed message left unpaired costs nothing).
+    """
+
+    @cache
+    def cost(i: int, at: int) -> int:
+        if i == len(exchanges):
+            return len(turns) - at  # stored, never sent there
+        x = exchanges[i]
+        options = [cost(i + 1, at) + (x.status == 200)]  # unpaired: lost if it was answered
+        if at < len(turns) and turns[at][0] == x.message:
+            options.append(cost(i + 1, at + 1) + _replies_differ(x, turns[at]))
+        if at < len(turns):
+            options.append(cost(i, at + 1) + 1)  # the stored one pairs with nothing
+        return min(options)
+
+    pairs: list[tuple[Exchange | None, Turn | None]] = []
+    i = at = 0
+    while i < len(exchanges) or at < len(turns):
+        here = cost(i, at)
+        if i < len(exchanges) and at < len(turns) and turns[at][0] == exchanges[i].message:
+            if here == cost(i + 1, at + 1) + _replies_differ(exchanges[i], turns[at]):
+                pairs.append((exchanges[i], turns[at]))
+                i, at = i + 1, at + 1
+                continue
+        if i < len(exchanges) and here == cost(i + 1, at) + (exchanges[i].status == 200):
+            if exchanges[i].status == 200:
+                pairs.append((exchanges[i], None))
+            i += 1
+            continue
+        pairs.append((None, turns[at]))
+        at += 1
+    cost.cache_clear()
+    return pairs
 
 
 def _order_problems(sender: str, events: list[StoredEvent]) -> list[str]:
@@ -76,9 +120,9 @@ def _order_problems(sender: str, events: list[StoredEvent]) -> list[str]:
     return problems
 
 
-def _turns(events: list[StoredEvent]) -> list[tuple[str, list[str]]]:
+def _turns(events: list[StoredEvent]) -> list[Turn]:
     """Each user message with the bot texts that follow it until the next one."""
-    turns: list[tuple[str, list[str]]] = []
+    turns: list[Turn] = []
     for event in events:
         if event.type_name == "user":
             turns.append((str(event.data.get("text") or ""), []))

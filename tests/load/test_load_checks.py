@@ -112,3 +112,19 @@ def test_summary_counts_errors_and_empty_replies() -> None:
     assert round(figures["p50_ms"]) == 200
     assert percentile([1.0, 2.0, 3.0, 4.0], 0.95) == 4.0
     assert percentile([], 0.5) == 0.0
+
+
+def test_a_message_sent_again_after_a_failure_is_paired_with_its_own_answer() -> None:
+    exchanges, events = _conversation()
+    # 借呗能注销吗 timed out before Rasa took it; the client sent it again and got the answer.
+    again = [exchanges[0], Exchange("借呗能注销吗", 0, (), 60.0), *exchanges[1:]]
+    assert tracker_problems("load_0001", again, events) == []
+    # ... and when Rasa had taken the first one too, both are in the tracker, once each.
+    first = [e for e in events if e.id in (7, 8, 9, 10)]
+    both = [*events[:6], *first, *events[6:]]
+    both = [replace(e, id=n + 1, timestamp=1000.0 + n) for n, e in enumerate(both)]
+    assert tracker_problems("load_0001", again, both) == []
+    # The answered copy lost while the failed one was stored: still seen.
+    answered_lost = [*events[:6], *(e for e in first if e.type_name == "user"), *events[10:]]
+    answered_lost = [replace(e, id=n + 1, timestamp=1000.0 + n) for n, e in enumerate(answered_lost)]
+    assert tracker_problems("load_0001", again, answered_lost)

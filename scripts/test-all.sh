@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make test` and CI: lint, data validation, the tests that need no model, then the
-# dialogue stories and the tests that talk to the trained model.
+# dialogue stories beside the tests that talk to the trained model.
 #
 # Training takes about half of a CI run, so it runs beside lint and the model-free
 # tests instead of before them: on the 2-core CI machines that saves several minutes.
@@ -30,9 +30,15 @@ if [ "$train_rc" -ne 0 ]; then
   cat "$train_log"
   failed+=(training)
 else
-  scripts/timed.sh "dialogue stories" make --no-print-directory test-stories || failed+=("dialogue stories")
+  # The stories run beside the model tests: each loads the model, mostly on one core.
+  stories_log=$(mktemp)
+  scripts/timed.sh "dialogue stories" make --no-print-directory test-stories >"$stories_log" 2>&1 &
+  stories_pid=$!
   scripts/timed.sh "pytest, tests that use the model" "$BIN/pytest" -m "$MODEL_TESTS" \
     --cov --cov-append --cov-report=term --durations=15 || failed+=("pytest with model")
+  wait "$stories_pid" || failed+=("dialogue stories")
+  cat "$stories_log"
+  rm -f "$stories_log"
 fi
 rm -f "$train_log"
 

@@ -65,9 +65,13 @@ def find_code(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-# 「验证码没收到」「再发一次」「收不到短信」: the customer asks for a new code (sent within the caps below).
+# 「验证码没收到」「再发一次」「收不到短信」「等半天了还没有」: the customer asks for a new code (sent within
+# the caps below). Three ways people say it: it has not arrived, send it again, it expired.
 _NEW_CODE = re.compile(
-    r"没收到|没有收到|收不到|没接到|没来|没到|没看到|没短信|没有短信|重发|重新发|再发|再来一个|换一个|过期了|失效了"
+    r"没有?(?:收|接|看)(?:到|着|见)|收不(?:到|着|了)|没有?(?:来|到|发|动静|验证码|短信)|还没有|还没(?:发|来|到|收)|不来"
+    r"|一直没|(?:啥|什么)(?:都|也)没有"
+    r"|重发|重新发|再发|再给我?发|再来一?个|换一?个|发了(?:吗|没|么)|验证码(?:呢|在哪)"
+    r"|过期|失效|超时"
 )
 
 

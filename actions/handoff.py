@@ -37,11 +37,12 @@ from actions.common import (
 from actions.credit import customer_or_none
 from bot.changes import ChangeContext, apply_change
 from bot.credit.explanations import closures_on_record, platform_closure_answer
+from bot.db.queries import customer_phone
 from bot.handoff import people
 from bot.handoff import queue as hq
 from bot.handoff import tickets as ho
 from bot.handoff.events import publisher_for
-from bot.handoff.phones import find_mobile, gave_up, phone_retry_response
+from bot.handoff.phones import find_mobile, gave_up, means_number_on_file, phone_retry_response
 from bot.handoff.summary import Turn
 from bot.nlu import journey_gate
 
@@ -281,7 +282,7 @@ class ValidateCallbackForm(FormValidationAction):
     async def validate_callback_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        phone = find_mobile(str(value or ""))
+        phone = find_mobile(str(value or "")) or await _number_on_file(str(value or ""), tracker)
         if phone is not None:
             return {"callback_phone": phone, "callback_phone_tries": None}
         tries = _tries(tracker) + 1
@@ -289,6 +290,14 @@ class ValidateCallbackForm(FormValidationAction):
         if response is not None:
             dispatcher.utter_message(response=response)
         return {"callback_phone": None, "callback_phone_tries": float(tries)}
+
+
+async def _number_on_file(text: str, tracker: Tracker) -> str | None:
+    """The account's own mobile number when the customer asks to be called on it."""
+    customer_id = customer_of(tracker)
+    if customer_id is None or not means_number_on_file(text):
+        return None
+    return find_mobile(await in_session(lambda s: customer_phone(s, customer_id)) or "")
 
 
 def _tries(tracker: Tracker) -> int:

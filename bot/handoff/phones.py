@@ -23,6 +23,18 @@ def find_mobile(text: str) -> str | None:
     return match.group(1) if match else None
 
 
+# 「打我预留的号码就行」「就打这个手机」: call the number the account has on file.
+_ON_FILE = re.compile(
+    r"(?:预留|注册|绑定|账户|账号|登录|平时|常用|本人|现在用|原来)的?(?:那个|这个)?(?:手机|号码|电话|号)"
+    r"|(?:就|直接)?打(?:我|这个)(?:的)?(?:手机|电话|号码)|本机|这个(?:手机)?号(?:码)?就行"
+)
+
+
+def means_number_on_file(text: str) -> bool:
+    """Whether the customer answers the number question with 'the one you have' instead of digits."""
+    return find_mobile(text) is None and bool(_ON_FILE.search(normalise(text or "")))
+
+
 def mask_phone(phone: str | None) -> str:
     """138****5678; short or missing numbers are masked entirely."""
     if not phone:

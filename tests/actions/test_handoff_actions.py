@@ -211,6 +211,18 @@ async def test_callback_number_is_validated(typed: str, stored: str | None) -> N
     assert [m["response"] for m in messages] == ([] if stored else ["utter_handoff_phone_invalid"])
 
 
+@pytest.mark.parametrize("typed", ["打我预留的号码就行", "就打我手机吧", "注册的那个手机号"])
+async def test_the_number_on_file_is_taken_when_the_customer_asks_for_it(factory, typed: str) -> None:
+    from rasa_sdk.executor import CollectingDispatcher
+
+    dispatcher = CollectingDispatcher()
+    result = await ValidateCallbackForm().validate_callback_phone(
+        typed, dispatcher, make_tracker("demo_balance"), domain()
+    )
+    assert result == {"callback_phone": "13800002222", "callback_phone_tries": None}
+    assert dispatcher.messages == []
+
+
 async def test_a_wrong_number_is_asked_again_at_most_twice_then_the_form_lets_go(factory, closed_hours: str) -> None:
     # The callback form once took every later message as a phone number until 11 digits came.
     from rasa_sdk.executor import CollectingDispatcher

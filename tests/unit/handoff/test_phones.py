@@ -1,6 +1,6 @@
 import pytest
 
-from bot.handoff.phones import find_mobile, mask_phone, mask_phones_in
+from bot.handoff.phones import find_mobile, mask_phone, mask_phones_in, means_number_on_file
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,13 @@ def test_mask_phone() -> None:
 def test_mask_phones_in_free_text() -> None:
     assert mask_phones_in("请打13812345678或13900001111") == "请打138****5678或139****1111"
     assert mask_phones_in("没有号码") == "没有号码"
+
+
+@pytest.mark.parametrize("text", ["打我预留的号码就行", "就打这个手机", "账户上注册的那个号", "本机"])
+def test_asking_to_be_called_on_the_number_on_file(text: str) -> None:
+    assert means_number_on_file(text)
+
+
+@pytest.mark.parametrize("text", ["138 1234 5678", "不用了", "我没有手机", "号码不对吗", "明天打给我"])
+def test_other_answers_are_not_the_number_on_file(text: str) -> None:
+    assert not means_number_on_file(text)

@@ -297,7 +297,8 @@ async def _number_on_file(text: str, tracker: Tracker) -> str | None:
     customer_id = customer_of(tracker)
     if customer_id is None or not means_number_on_file(text):
         return None
-    return find_mobile(await in_session(lambda s: customer_phone(s, customer_id)) or "")
+    on_file: str | None = await in_session(lambda s: customer_phone(s, customer_id))
+    return find_mobile(on_file or "")
 
 
 def _tries(tracker: Tracker) -> int:

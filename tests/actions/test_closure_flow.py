@@ -10,7 +10,7 @@ from sqlalchemy.orm import sessionmaker
 
 from actions.closing import ActionAskClosureCode, ActionCheckClosure, ActionSubmitClosure, ValidateClosureForm
 from actions.service_requests import ActionPrepareWithdrawal, ActionWithdrawRequest
-from bot.core.formatting import cn_date
+from bot.core.formatting import cn_date, local_date
 from bot.core.replies import Fragment
 from bot.db import models as m
 from bot.db.queries import load_requests
@@ -257,7 +257,7 @@ async def test_withdrawal_after_confirmation(factory: sessionmaker, outbox: Path
         "utter_request_description",
         product_name="借呗",
         kind=Fragment("utter_request_kind_close"),
-        submitted=cn_date(request.created_at.date(), today=TODAY),
+        submitted=cn_date(local_date(request.created_at), today=TODAY),
     )
     assert prepared["withdraw_description"] == description
     messages = await withdraw("demo_clean", {**prepared, "withdraw_confirmed": True}, "affirm")

@@ -106,3 +106,10 @@ def test_the_five_year_rule_applies_to_what_was_reported() -> None:
     assert "如果已经报送到征信" in fact_text("negative_five_years")
     late = fact_text("late_repay_now")
     assert "尽快还清" in late and "按月报送" in late and "信用报告" in late
+
+
+def test_an_overdue_is_generally_reported_not_promised_to_be() -> None:
+    # reporting is monthly and comes after notice (条例第15条): an overdue repaid at once may never be reported
+    text = fact_text("overdue_reported")
+    assert "逾期一般会报送到信用报告上" in text
+    assert "逾期会报送" not in text

@@ -88,6 +88,13 @@ def test_closing_a_line_is_not_what_triggers_deletion() -> None:
     assert "停止这条额度" in text and "注销整个平台账户" in text and "匿名化" in text
 
 
+def test_account_cancellation_is_not_said_to_be_the_only_trigger_for_deletion() -> None:
+    # PIPL 第47条: a processor that stops providing the service must also delete (or only store)
+    text = fact_text("deletion_after_closing")
+    assert "注销整个平台账户，平台要删除您的个人信息" in text
+    assert "才要删除" not in text
+
+
 def test_automated_decisions_can_be_refused_as_well_as_explained() -> None:
     text = fact_text("right_to_explanation")
     assert "有权要求说明" in text and "有权拒绝仅由自动化方式作出的决定" in text

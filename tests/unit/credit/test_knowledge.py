@@ -120,3 +120,10 @@ def test_an_overdue_is_generally_reported_not_promised_to_be() -> None:
     text = fact_text("overdue_reported")
     assert "逾期一般会报送到信用报告上" in text
     assert "逾期会报送" not in text
+
+
+def test_closing_stops_paying_or_borrowing_and_agreements_generally_fall_back_to_balance_or_card() -> None:
+    # a credit line never was a way to repay; where a charge goes next depends on the payment order
+    text = fact_text("services_stop_on_closing")
+    assert "不能再用来付款或借款" in text and "一般会改从余额或银行卡扣款" in text
+    assert "或还款" not in text

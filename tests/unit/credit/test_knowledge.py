@@ -127,3 +127,10 @@ def test_closing_stops_paying_or_borrowing_and_agreements_generally_fall_back_to
     text = fact_text("services_stop_on_closing")
     assert "不能再用来付款或借款" in text and "一般会改从余额或银行卡扣款" in text
     assert "或还款" not in text
+
+
+def test_a_paused_line_repaid_on_time_has_no_overdue_not_no_effect_on_the_report() -> None:
+    # the line, its limit and its repayments are still reported each month while it is paused
+    text = fact_text("pause_not_negative")
+    assert "按时还就不会产生逾期" in text
+    assert "不会影响征信" not in text

@@ -134,3 +134,10 @@ def test_a_paused_line_repaid_on_time_has_no_overdue_not_no_effect_on_the_report
     text = fact_text("pause_not_negative")
     assert "按时还就不会产生逾期" in text
     assert "不会影响征信" not in text
+
+
+def test_how_lines_and_loans_are_listed_is_softened() -> None:
+    # credit-facts.md 3.2 marks the layout of the report 【低】
+    text = fact_text("report_shows_lender")
+    assert "一般每个授信额度和每笔借款分别列出" in text
+    assert "；每个授信额度" not in text

@@ -141,3 +141,10 @@ def test_how_lines_and_loans_are_listed_is_softened() -> None:
     text = fact_text("report_shows_lender")
     assert "一般每个授信额度和每笔借款分别列出" in text
     assert "；每个授信额度" not in text
+
+
+def test_business_collection_says_what_the_rule_asks_not_that_personal_codes_stopped() -> None:
+    # 银发〔2021〕259号 binds the collecting institution; the existing personal codes were not switched off
+    text = fact_text("business_collection_code")
+    assert "应当使用经营收款码" in text and "原有的个人收款码没有停用" in text
+    assert "不能再用个人收款码" not in text

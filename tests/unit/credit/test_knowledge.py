@@ -148,3 +148,15 @@ def test_business_collection_says_what_the_rule_asks_not_that_personal_codes_sto
     text = fact_text("business_collection_code")
     assert "应当使用经营收款码" in text and "原有的个人收款码没有停用" in text
     assert "不能再用个人收款码" not in text
+
+
+def test_the_other_product_rests_on_the_brief_not_only_on_our_own_rule() -> None:
+    # credit-facts.md 1.3 marks independence 【低-中】: stated with 一般, at 中, never as a 高 product rule
+    fact = KNOWLEDGE.fact("products_independent")
+    assert "领域简报 1.1、1.2" in fact.source and "1.3" in fact.source
+    assert fact.confidence == "中"
+
+
+def test_the_collection_guideline_is_dated_when_it_was_issued() -> None:
+    source = KNOWLEDGE.fact("collection_rules").source
+    assert "2026-01-30 发布" in source and "（2025-01）" not in source

@@ -157,6 +157,9 @@ def test_the_other_product_rests_on_the_brief_not_only_on_our_own_rule() -> None
     assert fact.confidence == "中"
 
 
-def test_the_collection_guideline_is_dated_when_it_was_issued() -> None:
+def test_the_collection_guideline_carries_no_unverified_date() -> None:
+    """Two reports dated the 催收工作指引 differently (2025-01, 2026-01-30) and credit-facts.md has
+    neither: the source names the guideline and its chapter, not a date nobody checked."""
     source = KNOWLEDGE.fact("collection_rules").source
-    assert "2026-01-30 发布" in source and "（2025-01）" not in source
+    assert "催收工作指引（试行）》第三章" in source
+    assert "2025-01" not in source and "2026-01-30" not in source

@@ -242,3 +242,10 @@ def test_the_pause_and_freeze_names_follow_who_did_it() -> None:
 )
 def test_each_rule_catches_what_it_should(text: str, expected: list[str]) -> None:
     assert problems(text) == expected
+
+
+def test_no_text_promises_a_kept_limit_or_where_charges_go_next() -> None:
+    """Issue 13: the platform may still adjust a limit (「额度一般保留」), and where a subscription is
+    charged after a closure depends on the payment order (「一般会改从余额或银行卡扣款」)."""
+    flat = [(where, text) for where, text in user_texts() if re.search(r"额度(?:会|都)?保留|(?<!一般)会改从", text)]
+    assert flat == []

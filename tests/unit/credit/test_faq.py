@@ -118,3 +118,19 @@ def test_an_answer_only_for_a_confident_answered_topic() -> None:
 def test_the_readme_lists_every_faq_topic() -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     assert [a.question for a in ANSWERS if a.question not in readme] == []
+
+
+def answer_text(topic: str) -> str:
+    return next(a.text for a in ANSWERS if a.topic == topic)
+
+
+def test_the_overdue_answer_does_not_promise_every_overdue_is_reported() -> None:
+    text = answer_text("overdue")
+    assert "逾期一般还会报送到征信" in text
+    assert "逾期还会报送到征信" not in text
+
+
+def test_the_collection_code_answer_does_not_say_personal_codes_can_no_longer_be_used() -> None:
+    text = answer_text("merchant_collection")
+    assert "原有的个人收款码没有停用" in text
+    assert "不能再用个人收款码" not in text

@@ -9,9 +9,12 @@ where a missing model is trained first (as `make test` does anyway).
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from benchmarks import prod_topology
 from bot.config import REPO_ROOT
-from tests.conftest import AMQP_URL
+from tests.conftest import AMQP_URL, run_async
 from tests.faults.fault_proxy import FaultProxy
 
 BASE = int(os.environ.get("FAULTS_PORT_BASE", "16020"))
@@ -175,3 +178,36 @@ def wait_until(check: object, seconds: float, what: str) -> None:
             pass
         time.sleep(0.5)
     pytest.fail(f"{what} within {seconds:.0f} s")
+
+
+def published_user_messages(
+    queue: str, sender: str, since: float, wanted: Counter[str], seconds: float
+) -> Counter[str]:
+    """The user messages of `sender` since `since` that reached the run's event queue, counted.
+
+    Reads (and so removes) what is in the queue until `wanted` has arrived or `seconds` have passed,
+    then a moment longer, so a message sent twice shows up as twice.
+    """
+    import aio_pika
+
+    async def drain() -> Counter[str]:
+        got: Counter[str] = Counter()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        connection = await aio_pika.connect(AMQP_URL, timeout=5)
+        async with connection:
+            channel = await connection.channel()
+            events = await channel.declare_queue(queue, durable=True)
+            while loop.time() < deadline:
+                message = await events.get(fail=False, no_ack=True)
+                if message is None:
+                    if got & wanted == wanted:
+                        deadline = min(deadline, loop.time() + 2)
+                    await asyncio.sleep(0.2)
+                    continue
+                event = json.loads(message.body)
+                if event.get("event") == "user" and event.get("sender_id") == sender and event["timestamp"] >= since:
+                    got[event.get("text")] += 1
+        return got
+
+    return run_async(drain())

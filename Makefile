@@ -37,7 +37,7 @@ test-faults: setup services ## production topology under faults (starts its own 
 train: setup ## train a model (Rasa skips unchanged parts)
 	@$(RASA) train --fixed-model-name "model-$$(date +%Y%m%d-%H%M%S)" --quiet
 
-test: setup services ## everything CI runs: lint, data validate, pytest (unit, db, actions, NLU, e2e), dialogue tests; trains beside the model-free tests
+test: setup services ## everything CI runs: lint, data validate, pytest (unit, db, actions, NLU, e2e), dialogue tests, fault tests (production topology); trains beside the model-free tests
 	@scripts/test-all.sh
 
 test-e2e: setup services ## REST end-to-end conversations only (starts both servers)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make test` and CI: lint, data validation, the tests that need no model, then the
-# dialogue stories beside the tests that talk to the trained model.
+# dialogue stories and the fault tests beside the tests that talk to the trained model.
 #
 # Training takes about half of a CI run, so it runs beside lint and the model-free
 # tests instead of before them: on the 2-core CI machines that saves several minutes.
@@ -30,15 +30,22 @@ if [ "$train_rc" -ne 0 ]; then
   cat "$train_log"
   failed+=(training)
 else
-  # The stories run beside the model tests: each loads the model, mostly on one core.
-  stories_log=$(mktemp)
+  # The stories and the fault tests (their own production topology on 16xxx ports, their own
+  # databases, Redis db and queue) run beside the model tests: each spends much of its time
+  # loading the model on one core or waiting for a process to come back.
+  stories_log=$(mktemp) faults_log=$(mktemp)
   scripts/timed.sh "dialogue stories" make --no-print-directory test-stories >"$stories_log" 2>&1 &
   stories_pid=$!
+  scripts/timed.sh "fault tests (production topology)" "$BIN/pytest" -m faults -p no:cacheprovider -q \
+    >"$faults_log" 2>&1 &
+  faults_pid=$!
   scripts/timed.sh "pytest, tests that use the model" "$BIN/pytest" -m "$MODEL_TESTS" \
     --cov --cov-append --cov-report=term --durations=15 || failed+=("pytest with model")
   wait "$stories_pid" || failed+=("dialogue stories")
   cat "$stories_log"
-  rm -f "$stories_log"
+  wait "$faults_pid" || failed+=("fault tests")
+  tail -n 40 "$faults_log"
+  rm -f "$stories_log" "$faults_log"
 fi
 rm -f "$train_log"
 

@@ -163,3 +163,9 @@ def test_the_collection_guideline_carries_no_unverified_date() -> None:
     source = KNOWLEDGE.fact("collection_rules").source
     assert "催收工作指引（试行）》第三章" in source
     assert "2025-01" not in source and "2026-01-30" not in source
+
+
+def test_late_interest_is_said_to_accrue_by_the_day_as_the_contract_says() -> None:
+    """Issue 13.9: what helps an overdue customer is knowing the cost grows every day."""
+    text = fact_text("overdue_help")
+    assert "通常按天计算" in text and "以合同为准" in text

@@ -88,13 +88,6 @@ def test_closing_a_line_is_not_what_triggers_deletion() -> None:
     assert "停止这条额度" in text and "注销整个平台账户" in text and "匿名化" in text
 
 
-def test_account_cancellation_is_not_said_to_be_the_only_trigger_for_deletion() -> None:
-    # PIPL 第47条: a processor that stops providing the service must also delete (or only store)
-    text = fact_text("deletion_after_closing")
-    assert "注销整个平台账户，平台要删除您的个人信息" in text
-    assert "才要删除" not in text
-
-
 def test_automated_decisions_can_be_refused_as_well_as_explained() -> None:
     text = fact_text("right_to_explanation")
     assert "有权要求说明" in text and "有权拒绝仅由自动化方式作出的决定" in text
@@ -115,41 +108,6 @@ def test_the_five_year_rule_applies_to_what_was_reported() -> None:
     assert "尽快还清" in late and "按月报送" in late and "信用报告" in late
 
 
-def test_an_overdue_is_generally_reported_not_promised_to_be() -> None:
-    # reporting is monthly and comes after notice (条例第15条): an overdue repaid at once may never be reported
-    text = fact_text("overdue_reported")
-    assert "逾期一般会报送到信用报告上" in text
-    assert "逾期会报送" not in text
-
-
-def test_closing_stops_paying_or_borrowing_and_agreements_generally_fall_back_to_balance_or_card() -> None:
-    # a credit line never was a way to repay; where a charge goes next depends on the payment order
-    text = fact_text("services_stop_on_closing")
-    assert "不能再用来付款或借款" in text and "一般会改从余额或银行卡扣款" in text
-    assert "或还款" not in text
-
-
-def test_a_paused_line_repaid_on_time_has_no_overdue_not_no_effect_on_the_report() -> None:
-    # the line, its limit and its repayments are still reported each month while it is paused
-    text = fact_text("pause_not_negative")
-    assert "按时还就不会产生逾期" in text
-    assert "不会影响征信" not in text
-
-
-def test_how_lines_and_loans_are_listed_is_softened() -> None:
-    # credit-facts.md 3.2 marks the layout of the report 【低】
-    text = fact_text("report_shows_lender")
-    assert "一般每个授信额度和每笔借款分别列出" in text
-    assert "；每个授信额度" not in text
-
-
-def test_business_collection_says_what_the_rule_asks_not_that_personal_codes_stopped() -> None:
-    # 银发〔2021〕259号 binds the collecting institution; the existing personal codes were not switched off
-    text = fact_text("business_collection_code")
-    assert "应当使用经营收款码" in text and "原有的个人收款码没有停用" in text
-    assert "不能再用个人收款码" not in text
-
-
 def test_the_other_product_rests_on_the_brief_not_only_on_our_own_rule() -> None:
     # credit-facts.md 1.3 marks independence 【低-中】: stated with 一般, at 中, never as a 高 product rule
     fact = KNOWLEDGE.fact("products_independent")
@@ -165,7 +123,28 @@ def test_the_collection_guideline_carries_no_unverified_date() -> None:
     assert "2025-01" not in source and "2026-01-30" not in source
 
 
-def test_late_interest_is_said_to_accrue_by_the_day_as_the_contract_says() -> None:
-    """Issue 13.9: what helps an overdue customer is knowing the cost grows every day."""
-    text = fact_text("overdue_help")
-    assert "通常按天计算" in text and "以合同为准" in text
+# Wording the reviews corrected (issue 13): what each fact says now, and the overstatement it must
+# not say again.
+CORRECTED = [
+    # PIPL 第47条: a processor that stops providing the service must also delete (or only store)
+    ("deletion_after_closing", ["注销整个平台账户，平台要删除您的个人信息"], ["才要删除"]),
+    # reporting is monthly and comes after notice (条例第15条): an overdue repaid at once may never be reported
+    ("overdue_reported", ["逾期一般会报送到信用报告上"], ["逾期会报送"]),
+    # a credit line never was a way to repay; where a charge goes next depends on the payment order
+    ("services_stop_on_closing", ["不能再用来付款或借款", "一般会改从余额或银行卡扣款"], ["或还款"]),
+    # the line, its limit and its repayments are still reported each month while it is paused
+    ("pause_not_negative", ["按时还就不会产生逾期"], ["不会影响征信"]),
+    # credit-facts.md 3.2 marks the layout of the report 【低】
+    ("report_shows_lender", ["一般每个授信额度和每笔借款分别列出"], ["；每个授信额度"]),
+    # 银发〔2021〕259号 binds the collecting institution; the existing personal codes were not switched off
+    ("business_collection_code", ["应当使用经营收款码", "原有的个人收款码没有停用"], ["不能再用个人收款码"]),
+    # issue 13.9: what helps an overdue customer is knowing the cost grows every day
+    ("overdue_help", ["通常按天计算", "以合同为准"], []),
+]
+
+
+@pytest.mark.parametrize(("fact", "says", "never_says"), CORRECTED, ids=[c[0] for c in CORRECTED])
+def test_corrected_wording(fact: str, says: list[str], never_says: list[str]) -> None:
+    text = fact_text(fact)
+    assert [s for s in says if s not in text] == []
+    assert [s for s in never_says if s in text] == []

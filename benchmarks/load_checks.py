@@ -70,44 +70,35 @@ def _replies_differ(exchange: Exchange, turn: Turn) -> bool:
     return exchange.status == 200 and tuple(turn[1]) != exchange.replies
 
 
-def _line_up(exchanges: list[Exchange], turns: list[Turn]) -> list[tuple[Exchange | None, Turn | None]]:
+Pair = tuple[Exchange | None, Turn | None]
+
+
+def _line_up(exchanges: list[Exchange], turns: list[Turn]) -> list[Pair]:
     """Pair sent and stored messages in order with the fewest problems; unpaired ones get None.
 
     A walk that pairs greedily goes wrong when a message failed and the client sent the same text
     again: the failed one would take the stored copy of the answered one, and the answered one would
-    look lost. So every way of pairing is weighed (a failed message left unpaired costs nothing).
+    look lost. So every way of pairing is weighed (a failed message left unpaired costs nothing);
+    on a tie, pairing comes first.
     """
 
     @cache
-    def cost(i: int, at: int) -> int:
-        if i == len(exchanges):
-            return len(turns) - at  # stored, never sent there
+    def best(i: int, at: int) -> tuple[int, tuple[Pair, ...]]:
+        if i == len(exchanges):  # what is stored beyond was never sent there
+            return len(turns) - at, tuple((None, turn) for turn in turns[at:])
         x = exchanges[i]
-        options = [cost(i + 1, at) + (x.status == 200)]  # unpaired: lost if it was answered
+        options = []
         if at < len(turns) and turns[at][0] == x.message:
-            options.append(cost(i + 1, at + 1) + _replies_differ(x, turns[at]))
+            cost, rest = best(i + 1, at + 1)
+            options.append((cost + _replies_differ(x, turns[at]), ((x, turns[at]), *rest)))
+        cost, rest = best(i + 1, at)  # sent, not stored: lost if it was answered
+        options.append((cost + 1, ((x, None), *rest)) if x.status == 200 else (cost, rest))
         if at < len(turns):
-            options.append(cost(i, at + 1) + 1)  # the stored one pairs with nothing
-        return min(options)
+            cost, rest = best(i, at + 1)
+            options.append((cost + 1, ((None, turns[at]), *rest)))
+        return min(options, key=lambda option: option[0])
 
-    pairs: list[tuple[Exchange | None, Turn | None]] = []
-    i = at = 0
-    while i < len(exchanges) or at < len(turns):
-        here = cost(i, at)
-        if i < len(exchanges) and at < len(turns) and turns[at][0] == exchanges[i].message:
-            if here == cost(i + 1, at + 1) + _replies_differ(exchanges[i], turns[at]):
-                pairs.append((exchanges[i], turns[at]))
-                i, at = i + 1, at + 1
-                continue
-        if i < len(exchanges) and here == cost(i + 1, at) + (exchanges[i].status == 200):
-            if exchanges[i].status == 200:
-                pairs.append((exchanges[i], None))
-            i += 1
-            continue
-        pairs.append((None, turns[at]))
-        at += 1
-    cost.cache_clear()
-    return pairs
+    return list(best(0, 0)[1])
 
 
 def _order_problems(sender: str, events: list[StoredEvent]) -> list[str]:

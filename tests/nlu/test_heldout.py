@@ -14,7 +14,6 @@ training messages: `make crossval`, `make pipelines`.)
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from sklearn.metrics import classification_report, f1_score
 
 from bot.config import REPO_ROOT
-from evaluation.model import Parser
+from evaluation.model import Parser, parse_all
 
 pytestmark = pytest.mark.slow
 HELDOUT = REPO_ROOT / "tests" / "nlu" / "heldout.yml"
@@ -36,11 +35,7 @@ MIN_MACRO_F1 = 0.60
 def predict(agent: Parser, path: Path, seen: frozenset[str]) -> list[tuple[Any, dict[str, Any]]]:
     """Parse every held-out message that is not also a training text (those would score for free)."""
     examples = [e for e in load_data(str(path)).intent_examples if e.get("text") not in seen]
-
-    async def parse_all() -> list[dict[str, Any]]:
-        return [await agent.parse_message(e.get("text")) for e in examples]
-
-    return list(zip(examples, asyncio.run(parse_all()), strict=True))
+    return list(zip(examples, parse_all(agent, [e.get("text") for e in examples]), strict=True))
 
 
 @pytest.fixture(scope="module")

@@ -35,13 +35,15 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.security.redaction import redact_events
-from channels import action_failures, turn_cost
+from channels import action_failures, model_loading, turn_cost
 from channels.failures import TrackerStoreUnavailable
 
 # Every Rasa server loads its tracker store from here (endpoints*.yml): the place to put the
 # cost-per-turn cuts in, before the first turn. They patch Rasa 3.6 internals, so an operator
 # can switch them off (BOT_TURN_COST_CUTS=off) if a Rasa upgrade or an incident calls for it.
-turn_cost.install_unless_disabled()
+if turn_cost.install_unless_disabled():
+    # Before the model loads (the tracker store is created first): ~400 MB less per Rasa server.
+    model_loading.install()
 # A failed custom action answers with an apology (channels/action_failures.py): behaviour, always on.
 action_failures.install()
 

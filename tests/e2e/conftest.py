@@ -48,7 +48,8 @@ def _wait_for(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: int) 
     pytest.fail(f"{url} did not come up in {seconds}s:\n{log.read_text()[-3000:]}")
 
 
-def _latest_model() -> Path:
+def latest_model() -> Path:
+    """The newest trained model, trained first if the training inputs changed."""
     subprocess.run([str(REPO_ROOT / "scripts" / "train-if-needed.sh")], check=True, cwd=REPO_ROOT)
     return max((REPO_ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
 
@@ -168,7 +169,7 @@ def serving(work: Path, env: dict[str, str], action_port: int, rasa_port: int) -
         **_handoff_env(),
         **env,
     }
-    model = _latest_model()
+    model = latest_model()
     servers = Servers(work, env, action_port, rasa_port)
     try:
         servers.start_actions()

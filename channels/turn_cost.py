@@ -5,7 +5,8 @@ nothing. Each cut below computes exactly what Rasa computes, only once:
 
 1. **Action responses are checked against a fixed JSON schema**, and `jsonschema.validate` first
    checks the *schema itself* against its meta-schema, on every call: ~45 ms per action-server
-   call here, more than the NLU. One validator is built once; the response is still checked.
+   call here, more than the NLU. One validator is built once; the response is still checked,
+   each event against the sub-schema of its own type rather than all 23 (~3 ms per call).
 2. **Every stored event is turned back into an object by searching all Event subclasses** per
    event (`Event.resolve_by_type`). The type-name → class map is built once.
 3. **Every policy re-derives the dialogue states of the whole conversation for every prediction**
@@ -59,17 +60,60 @@ _originals: dict[str, Any] = {}
 # ── 1. the action-response schema, checked once ──
 
 
-def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
-    from jsonschema import ValidationError, validators
+class _ResponseCheck:
+    """Rasa's action-response schema, checked in the same way but without trying every event type.
 
-    validator = _originals.get("validator")
-    if validator is None:
-        schema = self.action_response_format_spec()
+    Rasa's schema says each event must match exactly one of 23 sub-schemas (`oneOf`), and each of
+    those starts by requiring its own `event` name (`const`): so an event is valid exactly when it
+    matches the sub-schema of its own name. Checking only that one gives the same answers about
+    5 times faster. Anything found invalid is checked again by the full schema, so the error
+    raised is Rasa's own, word for word.
+    """
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        from jsonschema import validators
+
         cls = validators.validator_for(schema)
         cls.check_schema(schema)  # what jsonschema.validate does first, now once per process
-        validator = _originals["validator"] = cls(schema)
+        self.full = cls(schema)
+        event_schema = schema["properties"]["events"]["items"]
+        self.outer = cls(_with_events_unchecked(schema))
+        base = {k: v for k, v in event_schema.items() if k != "oneOf"}
+        self.by_name = {
+            branch["properties"]["event"]["const"]: cls({**base, "allOf": [branch]}) for branch in event_schema["oneOf"]
+        }
+
+    def validate(self, result: Any) -> None:
+        if not self._valid(result):
+            from jsonschema.exceptions import best_match
+
+            error = best_match(self.full.iter_errors(result))  # the error jsonschema.validate raises for Rasa
+            if error is not None:
+                raise error
+
+    def _valid(self, result: Any) -> bool:
+        if not self.outer.is_valid(result):
+            return False
+        for event in result.get("events") or []:
+            check = self.by_name.get(event.get("event")) if isinstance(event, dict) else None
+            if check is None or not check.is_valid(event):
+                return False
+        return True
+
+
+def _with_events_unchecked(schema: dict[str, Any]) -> dict[str, Any]:
+    events = {k: v for k, v in schema["properties"]["events"].items() if k != "items"}
+    return {**schema, "properties": {**schema["properties"], "events": events}}
+
+
+def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+    from jsonschema import ValidationError
+
+    check = _originals.get("response_check")
+    if check is None:
+        check = _originals["response_check"] = _ResponseCheck(self.action_response_format_spec())
     try:
-        validator.validate(result)
+        check.validate(result)
     except ValidationError as e:  # the same message Rasa gives
         e.message += (
             ". Failed to validate Action server response from API, make sure your response from the "
@@ -152,14 +196,14 @@ class _History:
         if not kept:
             return False
         cp = kept[-1]
-        self.replay = copy.deepcopy(cp.replay)
+        self.replay = _snapshot(cp.replay)
         del self.seen[cp.consumed :], self.events[cp.consumed :], self.states[cp.states :]
         self.last_ml_action, self.hidden = cp.last_ml_action, cp.hidden
         return True
 
     def consume(self, event: Event, flags: tuple[Any, ...]) -> None:
         if isinstance(event, UserUttered):
-            snapshot = copy.deepcopy(self.replay)
+            snapshot = _snapshot(self.replay)
             self.checkpoints.append(
                 _Checkpoint(len(self.seen), snapshot, len(self.states), self.last_ml_action, self.hidden)
             )
@@ -168,6 +212,23 @@ class _History:
         self.replay.update(event)
         self.seen.append((type(event).__name__, event.timestamp))
         self.events.append(event)
+
+
+def _snapshot(replay: DialogueStateTracker) -> DialogueStateTracker:
+    """A copy of a replayed tracker that stepping either one never changes in the other.
+
+    `copy.deepcopy` also copies each slot's whole definition (its mappings, its type's settings):
+    ~2.5 ms per user message and conversation. Stepping a tracker replaces slot values, its last
+    event, action and message, and edits its active loop in place; so those are what is copied,
+    slots the way Rasa's own tracker copies them (`copy.copy` of each).
+    """
+    snapshot = copy.copy(replay)
+    snapshot.__dict__.pop("_turn_cost_applied", None)
+    snapshot.events = copy.copy(replay.events)
+    snapshot.slots = {name: copy.copy(slot) for name, slot in replay.slots.items()}
+    snapshot.active_loop = copy.copy(replay.active_loop)
+    snapshot.latest_action = copy.copy(replay.latest_action)
+    return snapshot
 
 
 class HistoryCache:

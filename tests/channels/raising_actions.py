@@ -1,4 +1,4 @@
-"""An action that raises a plain bug, for tests/channels/test_action_server_outage.py (not the project's actions)."""
+"""Test actions, not the project's: one raising a plain bug (test_action_server_outage.py), one echoing its call."""
 
 from __future__ import annotations
 
@@ -15,3 +15,13 @@ class ActionWithABug(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         raise ValueError(f"a bug, quoting {tracker.latest_message.get('text')}")
+
+
+class ActionEchoingTheLatestMessage(Action):
+    """Sets a slot to the latest message's text: shows which call the action was given."""
+
+    def name(self) -> str:
+        return "action_echo"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        return [{"event": "slot", "name": "echo", "value": tracker.latest_message.get("text")}]

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 from sanic import Sanic
+from sanic.request import Request
 
 from actions import common
 from bot.config import Settings
@@ -93,3 +94,23 @@ def test_what_counts_as_unreachable() -> None:
         assert is_unreachable(wrapped)
     assert not is_unreachable(exc.IntegrityError("INSERT", {}, Exception("duplicate key")))
     assert not is_unreachable(ValueError("a bug"))
+
+
+def test_a_call_is_parsed_once_and_rasa_sdk_runs_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard's parse is what rasa_sdk reads: a long conversation's tracker is not parsed twice."""
+    parses: list[bytes] = []
+    original = Request.load_json
+
+    def counted(self: Request, *args: Any, **kwargs: Any) -> Any:
+        parses.append(self.body)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Request, "load_json", counted)
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "BOT_DEV_MODE": "true", "BOT_ACTION_SECRET": SECRET}
+    Sanic.test_mode = True
+    app = create_guarded_app(Settings.from_env(env), "tests.channels.raising_actions")
+    with serving_in_thread(app) as base:
+        answer = _call(base, "action_echo", "借呗能注销吗")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["events"] == [{"event": "slot", "name": "echo", "value": "借呗能注销吗"}]
+    assert parses == []  # Sanic's own parser never ran: rasa_sdk was handed the guard's

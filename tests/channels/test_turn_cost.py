@@ -182,9 +182,30 @@ def _remote_action() -> RemoteAction:
         {"events": [{"event": "no_such_event"}], "responses": []},
         {"events": "not a list", "responses": []},
         {"events": [], "responses": ["not an object"]},
+        {
+            "events": [
+                {"event": "bot", "text": "好的", "timestamp": None},
+                {"event": "user", "text": "嗯", "parse_data": {"intent": {"name": "affirm", "confidence": 1.0}}},
+                {"event": "action", "name": "action_listen", "policy": None, "confidence": 1.0},
+                {"event": "active_loop", "name": None},
+                {"event": "followup", "name": "utter_greet"},
+                {"event": "reset_slots"},
+                {"event": "session_started", "metadata": {"channel": "rest"}},
+            ],
+            "responses": [],
+        },
+        {"events": [{"event": "slot", "name": 7, "value": 1}], "responses": []},  # a slot name that is no string
+        {"events": [{"event": "user", "text": 5}], "responses": []},
+        {"events": [{"event": "bot", "timestamp": "yesterday"}], "responses": []},
+        {"events": [{"name": "product", "value": 1}], "responses": []},  # no event type
+        {"events": [{"event": 3}], "responses": []},
+        {"events": ["slot"], "responses": []},
+        {"events": None, "responses": []},
+        {"responses": []},
+        ["not", "an", "object"],
     ],
 )
-def test_the_action_response_check_agrees_with_rasas(result: dict[str, Any]) -> None:
+def test_the_action_response_check_agrees_with_rasas(result: Any) -> None:
     def outcome() -> str:
         try:
             return str(_remote_action()._validate_action_result(result))

@@ -14,8 +14,10 @@ nothing. Each cut below computes exactly what Rasa computes, only once:
    predicted action): the main reason a turn grew with the conversation. `HistoryCache` keeps per
    conversation the states found so far and resumes from them (or from the last user message
    before the point where Rasa's applied events changed: a form's earlier step dropped, a rewind).
-4. **Applied events** (the events minus the undone ones: a pass over the session) are asked for
-   5-10 times per prediction: remembered per tracker until it changes.
+4. **Applied events** (the events minus the undone ones: a pass over the whole tracker) are asked
+   for 5-10 times per prediction: remembered per tracker and carried forward as events are added.
+   And the copy of the tracker the processor makes before each action (replaying every event onto
+   a blank tracker) takes the tracker's state as it is.
 5. **MemoizationPolicy deep-copies, and RulePolicy formats, the whole conversation's states for a
    debug line** even when debug logging is off: done only when it is on.
 And `freeze_after_start`: Python's full garbage collections walk the million objects of the loaded
@@ -29,7 +31,9 @@ tests/channels/test_turn_cost.py checks each cut gives Rasa's own answer.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import gc
+import itertools
 import logging
 import os
 from collections import OrderedDict
@@ -44,7 +48,17 @@ from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.constants import DEFAULT_SENDER_ID, DOCS_BASE_URL
 from rasa.shared.core import constants
 from rasa.shared.core.domain import Domain, State
-from rasa.shared.core.events import ActionExecuted, Event, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    Event,
+    FollowupAction,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
@@ -225,7 +239,7 @@ def _snapshot(replay: DialogueStateTracker) -> DialogueStateTracker:
     snapshot = copy.copy(replay)
     snapshot.__dict__.pop("_turn_cost_applied", None)
     snapshot.events = copy.copy(replay.events)
-    snapshot.slots = {name: copy.copy(slot) for name, slot in replay.slots.items()}
+    snapshot.slots = type(replay.slots)((name, copy.copy(slot)) for name, slot in replay.slots.items())
     snapshot.active_loop = copy.copy(replay.active_loop)
     snapshot.latest_action = copy.copy(replay.latest_action)
     return snapshot
@@ -310,24 +324,73 @@ def _step(
 _cache = HistoryCache()
 
 
-# ── 4. applied events, once per tracker state ──
+# ── 4. applied events, carried forward ──
+
+
+@dataclass
+class _Applied:
+    """A tracker's applied events up to its `count`-th event (`last`), and the loop names they assumed."""
+
+    count: int
+    first: Event | None
+    last: Event | None
+    loop_names: frozenset[str]
+    events: list[Event]
 
 
 def _applied_events(self: DialogueStateTracker) -> list[Event]:
-    """Rasa's `applied_events`, remembered on the tracker until an event is added.
+    """Rasa's `applied_events`, carried forward from the last answer as events are added.
 
     A prediction asks for the same tracker's applied events 5-10 times (each policy, the states,
-    the processor), each a pass over every event of the session. Events are only ever appended to
-    a tracker (or the tracker is rebuilt), so the number of events and the last one say whether
-    the remembered answer still holds. Callers get their own list: some edit it.
+    the processor), and Rasa's answer is a pass over every event of the tracker: the largest cost
+    of a late turn in a long conversation. Rasa's pass is a fold (each event changes the list so
+    far, knowing only the names of the conversation's loops), and events are only ever appended
+    to a tracker, so the answer for the events seen so far is kept and the new events folded onto
+    it. Where that does not hold (the tracker rebuilt, or a loop name not seen before, which
+    changes how earlier events count) it is computed afresh. Callers get their own list: some edit it.
     """
     events = self.events
-    mark = (len(events), id(events[-1]) if events else None, id(events[0]) if events else None)
-    memo = self.__dict__.get("_turn_cost_applied")
-    if memo is None or memo[0] != mark:
-        memo = (mark, _originals["applied_events"](self))
-        self.__dict__["_turn_cost_applied"] = memo
-    return list(memo[1])
+    memo: _Applied | None = self.__dict__.get("_turn_cost_applied")
+    if memo is None or not _still_a_prefix(memo, events):
+        memo = _Applied(0, None, None, frozenset(_loop_names(events)), [])
+    new = list(itertools.islice(events, memo.count, None))
+    if not memo.loop_names.issuperset(_loop_names(new)):
+        memo, new = _Applied(0, None, None, frozenset(_loop_names(events)), []), list(events)
+    for event in new:
+        _fold(self, memo.events, event, memo.loop_names)
+    if new:
+        memo.count, memo.first, memo.last = len(events), events[0], events[-1]
+    self.__dict__["_turn_cost_applied"] = memo
+    return list(memo.events)
+
+
+def _still_a_prefix(memo: _Applied, events: Any) -> bool:
+    if memo.count == 0:
+        return True
+    return len(events) >= memo.count and events[0] is memo.first and events[memo.count - 1] is memo.last
+
+
+def _loop_names(events: Any) -> set[str]:
+    return {event.name for event in events if isinstance(event, ActiveLoop) and event.name}
+
+
+def _fold(tracker: DialogueStateTracker, applied: list[Event], event: Event, loop_names: frozenset[str]) -> None:
+    """One step of Rasa 3.6's `DialogueStateTracker.applied_events` loop (trackers.py), on `applied`."""
+    if isinstance(event, Restarted | SessionStarted):
+        applied.clear()
+    elif isinstance(event, ActionReverted):
+        tracker._undo_till_previous(ActionExecuted, applied)
+    elif isinstance(event, UserUtteranceReverted):
+        tracker._undo_till_previous(UserUttered, applied)
+        tracker._undo_till_previous(ActionExecuted, applied)
+    elif (
+        isinstance(event, ActionExecuted)
+        and event.action_name in loop_names
+        and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)
+    ):
+        tracker._undo_till_previous_loop_execution(event.action_name, applied)
+    else:
+        applied.append(event)
 
 
 def _states_for_tracker_history(
@@ -344,6 +407,53 @@ def _states_for_tracker_history(
         )
         return states
     return _cache.states(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+
+
+# ── 4b. tracker copies without the replay ──
+
+
+def _copy(self: DialogueStateTracker) -> DialogueStateTracker:
+    """Rasa's `tracker.copy()`, without replaying every event onto a blank tracker.
+
+    The processor copies the tracker before each action it runs (a rejected action's events are
+    then dropped), and Rasa's copy replays the whole conversation: ~3.5 ms per action late in a
+    long one. Every part of a tracker's state is set by its events, so the copy takes the state
+    as it is, with two exceptions the replay would not reproduce: the processor clears a follow-up
+    action without an event (the copy gets the one the events give), and a blank tracker does not
+    carry the model id. Where the replay could differ in other ways (events cut to a maximum
+    length, a revert as the last word on the follow-up action) Rasa's own copy is made.
+    """
+    followup = _replayed_followup(self.events)
+    if type(self) is not DialogueStateTracker or self.events.maxlen is not None or followup is _REPLAY:
+        copied: DialogueStateTracker = _originals["copy"](self)
+        return copied
+    copied = _snapshot(self)
+    copied.sender_id = self.sender_id or DEFAULT_SENDER_ID
+    copied.sender_source = copied.model_id = copied.assistant_id = None  # as Rasa's init_copy leaves them
+    copied.followup_action = followup
+    memo: _Applied | None = self.__dict__.get("_turn_cost_applied")
+    if memo is not None:
+        copied.__dict__["_turn_cost_applied"] = dataclasses.replace(memo, events=list(memo.events))
+    return copied
+
+
+_REPLAY = object()  # only a replay can tell
+
+
+def _replayed_followup(events: Any) -> Any:
+    """The follow-up action that replaying `events` onto a blank tracker ends with (events.py's apply_to)."""
+    for event in reversed(events):
+        if isinstance(event, UserUttered | ActionExecuted):
+            return None
+        if isinstance(event, FollowupAction):
+            return event.action_name
+        if isinstance(event, Restarted):
+            return constants.ACTION_SESSION_START_NAME
+        if isinstance(event, SessionStarted):
+            return constants.ACTION_LISTEN_NAME
+        if isinstance(event, UserUtteranceReverted | ActionReverted):
+            return _REPLAY
+    return constants.ACTION_LISTEN_NAME
 
 
 # ── 5. no deep copies for debug lines that are not logged ──
@@ -404,6 +514,8 @@ def install() -> None:
     _originals["resolve_by_type"] = Event.resolve_by_type
     _originals["states"] = Domain.states_for_tracker_history
     _originals["applied_events"] = DialogueStateTracker.applied_events
+    _originals["copy"] = DialogueStateTracker.copy
+    DialogueStateTracker.copy = _copy
     _originals["memoization_copy"] = memoization.copy
     memoization.copy = _CopyForDebugLinesOnly
     RulePolicy.format_tracker_states = staticmethod(_format_states_for_a_debug_line)
@@ -421,6 +533,7 @@ def uninstall() -> None:
     Event.resolve_by_type = staticmethod(_originals.pop("resolve_by_type"))
     Domain.states_for_tracker_history = _originals.pop("states")
     DialogueStateTracker.applied_events = _originals.pop("applied_events")
+    DialogueStateTracker.copy = _originals.pop("copy")
     memoization.copy = _originals.pop("memoization_copy")
     del RulePolicy.format_tracker_states  # Policy's own again
     _originals.clear()  # the states found so far stay: they are Rasa's answers (tests compare next calls)

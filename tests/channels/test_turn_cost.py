@@ -20,16 +20,20 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActionExecutionRejected,
+    ActionReverted,
     ActiveLoop,
     BotUttered,
     Event,
+    FollowupAction,
+    LoopInterrupted,
     Restarted,
     SessionStarted,
     SlotSet,
     UserUtteranceReverted,
     UserUttered,
 )
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.config import REPO_ROOT
@@ -94,6 +98,11 @@ def _conversation() -> list[Event]:
         ActionExecuted("action_listen"),
         _user("你好", "greet"),
         ActionExecuted("utter_greet"),
+        ActionReverted(),  # undoes the greeting
+        ActionExecuted("callback_form"),  # not a loop yet: applied as any action, until ...
+        ActionExecuted("callback_form"),
+        ActiveLoop("callback_form"),  # ... this makes it one, and Rasa counts the two above anew
+        ActiveLoop(None),
         ActionExecuted("action_listen"),
         Restarted(),
         ActionExecuted("action_session_start"),
@@ -158,6 +167,56 @@ def test_applied_events_are_rasas_after_every_event(domain: Domain) -> None:
         ours = tracker.applied_events()
         ours.append(ActionExecuted("edited_by_a_caller"))  # a caller's edit is its own
         assert tracker.applied_events() == turn_cost._originals["applied_events"](tracker)
+
+
+def _state(tracker: DialogueStateTracker) -> tuple[Any, ...]:
+    """Everything a copy is used for: what the action server is sent, the applied events, the rest of the state."""
+    return (
+        tracker.current_state(EventVerbosity.ALL),
+        tracker.applied_events(),
+        tracker.followup_action,
+        (tracker.sender_id, tracker.sender_source, tracker.model_id, tracker.assistant_id, tracker.is_rule_tracker),
+        {name: slot.value for name, slot in tracker.slots.items()},
+    )
+
+
+def _copies_both_ways(tracker: DialogueStateTracker) -> tuple[DialogueStateTracker, DialogueStateTracker]:
+    ours = tracker.copy()
+    turn_cost.uninstall()
+    try:
+        rasa = tracker.copy()
+    finally:
+        turn_cost.install()
+    return ours, rasa
+
+
+def test_tracker_copies_are_rasas_after_every_event(domain: Domain) -> None:
+    turn_cost.install()
+    tracker = DialogueStateTracker("turn_cost_copy", domain.slots)
+    tracker.model_id = "a-model"
+    events = _conversation()
+    events[12:12] = [FollowupAction("utter_greet"), BotUttered("好的")]  # a follow-up still pending
+    for n, event in enumerate(events):
+        tracker.update(event)
+        ours, rasa = _copies_both_ways(tracker)
+        assert _state(ours) == _state(rasa), f"after event {n}: {event}"
+        if tracker.followup_action:  # the processor clears it without an event; a replay does not see that
+            tracker.clear_followup_action()
+            ours, rasa = _copies_both_ways(tracker)
+            assert _state(ours) == _state(rasa), f"cleared after event {n}: {event}"
+
+
+def test_a_tracker_copy_is_a_tracker_of_its_own(domain: Domain) -> None:
+    turn_cost.install()
+    tracker = DialogueStateTracker.from_events("turn_cost_own_copy", _conversation()[:11], domain.slots)
+    assert tracker.active_loop_name == "closure_form"
+    before = _state(tracker)
+    copied = tracker.copy()
+    stepping = [LoopInterrupted(True), ActionExecutionRejected("closure_form"), SlotSet("product", ["jiebei"])]
+    for event in [*stepping, _user("借呗呢", "inform", product="jiebei"), ActiveLoop("callback_form")]:
+        copied.update(event)
+    assert _state(tracker) == before
+    assert not tracker.active_loop.is_interrupted and not tracker.active_loop.rejected
 
 
 def test_event_classes_by_name_are_rasas(rasa_only: None) -> None:

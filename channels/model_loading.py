@@ -4,8 +4,8 @@ To load DIET, the ResponseSelector or TED, Rasa 3.6 creates the model's weights 
 training step on a stored example (`RasaModel.load`: `model.fit` on one batch), then overwrites
 them with the trained ones. Keras traces that step as a graph (forward pass, gradients, optimizer
 update) and the optimizer creates two slots per weight: 160–320 MB per model that a server keeps
-for its lifetime and never uses (benchmarks/profile_memory.py; 600 of the Rasa server's
-1,730 MB for this assistant's three models).
+for its lifetime and never uses (benchmarks/profile_memory.py: 1,660 → 1,056 MB for this
+assistant's three models).
 
 A forward pass on the same example, run eagerly, creates the same weights and nothing else. The
 trained weights are then loaded as Rasa loads them (minus the optimizer's state, which a server

@@ -17,7 +17,8 @@ nothing. Each cut below computes exactly what Rasa computes, only once:
 4. **Applied events** (the events minus the undone ones: a pass over the whole tracker) are asked
    for 5-10 times per prediction: remembered per tracker and carried forward as events are added.
    And the copy of the tracker the processor makes before each action (replaying every event onto
-   a blank tracker) takes the tracker's state as it is.
+   a blank tracker) takes the tracker's state as it is; RulePolicy stops checking its rules
+   against older states once it is past its longest rule.
 5. **MemoizationPolicy deep-copies, and RulePolicy formats, the whole conversation's states for a
    debug line** even when debug logging is off: done only when it is on.
 And `freeze_after_start`: Python's full garbage collections walk the million objects of the loaded
@@ -456,6 +457,27 @@ def _replayed_followup(events: Any) -> Any:
     return constants.ACTION_LISTEN_NAME
 
 
+# ── 4c. rules checked only as far back as the longest rule ──
+
+
+def _get_possible_keys(self: RulePolicy, lookup: dict[str, str], states: list[State]) -> set[str]:
+    """RulePolicy's rules that match the end of `states`, without walking the whole conversation.
+
+    Rasa's version goes back through every state of the conversation, checking each rule still
+    possible against it. But a rule is never checked further back than its own length (Rasa's
+    `_is_rule_applicable` answers yes at once there), so once the walk is past the longest rule,
+    or no rule is left, nothing can change: Rasa kept walking, checking every surviving rule
+    against every older state (tens of thousands of calls a turn late in a long conversation).
+    """
+    possible_keys = set(lookup.keys())
+    longest = max((len(self._rule_key_to_state(key)) for key in possible_keys), default=0)
+    for i, state in enumerate(reversed(states)):
+        if i >= longest or not possible_keys:
+            break
+        possible_keys = {key for key in possible_keys if self._is_rule_applicable(key, i, state)}
+    return possible_keys
+
+
 # ── 5. no deep copies for debug lines that are not logged ──
 
 
@@ -507,7 +529,7 @@ def install_unless_disabled(env: Mapping[str, str] | None = None) -> bool:
 
 
 def install() -> None:
-    """Put the three cuts in place (once per process)."""
+    """Put the cuts in place (once per process)."""
     if _originals:
         return
     _originals["validate"] = RemoteAction._validate_action_result
@@ -519,6 +541,8 @@ def install() -> None:
     _originals["memoization_copy"] = memoization.copy
     memoization.copy = _CopyForDebugLinesOnly
     RulePolicy.format_tracker_states = staticmethod(_format_states_for_a_debug_line)
+    _originals["rule_keys"] = RulePolicy._get_possible_keys
+    RulePolicy._get_possible_keys = _get_possible_keys
     DialogueStateTracker.applied_events = _applied_events
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(_resolve_by_type)
@@ -536,4 +560,5 @@ def uninstall() -> None:
     DialogueStateTracker.copy = _originals.pop("copy")
     memoization.copy = _originals.pop("memoization_copy")
     del RulePolicy.format_tracker_states  # Policy's own again
+    RulePolicy._get_possible_keys = _originals.pop("rule_keys")
     _originals.clear()  # the states found so far stay: they are Rasa's answers (tests compare next calls)

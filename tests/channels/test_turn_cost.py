@@ -9,6 +9,7 @@ turn); the applied events; the event classes; the action-response check, valid a
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -217,6 +218,37 @@ def test_a_tracker_copy_is_a_tracker_of_its_own(domain: Domain) -> None:
         copied.update(event)
     assert _state(tracker) == before
     assert not tracker.active_loop.is_interrupted and not tracker.active_loop.rejected
+
+
+def _rule_keys(states: list[Any]) -> dict[str, str]:
+    """Rules as RulePolicy stores them (JSON of their states), of every length, some matching, some not."""
+    never = {"user": {"intent": "never_said"}, "prev_action": {"action_name": "action_listen"}}
+    rules = [states[max(0, end - length) : end] for end in range(1, len(states) + 1) for length in (1, 2, 3, 5)]
+    rules += [[never, *rule[1:]] for rule in rules if len(rule) > 1]  # fails only at its oldest state
+    rules += [[never]]
+    rules += [
+        [{}, {"user": {"intent": "greet"}, "prev_action": {"action_name": "action_listen"}}]
+    ]  # a conversation start
+    return {json.dumps(rule, sort_keys=True): "an_action" for rule in rules if rule}
+
+
+def test_rule_policy_finds_rasas_rules_after_every_event(domain: Domain) -> None:
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    policy = RulePolicy.__new__(RulePolicy)  # the lookup uses no state of the policy
+    turn_cost.install()
+    tracker = DialogueStateTracker.from_events("turn_cost_rules", _conversation(), domain.slots)
+    states = domain.states_for_tracker_history(tracker)
+    lookup = _rule_keys(states)
+    for end in range(len(states) + 1):
+        ours = policy._get_possible_keys(lookup, states[:end])
+        turn_cost.uninstall()
+        try:
+            rasa = policy._get_possible_keys(lookup, states[:end])
+        finally:
+            turn_cost.install()
+        assert ours == rasa, f"after state {end}"
+    assert ours and ours != set(lookup)  # some rules matched at the end, not all
 
 
 def test_event_classes_by_name_are_rasas(rasa_only: None) -> None:

@@ -183,8 +183,10 @@
     });
     window.addEventListener("offline", function () { self.setOnline(false); });
     window.addEventListener("online", function () {
-      if (self.socket && self.socket.connected) self.setOnline(true);
-      else if (self.socket) self.socket.connect();
+      if (self.socket && self.socket.connected) {
+        self.setOnline(true);
+        self.loadHistory();  // what was said while offline, and the quick replies usable again
+      } else if (self.socket) self.socket.connect();
     });
   };
 
@@ -272,25 +274,67 @@
     return id;
   };
 
+  // Redraws the log from the server's transcript (on every (re)connection). The user may
+  // be chatting meanwhile: messages shown while the request was out are kept (the
+  // transcript may predate them) and the focused quick reply keeps the focus.
   Widget.prototype.loadHistory = function () {
     var self = this;
     var url = this.server + "/webhooks/socketio/history";
     var headers = {};
     if (this.token) headers.Authorization = "Bearer " + this.token;
     else url += "?session_id=" + encodeURIComponent(this.sessionId || "");
+    var ticket = this.historyTicket = (this.historyTicket || 0) + 1;
+    var live = this.liveDuringHistory = [];
     return fetch(url, { headers: headers }).then(function (r) { return r.json(); }).then(function (body) {
+      if (ticket !== self.historyTicket) return;  // a later reconnection's request redraws
+      self.liveDuringHistory = null;
+      var messages = body.messages || [];
+      var focus = self.focusedQuickReply();
       self.log.textContent = "";
-      (body.messages || []).forEach(function (m) { self.addMessage(m, true); });
+      messages.forEach(function (m) { self.addMessage(m, true); });
+      live.slice(overlap(messages, live)).forEach(function (m) { self.addMessage(m, true); });
       self.setHandoff(body.handoff || null);
       self.markOldButtons();
+      self.restoreFocus(focus);
       self.scrollDown(true);
-    }).catch(function () { /* offline: the next reconnect loads it again */ });
+    }).catch(function () {  // offline: the next reconnection loads it again
+      if (ticket === self.historyTicket) self.liveDuringHistory = null;
+    });
+  };
+
+  // How many of the messages shown live already end the transcript (the request may
+  // have been answered before or after the server stored them).
+  function overlap(messages, live) {
+    var key = function (m) { return (m.sender || "bot") + "\u0000" + (m.text || ""); };
+    for (var k = Math.min(messages.length, live.length); k > 0; k--) {
+      var same = true;
+      for (var i = 0; i < k && same; i++) same = key(messages[messages.length - k + i]) === key(live[i]);
+      if (same) return k;
+    }
+    return 0;
+  }
+
+  // null, or the index of the focused quick reply among the log's quick replies
+  Widget.prototype.focusedQuickReply = function () {
+    var buttons = Array.prototype.slice.call(this.log.querySelectorAll(".cc-quick"));
+    var index = buttons.indexOf(document.activeElement);
+    return index < 0 ? null : index;
+  };
+
+  Widget.prototype.restoreFocus = function (index) {
+    if (index === null) return;
+    var button = this.log.querySelectorAll(".cc-quick")[index];
+    if (button && !button.disabled) button.focus({ preventScroll: true });
+    else this.log.focus({ preventScroll: true });
   };
 
   Widget.prototype.setOnline = function (online) {
     this.offline.hidden = online;
     this.sendButton.disabled = !online;
     this.panel.classList.toggle("cc-is-offline", !online);
+    // a click could not be sent: say so by disabling them (the redraw on reconnecting
+    // enables the latest unanswered ones again)
+    if (!online) this.log.querySelectorAll(".cc-quick").forEach(function (b) { b.disabled = true; });
   };
 
   Widget.prototype.setHandoff = function (state) {
@@ -367,6 +411,7 @@
     var self = this;
     var sender = message.sender || "bot";
     var stick = this.nearBottom() || sender === "user";
+    if (!fromHistory && this.liveDuringHistory && !message.status) this.liveDuringHistory.push(message);
     if (this.trackHandoff(message, fromHistory)) return;
     if (this.appendToList(message)) { if (!fromHistory) this.scrollDown(stick); return; }
     var item = el("div", { className: "cc-msg cc-" + sender });

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import screenshot
 
@@ -113,13 +113,18 @@ def test_agent_messages_are_labelled(desktop: Page, widget_server: str, db: Any)
 def test_offline_notice_and_recovery(phone: Page, widget_server: str, db: Any) -> None:
     restart(widget_server, "demo_clean")
     open_demo(phone, widget_server, "demo_clean")
+    say(phone, "不想用了，帮我关了吧")
+    quick = phone.get_by_role("group", name="快捷回复").last.get_by_role("button").first
+    expect(quick).to_be_enabled(timeout=TIMEOUT)
     offline = phone.get_by_role("status").filter(has_text="网络已断开")
     phone.context.set_offline(True)
     expect(offline).to_be_visible(timeout=TIMEOUT)
     expect(phone.locator(".cc-send")).to_be_disabled()
+    expect(quick).to_be_disabled()  # a click could not be sent: it must not look as if it could
     screenshot(phone, "phone-offline")
     phone.context.set_offline(False)
     expect(offline).to_be_hidden(timeout=TIMEOUT)
+    expect(quick).to_be_enabled(timeout=TIMEOUT)  # still unanswered: usable again
     say(phone, "你好")
     expect(phone.locator(".cc-bot").last).to_be_visible(timeout=TIMEOUT)
 
@@ -138,3 +143,28 @@ def test_keyboard_only(desktop: Page, widget_server: str, db: Any) -> None:
     expect(desktop.locator(".cc-user")).to_have_count(2, timeout=TIMEOUT)
     desktop.keyboard.press("Escape")  # closes the floating panel
     expect(desktop.get_by_role("button", name="打开在线客服")).to_be_focused()
+
+
+def test_a_late_history_keeps_what_was_said_meanwhile_and_the_focus(desktop: Page, widget_server: str, db: Any) -> None:
+    """The transcript the widget loads on connecting can come back after the first answer."""
+    restart(widget_server, "demo_balance")
+    held: list[Route] = []
+    desktop.route("**/webhooks/socketio/history*", lambda route: held.append(route))
+    open_demo(desktop, widget_server, "demo_balance")
+    say(desktop, "不想用了，帮我关了吧")
+    first = desktop.get_by_role("group", name="快捷回复").last.get_by_role("button").first
+    expect(first).to_be_enabled(timeout=TIMEOUT)
+    first.focus()
+    shown = first.element_handle()
+    for _ in range(300):
+        if held:
+            break
+        desktop.wait_for_timeout(100)
+    assert held, "the widget asks for its transcript on connecting"
+    # answered from before the user's message: the message and the answer must stay
+    held[-1].fulfill(json={"messages": [], "handoff": None})
+    desktop.wait_for_function("button => !button.isConnected", arg=shown, timeout=TIMEOUT)  # redrawn
+    expect(desktop.locator(".cc-user")).to_have_count(1)
+    expect(first).to_be_focused()
+    desktop.keyboard.press("Enter")
+    expect(desktop.locator(".cc-user")).to_have_count(2, timeout=TIMEOUT)

@@ -97,6 +97,8 @@ async def profile(work: Path) -> None:
         text = io.StringIO()
         stats = pstats.Stats(profiler, stream=text).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
         stats.print_stats(int(os.environ.get("PROFILE_TOP", "40")))
+        if os.environ.get("PROFILE_DUMP"):
+            stats.dump_stats(f"{os.environ['PROFILE_DUMP']}-{decile}.prof")
         print(f"\n=== turns {decile * 10 + 1}-{decile * 10 + 10}\n{text.getvalue()}")
 
 

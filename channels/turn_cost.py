@@ -21,6 +21,9 @@ nothing. Each cut below computes exactly what Rasa computes, only once:
    against older states once it is past its longest rule.
 5. **MemoizationPolicy deep-copies, and RulePolicy formats, the whole conversation's states for a
    debug line** even when debug logging is off: done only when it is on.
+6. **TED runs its TensorFlow model for every prediction**, though a rule or one of the project's
+   policies (all of higher priority) settles most of them at full confidence, where TED's answer
+   cannot be chosen: the ensemble now computes it only when it could be.
 And `freeze_after_start`: Python's full garbage collections walk the million objects of the loaded
 model again and again; frozen after start-up, they are not.
 
@@ -38,19 +41,22 @@ import itertools
 import logging
 import os
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies import memoization
-from rasa.core.policies.policy import Policy
+from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
+from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.core.policies.rule_policy import RulePolicy
+from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.shared.constants import DEFAULT_SENDER_ID, DOCS_BASE_URL
 from rasa.shared.core import constants
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActionExecutionRejected,
     ActionReverted,
     ActiveLoop,
     Event,
@@ -61,7 +67,9 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.utils.common import all_subclasses
+from rasa.utils.tensorflow.constants import MODEL_CONFIDENCE, SOFTMAX
 
 from bot.config import parse_flag
 
@@ -478,6 +486,77 @@ def _get_possible_keys(self: RulePolicy, lookup: dict[str, str], states: list[St
     return possible_keys
 
 
+# ── 4d. TED run only when its answer could be chosen ──
+
+
+class _DeferredPrediction(PolicyPrediction):
+    """TEDPolicy's prediction, not computed yet: the ensemble computes it only if it could win.
+
+    Most of this assistant's predictions are settled by a rule or a policy of the project at full
+    confidence. TED, the lowest priority, cannot beat those (at best it ties, and a tie goes to the
+    higher priority), yet Rasa runs its TensorFlow model for every prediction: the largest single
+    cost of a turn. Deferred only where that argument holds: TED's softmax confidences never exceed
+    1.0, and without user text in its features it never makes the end-to-end predictions that
+    would overrule the others.
+    """
+
+    def __init__(self, policy: TEDPolicy, compute: Callable[[], PolicyPrediction]) -> None:
+        super().__init__([], policy.__class__.__name__, policy.priority)
+        self.compute = compute
+
+
+def _deferred_ted(self: TEDPolicy, *args: Any, **kwargs: Any) -> PolicyPrediction:
+    original = _originals["ted_predict"]
+    deferrable = self.model is not None and TEXT not in self.fake_features and self.config[MODEL_CONFIDENCE] == SOFTMAX
+    if not deferrable:
+        prediction: PolicyPrediction = original(self, *args, **kwargs)
+        return prediction
+    return _DeferredPrediction(self, lambda: original(self, *args, **kwargs))
+
+
+def _best_policy_prediction(
+    predictions: list[PolicyPrediction], tracker: DialogueStateTracker, domain: Domain
+) -> PolicyPrediction:
+    """The ensemble's choice, computing a deferred prediction only when it could be the choice."""
+    rejected = _rejected_action_index(tracker, domain)
+    settled = [p for p in predictions if not isinstance(p, _DeferredPrediction)]
+    resolved = []
+    for prediction in predictions:
+        if isinstance(prediction, _DeferredPrediction):
+            if _cannot_win(prediction.policy_priority, settled, rejected):
+                continue  # Rasa's choice is among the others: this one's answer is never read
+            prediction = prediction.compute()
+        resolved.append(prediction)
+    chosen: PolicyPrediction = _originals["best_policy_prediction"](resolved, tracker, domain)
+    return chosen
+
+
+def _cannot_win(priority: int, settled: list[PolicyPrediction], rejected: int | None) -> bool:
+    """Whether Rasa's `_pick_best_policy` chooses among `settled` whatever a prediction of `priority` says.
+
+    That prediction is neither end-to-end nor "no user", and its confidences are at most 1.0.
+    """
+    if any(p.is_no_user_prediction or p.is_end_to_end_prediction for p in settled):
+        return True  # those overrule every prediction that is neither
+    for p in settled:
+        confidences = [c for i, c in enumerate(p.probabilities) if i != rejected]  # Rasa zeroes it
+        if p.policy_priority > priority and max(confidences, default=0.0) >= 1.0:
+            return True
+    return False
+
+
+def _rejected_action_index(tracker: DialogueStateTracker, domain: Domain) -> int | None:
+    """The action whose confidence Rasa's ensemble sets to 0 in every prediction (ensemble.py)."""
+    last = next(
+        (e for e in reversed(tracker.events) if isinstance(e, ActionExecutionRejected | ActionExecuted)),
+        None,
+    )
+    if isinstance(last, ActionExecutionRejected) and last.action_name:
+        index: int = domain.index_for_action(last.action_name)
+        return index
+    return None
+
+
 # ── 5. no deep copies for debug lines that are not logged ──
 
 
@@ -543,6 +622,10 @@ def install() -> None:
     RulePolicy.format_tracker_states = staticmethod(_format_states_for_a_debug_line)
     _originals["rule_keys"] = RulePolicy._get_possible_keys
     RulePolicy._get_possible_keys = _get_possible_keys
+    _originals["ted_predict"] = TEDPolicy.predict_action_probabilities
+    TEDPolicy.predict_action_probabilities = _deferred_ted
+    _originals["best_policy_prediction"] = DefaultPolicyPredictionEnsemble._best_policy_prediction
+    DefaultPolicyPredictionEnsemble._best_policy_prediction = staticmethod(_best_policy_prediction)
     DialogueStateTracker.applied_events = _applied_events
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(_resolve_by_type)
@@ -561,4 +644,6 @@ def uninstall() -> None:
     memoization.copy = _originals.pop("memoization_copy")
     del RulePolicy.format_tracker_states  # Policy's own again
     RulePolicy._get_possible_keys = _originals.pop("rule_keys")
+    TEDPolicy.predict_action_probabilities = _originals.pop("ted_predict")
+    DefaultPolicyPredictionEnsemble._best_policy_prediction = staticmethod(_originals.pop("best_policy_prediction"))
     _originals.clear()  # the states found so far stay: they are Rasa's answers (tests compare next calls)

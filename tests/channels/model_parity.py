@@ -2,7 +2,8 @@
 
     python -m tests.channels.model_parity MODEL project|rasa OUT.json
 
-`project` loads with channels/model_loading.py, `rasa` with Rasa's own code. Each way runs in a
+`project` loads with channels/model_loading.py and predicts with the cuts of
+channels/turn_cost.py, `rasa` with Rasa's own code. Each way runs in a
 process of its own (one model in memory at a time). The answers cover the three TensorFlow models:
 DIET's intent ranking and the ResponseSelector's topic for the first 150 real held-out messages,
 and the policy (TED among them) and confidence of every action in a short conversation.
@@ -49,9 +50,10 @@ def main() -> int:
     model, way, out = sys.argv[1:4]
     logging.disable(logging.CRITICAL)
     if way == "project":
-        from channels import model_loading
+        from channels import model_loading, turn_cost
 
         model_loading.install()
+        turn_cost.install()  # TED run only when it could be chosen among them
     Path(out).write_text(json.dumps(asyncio.run(answers(model)), ensure_ascii=False), encoding="utf-8")
     return 0
 

@@ -108,7 +108,11 @@ def test_install_is_idempotent_and_uninstall_restores_rasas_load(rasa_loading: N
 
 @pytest.mark.slow
 def test_the_trained_model_answers_the_same_loaded_either_way(tmp_path: Path) -> None:
-    """DIET, the ResponseSelector and TED of the real model: each way in a process of its own."""
+    """DIET, the ResponseSelector and TED of the real model: each way in a process of its own.
+
+    The project's way also has the turn-cost cuts, TED's deferral among them: every action's policy
+    and confidence must still be Rasa's, TED's wins included.
+    """
     model = latest_model()
     outputs = {way: tmp_path / f"{way}.json" for way in ("project", "rasa")}
     runs = [

@@ -9,15 +9,19 @@ turn); the applied events; the event classes; the action-response check, valid a
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.brokers.broker import EventBroker
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -385,3 +389,137 @@ def test_an_operator_can_switch_the_cuts_off() -> None:
         turn_cost.uninstall()
         if was_installed:
             turn_cost.install()
+
+
+# ── TED run only when its answer could be chosen ──
+
+SMALL_DOMAIN = Domain.from_dict({"intents": ["greet"], "actions": ["utter_a", "utter_b", "action_c"]})
+# the rejected action (utter_a) among them: confidences land on few actions, so they collide
+ACTIONS_THAT_MATTER = [SMALL_DOMAIN.index_for_action(a) for a in ("utter_a", "utter_b", "action_c", "action_listen")]
+
+
+def _prediction(probabilities: list[float], policy: str, priority: int, **flags: Any) -> PolicyPrediction:
+    return PolicyPrediction(probabilities, policy, priority, **flags)
+
+
+@st.composite
+def _ensembles(draw: Any) -> tuple[list[PolicyPrediction], PolicyPrediction, bool]:
+    """Settled predictions of higher priorities, TED's own answer, and whether an action was rejected."""
+    size = SMALL_DOMAIN.num_actions
+    confidence = st.sampled_from([0.0, 0.3, 0.5, 0.99, 1.0]) | st.floats(0.0, 1.0)
+    priorities = draw(st.lists(st.integers(2, 9), min_size=1, max_size=4, unique=True))
+    settled = []
+    for priority in priorities:
+        probabilities = [0.0] * size
+        for index in draw(st.lists(st.sampled_from(ACTIONS_THAT_MATTER), max_size=2)):
+            probabilities[index] = draw(confidence)
+        no_user, e2e = draw(st.booleans()) and draw(st.booleans()), draw(st.booleans()) and draw(st.booleans())
+        events = [SlotSet("s", priority)] if draw(st.booleans()) else []
+        settled.append(
+            _prediction(
+                probabilities,
+                f"P{priority}",
+                priority,
+                is_no_user_prediction=no_user,
+                is_end_to_end_prediction=e2e,
+                events=events,
+            )
+        )
+    ted = [draw(confidence) for _ in range(size)]
+    optional = [SlotSet("from_ted", True)]
+    return settled, _prediction(ted, "TEDPolicy", 1, optional_events=optional), draw(st.booleans())
+
+
+def _tracker(rejected: bool) -> DialogueStateTracker:
+    events: list[Event] = [ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet"})]
+    if rejected:
+        events.append(ActionExecutionRejected("utter_a"))
+    return DialogueStateTracker.from_events("turn_cost_ted", events)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(_ensembles())
+def test_the_ensemble_chooses_as_rasa_does_with_ted_computed_only_when_needed(
+    case: tuple[list[PolicyPrediction], PolicyPrediction, bool],
+) -> None:
+    from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
+
+    settled, ted, rejected = case
+    tracker = _tracker(rejected)
+    turn_cost.uninstall()
+    try:
+        rasa = DefaultPolicyPredictionEnsemble._best_policy_prediction(
+            [copy.deepcopy(p) for p in [*settled, ted]], tracker, SMALL_DOMAIN
+        )
+    finally:
+        turn_cost.install()
+    computed: list[bool] = []
+
+    def compute() -> PolicyPrediction:
+        computed.append(True)
+        return copy.deepcopy(ted)
+
+    deferred = turn_cost._DeferredPrediction(_ted_policy(), compute)
+    ours = DefaultPolicyPredictionEnsemble._best_policy_prediction(
+        [*[copy.deepcopy(p) for p in settled], deferred], tracker, SMALL_DOMAIN
+    )
+    assert ours == rasa
+    if rasa.policy_name == "TEDPolicy":
+        assert computed
+
+
+def _ted_policy(**config: Any) -> Any:
+    """A TEDPolicy with only what the deferral reads (building a real one means training it)."""
+    from rasa.core.policies.ted_policy import TEDPolicy
+
+    policy = TEDPolicy.__new__(TEDPolicy)
+    policy.priority = 1
+    policy.model = config.pop("model", object())
+    policy.fake_features = config.pop("fake_features", {"intent": []})
+    policy.config = {"model_confidence": "softmax", **config}
+    return policy
+
+
+def test_ted_is_not_run_when_a_rule_has_decided() -> None:
+    from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
+
+    size = SMALL_DOMAIN.num_actions
+    rule = _prediction([1.0 if i == 3 else 0.0 for i in range(size)], "RulePolicy", 6)
+    deferred = turn_cost._DeferredPrediction(_ted_policy(), lambda: pytest.fail("TED was run"))
+    chosen = DefaultPolicyPredictionEnsemble._best_policy_prediction([rule, deferred], _tracker(False), SMALL_DOMAIN)
+    assert chosen.policy_name == "RulePolicy"
+    # the rule's action was just rejected: TED's answer may be the one, so it is run
+    rule = _prediction([1.0 if i == SMALL_DOMAIN.index_for_action("utter_a") else 0.0 for i in range(size)], "R", 6)
+    ted = _prediction([0.5] * size, "TEDPolicy", 1)
+    deferred = turn_cost._DeferredPrediction(_ted_policy(), lambda: ted)
+    chosen = DefaultPolicyPredictionEnsemble._best_policy_prediction([rule, deferred], _tracker(True), SMALL_DOMAIN)
+    assert chosen.policy_name == "TEDPolicy"
+
+
+@pytest.mark.parametrize(
+    ("config", "deferred"),
+    [
+        ({}, True),
+        ({"model": None}, False),  # untrained: Rasa's default answer at once
+        ({"fake_features": {"intent": [], "text": []}}, False),  # end-to-end: may overrule the others
+        ({"model_confidence": "linear_norm"}, False),  # confidences not bounded by 1.0
+    ],
+)
+def test_ted_is_deferred_only_where_it_cannot_overrule(
+    config: dict[str, Any], deferred: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = _prediction([0.2], "TEDPolicy", 1)
+    calls: list[tuple[Any, ...]] = []
+
+    def original(*args: Any, **kwargs: Any) -> PolicyPrediction:
+        calls.append(args)
+        return answer
+
+    monkeypatch.setitem(turn_cost._originals, "ted_predict", original)
+    policy = _ted_policy(**config)
+    tracker = _tracker(False)
+    prediction = turn_cost._deferred_ted(policy, tracker, SMALL_DOMAIN, rule_only_data=None)
+    assert isinstance(prediction, turn_cost._DeferredPrediction) is deferred
+    assert bool(calls) is not deferred
+    if deferred:
+        assert prediction.compute() is answer and calls == [(policy, tracker, SMALL_DOMAIN)]

@@ -18,7 +18,8 @@ nothing. Each cut below computes exactly what Rasa computes, only once:
    for 5-10 times per prediction: remembered per tracker and carried forward as events are added.
    And the copy of the tracker the processor makes before each action (replaying every event onto
    a blank tracker) takes the tracker's state as it is; RulePolicy stops checking its rules
-   against older states once it is past its longest rule.
+   against older states once it is past its longest rule, and at the latest state checks only the
+   rules that follow the action just run.
 5. **MemoizationPolicy deep-copies, and RulePolicy formats, the whole conversation's states for a
    debug line** even when debug logging is off: done only when it is on.
 6. **TED runs its TensorFlow model for every prediction**, though a rule or one of the project's
@@ -53,6 +54,7 @@ from rasa.core.policies.rule_policy import RulePolicy
 from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.shared.constants import DEFAULT_SENDER_ID, DOCS_BASE_URL
 from rasa.shared.core import constants
+from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -67,7 +69,7 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import ACTION_NAME, TEXT
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.tensorflow.constants import MODEL_CONFIDENCE, SOFTMAX
 
@@ -476,14 +478,54 @@ def _get_possible_keys(self: RulePolicy, lookup: dict[str, str], states: list[St
     `_is_rule_applicable` answers yes at once there), so once the walk is past the longest rule,
     or no rule is left, nothing can change: Rasa kept walking, checking every surviving rule
     against every older state (tens of thousands of calls a turn late in a long conversation).
+    And at the latest state, only the rules whose last state follows the same action can match
+    (`_does_rule_match_state` requires that action), so only those and the rules without one are
+    checked there, not all ~380.
     """
-    possible_keys = set(lookup.keys())
-    longest = max((len(self._rule_key_to_state(key)) for key in possible_keys), default=0)
+    index = _rule_index(self, lookup)
+    if not states or not index.longest:
+        return set(lookup)
+    action = (states[-1].get(PREVIOUS_ACTION) or {}).get(ACTION_NAME)
+    possible_keys = index.after_any | (index.after_action.get(action, set()) if isinstance(action, str) else set())
     for i, state in enumerate(reversed(states)):
-        if i >= longest or not possible_keys:
+        if i >= index.longest or not possible_keys:
             break
         possible_keys = {key for key in possible_keys if self._is_rule_applicable(key, i, state)}
     return possible_keys
+
+
+@dataclass(frozen=True)
+class _RuleIndex:
+    lookup: dict[str, str]  # the lookup it indexes (kept, so its id is not reused meanwhile)
+    size: int
+    longest: int  # states of the longest rule
+    after_action: dict[str, set[str]]  # rules whose last state follows this action
+    after_any: set[str]  # the others: conversation starts, rules without an action name
+
+
+_rule_indexes: OrderedDict[int, _RuleIndex] = OrderedDict()
+
+
+def _rule_index(policy: RulePolicy, lookup: dict[str, str]) -> _RuleIndex:
+    """The rules of `lookup` by the action their last state follows (built once per lookup)."""
+    index = _rule_indexes.get(id(lookup))
+    if index is not None and index.lookup is lookup and index.size == len(lookup):
+        return index
+    after_action: dict[str, set[str]] = {}
+    after_any: set[str] = set()
+    for key in lookup:
+        rule = policy._rule_key_to_state(key)
+        action = (rule[-1].get(PREVIOUS_ACTION) or {}).get(ACTION_NAME) if rule else None
+        if isinstance(action, str) and action and action != SHOULD_NOT_BE_SET:
+            after_action.setdefault(action, set()).add(key)
+        else:
+            after_any.add(key)
+    longest = max((len(policy._rule_key_to_state(key)) for key in lookup), default=0)
+    index = _RuleIndex(lookup, len(lookup), longest, after_action, after_any)
+    _rule_indexes[id(lookup)] = index
+    while len(_rule_indexes) > 8:  # a model has two lookups; tests build more
+        _rule_indexes.popitem(last=False)
+    return index
 
 
 # ── 4d. TED run only when its answer could be chosen ──

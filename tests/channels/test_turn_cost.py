@@ -255,6 +255,31 @@ def test_rule_policy_finds_rasas_rules_after_every_event(domain: Domain) -> None
     assert ours and ours != set(lookup)  # some rules matched at the end, not all
 
 
+def test_rule_policy_finds_rasas_rules_after_a_bot_text_and_for_rules_with_unset_values() -> None:
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.shared.core.constants import SHOULD_NOT_BE_SET
+
+    policy = RulePolicy.__new__(RulePolicy)
+    rules: list[list[dict[str, Any]]] = [
+        [{"prev_action": {"action_name": SHOULD_NOT_BE_SET}}],  # follows an action without a name
+        [{"prev_action": {"action_name": "action_listen"}}],
+        [{"prev_action": {"action_text": "你好"}}],
+        [{"prev_action": {"action_name": ""}, "user": {"intent": "greet"}}],
+        [{}],
+    ]
+    lookup = {json.dumps(rule, sort_keys=True): "an_action" for rule in rules}
+    for last in ({"prev_action": {"action_text": "你好"}}, {"prev_action": {"action_name": "action_listen"}}, {}):
+        states: list[Any] = [{}, {**last, "user": {"intent": "greet"}}]
+        turn_cost.install()
+        ours = policy._get_possible_keys(lookup, states)
+        turn_cost.uninstall()
+        try:
+            rasa = policy._get_possible_keys(lookup, states)
+        finally:
+            turn_cost.install()
+        assert ours == rasa, last
+
+
 def test_event_classes_by_name_are_rasas(rasa_only: None) -> None:
     names = {cls.type_name for cls in turn_cost.all_subclasses(Event)}
     rasa = {name: Event.resolve_by_type(name) for name in names}

@@ -19,6 +19,7 @@ events too.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy
@@ -88,16 +89,24 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         rasa_engine.dispose()
         self.engine = sqlalchemy.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
+        # stored events per conversation, counted by `stream_events` for the `save` under way
+        self._counted: dict[str, int] = {}
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the redacted copy (only the events not stored yet are written, as in SQLTrackerStore)."""
-        await super().save(redacted_tracker(tracker, self.domain))
+        redacted = redacted_tracker(tracker, self.domain)
+        try:
+            await super().save(redacted)
+        finally:
+            self._counted.pop(redacted.sender_id, None)
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
         """Publish the events not stored yet: the ones `save` writes next.
 
         Rasa's own version loads and rebuilds the whole stored session to count its events, on
-        every turn (a cost growing with the conversation); counting the rows gives the same number.
+        every turn (a cost growing with the conversation); counting the rows gives the same number,
+        and `_additional_events` reuses it (Rasa counted again; the conversation's lock keeps any
+        other process from writing in between).
         """
         if self.event_broker is None:
             return
@@ -105,6 +114,14 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
         new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
         await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+        self._counted[tracker.sender_id] = stored
+
+    def _additional_events(self, session: sqlalchemy.orm.Session, tracker: DialogueStateTracker) -> Iterator[Any]:
+        """The events not stored yet, counted once per save (`stream_events` counted them just before)."""
+        stored = self._counted.pop(tracker.sender_id, None)
+        if stored is None:
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, stored, len(tracker.events))
 
     async def erase(self, sender_id: str) -> bool:
         """Delete every event of a conversation, all sessions; whether there were any."""

@@ -349,6 +349,7 @@ class _Collecting(EventBroker):
 def test_the_sql_store_publishes_exactly_the_events_it_stores(domain: Domain, tmp_path: Any) -> None:
     broker = _Collecting()
     store = RedactingSQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "t.db"), event_broker=broker)
+    counts = _counting_queries(store)
     tracker = DialogueStateTracker.from_events("publish", _conversation()[:6], domain.slots)
     asyncio.run(store.save(tracker))
     assert [e["event"] for e in broker.published] == [e.type_name for e in _conversation()[:6]]
@@ -360,6 +361,57 @@ def test_the_sql_store_publishes_exactly_the_events_it_stores(domain: Domain, tm
     assert [e["event"] for e in broker.published[6:]] == ["bot", "slot", "action"]
     asyncio.run(store.save(stored))  # nothing new: nothing published again
     assert len(broker.published) == 9
+    assert len(counts) == 3  # one count per save: publishing and writing share it
+    again = asyncio.run(store.retrieve("publish"))
+    assert again is not None and list(again.events) == list(stored.events)  # each stored once, in order
+
+
+def test_the_sql_store_counts_afresh_after_a_failed_publish(domain: Domain, tmp_path: Any) -> None:
+    class Failing(_Collecting):
+        def publish(self, event: dict[str, Any]) -> None:
+            raise ConnectionError("broker down")
+
+    store = RedactingSQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "t.db"), event_broker=_Collecting())
+    asyncio.run(store.save(DialogueStateTracker.from_events("fails", _conversation()[:6], domain.slots)))
+    tracker = asyncio.run(store.retrieve("fails"))  # as Rasa hands it out: the latest session's events
+    assert tracker is not None
+    store.event_broker = Failing()
+    tracker.update(_conversation()[6])
+    with pytest.raises(ConnectionError):
+        asyncio.run(store.save(tracker))
+    assert store._counted == {}  # nothing left over for the next save
+    store.event_broker = _Collecting()
+    real_scope, scopes = store.session_scope, []
+
+    def down_after_publishing() -> Any:  # the database goes away between publishing and writing
+        scopes.append(1)
+        if len(scopes) == 2:
+            raise ConnectionError("database down")
+        return real_scope()
+
+    store.session_scope = down_after_publishing
+    with pytest.raises(ConnectionError):
+        asyncio.run(store.save(tracker))
+    store.session_scope = real_scope
+    assert store._counted == {}
+    store.event_broker = None  # Rasa's own count then
+    asyncio.run(store.save(tracker))
+    stored = asyncio.run(store.retrieve("fails"))
+    assert stored is not None and list(stored.events) == list(tracker.events)  # each stored once, in order
+
+
+def _counting_queries(store: RedactingSQLTrackerStore) -> list[str]:
+    """The COUNT statements `store` runs from now on."""
+    import sqlalchemy
+
+    counts: list[str] = []
+
+    @sqlalchemy.event.listens_for(store.engine, "before_cursor_execute")
+    def _count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "count(" in statement.lower():
+            counts.append(statement)
+
+    return counts
 
 
 def test_memoization_copies_states_only_for_debug_lines_that_are_logged() -> None:

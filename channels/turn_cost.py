@@ -25,6 +25,8 @@ nothing. Each cut below computes exactly what Rasa computes, only once:
 6. **TED runs its TensorFlow model for every prediction**, though a rule or one of the project's
    policies (all of higher priority) settles most of them at full confidence, where TED's answer
    cannot be chosen: the ensemble now computes it only when it could be.
+7. **The whole session is JSON-encoded by the standard library for every action-server call**:
+   ujson writes the same JSON value, several times faster.
 And `freeze_after_start`: Python's full garbage collections walk the million objects of the loaded
 model again and again; frozen after start-up, they are not.
 
@@ -39,6 +41,7 @@ import copy
 import dataclasses
 import gc
 import itertools
+import json
 import logging
 import os
 from collections import OrderedDict
@@ -46,6 +49,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
+import ujson
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies import memoization
 from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
@@ -71,6 +76,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ACTION_NAME, TEXT
 from rasa.shared.utils.common import all_subclasses
+from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.constants import MODEL_CONFIDENCE, SOFTMAX
 
 from bot.config import parse_flag
@@ -599,6 +605,30 @@ def _rejected_action_index(tracker: DialogueStateTracker, domain: Domain) -> int
     return None
 
 
+# ── 4e. the tracker sent to the action server encoded by ujson ──
+
+
+def _dumps(value: Any) -> str:
+    """The JSON text of `value`, by ujson (~4 × faster); by json where ujson cannot (NaN, odd types).
+
+    Each call to the action server sends the whole session as JSON: at 1,000 events the encoding
+    alone was 4 % of a production worker's time. ujson writes the same JSON value (floats to their
+    shortest exact form, non-ASCII escaped as json does), and the action server reads it with ujson.
+    """
+    try:
+        text: str = ujson.dumps(value, ensure_ascii=True, escape_forward_slashes=False)
+    except (TypeError, ValueError, OverflowError):
+        text = json.dumps(value)
+    return text
+
+
+def _session(self: EndpointConfig) -> aiohttp.ClientSession:
+    """Rasa's client session for an endpoint, encoding JSON bodies with `_dumps`."""
+    session: aiohttp.ClientSession = _originals["endpoint_session"](self)
+    session._json_serialize = _dumps
+    return session
+
+
 # ── 5. no deep copies for debug lines that are not logged ──
 
 
@@ -664,6 +694,8 @@ def install() -> None:
     RulePolicy.format_tracker_states = staticmethod(_format_states_for_a_debug_line)
     _originals["rule_keys"] = RulePolicy._get_possible_keys
     RulePolicy._get_possible_keys = _get_possible_keys
+    _originals["endpoint_session"] = EndpointConfig.session
+    EndpointConfig.session = _session
     _originals["ted_predict"] = TEDPolicy.predict_action_probabilities
     TEDPolicy.predict_action_probabilities = _deferred_ted
     _originals["best_policy_prediction"] = DefaultPolicyPredictionEnsemble._best_policy_prediction
@@ -687,5 +719,6 @@ def uninstall() -> None:
     del RulePolicy.format_tracker_states  # Policy's own again
     RulePolicy._get_possible_keys = _originals.pop("rule_keys")
     TEDPolicy.predict_action_probabilities = _originals.pop("ted_predict")
+    EndpointConfig.session = _originals.pop("endpoint_session")
     DefaultPolicyPredictionEnsemble._best_policy_prediction = staticmethod(_originals.pop("best_policy_prediction"))
     _originals.clear()  # the states found so far stay: they are Rasa's answers (tests compare next calls)

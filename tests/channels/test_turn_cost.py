@@ -12,6 +12,7 @@ import asyncio
 import copy
 import json
 import logging
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -600,3 +601,48 @@ def test_ted_is_deferred_only_where_it_cannot_overrule(
     assert bool(calls) is not deferred
     if deferred:
         assert prediction.compute() is answer and calls == [(policy, tracker, SMALL_DOMAIN)]
+
+
+# ── the tracker sent to the action server encoded by ujson ──
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(_json_values)
+def test_action_calls_carry_the_json_value_rasa_would_send(value: Any) -> None:
+    assert json.loads(turn_cost._dumps(value)) == json.loads(json.dumps(value))
+
+
+def test_a_whole_tracker_is_sent_as_rasa_would_send_it(domain: Domain) -> None:
+    tracker = DialogueStateTracker.from_events("json", _conversation(), domain.slots)
+    state = tracker.current_state(EventVerbosity.ALL)
+    text = turn_cost._dumps(state)
+    assert json.loads(text) == json.loads(json.dumps(state)) and text.isascii()  # non-ASCII escaped, as json does
+    assert "\\/" not in text  # slashes as they are
+
+
+def test_values_outside_strict_json_are_sent_as_rasa_sends_them() -> None:
+    value = {"nan": float("nan"), "inf": float("inf"), "big": 2**70, "pair": (1, 2)}
+    ours, rasa = json.loads(turn_cost._dumps(value)), json.loads(json.dumps(value))
+    assert math.isnan(ours.pop("nan")) and math.isnan(rasa.pop("nan"))
+    assert ours == rasa
+    with pytest.raises(TypeError):  # not JSON at all: an error, as with Rasa's encoder
+        turn_cost._dumps({"a": {1, 2}})
+
+
+def test_endpoint_sessions_encode_with_it() -> None:
+    async def serializer() -> Any:
+        async with EndpointConfig("http://127.0.0.1:9/webhook").session() as session:
+            return session._json_serialize
+
+    assert asyncio.run(serializer()) is turn_cost._dumps
+    turn_cost.uninstall()
+    try:
+        assert asyncio.run(serializer()) is json.dumps
+    finally:
+        turn_cost.install()

@@ -8,6 +8,7 @@ the last 10, cProfile's top functions (by cumulative time; PROFILE_SORT=tottime 
 
     python benchmarks/profile_turn.py                    TURNS=80 by default
     TURNS=40 PROFILE_TOP=60 python benchmarks/profile_turn.py
+    PROFILE_DUMP=/tmp/turn python benchmarks/profile_turn.py    also writes /tmp/turn-0.prof, … for pstats
 """
 
 from __future__ import annotations

@@ -519,14 +519,15 @@ def _rule_index(policy: RulePolicy, lookup: dict[str, str]) -> _RuleIndex:
         return index
     after_action: dict[str, set[str]] = {}
     after_any: set[str] = set()
+    longest = 0
     for key in lookup:
         rule = policy._rule_key_to_state(key)
+        longest = max(longest, len(rule))
         action = (rule[-1].get(PREVIOUS_ACTION) or {}).get(ACTION_NAME) if rule else None
         if isinstance(action, str) and action and action != SHOULD_NOT_BE_SET:
             after_action.setdefault(action, set()).add(key)
         else:
             after_any.add(key)
-    longest = max((len(policy._rule_key_to_state(key)) for key in lookup), default=0)
     index = _RuleIndex(lookup, len(lookup), longest, after_action, after_any)
     _rule_indexes[id(lookup)] = index
     while len(_rule_indexes) > 8:  # a model has two lookups; tests build more
@@ -566,8 +567,10 @@ def _best_policy_prediction(
     predictions: list[PolicyPrediction], tracker: DialogueStateTracker, domain: Domain
 ) -> PolicyPrediction:
     """The ensemble's choice, computing a deferred prediction only when it could be the choice."""
-    rejected = _rejected_action_index(tracker, domain)
     settled = [p for p in predictions if not isinstance(p, _DeferredPrediction)]
+    if len(settled) == len(predictions):
+        return _choice(predictions, tracker, domain)
+    rejected = _rejected_action_index(tracker, domain)
     resolved = []
     for prediction in predictions:
         if isinstance(prediction, _DeferredPrediction):
@@ -575,7 +578,11 @@ def _best_policy_prediction(
                 continue  # Rasa's choice is among the others: this one's answer is never read
             prediction = prediction.compute()
         resolved.append(prediction)
-    chosen: PolicyPrediction = _originals["best_policy_prediction"](resolved, tracker, domain)
+    return _choice(resolved, tracker, domain)
+
+
+def _choice(predictions: list[PolicyPrediction], tracker: DialogueStateTracker, domain: Domain) -> PolicyPrediction:
+    chosen: PolicyPrediction = _originals["best_policy_prediction"](predictions, tracker, domain)
     return chosen
 
 

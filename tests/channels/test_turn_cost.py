@@ -13,8 +13,8 @@ import copy
 import json
 import logging
 import math
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import given, settings
@@ -46,6 +46,7 @@ from bot.config import REPO_ROOT
 from channels import turn_cost
 from channels.redacting_store import RedactingSQLTrackerStore
 
+T = TypeVar("T")
 FLAGS = [
     {},
     {"omit_unset_slots": True},
@@ -121,14 +122,20 @@ def _conversation() -> list[Event]:
     ]
 
 
-def _states_both_ways(domain: Domain, tracker: DialogueStateTracker, flags: dict[str, Any]) -> tuple[Any, Any]:
-    ours = domain.states_for_tracker_history(tracker, **flags)
+def _both_ways(call: Callable[[], T]) -> tuple[T, T]:
+    """`call()` with the cuts in, then with Rasa's own code (the cuts are put back afterwards)."""
+    turn_cost.install()
+    ours = call()
     turn_cost.uninstall()
     try:
-        rasa = domain.states_for_tracker_history(tracker, **flags)
+        rasa = call()
     finally:
         turn_cost.install()
     return ours, rasa
+
+
+def _states_both_ways(domain: Domain, tracker: DialogueStateTracker, flags: dict[str, Any]) -> tuple[Any, Any]:
+    return _both_ways(lambda: domain.states_for_tracker_history(tracker, **flags))
 
 
 @pytest.mark.parametrize("flags", FLAGS, ids=lambda f: ",".join(f) or "default")
@@ -187,13 +194,7 @@ def _state(tracker: DialogueStateTracker) -> tuple[Any, ...]:
 
 
 def _copies_both_ways(tracker: DialogueStateTracker) -> tuple[DialogueStateTracker, DialogueStateTracker]:
-    ours = tracker.copy()
-    turn_cost.uninstall()
-    try:
-        rasa = tracker.copy()
-    finally:
-        turn_cost.install()
-    return ours, rasa
+    return _both_ways(lambda: tracker.copy())  # looked up at each call: the cuts come and go
 
 
 def test_tracker_copies_are_rasas_after_every_event(domain: Domain) -> None:
@@ -246,12 +247,7 @@ def test_rule_policy_finds_rasas_rules_after_every_event(domain: Domain) -> None
     states = domain.states_for_tracker_history(tracker)
     lookup = _rule_keys(states)
     for end in range(len(states) + 1):
-        ours = policy._get_possible_keys(lookup, states[:end])
-        turn_cost.uninstall()
-        try:
-            rasa = policy._get_possible_keys(lookup, states[:end])
-        finally:
-            turn_cost.install()
+        ours, rasa = _both_ways(lambda: policy._get_possible_keys(lookup, states[:end]))  # noqa: B023
         assert ours == rasa, f"after state {end}"
     assert ours and ours != set(lookup)  # some rules matched at the end, not all
 
@@ -271,13 +267,7 @@ def test_rule_policy_finds_rasas_rules_after_a_bot_text_and_for_rules_with_unset
     lookup = {json.dumps(rule, sort_keys=True): "an_action" for rule in rules}
     for last in ({"prev_action": {"action_text": "你好"}}, {"prev_action": {"action_name": "action_listen"}}, {}):
         states: list[Any] = [{}, {**last, "user": {"intent": "greet"}}]
-        turn_cost.install()
-        ours = policy._get_possible_keys(lookup, states)
-        turn_cost.uninstall()
-        try:
-            rasa = policy._get_possible_keys(lookup, states)
-        finally:
-            turn_cost.install()
+        ours, rasa = _both_ways(lambda: policy._get_possible_keys(lookup, states))  # noqa: B023
         assert ours == rasa, last
 
 

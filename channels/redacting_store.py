@@ -19,7 +19,7 @@ events too.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlalchemy
@@ -38,11 +38,13 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.security.redaction import redact_events
 from channels import action_failures, model_loading, turn_cost
 from channels.failures import TrackerStoreUnavailable
+from channels.kept_trackers import KeptConversations
 
 # Every Rasa server loads its tracker store from here (endpoints*.yml): the place to put the
 # cost-per-turn cuts in, before the first turn. They patch Rasa 3.6 internals, so an operator
 # can switch them off (BOT_TURN_COST_CUTS=off) if a Rasa upgrade or an incident calls for it.
-if turn_cost.install_unless_disabled():
+TURN_COST_CUTS = turn_cost.install_unless_disabled()
+if TURN_COST_CUTS:
     # Before the model loads (the tracker store is created first): ~400 MB less per Rasa server.
     model_loading.install()
 # A failed custom action answers with an apology (channels/action_failures.py): behaviour, always on.
@@ -61,18 +63,43 @@ def redacted_tracker(tracker: DialogueStateTracker, domain: Domain) -> DialogueS
 
 
 class RedactingInMemoryTrackerStore(InMemoryTrackerStore):
-    """Development: conversations in memory, redacted."""
+    """Development: conversations in memory, redacted.
+
+    With the cost-per-turn cuts, kept as trackers rather than as JSON text
+    (channels/kept_trackers.py): each save and read then costs what the turn added, not the
+    whole conversation. (Rasa 3.6 reads every event: its processor sets no `max_event_history`.)
+    """
 
     def __init__(self, domain: Domain, event_broker: EventBroker | None = None, **kwargs: Any) -> None:
         kwargs.pop("host", None)  # Rasa passes the endpoint's url, which an in-memory store has none of
         super().__init__(domain, event_broker, **kwargs)
+        self.kept = KeptConversations(self.init_tracker) if TURN_COST_CUTS else None
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the redacted copy."""
-        await super().save(redacted_tracker(tracker, self.domain))
+        if self.kept is None:
+            await super().save(redacted_tracker(tracker, self.domain))
+            return
+        await self.stream_events(tracker)
+        self.kept.save(tracker)
+
+    async def _retrieve(self, sender_id: str, fetch_all_sessions: bool) -> DialogueStateTracker | None:
+        if self.kept is None:
+            return await super()._retrieve(sender_id, fetch_all_sessions)
+        return self.kept.read(sender_id, all_sessions=fetch_all_sessions)
+
+    async def keys(self) -> Iterable[str]:
+        """The stored conversations' ids."""
+        return self.store.keys() if self.kept is None else self.kept.keys()
+
+    def stored_json(self, sender_id: str) -> str | None:
+        """A conversation as Rasa's in-memory store holds it: JSON text (what the tests search for numbers)."""
+        return self.store.get(sender_id) if self.kept is None else self.kept.as_json(sender_id)
 
     async def erase(self, sender_id: str) -> bool:
         """Forget a conversation; whether there was one."""
+        if self.kept is not None:
+            return self.kept.erase(sender_id)
         return self.store.pop(sender_id, None) is not None
 
 

@@ -444,11 +444,17 @@ def _copy(self: DialogueStateTracker) -> DialogueStateTracker:
     if type(self) is not DialogueStateTracker or self.events.maxlen is not None or followup is _REPLAY:
         copied: DialogueStateTracker = _originals["copy"](self)
         return copied
-    copied = _snapshot(self)
+    copied = copy_with_applied_events(self)
     copied.sender_id = self.sender_id or DEFAULT_SENDER_ID
     copied.sender_source = copied.model_id = copied.assistant_id = None  # as Rasa's init_copy leaves them
     copied.followup_action = followup
-    memo: _Applied | None = self.__dict__.get("_turn_cost_applied")
+    return copied
+
+
+def copy_with_applied_events(tracker: DialogueStateTracker) -> DialogueStateTracker:
+    """A copy of `tracker` as it is (`_snapshot`), with the applied events found so far: they hold for its events."""
+    copied = _snapshot(tracker)
+    memo: _Applied | None = tracker.__dict__.get("_turn_cost_applied")
     if memo is not None:
         copied.__dict__["_turn_cost_applied"] = dataclasses.replace(memo, events=list(memo.events))
     return copied

@@ -120,7 +120,7 @@ def redact_slot(name: str, value: object) -> object:
     return value
 
 
-def redact_events(events: list[dict[str, object]]) -> list[dict[str, object]]:
+def redact_events(events: list[dict[str, object]], *, requested: object = None) -> list[dict[str, object]]:
     """Serialised conversation events (Rasa's `Event.as_dict()`) as they may be stored.
 
     User messages (text, the parsed text, entity values), agent messages, and
@@ -128,18 +128,35 @@ def redact_events(events: list[dict[str, object]]) -> list[dict[str, object]]:
     that answers the bot's request for a one-time code (`requested_slot` ending
     in `_code`) has any six digits masked. Events without anything to redact are
     returned as the same objects; changed ones are copies.
+
+    `requested`: the slot requested before the first of `events` (`requested_after`
+    the events stored earlier), so that a conversation can be redacted a part at a time.
     """
     redacted: list[dict[str, object]] = []
-    requested: object = None
     for event in events:
-        kind = event.get("event")
-        if kind in _RESETS:
-            requested = None
-        elif kind == "slot" and event.get("name") == "requested_slot":
-            requested = event.get("value")
+        requested = _requested_after(event, requested)
         expecting_code = isinstance(requested, str) and requested.endswith(CODE_SLOT_SUFFIX)
         redacted.append(_redact_event(event, expecting_code=expecting_code))
     return redacted
+
+
+def requested_after(events: list[dict[str, object]], requested: object = None) -> object:
+    """The slot the bot is waiting for after `events` (None after a session start or restart).
+
+    What `redact_events` starts from for the events that follow them.
+    """
+    for event in events:
+        requested = _requested_after(event, requested)
+    return requested
+
+
+def _requested_after(event: dict[str, object], requested: object) -> object:
+    kind = event.get("event")
+    if kind in _RESETS:
+        return None
+    if kind == "slot" and event.get("name") == "requested_slot":
+        return event.get("value")
+    return requested
 
 
 def _redact_event(event: dict[str, object], *, expecting_code: bool) -> dict[str, object]:

@@ -134,7 +134,9 @@ async def test_the_in_memory_store_keeps_no_number_in_clear(domain: Domain) -> N
     # the tracker of the turn (what its actions saw) is untouched; earlier turns were read back masked
     assert last.latest_message is not None and last.latest_message.text == f"+86 {OTHER_PHONE}"
     assert last.get_slot("callback_phone") == OTHER_PHONE
-    _assert_no_secret(store.store["demo_balance"])
+    stored = store.stored_json("demo_balance")
+    assert stored is not None
+    _assert_no_secret(stored)
     again = await store.retrieve("demo_balance")
     assert again is not None
     _assert_masked(again)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.security.redaction import CODE_MASK, redact
+from bot.security.redaction import CODE_MASK, redact, redact_events, requested_after
 
 
 @pytest.mark.parametrize(
@@ -63,3 +63,26 @@ def test_several_numbers_in_one_message() -> None:
 def test_redacting_twice_changes_nothing_more() -> None:
     once = redact("13812345678 11010119900307123X 6222021234567890 123456")
     assert redact(once) == once
+
+
+CONVERSATION: list[dict[str, object]] = [
+    {"event": "user", "text": "123 456"},
+    {"event": "slot", "name": "requested_slot", "value": "closure_code"},
+    {"event": "user", "text": "123 456", "parse_data": {"text": "123 456", "entities": []}},
+    {"event": "slot", "name": "closure_code", "value": "123456"},
+    {"event": "session_started"},
+    {"event": "user", "text": "654 321"},
+    {"event": "slot", "name": "requested_slot", "value": "callback_code"},
+    {"event": "restart"},
+    {"event": "user", "text": "111 222"},
+]
+
+
+@pytest.mark.parametrize("split", range(len(CONVERSATION) + 1))
+def test_a_conversation_redacted_in_parts_is_redacted_as_a_whole(split: int) -> None:
+    whole = redact_events(CONVERSATION)
+    first, rest = CONVERSATION[:split], CONVERSATION[split:]
+    in_parts = redact_events(first) + redact_events(rest, requested=requested_after(first))
+    assert in_parts == whole
+    assert whole[2]["text"] == CODE_MASK and whole[0]["text"] == "123 456"  # only while the code was awaited
+    assert whole[5]["text"] == "654 321" and whole[8]["text"] == "111 222"  # the wait ends with the session

@@ -1,0 +1,118 @@
+"""The development tracker store keeps each conversation as the tracker a read would give (issue 15).
+
+Rasa's InMemoryTrackerStore keeps a conversation as JSON text: every save encodes the whole
+session, every read decodes it and replays the events onto a blank tracker. Late in a long
+conversation that was the largest part of a turn's growth (~30 ms a turn at 1,000 events,
+benchmarks/profile_turn.py), and all of it repeated work: only the events of the last turn are new.
+
+What a read returns is a function of the saved events: each one JSON-encoded and decoded, and the
+applied ones replayed, in order, onto a blank tracker. `KeptConversations` does the same one
+turn at a time: a save takes only the events added since the last one through the redaction and
+the JSON round trip, and applies them onto the tracker it keeps. Where the new events change which
+earlier ones count (a rewind, a restart, a form stepping again), it replays the whole
+conversation, as a read would. A read hands out a copy of the kept tracker: its state copied, its
+events shared (Rasa never changes an event once it is in a tracker), its applied events carried.
+
+tests/channels/test_kept_trackers.py compares every read with Rasa's store's over conversations
+with forms, rewinds, restarts, new sessions, personal numbers and failed turns.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import operator
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+from rasa.shared.core.conversation import Dialogue
+from rasa.shared.core.events import ActionExecuted, Event, deserialise_events
+from rasa.shared.core.trackers import DialogueStateTracker, get_trackers_for_conversation_sessions
+
+from bot.security.redaction import redact_events, requested_after
+from channels.turn_cost import copy_with_applied_events
+
+
+@dataclass
+class _Kept:
+    """One conversation as stored: the tracker a read of it would rebuild (never handed out itself)."""
+
+    tracker: DialogueStateTracker
+    applied: list[Event]  # its applied events: what a read replays
+    requested: object  # the slot requested after its events, where the redaction of the next ones starts
+    later_session: bool  # a session starts after its first event: a read returns only the last one
+
+
+class KeptConversations:
+    """Conversations kept as trackers, saved and read as Rasa's in-memory store saves and reads them."""
+
+    def __init__(self, blank: Callable[[str], DialogueStateTracker]) -> None:
+        self.blank = blank  # the store's `init_tracker`: what a read replays onto
+        self.kept: dict[str, _Kept] = {}
+
+    def save(self, tracker: DialogueStateTracker) -> None:
+        """Store `tracker` (redacted), taking only the events not stored yet through the JSON round trip.
+
+        The stored conversation is replaced only once the new one is complete: a save that fails
+        leaves the one before it, as Rasa's store does.
+        """
+        before = self.kept.get(tracker.sender_id)
+        if before is None or not _extends(before.tracker.events, tracker.events):
+            before = _Kept(self.blank(tracker.sender_id), [], None, False)
+        start = len(before.tracker.events)
+        new = [event.as_dict() for event in itertools.islice(tracker.events, start, None)]
+        redacted = redact_events(new, requested=before.requested)
+        # json's own encoder and decoder, as Rasa's store: what comes back is what a read would see
+        stored = deserialise_events(json.loads(json.dumps(redacted)))
+        after = copy_with_applied_events(before.tracker)
+        after.events.extend(stored)
+        applied = after.applied_events()
+        if _extends(before.applied, applied):
+            for event in applied[len(before.applied) :]:
+                event.apply_to(after)
+        else:
+            after._reset()  # Rasa's replay (DialogueStateTracker.recreate_from_dialogue)
+            for event in applied:
+                event.apply_to(after)
+        self.kept[tracker.sender_id] = _Kept(
+            after,
+            applied,
+            requested_after(redacted, before.requested),
+            before.later_session or _session_starts_after_the_first(stored, start),
+        )
+
+    def read(self, sender_id: str, *, all_sessions: bool) -> DialogueStateTracker | None:
+        """What Rasa's in-memory store's read gives: the whole conversation, or its last session."""
+        kept = self.kept.get(sender_id)
+        if kept is None:
+            return None
+        if kept.later_session and not all_sessions:
+            # Rasa's own split: rare (the first turn of a new session), and its trackers are new ones
+            return get_trackers_for_conversation_sessions(kept.tracker)[-1]
+        return copy_with_applied_events(kept.tracker)
+
+    def erase(self, sender_id: str) -> bool:
+        """Forget a conversation; whether there was one."""
+        return self.kept.pop(sender_id, None) is not None
+
+    def keys(self) -> Iterable[str]:
+        return self.kept.keys()
+
+    def as_json(self, sender_id: str) -> str | None:
+        """A conversation's events as Rasa's in-memory store would hold them (for checks and debugging)."""
+        kept = self.kept.get(sender_id)
+        return None if kept is None else json.dumps(Dialogue(sender_id, list(kept.tracker.events)).as_dict())
+
+
+def _extends(stored: Sequence[Event], events: Sequence[Event]) -> bool:
+    """Whether `events` begins with exactly the event objects of `stored`."""
+    return len(events) >= len(stored) and all(map(operator.is_, stored, events))
+
+
+def _session_starts_after_the_first(events: Iterable[Event], offset: int) -> bool:
+    """Whether one of `events` (the first at `offset`) starts a session and is not the first event."""
+    return any(
+        position > 0 and isinstance(event, ActionExecuted) and event.action_name == ACTION_SESSION_START_NAME
+        for position, event in enumerate(events, start=offset)
+    )

@@ -27,6 +27,8 @@ nothing. Each cut below computes exactly what Rasa computes, only once:
    cannot be chosen: the ensemble now computes it only when it could be.
 7. **The whole session is JSON-encoded by the standard library for every action-server call**:
    ujson writes the same JSON value, several times faster.
+8. **Every event of the session is turned into a dict and encoded again for every action-server
+   call**: each event's JSON text is kept while the event lives (channels/action_call_json.py).
 And `freeze_after_start`: Python's full garbage collections walk the million objects of the loaded
 model again and again; frozen after start-up, they are not.
 
@@ -41,7 +43,6 @@ import copy
 import dataclasses
 import gc
 import itertools
-import json
 import logging
 import os
 from collections import OrderedDict
@@ -50,7 +51,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-import ujson
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies import memoization
 from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
@@ -80,6 +80,7 @@ from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.constants import MODEL_CONFIDENCE, SOFTMAX
 
 from bot.config import parse_flag
+from channels.action_call_json import action_call, dumps
 
 # Conversations whose states are kept per process (least recently used dropped first). Each holds
 # one replayed tracker of its session (a few hundred KB for a long one).
@@ -618,27 +619,13 @@ def _rejected_action_index(tracker: DialogueStateTracker, domain: Domain) -> int
     return None
 
 
-# ── 4e. the tracker sent to the action server encoded by ujson ──
-
-
-def _dumps(value: Any) -> str:
-    """The JSON text of `value`, by ujson (~4 × faster); by json where ujson cannot (NaN, odd types).
-
-    Each call to the action server sends the whole session as JSON: at 1,000 events the encoding
-    alone was 4 % of a production worker's time. ujson writes the same JSON value (floats to their
-    shortest exact form, non-ASCII escaped as json does), and the action server reads it with ujson.
-    """
-    try:
-        text: str = ujson.dumps(value, ensure_ascii=True, escape_forward_slashes=False)
-    except (TypeError, ValueError, OverflowError):
-        text = json.dumps(value)
-    return text
+# ── 4e. the tracker sent to the action server: ujson, each event encoded once (channels/action_call_json.py) ──
 
 
 def _session(self: EndpointConfig) -> aiohttp.ClientSession:
-    """Rasa's client session for an endpoint, encoding JSON bodies with `_dumps`."""
+    """Rasa's client session for an endpoint, encoding JSON bodies with channels/action_call_json.py's `dumps`."""
     session: aiohttp.ClientSession = _originals["endpoint_session"](self)
-    session._json_serialize = _dumps
+    session._json_serialize = dumps
     return session
 
 
@@ -709,6 +696,8 @@ def install() -> None:
     RulePolicy._get_possible_keys = _get_possible_keys
     _originals["endpoint_session"] = EndpointConfig.session
     EndpointConfig.session = _session
+    _originals["action_call"] = RemoteAction._action_call_format
+    RemoteAction._action_call_format = action_call
     _originals["ted_predict"] = TEDPolicy.predict_action_probabilities
     TEDPolicy.predict_action_probabilities = _deferred_ted
     _originals["best_policy_prediction"] = DefaultPolicyPredictionEnsemble._best_policy_prediction
@@ -733,5 +722,6 @@ def uninstall() -> None:
     RulePolicy._get_possible_keys = _originals.pop("rule_keys")
     TEDPolicy.predict_action_probabilities = _originals.pop("ted_predict")
     EndpointConfig.session = _originals.pop("endpoint_session")
+    RemoteAction._action_call_format = _originals.pop("action_call")
     DefaultPolicyPredictionEnsemble._best_policy_prediction = staticmethod(_originals.pop("best_policy_prediction"))
     _originals.clear()  # the states found so far stay: they are Rasa's answers (tests compare next calls)

@@ -43,7 +43,7 @@ from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.config import REPO_ROOT
-from channels import turn_cost
+from channels import action_call_json, turn_cost
 from channels.redacting_store import RedactingSQLTrackerStore
 
 T = TypeVar("T")
@@ -605,24 +605,24 @@ _json_values = st.recursive(
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
 @given(_json_values)
 def test_action_calls_carry_the_json_value_rasa_would_send(value: Any) -> None:
-    assert json.loads(turn_cost._dumps(value)) == json.loads(json.dumps(value))
+    assert json.loads(action_call_json.dumps(value)) == json.loads(json.dumps(value))
 
 
 def test_a_whole_tracker_is_sent_as_rasa_would_send_it(domain: Domain) -> None:
     tracker = DialogueStateTracker.from_events("json", _conversation(), domain.slots)
     state = tracker.current_state(EventVerbosity.ALL)
-    text = turn_cost._dumps(state)
+    text = action_call_json.dumps(state)
     assert json.loads(text) == json.loads(json.dumps(state)) and text.isascii()  # non-ASCII escaped, as json does
     assert "\\/" not in text  # slashes as they are
 
 
 def test_values_outside_strict_json_are_sent_as_rasa_sends_them() -> None:
     value = {"nan": float("nan"), "inf": float("inf"), "big": 2**70, "pair": (1, 2)}
-    ours, rasa = json.loads(turn_cost._dumps(value)), json.loads(json.dumps(value))
+    ours, rasa = json.loads(action_call_json.dumps(value)), json.loads(json.dumps(value))
     assert math.isnan(ours.pop("nan")) and math.isnan(rasa.pop("nan"))
     assert ours == rasa
     with pytest.raises(TypeError):  # not JSON at all: an error, as with Rasa's encoder
-        turn_cost._dumps({"a": {1, 2}})
+        action_call_json.dumps({"a": {1, 2}})
 
 
 def test_endpoint_sessions_encode_with_it() -> None:
@@ -630,9 +630,61 @@ def test_endpoint_sessions_encode_with_it() -> None:
         async with EndpointConfig("http://127.0.0.1:9/webhook").session() as session:
             return session._json_serialize
 
-    assert asyncio.run(serializer()) is turn_cost._dumps
+    assert asyncio.run(serializer()) is action_call_json.dumps
     turn_cost.uninstall()
     try:
         assert asyncio.run(serializer()) is json.dumps
     finally:
         turn_cost.install()
+
+
+def _sent(domain: Domain, tracker: DialogueStateTracker) -> tuple[Any, Any]:
+    """The call to the action server as JSON values: with the cuts, and as Rasa would send it."""
+    action = _remote_action()
+    ours, rasa = _both_ways(lambda: action._action_call_format(tracker, domain))
+    return json.loads(action_call_json.dumps(ours)), json.loads(json.dumps(rasa))
+
+
+def test_action_calls_are_rasas_after_every_event(domain: Domain) -> None:
+    tracker = DialogueStateTracker("calls", domain.slots)
+    tracker.model_id = "a-model"
+    assert _sent(domain, tracker)[0] == _sent(domain, tracker)[1]  # no event yet
+    for n, event in enumerate(_conversation()):
+        tracker.update(event)
+        ours, rasa = _sent(domain, tracker)
+        assert ours == rasa, f"after event {n}: {event}"
+        assert ours["tracker"]["events"][-1]["timestamp"] == event.timestamp
+
+
+def test_an_edited_copy_of_a_sent_event_is_sent_as_edited(domain: Domain) -> None:
+    # Rasa's two-stage fallback sends a deep copy of the user's message with its confidence set to 1
+    tracker = DialogueStateTracker.from_events("edited", _conversation()[:4], domain.slots)
+    _sent(domain, tracker)
+    clarified = copy.deepcopy(tracker.latest_message)
+    assert clarified is not None
+    clarified.parse_data["intent"]["confidence"] = 1.0
+    tracker.update(clarified)
+    ours, rasa = _sent(domain, tracker)
+    assert ours == rasa and ours["tracker"]["events"][-1]["parse_data"]["intent"]["confidence"] == 1.0
+
+
+def test_event_texts_go_with_their_events() -> None:
+    texts = action_call_json.EventTexts()
+    events: list[Event] = [SlotSet("product", [f"p{n}"]) for n in range(50)]
+    sent = [texts.text(event) for event in events]
+    assert len(texts) == 50 and [json.loads(t)["value"] for t in sent] == [[f"p{n}"] for n in range(50)]
+    assert texts.text(events[7]) is sent[7]  # the same event: its text as made the first time
+    del events[:40], sent
+    assert len(texts) == 10
+
+
+def test_where_ujson_gives_up_the_call_is_written_by_json(domain: Domain, monkeypatch: Any) -> None:
+    tracker = DialogueStateTracker.from_events("fallback", _conversation()[:6], domain.slots)
+    _sent(domain, tracker)  # the events' texts made by ujson, kept
+
+    def refuse(value: Any, **_: Any) -> str:
+        raise OverflowError("Maximum recursion level reached")  # what ujson says where it gives up
+
+    monkeypatch.setattr(action_call_json.ujson, "dumps", refuse)
+    ours, rasa = _sent(domain, tracker)
+    assert ours == rasa and len(ours["tracker"]["events"]) == 6

@@ -17,14 +17,13 @@ tests/channels/test_turn_cost.py compares both with what Rasa would send.
 from __future__ import annotations
 
 import json
-import weakref
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import rasa
 import ujson
-from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import EventVerbosity
+
+from components.per_event import PerEvent
 
 if TYPE_CHECKING:
     from rasa.core.actions.action import RemoteAction
@@ -62,41 +61,14 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-class EventTexts:
-    """Each event's JSON text, made once while the event lives.
-
-    Kept by the event's identity, not its value: Rasa's events compare equal without their
-    timestamps. A weak reference drops the text when the event goes.
-    """
-
-    def __init__(self) -> None:
-        self._texts: dict[int, tuple[weakref.ref[Event], str]] = {}
-
-    def text(self, event: Event) -> str:
-        key = id(event)
-        kept = self._texts.get(key)
-        if kept is not None and kept[0]() is event:
-            return kept[1]
-        text = dumps(event.as_dict())
-        self._texts[key] = (weakref.ref(event, partial(self._forget, key)), text)
-        return text
-
-    def _forget(self, key: int, gone: weakref.ref[Event]) -> None:
-        kept = self._texts.get(key)
-        if kept is not None and kept[0] is gone:
-            del self._texts[key]
-
-    def __len__(self) -> int:
-        return len(self._texts)
-
-
-_texts = EventTexts()
+# each event's JSON text, kept while the event lives (components/per_event.py)
+event_text: PerEvent[str] = PerEvent(lambda event: dumps(event.as_dict()))
 
 
 def action_call(self: RemoteAction, tracker: DialogueStateTracker, domain: Domain) -> dict[str, Any]:
     """Rasa 3.6's `RemoteAction._action_call_format`, the events written from their kept JSON texts."""
     state = tracker.current_state(EventVerbosity.NONE)  # the same state, without turning events into dicts
-    state["events"] = EncodedEvents([_texts.text(event) for event in tracker.events])
+    state["events"] = EncodedEvents([event_text(event) for event in tracker.events])
     result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state, "version": rasa.__version__}
     if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
         result["domain"] = domain.as_dict()

@@ -23,6 +23,7 @@ from bot.conversation import events as ev
 from bot.conversation.turn_plan import Step, decide
 from bot.handoff.tickets import must_not_decide
 from bot.nlu.textnorm import normalise
+from components.per_event import PerEvent
 from components.untrained_policy import UntrainedPolicy
 
 logger = logging.getLogger(__name__)
@@ -66,8 +67,13 @@ class ConversationContextPolicy(UntrainedPolicy):
         return self._prediction(probabilities)
 
 
+# Each event in Rasa's JSON form, made once while the event lives: a prediction reads the whole
+# session, three or four times a turn (components/per_event.py).
+_as_dict: PerEvent[dict[str, Any]] = PerEvent(lambda event: event.as_dict())
+
+
 def _decide(tracker: DialogueStateTracker) -> str | None:
-    view = ev.turn_view([event.as_dict() for event in tracker.events])
+    view = ev.turn_view([_as_dict(event) for event in tracker.events])  # read only: the dicts are shared
     if view is None or (view.just_asked and must_not_decide(normalise(view.text)) is not None):
         return None
     step = decide(view)

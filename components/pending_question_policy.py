@@ -50,8 +50,10 @@ class PendingQuestionPolicy(UntrainedPolicy):
 
     @staticmethod
     def _next_step(tracker: DialogueStateTracker) -> str | None:
-        actions = [e.action_name for e in tracker.events if isinstance(e, ActionExecuted) and e.action_name]
-        waiting = still_waiting(waiting_from_slot(tracker.get_slot(SLOT)), actions)
+        waiting = waiting_from_slot(tracker.get_slot(SLOT))
+        if waiting is not None:  # the actions since it was asked matter only then (a pass over the whole session)
+            actions = [e.action_name for e in tracker.events if isinstance(e, ActionExecuted) and e.action_name]
+            waiting = still_waiting(waiting, actions)
         intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
         return next_step(
             waiting,

@@ -336,8 +336,13 @@ def _payload_products(raw: str | None) -> tuple[str, ...]:
     return tuple(v for v in values if isinstance(v, str) and v in catalog_products())
 
 
+@lru_cache(maxsize=4096)
 def advance(context: Context, turn: UserTurn) -> Context:
-    """The context after one more user turn."""
+    """The context after one more user turn.
+
+    Kept for the turns seen lately: every prediction and action that reads the conversation
+    folds all of its turns again (`fold`), and a turn's reading depends on nothing else.
+    """
     follow_up = read_follow_up(turn.text)
     question = resolve(follow_up, context) if follow_up is not None else None
     if question is not None:

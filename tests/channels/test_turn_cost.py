@@ -668,16 +668,6 @@ def test_an_edited_copy_of_a_sent_event_is_sent_as_edited(domain: Domain) -> Non
     assert ours == rasa and ours["tracker"]["events"][-1]["parse_data"]["intent"]["confidence"] == 1.0
 
 
-def test_event_texts_go_with_their_events() -> None:
-    texts = action_call_json.EventTexts()
-    events: list[Event] = [SlotSet("product", [f"p{n}"]) for n in range(50)]
-    sent = [texts.text(event) for event in events]
-    assert len(texts) == 50 and [json.loads(t)["value"] for t in sent] == [[f"p{n}"] for n in range(50)]
-    assert texts.text(events[7]) is sent[7]  # the same event: its text as made the first time
-    del events[:40], sent
-    assert len(texts) == 10
-
-
 def test_where_ujson_gives_up_the_call_is_written_by_json(domain: Domain, monkeypatch: Any) -> None:
     tracker = DialogueStateTracker.from_events("fallback", _conversation()[:6], domain.slots)
     _sent(domain, tracker)  # the events' texts made by ujson, kept

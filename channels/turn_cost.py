@@ -44,6 +44,7 @@ import dataclasses
 import gc
 import itertools
 import logging
+import operator
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -294,9 +295,8 @@ class HistoryCache:
             repr(rule_only_data),
         )
         applied = tracker.applied_events()
-        seen = [(type(e).__name__, e.timestamp) for e in applied]
         history = self.entries.pop(key, None)
-        if history is None or not history.rewind(applied, seen):
+        if history is None or not (_begins_with(applied, history.events) or history.rewind(applied, _seen(applied))):
             history = _History(tracker)
         self.entries[key] = history
         while len(self.entries) > self.size:
@@ -310,6 +310,19 @@ class HistoryCache:
         states = list(history.states)
         _step(final, states, False, *flags)
         return [{name: dict(sub) for name, sub in state.items()} for state in states]
+
+
+def _begins_with(applied: list[Event], consumed: list[Event]) -> bool:
+    """Whether `applied` starts with the very events a history consumed: it goes on from there, no rewind.
+
+    The usual case within a turn, and across turns where the store keeps the events
+    (channels/kept_trackers.py); a pass at C speed, where comparing them as `rewind` does is not.
+    """
+    return len(applied) >= len(consumed) and all(map(operator.is_, consumed, applied))
+
+
+def _seen(applied: list[Event]) -> list[tuple[str, float]]:
+    return [(type(e).__name__, e.timestamp) for e in applied]
 
 
 def _step(

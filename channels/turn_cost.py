@@ -16,8 +16,9 @@ nothing. Each cut below computes exactly what Rasa computes, only once:
    before the point where Rasa's applied events changed: a form's earlier step dropped, a rewind).
 4. **Applied events** (the events minus the undone ones: a pass over the whole tracker) are asked
    for 5-10 times per prediction: remembered per tracker and carried forward as events are added.
-   And the copy of the tracker the processor makes before each action (replaying every event onto
-   a blank tracker) takes the tracker's state as it is; RulePolicy stops checking its rules
+   And the copy of the tracker the processor makes before each action, and the one a form makes
+   of the conversation plus its own events (both replaying every event onto a blank tracker),
+   take the tracker's state as it is; RulePolicy stops checking its rules
    against older states once it is past its longest rule, and at the latest state checks only the
    rules that follow the action just run.
 5. **MemoizationPolicy deep-copies, and RulePolicy formats, the whole conversation's states for a
@@ -53,6 +54,7 @@ from typing import Any
 
 import aiohttp
 from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.forms import FormAction
 from rasa.core.policies import memoization
 from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
 from rasa.core.policies.policy import Policy, PolicyPrediction
@@ -60,7 +62,7 @@ from rasa.core.policies.rule_policy import RulePolicy
 from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.shared.constants import DEFAULT_SENDER_ID, DOCS_BASE_URL
 from rasa.shared.core import constants
-from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
+from rasa.shared.core.constants import PREVIOUS_ACTION, REQUESTED_SLOT, SHOULD_NOT_BE_SET
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -71,6 +73,7 @@ from rasa.shared.core.events import (
     FollowupAction,
     Restarted,
     SessionStarted,
+    SlotSet,
     UserUtteranceReverted,
     UserUttered,
 )
@@ -477,6 +480,31 @@ def copy_with_applied_events(tracker: DialogueStateTracker) -> DialogueStateTrac
 _REPLAY = object()  # only a replay can tell
 
 
+def _form_tracker(
+    self: FormAction, current_tracker: DialogueStateTracker, additional_events: list[Event], domain: Domain
+) -> DialogueStateTracker:
+    """Rasa's `FormAction._temporary_tracker` from a copy of the tracker instead of a replay of it.
+
+    A form builds a tracker of the conversation plus the events it is adding, two or three times
+    a turn while it runs, by replaying every event onto a blank tracker: each rewind among them
+    replays everything before it again, so a form late in a long conversation cost more every
+    turn. The copy (`_copy`) has the state that replay would give; the form's events are then
+    added as Rasa adds them. After a restart Rasa replays only the events since: its own way.
+    """
+    if type(current_tracker) is not DialogueStateTracker or current_tracker.is_rule_tracker:
+        return _originals["form_tracker"](self, current_tracker, additional_events, domain)
+    if current_tracker.idx_after_latest_restart() > 0:
+        return _originals["form_tracker"](self, current_tracker, additional_events, domain)
+    tracker = current_tracker.copy()
+    tracker.sender_id = current_tracker.sender_id
+    # what Rasa adds: the form's requested slot, the form's execution, then the form's events
+    tracker.update(SlotSet(REQUESTED_SLOT, self.get_slot_to_fill(current_tracker)))
+    tracker.update(ActionExecuted(self.name()))
+    for event in additional_events:
+        tracker.update(event)
+    return tracker
+
+
 def _replayed_followup(events: Any) -> Any:
     """The follow-up action that replaying `events` onto a blank tracker ends with (events.py's apply_to)."""
     for event in reversed(events):
@@ -702,6 +730,8 @@ def install() -> None:
     _originals["applied_events"] = DialogueStateTracker.applied_events
     _originals["copy"] = DialogueStateTracker.copy
     DialogueStateTracker.copy = _copy
+    _originals["form_tracker"] = FormAction._temporary_tracker
+    FormAction._temporary_tracker = _form_tracker
     _originals["memoization_copy"] = memoization.copy
     memoization.copy = _CopyForDebugLinesOnly
     RulePolicy.format_tracker_states = staticmethod(_format_states_for_a_debug_line)
@@ -730,6 +760,7 @@ def uninstall() -> None:
     Domain.states_for_tracker_history = _originals.pop("states")
     DialogueStateTracker.applied_events = _originals.pop("applied_events")
     DialogueStateTracker.copy = _originals.pop("copy")
+    FormAction._temporary_tracker = _originals.pop("form_tracker")
     memoization.copy = _originals.pop("memoization_copy")
     del RulePolicy.format_tracker_states  # Policy's own again
     RulePolicy._get_possible_keys = _originals.pop("rule_keys")

@@ -678,3 +678,30 @@ def test_where_ujson_gives_up_the_call_is_written_by_json(domain: Domain, monkey
     monkeypatch.setattr(action_call_json.ujson, "dumps", refuse)
     ours, rasa = _sent(domain, tracker)
     assert ours == rasa and len(ours["tracker"]["events"]) == 6
+
+
+def _without_timestamps(state: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`_state`, the events' times left out (the form's own two events are made at each call)."""
+    sent, applied, *rest = state
+    events = [{k: v for k, v in e.items() if k != "timestamp"} for e in sent.pop("events")]
+    sent.pop("latest_event_time")
+    return (sent, events, [type(e) for e in applied], *rest)
+
+
+def test_a_forms_tracker_is_rasas_after_every_event(domain: Domain) -> None:
+    from rasa.core.actions.forms import FormAction
+
+    form = FormAction("closure_form", None)
+    added = [SlotSet("closure_confirmed", True), BotUttered("好的")]
+    tracker = DialogueStateTracker("form_tracker", domain.slots)
+    tracker.model_id = "a-model"
+    events = _conversation()
+    events[12:12] = [FollowupAction("utter_greet"), BotUttered("好的")]
+    for n, event in enumerate(events):
+        tracker.update(event)
+        ours, rasa = _both_ways(lambda: form._temporary_tracker(tracker, list(added), domain))
+        assert _without_timestamps(_state(ours)) == _without_timestamps(_state(rasa)), f"after event {n}: {event}"
+        if tracker.followup_action:  # the processor clears it without an event
+            tracker.clear_followup_action()
+            ours, rasa = _both_ways(lambda: form._temporary_tracker(tracker, list(added), domain))
+            assert _without_timestamps(_state(ours)) == _without_timestamps(_state(rasa)), f"cleared after {n}"

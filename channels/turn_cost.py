@@ -210,17 +210,22 @@ class _History:
         self.hidden = False
         self.checkpoints: list[_Checkpoint] = []
 
-    def rewind(self, applied: list[Event], seen: list[tuple[str, float]]) -> bool:
+    def rewind(self, applied: list[Event]) -> bool:
         """Go back to the last checkpoint inside the part of `applied` this history has seen as it is now.
 
         False when there is none (start afresh).
 
         Rasa's applied events change behind the end when a form runs again (its earlier step is dropped)
-        or a turn is rewound: the states before that point still hold.
+        or a turn is rewound: the states before that point still hold. The very events consumed are
+        the same; others (a tracker read back from a store) are the same when their type and time are
+        and they compare equal.
         """
-        same = 0
-        for mine, theirs in zip(self.seen, seen, strict=False):
-            if mine != theirs:
+        same = next(
+            (i for i, (mine, theirs) in enumerate(zip(self.events, applied, strict=False)) if mine is not theirs), None
+        )
+        same = min(len(self.events), len(applied)) if same is None else same
+        for mine, event in zip(self.seen[same:], applied[same:], strict=False):
+            if mine != (type(event).__name__, event.timestamp):
                 break
             same += 1
         while same and applied[same - 1] != self.events[same - 1]:
@@ -299,7 +304,7 @@ class HistoryCache:
         )
         applied = tracker.applied_events()
         history = self.entries.pop(key, None)
-        if history is None or not (_begins_with(applied, history.events) or history.rewind(applied, _seen(applied))):
+        if history is None or not (_begins_with(applied, history.events) or history.rewind(applied)):
             history = _History(tracker)
         self.entries[key] = history
         while len(self.entries) > self.size:
@@ -322,10 +327,6 @@ def _begins_with(applied: list[Event], consumed: list[Event]) -> bool:
     (channels/kept_trackers.py); a pass at C speed, where comparing them as `rewind` does is not.
     """
     return len(applied) >= len(consumed) and all(map(operator.is_, consumed, applied))
-
-
-def _seen(applied: list[Event]) -> list[tuple[str, float]]:
-    return [(type(e).__name__, e.timestamp) for e in applied]
 
 
 def _step(

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rasa.shared.core.constants import ACTION_SESSION_START_NAME
@@ -31,7 +30,7 @@ from rasa.shared.core.events import ActionExecuted, Event, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker, get_trackers_for_conversation_sessions
 
 from bot.security.redaction import redact_events, requested_after
-from channels.turn_cost import copy_with_applied_events
+from channels.turn_cost import begins_with, copy_with_applied_events
 
 
 @dataclass
@@ -58,7 +57,7 @@ class KeptConversations:
         leaves the one before it, as Rasa's store does.
         """
         before = self.kept.get(tracker.sender_id)
-        if before is None or not _extends(before.tracker.events, tracker.events):
+        if before is None or not begins_with(tracker.events, before.tracker.events):
             before = _Kept(self.blank(tracker.sender_id), [], None, False)
         start = len(before.tracker.events)
         new = [event.as_dict() for event in itertools.islice(tracker.events, start, None)]
@@ -68,13 +67,12 @@ class KeptConversations:
         after = copy_with_applied_events(before.tracker)
         after.events.extend(stored)
         applied = after.applied_events()
-        if _extends(before.applied, applied):
+        if begins_with(applied, before.applied):
             for event in applied[len(before.applied) :]:
                 event.apply_to(after)
-        else:
-            after._reset()  # Rasa's replay (DialogueStateTracker.recreate_from_dialogue)
-            for event in applied:
-                event.apply_to(after)
+        else:  # Rasa's replay (DialogueStateTracker.recreate_from_dialogue)
+            after._reset()
+            after.replay_events()
         self.kept[tracker.sender_id] = _Kept(
             after,
             applied,
@@ -103,11 +101,6 @@ class KeptConversations:
         """A conversation's events as Rasa's in-memory store would hold them (for checks and debugging)."""
         kept = self.kept.get(sender_id)
         return None if kept is None else json.dumps(Dialogue(sender_id, list(kept.tracker.events)).as_dict())
-
-
-def _extends(stored: Sequence[Event], events: Sequence[Event]) -> bool:
-    """Whether `events` begins with exactly the event objects of `stored`."""
-    return len(events) >= len(stored) and all(map(operator.is_, stored, events))
 
 
 def _session_starts_after_the_first(events: Iterable[Event], offset: int) -> bool:

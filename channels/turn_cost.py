@@ -48,7 +48,7 @@ import logging
 import operator
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -304,7 +304,7 @@ class HistoryCache:
         )
         applied = tracker.applied_events()
         history = self.entries.pop(key, None)
-        if history is None or not (_begins_with(applied, history.events) or history.rewind(applied)):
+        if history is None or not (begins_with(applied, history.events) or history.rewind(applied)):
             history = _History(tracker)
         self.entries[key] = history
         while len(self.entries) > self.size:
@@ -320,13 +320,14 @@ class HistoryCache:
         return [{name: dict(sub) for name, sub in state.items()} for state in states]
 
 
-def _begins_with(applied: list[Event], consumed: list[Event]) -> bool:
-    """Whether `applied` starts with the very events a history consumed: it goes on from there, no rewind.
+def begins_with(events: Sequence[Event], prefix: Sequence[Event]) -> bool:
+    """Whether `events` starts with the very event objects of `prefix` (an identity pass at C speed).
 
-    The usual case within a turn, and across turns where the store keeps the events
-    (channels/kept_trackers.py); a pass at C speed, where comparing them as `rewind` does is not.
+    A state history whose consumed events begin the applied ones goes on from there, without a
+    rewind: the usual case within a turn, and across turns where the store keeps the events
+    (channels/kept_trackers.py, which asks the same of a saved tracker).
     """
-    return len(applied) >= len(consumed) and all(map(operator.is_, consumed, applied))
+    return len(events) >= len(prefix) and all(map(operator.is_, prefix, events))
 
 
 def _step(
@@ -492,9 +493,11 @@ def _form_tracker(
     turn. The copy (`_copy`) has the state that replay would give; the form's events are then
     added as Rasa adds them. After a restart Rasa replays only the events since: its own way.
     """
-    if type(current_tracker) is not DialogueStateTracker or current_tracker.is_rule_tracker:
-        return _originals["form_tracker"](self, current_tracker, additional_events, domain)
-    if current_tracker.idx_after_latest_restart() > 0:
+    if (
+        type(current_tracker) is not DialogueStateTracker
+        or current_tracker.is_rule_tracker
+        or current_tracker.idx_after_latest_restart() > 0
+    ):
         return _originals["form_tracker"](self, current_tracker, additional_events, domain)
     tracker = current_tracker.copy()
     tracker.sender_id = current_tracker.sender_id

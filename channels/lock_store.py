@@ -81,6 +81,10 @@ local function keep(ms)
 end
 """
 
+# Under uvloop (Sanic's loop, so Rasa's) writing to a connection the peer already reset raises
+# RuntimeError ("the handler is closed") instead of an OSError that redis-py turns into a
+# ConnectionError; redis-py has dropped that connection by then, so the retry runs on a new one.
+_DROPPED_CONNECTION_ERRORS = (RuntimeError,)
 # ARGV[1] token, ARGV[2] lease ms → the ticket's number. Issuing the same token again (a retry whose
 # first reply was lost) returns its number: the line never gets a second ticket nobody holds.
 _ISSUE = (
@@ -173,7 +177,7 @@ class AtomicRedisLockStore(LockStore):
             # safe to repeat with the same token (issue returns the same ticket, poll renews,
             # release removes), so the first turn after Redis came back does not fail.
             retry=Retry(NoBackoff(), 1),
-            retry_on_error=[RedisConnectionError],
+            retry_on_error=[RedisConnectionError, *_DROPPED_CONNECTION_ERRORS],
         )
         self._issue = self.red.register_script(_ISSUE)
         self._poll = self.red.register_script(_POLL)

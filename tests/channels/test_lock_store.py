@@ -368,3 +368,36 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def test_a_connection_uvloop_already_closed_is_replaced_not_a_failed_turn(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvloop raises RuntimeError, not an OSError, when a turn writes to a connection reset meanwhile.
+
+    Which of the two a reset connection gives depends on timing (the test above meets each), so the
+    RuntimeError is raised here on purpose, once, as uvloop raises it.
+    """
+    from redis.asyncio.connection import Connection  # type: ignore[import-untyped]
+
+    real_send = Connection._send_packed_command
+    raised: list[bool] = []
+
+    async def closed_once(self: Any, command: Any) -> None:
+        if not raised:
+            raised.append(True)
+            raise RuntimeError("unable to perform operation on <TCPTransport closed=True>; the handler is closed")
+        await real_send(self, command)
+
+    async def scenario() -> None:
+        store = AtomicRedisLockStore(**_redis_params(redis_url), key_prefix=_prefix())
+        async with store.lock("c"):
+            pass  # the pool now holds an open connection, which the next turn's first write finds closed
+        monkeypatch.setattr(Connection, "_send_packed_command", closed_once)
+        ran = False
+        async with store.lock("c"):
+            ran = True
+        assert raised and ran and await store.waiting("c") == 0
+        await store.red.close()
+
+    asyncio.run(scenario())

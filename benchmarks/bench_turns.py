@@ -33,7 +33,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_concurrency  # noqa: E402
-from bench_concurrency import start_servers, wait_until_up  # noqa: E402
+from bench_concurrency import ACTION_PORT, start_servers, wait_until_up  # noqa: E402
 
 # BENCH_REPO=/path/to/another/checkout measures that checkout's assistant (e.g. main, for a before/after)
 bench_concurrency.ROOT = Path(os.environ.get("BENCH_REPO") or ROOT)
@@ -90,12 +90,25 @@ def p95(values: list[float]) -> float:
     return sorted(values)[max(0, round(0.95 * len(values)) - 1)] * 1000
 
 
+def pid_on(port: int) -> str | None:
+    """The process listening on `port` (ss), or None."""
+    found = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True).stdout
+    return found.split("pid=")[1].split(",")[0] if "pid=" in found else None
+
+
+def cpu_seconds(pid: str | None) -> float:
+    """User + system CPU time the process has used so far (Linux /proc), 0 when unknown."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(port: int) -> float | None:
     """Resident memory of the process listening on `port` (Linux /proc), in MB."""
-    found = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True).stdout
-    if "pid=" not in found:
+    pid = pid_on(port)
+    if pid is None:
         return None
-    pid = found.split("pid=")[1].split(",")[0]
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
@@ -192,13 +205,25 @@ def full_turns(ours: Send, floor: Send) -> None:
     )
 
 
-def long_conversation(name: str, send: Send, sender: str, messages: list[str]) -> None:
-    times = conversation(send, sender, messages, LONG_TURNS)
+def long_conversation(name: str, send: Send, sender: str, messages: list[str], ports: dict[str, int]) -> None:
+    """The turns' medians early, at the 50th message and last; and where the CPU went in the first and last 10."""
+    pids = {process: pid_on(port) for process, port in ports.items()}
+    times: list[float] = []
+    cpu: list[dict[str, float]] = []  # CPU seconds of each process before each turn, and after the last
+    for i in range(LONG_TURNS):
+        cpu.append({process: cpu_seconds(pid) for process, pid in pids.items()})
+        times.append(send(sender, messages[i % len(messages)]))
+    cpu.append({process: cpu_seconds(pid) for process, pid in pids.items()})
     first, fiftieth, last = ms(times[:10]), ms(times[40:50]), ms(times[-10:])
     print(
         f"  {name:15} turns 1-10 {first:6.1f} ms   41-50 {fiftieth:6.1f} ms ({fiftieth / first:4.2f} ×)   "
         f"{LONG_TURNS - 9}-{LONG_TURNS} {last:6.1f} ms ({last / first:4.2f} ×)"
     )
+    # CPU per turn of each server process, so growth can be told apart: Rasa, the action server, or waiting.
+    for process in pids:
+        early = (cpu[10][process] - cpu[0][process]) * 100  # 10 turns: seconds → ms per turn
+        late = (cpu[-1][process] - cpu[-11][process]) * 100
+        print(f"  {'':15}   CPU of the {process}: {early:6.1f} → {late:6.1f} ms a turn (mean)")
 
 
 def main() -> int:
@@ -208,8 +233,10 @@ def main() -> int:
         conversation(floor, "mood_warmup", MOODBOT, 10)
         full_turns(ours, floor)
         print(f"\none conversation of {LONG_TURNS} turns (10 messages repeated; target: last ≤ 1.2 × first):")
-        long_conversation("this assistant", ours, "demo_overdue", OURS)
-        long_conversation("moodbot", floor, "mood_long", MOODBOT)
+        long_conversation(
+            "this assistant", ours, "demo_overdue", OURS, {"Rasa server": RASA_PORT, "action server": ACTION_PORT}
+        )
+        long_conversation("moodbot", floor, "mood_long", MOODBOT, {"Rasa server": MOODBOT_PORT})
         mine, theirs = rss_mb(RASA_PORT), rss_mb(MOODBOT_PORT)
         if mine and theirs:
             print(

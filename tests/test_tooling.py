@@ -33,5 +33,7 @@ def test_make_test_gates_coverage_of_bot() -> None:
     test_recipe = re.search(r"^test:.*\n((?:\t.*\n)+)", makefile, re.M)
     assert test_recipe and "scripts/test-all.sh" in test_recipe.group(1)
     script = (ROOT / "scripts" / "test-all.sh").read_text(encoding="utf-8")
-    # The floor is checked on the combined coverage of both pytest runs.
-    assert "--cov-append --cov-report=term" in script
+    # The floor is checked once, on the coverage of every pytest run combined; each run alone
+    # must not fail on it (the model-free run covers less of bot/ than all of them together).
+    assert script.count("--cov-fail-under=0") == script.count("--cov ")
+    assert '"$BIN/coverage" combine --append' in script and '"$BIN/coverage" report' in script

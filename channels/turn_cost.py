@@ -55,6 +55,10 @@ from typing import Any
 import aiohttp
 from rasa.core.actions.action import RemoteAction
 from rasa.core.actions.forms import FormAction
+from rasa.core.featurizers.tracker_featurizers import (
+    MaxHistoryTrackerFeaturizer,
+    _is_prev_action_unlikely_intent_in_state,
+)
 from rasa.core.policies import memoization
 from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
 from rasa.core.policies.policy import Policy, PolicyPrediction
@@ -62,7 +66,7 @@ from rasa.core.policies.rule_policy import RulePolicy
 from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.shared.constants import DEFAULT_SENDER_ID, DOCS_BASE_URL
 from rasa.shared.core import constants
-from rasa.shared.core.constants import PREVIOUS_ACTION, REQUESTED_SLOT, SHOULD_NOT_BE_SET
+from rasa.shared.core.constants import PREVIOUS_ACTION, REQUESTED_SLOT, SHOULD_NOT_BE_SET, USER
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -78,7 +82,7 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import ACTION_NAME, TEXT
+from rasa.shared.nlu.constants import ACTION_NAME, INTENT, TEXT
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.constants import MODEL_CONFIDENCE, SOFTMAX
@@ -206,6 +210,9 @@ class _History:
         self.seen: list[tuple[str, float]] = []  # (type, timestamp) of each applied event consumed
         self.events: list[Event] = []
         self.states: list[State] = []
+        # states[i] as Rasa's featurizer leaves it at prediction time (user text dropped where the
+        # intent is there), made once, for the states a prediction never edits (`for_prediction`)
+        self.read_only: list[State] = []
         self.last_ml_action: Any = None
         self.hidden = False
         self.checkpoints: list[_Checkpoint] = []
@@ -238,7 +245,7 @@ class _History:
             return False
         cp = kept[-1]
         self.replay = _snapshot(cp.replay)
-        del self.seen[cp.consumed :], self.events[cp.consumed :], self.states[cp.states :]
+        del self.seen[cp.consumed :], self.events[cp.consumed :], self.states[cp.states :], self.read_only[cp.states :]
         self.last_ml_action, self.hidden = cp.last_ml_action, cp.hidden
         return True
 
@@ -293,7 +300,9 @@ class HistoryCache:
         omit_unset_slots: bool = False,
         ignore_rule_only_turns: bool = False,
         rule_only_data: dict[str, Any] | None = None,
+        for_prediction: bool = False,
     ) -> list[State]:
+        """The states, all of them copies; or, `for_prediction`, as `_states_for_prediction` hands them out."""
         key = (
             tracker.sender_id,
             id(domain),
@@ -317,7 +326,26 @@ class HistoryCache:
         final.replay, final.last_ml_action, final.hidden = history.replay, history.last_ml_action, history.hidden
         states = list(history.states)
         _step(final, states, False, *flags)
-        return [{name: dict(sub) for name, sub in state.items()} for state in states]
+        if not for_prediction:
+            return [_copy_state(state) for state in states]
+        start = len(states) - 1  # the last state a prediction keeps once `action_unlikely_intent` is dropped
+        while start > 0 and _is_prev_action_unlikely_intent_in_state(states[start]):
+            start -= 1
+        for state in history.states[len(history.read_only) : start]:
+            history.read_only.append(_as_a_prediction_reads_it(state))
+        return history.read_only[:start] + [_copy_state(state) for state in states[start:]]
+
+
+def _copy_state(state: State) -> State:
+    return {name: dict(sub) for name, sub in state.items()}
+
+
+def _as_a_prediction_reads_it(state: State) -> State:
+    """`state` as the featurizer's `_remove_user_text_if_intent` leaves it (which then finds nothing to edit)."""
+    user = state.get(USER, {})
+    if user.get(INTENT) and user.get(TEXT):
+        return {**state, USER: {name: value for name, value in user.items() if name != TEXT}}
+    return state
 
 
 def begins_with(events: Sequence[Event], prefix: Sequence[Event]) -> bool:
@@ -436,13 +464,56 @@ def _states_for_tracker_history(
     ignore_rule_only_turns: bool = False,
     rule_only_data: dict[str, Any] | None = None,
 ) -> list[State]:
-    if type(tracker) is not DialogueStateTracker or tracker.sender_id in (None, DEFAULT_SENDER_ID):
-        # training's story trackers all share one sender id: Rasa's own loop for them
+    if not _cached(tracker):
         states: list[State] = _originals["states"](
             self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data
         )
         return states
     return _cache.states(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+
+
+def _cached(tracker: DialogueStateTracker) -> bool:
+    """Whether the states come from the cache: not for training's story trackers (they share one sender id)."""
+    return type(tracker) is DialogueStateTracker and tracker.sender_id not in (None, DEFAULT_SENDER_ID)
+
+
+def _states_for_prediction(
+    self: MaxHistoryTrackerFeaturizer,
+    trackers: list[DialogueStateTracker],
+    domain: Domain,
+    use_text_for_last_user_input: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: dict[str, Any] | None = None,
+    ignore_action_unlikely_intent: bool = False,
+) -> list[list[State]]:
+    """Rasa's `MaxHistoryTrackerFeaturizer.prediction_states`, without copying every state of the session.
+
+    Rasa's steps edit the states: every user state loses its text where its intent is there, and
+    the last state kept loses its intent or its text. The cache hands out copies of the states from
+    that last one on, and before it the states already as that first step leaves them (made once
+    per conversation, shared: the step finds nothing to edit there). Copying every state cost each
+    policy, at each prediction, time that grew with the conversation, while the featurizers of
+    TED and memoization keep five.
+    """
+    if len(trackers) != 1 or not _cached(trackers[0]):
+        states: list[list[State]] = _originals["prediction_states"](
+            self,
+            trackers,
+            domain,
+            use_text_for_last_user_input,
+            ignore_rule_only_turns,
+            rule_only_data,
+            ignore_action_unlikely_intent,
+        )
+        return states
+    found = _cache.states(domain, trackers[0], False, ignore_rule_only_turns, rule_only_data, for_prediction=True)
+    trackers_as_states = [found]
+    # From here on Rasa's own steps (tracker_featurizers.py, MaxHistoryTrackerFeaturizer.prediction_states).
+    if ignore_action_unlikely_intent:
+        trackers_as_states = [self._remove_action_unlikely_intent_from_states(s) for s in trackers_as_states]
+    trackers_as_states = [self.slice_state_history(s, self.max_history) for s in trackers_as_states]
+    self._choose_last_user_input(trackers_as_states, use_text_for_last_user_input)
+    return trackers_as_states
 
 
 # ── 4b. tracker copies without the replay ──
@@ -753,6 +824,8 @@ def install() -> None:
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(_resolve_by_type)
     Domain.states_for_tracker_history = _states_for_tracker_history
+    _originals["prediction_states"] = MaxHistoryTrackerFeaturizer.prediction_states
+    MaxHistoryTrackerFeaturizer.prediction_states = _states_for_prediction
 
 
 def uninstall() -> None:
@@ -762,6 +835,7 @@ def uninstall() -> None:
     RemoteAction._validate_action_result = _originals.pop("validate")
     Event.resolve_by_type = staticmethod(_originals.pop("resolve_by_type"))
     Domain.states_for_tracker_history = _originals.pop("states")
+    MaxHistoryTrackerFeaturizer.prediction_states = _originals.pop("prediction_states")
     DialogueStateTracker.applied_events = _originals.pop("applied_events")
     DialogueStateTracker.copy = _originals.pop("copy")
     FormAction._temporary_tracker = _originals.pop("form_tracker")

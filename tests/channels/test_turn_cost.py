@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.brokers.broker import EventBroker
+from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -152,16 +153,63 @@ def test_states_after_every_event_are_rasas(domain: Domain, flags: dict[str, Any
         assert ours == rasa, f"fresh copy after event {n}: {event}"
 
 
-def test_callers_editing_the_states_do_not_change_the_next_answer(domain: Domain) -> None:
+def _with_unlikely_intents(events: list[Event]) -> list[Event]:
+    """`events` with `action_unlikely_intent` after every user message, as UnexpecTED adds it."""
+    marked: list[Event] = []
+    for event in events:
+        marked.append(event)
+        if isinstance(event, UserUttered):
+            marked.append(ActionExecuted("action_unlikely_intent"))
+    return marked
+
+
+_PREDICTION_WAYS = [
+    (max_history, use_text, ignore_unlikely)
+    for max_history in (5, 1, None)  # TED and memoization (5), RulePolicy (None)
+    for use_text in (True, False)
+    for ignore_unlikely in (True, False)
+]
+
+
+def _prediction_states(domain: Domain, tracker: DialogueStateTracker, way: tuple[Any, bool, bool]) -> Any:
+    max_history, use_text, ignore_unlikely = way
+    return MaxHistoryTrackerFeaturizer(max_history=max_history).prediction_states(
+        [tracker], domain, use_text_for_last_user_input=use_text, ignore_action_unlikely_intent=ignore_unlikely
+    )
+
+
+@pytest.mark.parametrize(
+    "events", [_conversation(), _with_unlikely_intents(_conversation())], ids=["plain", "unlikely"]
+)
+def test_prediction_states_are_rasas_and_what_they_edit_changes_no_later_answer(
+    domain: Domain, events: list[Event]
+) -> None:
     turn_cost.install()
-    tracker = DialogueStateTracker.from_events("turn_cost_edits", _conversation()[:8], domain.slots)
-    first = domain.states_for_tracker_history(tracker)
-    for state in first:  # what Rasa's featurizers do to the states they are given
-        state.get("user", {}).pop("intent", None)
-        state.pop("slots", None)
-    ours, rasa = _states_both_ways(domain, tracker, {})
-    assert ours == rasa
-    assert ours != first
+    growing = DialogueStateTracker("turn_cost_edits", domain.slots)
+    for n, event in enumerate(events):
+        growing.update(event)
+        for way in _PREDICTION_WAYS:  # every way Rasa's policies ask, each editing what it is given
+            ours, rasa = _both_ways(lambda: _prediction_states(domain, growing, way))  # noqa: B023
+            assert ours == rasa, f"{way} after event {n}: {event}"
+        ours, rasa = _states_both_ways(domain, growing, {})
+        assert ours == rasa, f"after event {n}: {event}"
+
+
+def test_only_the_states_a_prediction_may_edit_are_copies(domain: Domain) -> None:
+    turn_cost.install()
+    tracker = DialogueStateTracker.from_events("turn_cost_tail", _conversation()[:13], domain.slots)
+    way = (None, False, True)  # RulePolicy's: every state
+    first, second = (_prediction_states(domain, tracker, way)[0] for _ in range(2))
+    assert first == second
+    assert all(a is b for a, b in zip(first[:-1], second[:-1], strict=True))  # made once, handed out as they are
+    assert first[-1] is not second[-1] and first[-1]["user"] is not second[-1]["user"]
+    tracker.update(ActionExecuted("action_unlikely_intent"))
+    way = (None, False, False)
+    first, second = (_prediction_states(domain, tracker, way)[0] for _ in range(2))
+    assert first[-2] is not second[-2]  # the last state kept where `action_unlikely_intent` is dropped
+    # every other caller still gets copies of every state
+    first, second = (domain.states_for_tracker_history(tracker) for _ in range(2))
+    assert not any(a is b for a, b in zip(first, second, strict=True))
 
 
 def test_the_cache_keeps_a_bounded_number_of_conversations(domain: Domain) -> None:

@@ -20,5 +20,5 @@ force=()
 if [ -n "$latest" ] && [ -n "$(find data/jieba -type f -newer "$latest" -print -quit)" ]; then
   force=(--force)
 fi
-echo "==> training a model (a few minutes on 2 cores)"
+echo "==> training a model (about 10 minutes on 2 cores)"
 PYTHONPATH="$PWD" .venv/bin/rasa train "${force[@]}" --fixed-model-name "model-$(date +%Y%m%d-%H%M%S)" --quiet

@@ -85,6 +85,8 @@ end
 # RuntimeError ("the handler is closed") instead of an OSError that redis-py turns into a
 # ConnectionError; redis-py has dropped that connection by then, so the retry runs on a new one.
 _DROPPED_CONNECTION_ERRORS = (RuntimeError,)
+# What a Redis command raises when Redis cannot be reached (after its one retry).
+_UNREACHABLE = (RedisError, *_DROPPED_CONNECTION_ERRORS)
 # ARGV[1] token, ARGV[2] lease ms → the ticket's number. Issuing the same token again (a retry whose
 # first reply was lost) returns its number: the line never gets a second ticket nobody holds.
 _ISSUE = (
@@ -231,7 +233,7 @@ class AtomicRedisLockStore(LockStore):
                         logger.warning("lock ticket for %s lapsed while waiting; issuing a new one", conversation_id)
                         token = await self.issue(conversation_id)
                     await asyncio.sleep(wait)
-            except RedisError as problem:
+            except _UNREACHABLE as problem:
                 raise LockError(f"lock store unreachable for {conversation_id}: {problem}") from problem
             heartbeat = asyncio.create_task(self._renew(conversation_id, token))
             yield TicketLock(conversation_id)
@@ -243,7 +245,7 @@ class AtomicRedisLockStore(LockStore):
             if token:
                 try:
                     await self.release(conversation_id, token)
-                except RedisError:  # the ticket lapses by itself after the lease
+                except _UNREACHABLE:  # the ticket lapses by itself after the lease
                     logger.warning(
                         "could not release the lock of %s; it lapses in %d ms", conversation_id, self.lease_ms
                     )
@@ -265,7 +267,7 @@ class AtomicRedisLockStore(LockStore):
                         "lock of %s was lost during its turn (process stalled past the lease)", conversation_id
                     )
                     return
-            except RedisError as problem:  # keep trying: the ticket still has up to one lease
+            except _UNREACHABLE as problem:  # keep trying: the ticket still has up to one lease
                 logger.warning("could not renew the lock of %s: %s", conversation_id, problem)
 
     # Rasa's synchronous ticket API is not used by Rasa's agent or server (they call `lock`);

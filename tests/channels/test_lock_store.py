@@ -401,3 +401,26 @@ def test_a_connection_uvloop_already_closed_is_replaced_not_a_failed_turn(
         await store.red.close()
 
     asyncio.run(scenario())
+
+
+def test_a_connection_closed_again_on_the_retry_refuses_the_turn(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the retry meets a closed connection too, the turn is refused as with Redis down, not an unknown error."""
+    from redis.asyncio.connection import Connection  # type: ignore[import-untyped]
+
+    async def always_closed(self: Any, command: Any) -> None:
+        raise RuntimeError("unable to perform operation on <TCPTransport closed=True>; the handler is closed")
+
+    async def scenario() -> None:
+        store = AtomicRedisLockStore(**_redis_params(redis_url), key_prefix=_prefix())
+        async with store.lock("c"):
+            pass
+        monkeypatch.setattr(Connection, "_send_packed_command", always_closed)
+        with pytest.raises(LockError):
+            async with store.lock("c"):
+                pass
+        monkeypatch.undo()
+        await store.red.close()
+
+    asyncio.run(scenario())

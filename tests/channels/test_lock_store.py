@@ -407,7 +407,7 @@ def test_a_connection_closed_again_on_the_retry_refuses_the_turn(
     redis_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Where the retry meets a closed connection too, the turn is refused as with Redis down, not an unknown error."""
-    from redis.asyncio.connection import Connection  # type: ignore[import-untyped]
+    from redis.asyncio.connection import Connection
 
     async def always_closed(self: Any, command: Any) -> None:
         raise RuntimeError("unable to perform operation on <TCPTransport closed=True>; the handler is closed")

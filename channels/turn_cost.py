@@ -82,7 +82,7 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import ACTION_NAME, INTENT, TEXT
+from rasa.shared.nlu.constants import ACTION_NAME, TEXT
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.constants import MODEL_CONFIDENCE, SOFTMAX
@@ -341,11 +341,12 @@ def _copy_state(state: State) -> State:
 
 
 def _as_a_prediction_reads_it(state: State) -> State:
-    """`state` as the featurizer's `_remove_user_text_if_intent` leaves it (which then finds nothing to edit)."""
-    user = state.get(USER, {})
-    if user.get(INTENT) and user.get(TEXT):
-        return {**state, USER: {name: value for name, value in user.items() if name != TEXT}}
-    return state
+    """`state` as Rasa's `_remove_user_text_if_intent` leaves it (then it finds nothing to edit); itself if same."""
+    if USER not in state:
+        return state
+    edited = {**state, USER: dict(state[USER])}
+    MaxHistoryTrackerFeaturizer._remove_user_text_if_intent([[edited]])
+    return edited if edited[USER] != state[USER] else state
 
 
 def begins_with(events: Sequence[Event], prefix: Sequence[Event]) -> bool:

@@ -158,7 +158,7 @@
     this.typing.appendChild(el("span", { className: "cc-typing-text", text: TEXT.typing }));
     this.input = el("textarea", { className: "cc-input", rows: "1", maxlength: "500", placeholder: TEXT.placeholder, "aria-label": TEXT.inputLabel, enterkeyhint: "send" });
     this.sendButton = el("button", { type: "submit", className: "cc-send", text: TEXT.send });
-    this.sendButton.disabled = true;  // until the socket is connected
+    this.sendButton.disabled = true;  // until the session is confirmed
     var form = el("form", { className: "cc-form" }, [this.input, this.sendButton]);
     var header = el("header", { className: "cc-header" }, [el("h2", { id: titleId, className: "cc-title", text: this.config.title || TEXT.title })]);
     this.panel = el("section", { className: "cc-panel", role: "region", "aria-labelledby": titleId }, [header, this.offline, this.handoffLine, this.log, this.typing, form]);
@@ -183,7 +183,7 @@
     });
     window.addEventListener("offline", function () { self.setOnline(false); });
     window.addEventListener("online", function () {
-      if (self.socket && self.socket.connected) {
+      if (self.canSend()) {
         self.setOnline(true);
         self.loadHistory();  // what was said while offline, and the quick replies usable again
       } else if (self.socket) self.socket.connect();
@@ -234,14 +234,19 @@
     });
     this.socket = socket;
     socket.on("connect", function () {
-      self.setOnline(true);
+      self.sessionConfirmed = false;
       socket.emit("session_request", { session_id: self.token ? null : self.devSession() });
     });
+    // Sending opens only here, in the same task that asks for the transcript: a message
+    // sent before would not be among those kept when the transcript redraws the log.
     socket.on("session_confirm", function (id) {
       self.sessionId = typeof id === "string" ? id : (id && id.session_id);
+      self.sessionConfirmed = true;
+      self.setOnline(true);
       self.loadHistory();
     });
     socket.on("disconnect", function (reason) {
+      self.sessionConfirmed = false;
       self.setOnline(false);
       if (reason === "io server disconnect") socket.connect();
     });
@@ -431,7 +436,7 @@
       message.buttons.forEach(function (b) {
         var button = el("button", { type: "button", className: "cc-quick", text: b.title || b.payload });
         button.addEventListener("click", function () {
-          if (!self.socket || !self.socket.connected) return;
+          if (!self.canSend()) return;
           group.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
           button.classList.add("cc-chosen");
           // the disabled button loses focus: keep it in the conversation (no phone keyboard pop-up)
@@ -465,9 +470,13 @@
 
   Widget.prototype.sendText = function () {
     var text = this.input.value.trim();
-    if (!text || !this.socket || !this.socket.connected) return;
+    if (!text || !this.canSend()) return;
     this.input.value = "";
     this.send(text, text);
+  };
+
+  Widget.prototype.canSend = function () {
+    return Boolean(this.socket && this.socket.connected && this.sessionConfirmed);
   };
 
   Widget.prototype.send = function (message, display) {

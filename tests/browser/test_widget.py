@@ -145,6 +145,31 @@ def test_keyboard_only(desktop: Page, widget_server: str, db: Any) -> None:
     expect(desktop.get_by_role("button", name="打开在线客服")).to_be_focused()
 
 
+# Records, in order, when the widget asks for its transcript and when sending opens.
+ORDER_PROBE = """
+window.ccOrder = [];
+const fetched = window.fetch;
+window.fetch = function (url) {
+  if (String(url).includes("/webhooks/socketio/history")) window.ccOrder.push("history");
+  return fetched.apply(this, arguments);
+};
+new MutationObserver(function (changes) {
+  changes.forEach(function (c) {
+    if (c.target.classList && c.target.classList.contains("cc-send") && !c.target.disabled) window.ccOrder.push("send");
+  });
+}).observe(document, { subtree: true, attributes: true, attributeFilter: ["disabled"] });
+"""
+
+
+def test_sending_opens_only_once_the_transcript_is_asked_for(desktop: Page, widget_server: str, db: Any) -> None:
+    """A message sent before the transcript request would be wiped by the redraw."""
+    restart(widget_server, "demo_balance")
+    desktop.add_init_script(ORDER_PROBE)
+    open_demo(desktop, widget_server, "demo_balance")
+    order = desktop.evaluate("window.ccOrder")
+    assert order and order[0] == "history", order
+
+
 def test_a_late_history_keeps_what_was_said_meanwhile_and_the_focus(desktop: Page, widget_server: str, db: Any) -> None:
     """The transcript the widget loads on connecting can come back after the first answer."""
     restart(widget_server, "demo_balance")

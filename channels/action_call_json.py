@@ -23,6 +23,7 @@ import rasa
 import ujson
 from rasa.shared.core.trackers import EventVerbosity
 
+from channels.event_chain import event_digest
 from components.per_event import PerEvent
 
 if TYPE_CHECKING:
@@ -45,10 +46,15 @@ def dumps(value: Any) -> str:
 
 
 class EncodedEvents:
-    """A call's events as JSON texts, written into the call as they are (ujson's `__json__`)."""
+    """A call's events as JSON texts, written into the call as they are (ujson's `__json__`).
 
-    def __init__(self, texts: list[str]) -> None:
+    With each text's digest (channels/event_chain.py), so a later call can send only the events
+    the action server has not seen (channels/action_call_delta.py).
+    """
+
+    def __init__(self, texts: list[str], digests: list[bytes] | None = None) -> None:
         self.texts = texts
+        self.digests = digests if digests is not None else [event_digest(text) for text in texts]
 
     def __json__(self) -> str:
         return "[" + ",".join(self.texts) + "]"
@@ -61,14 +67,16 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-# each event's JSON text, kept while the event lives (components/per_event.py)
+# each event's JSON text, and its digest, kept while the event lives (components/per_event.py)
 event_text: PerEvent[str] = PerEvent(lambda event: dumps(event.as_dict()))
+event_text_digest: PerEvent[bytes] = PerEvent(lambda event: event_digest(event_text(event)))
 
 
 def action_call(self: RemoteAction, tracker: DialogueStateTracker, domain: Domain) -> dict[str, Any]:
     """Rasa 3.6's `RemoteAction._action_call_format`, the events written from their kept JSON texts."""
     state = tracker.current_state(EventVerbosity.NONE)  # the same state, without turning events into dicts
-    state["events"] = EncodedEvents([event_text(event) for event in tracker.events])
+    events = tracker.events
+    state["events"] = EncodedEvents([event_text(e) for e in events], [event_text_digest(e) for e in events])
     result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state, "version": rasa.__version__}
     if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
         result["domain"] = domain.as_dict()

@@ -6,7 +6,8 @@ every route but /health needs the shared secret in the X-Action-Secret
 header (endpoints.yml sends it), an action call that is not the shape Rasa
 sends (a JSON object naming the action, with a tracker of the right types,
 deflated or not) gets HTTP 400 before rasa_sdk reads it, and errors answer
-with a bare message.
+with a bare message. It also takes delta calls at /webhook/since: only the events it has not
+seen, the rest kept here from earlier calls (channels/action_server_events.py).
 
     python -m channels.action_server --port 5055      (scripts/run.sh does this)
 """
@@ -28,9 +29,12 @@ from sanic.response import HTTPResponse
 
 from bot.config import ConfigError, Settings
 from bot.db.session import is_unreachable
+from channels.action_server_events import KnownEvents, malformed_delta
+from channels.event_chain import DELTA_SUBPATH, UNKNOWN_PREFIX_STATUS
 from channels.failures import failure_fields
 
 SECRET_HEADER = "X-Action-Secret"
+DELTA_PATH = "/webhook/" + DELTA_SUBPATH
 OPEN_PATHS = {"/health"}
 # domain.yml: the account database is down: not available now, try later, or a person (a button).
 ACCOUNTS_UNAVAILABLE_RESPONSE = "utter_accounts_unavailable"
@@ -61,6 +65,8 @@ def create_guarded_app(settings: Settings, actions_package: str = "actions") -> 
     expected = settings.action_secret.encode()
     # Only the Rasa server calls this app, never a browser: no CORS.
     app = create_app(actions_package, cors_origins=None)
+    known_events = KnownEvents()
+    app.add_route(_rasa_sdk_webhook(app), DELTA_PATH, methods=["POST"], name="delta_webhook")
 
     @app.listener("before_server_start")
     async def check_bind(app: Sanic, _: object) -> None:
@@ -75,16 +81,8 @@ def create_guarded_app(settings: Settings, actions_package: str = "actions") -> 
             return response.json({"error": "unauthorised"}, status=401)
         if not hmac.compare_digest(given, expected):
             return response.json({"error": "forbidden"}, status=403)
-        if request.path == "/webhook" and request.method == "POST":
-            encoding = request.headers.get("Content-Encoding")
-            call, problem = read_call(request.body, encoding)
-            if problem is not None:
-                logger.info("action call refused: %s", problem)
-                return response.json({"error": "bad request"}, status=400)
-            if encoding != "deflate":
-                # rasa_sdk reads request.json: the call parsed here, not a second time (a long
-                # conversation's tracker is a few hundred KB: milliseconds per parse).
-                request.parsed_json = call  # type: ignore[assignment]  # Sanic declares the cache None-only
+        if request.path in ("/webhook", DELTA_PATH) and request.method == "POST":
+            return admit_call(request, known_events)
         return None
 
     @app.exception(Exception)
@@ -92,12 +90,36 @@ def create_guarded_app(settings: Settings, actions_package: str = "actions") -> 
         # rasa_sdk's own handler returns the request body: the customer's whole tracker.
         # Never the exception's message or the body: either can quote the customer's messages.
         logger.error("action server error on %s: %s", request.path, failure_fields(exception))
-        if request.path == "/webhook" and is_unreachable(exception):
+        if request.path in ("/webhook", DELTA_PATH) and is_unreachable(exception):
             return response.json(accounts_unavailable())
         status = getattr(exception, "status_code", 500)
         return response.json({"error": "internal error" if status >= 500 else "bad request"}, status=status)
 
     return app
+
+
+def admit_call(request: Request, known_events: KnownEvents) -> HTTPResponse | None:
+    """None when rasa_sdk may run the call (parsed here; a delta call's session restored), else the refusal."""
+    encoding = request.headers.get("Content-Encoding")
+    call, problem = read_call(request.body, encoding)
+    delta = request.path == DELTA_PATH
+    if call is not None and delta:
+        problem = "a delta call is never deflated" if encoding == "deflate" else malformed_delta(call)
+    if call is None or problem is not None:
+        logger.info("action call refused: %s", problem)
+        return response.json({"error": "bad request"}, status=400)
+    if delta and not known_events.restore(call):
+        return response.json({"error": "events unknown"}, status=UNKNOWN_PREFIX_STATUS)
+    if encoding != "deflate":
+        # rasa_sdk reads request.json: the call parsed here, not a second time (a long
+        # conversation's tracker is a few hundred KB: milliseconds per parse).
+        request.parsed_json = call  # type: ignore[assignment]  # Sanic declares the cache None-only
+    return None
+
+
+def _rasa_sdk_webhook(app: Sanic) -> Any:
+    """rasa_sdk's own /webhook handler, to serve delta calls once their session is restored."""
+    return next(route.handler for route in app.router.routes if route.path == "webhook")
 
 
 def accounts_unavailable() -> dict[str, Any]:

@@ -30,6 +30,9 @@ nothing. Each cut below computes exactly what Rasa computes, only once:
    ujson writes the same JSON value, several times faster.
 8. **Every event of the session is turned into a dict and encoded again for every action-server
    call**: each event's JSON text is kept while the event lives (channels/action_call_json.py).
+9. **The action server reads the whole session at every call**: a call carries only the events
+   it has not seen, the rest named by a digest (channels/action_call_delta.py); it gets the same
+   session rasa_sdk would have got, or asks for the whole call.
 And `freeze_after_start`: Python's full garbage collections walk the million objects of the loaded
 model again and again; frozen after start-up, they are not.
 
@@ -88,6 +91,7 @@ from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.constants import MODEL_CONFIDENCE, SOFTMAX
 
 from bot.config import parse_flag
+from channels.action_call_delta import delta_calls_wanted, make_request
 from channels.action_call_json import action_call, dumps
 
 # Conversations whose states are kept per process (least recently used dropped first). Each holds
@@ -817,6 +821,9 @@ def install() -> None:
     EndpointConfig.session = _session
     _originals["action_call"] = RemoteAction._action_call_format
     RemoteAction._action_call_format = action_call
+    if delta_calls_wanted():
+        _originals["endpoint_request"] = EndpointConfig.request
+        EndpointConfig.request = make_request(EndpointConfig.request)
     _originals["ted_predict"] = TEDPolicy.predict_action_probabilities
     TEDPolicy.predict_action_probabilities = _deferred_ted
     _originals["best_policy_prediction"] = DefaultPolicyPredictionEnsemble._best_policy_prediction
@@ -846,5 +853,7 @@ def uninstall() -> None:
     TEDPolicy.predict_action_probabilities = _originals.pop("ted_predict")
     EndpointConfig.session = _originals.pop("endpoint_session")
     RemoteAction._action_call_format = _originals.pop("action_call")
+    if "endpoint_request" in _originals:
+        EndpointConfig.request = _originals.pop("endpoint_request")
     DefaultPolicyPredictionEnsemble._best_policy_prediction = staticmethod(_originals.pop("best_policy_prediction"))
     _originals.clear()  # the states found so far stay: they are Rasa's answers (tests compare next calls)

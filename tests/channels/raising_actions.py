@@ -1,4 +1,4 @@
-"""Test actions, not the project's: one raising a plain bug (test_action_server_outage.py), one echoing its call."""
+"""Test actions, not the project's: one raising a plain bug (test_action_server_outage.py), two echoing their call."""
 
 from __future__ import annotations
 
@@ -25,3 +25,15 @@ class ActionEchoingTheLatestMessage(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         return [{"event": "slot", "name": "echo", "value": tracker.latest_message.get("text")}]
+
+
+class ActionEchoingItsEvents(Action):
+    """Sets a slot to the events it was given (test_action_call_delta.py), then adds one, as forms do."""
+
+    def name(self) -> str:
+        return "action_echo_events"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        given = list(tracker.events)
+        tracker.add_slots([{"event": "slot", "name": "echo", "value": "added by the action"}])
+        return [{"event": "slot", "name": "events", "value": given}]

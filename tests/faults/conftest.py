@@ -70,6 +70,21 @@ class Topology:
         log = self.logs / "supervisor.log"
         return log.read_text().splitlines() if log.exists() else []
 
+    def action_calls(self) -> list[dict[str, str]]:
+        """Each request nginx passed to the action servers so far: request, status, upstream, request_bytes."""
+        proxy = f"port={self.env['ACTION_PROXY_PORT']} "
+        lines = (self.logs / "nginx-access.log").read_text().splitlines()
+        return [
+            {
+                "request": line.split('"')[1],
+                "status": line.split('" ')[1].split(" ")[0],
+                "upstream": line.split("upstream=")[1].split(" upstream_status")[0].split(", ")[-1],
+                "request_bytes": line.split("request_bytes=")[1],
+            }
+            for line in lines
+            if proxy in line
+        ]
+
     def upstreams(self, at_least: int = 0) -> list[str]:
         """The Rasa process (host:port) that answered each public request so far (nginx's access log).
 

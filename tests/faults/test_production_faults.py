@@ -124,6 +124,9 @@ def test_a_service_down_for_a_while_crashes_nothing(topology: Topology, service:
 RESPONSES = domain()["responses"]
 PAUSE = '/pause_credit{"product":"huabei","duration":30}'  # the widget's 暂停 button
 CONFIRM_ASKED = "确认把花呗暂停 30 天"
+# what four more turns would add to a call that carried the whole session (a user message's parse
+# data alone is a few KB): the last turn's calls must stay below the first turn's plus this
+SESSION_GROWTH_BYTES = 4096
 
 
 def said(response: str) -> str:
@@ -243,6 +246,26 @@ def _wait_until_refused(port: int, within: float = 5.0) -> None:
             return
         time.sleep(0.02)
     raise AssertionError(f"port {port} still accepts connections after the kill")
+
+
+def test_a_conversations_action_calls_stay_on_one_action_server_and_carry_only_new_events(
+    topology: Topology, conversation: Callable[[str], Conversation]
+) -> None:
+    c = conversation("demo_bound")
+    turns: list[list[dict[str, str]]] = []
+    for message in ("借呗能注销吗", "花呗呢", "借呗能注销吗", "花呗呢", "借呗能注销吗"):
+        before = len(topology.action_calls())
+        assert c.say(message)
+        wait_until(lambda: len(topology.action_calls()) > before, 5, "nginx logged the turn's action calls")  # noqa: B023
+        turns.append(topology.action_calls()[before:])
+    calls = [call for turn in turns for call in turn]
+    assert {call["request"] for call in calls} == {"POST /webhook/since HTTP/1.1"}
+    assert {call["status"] for call in calls} == {"200"}  # nothing refused: the events were where they were sent
+    assert len({call["upstream"] for call in calls}) == 1  # nginx hashes the conversation
+    # each call carries its own turn's events (and Rasa's domain), not the session so far
+    largest = [max(int(call["request_bytes"]) for call in turn) for turn in turns]
+    assert largest[-1] < largest[0] + SESSION_GROWTH_BYTES, largest
+    c.assert_stored_once()
 
 
 @contextmanager

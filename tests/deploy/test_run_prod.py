@@ -90,6 +90,8 @@ def test_rendered_nginx_config_is_valid_and_sticky(tmp_path: Path) -> None:
     assert "ip_hash;" in rasa  # socket.io long-polling: one client, one process
     assert [f"127.0.0.1:{p}" in rasa for p in (16005, 16006, 16007)] == [True] * 3
     assert [f"127.0.0.1:{p}" in actions for p in (16055, 16056)] == [True] * 2
+    # a conversation's calls reach the action server that kept its events (channels/event_chain.py)
+    assert "hash $http_x_conversation_key consistent;" in actions
     assert "listen 127.0.0.1:16050;" in text  # the action servers are reached on loopback only
     assert "client_max_body_size 65536;" in text.split("listen 127.0.0.1:16050;")[0]  # the public cap
     assert "client_body_buffer_size 65536;" in text.split("listen 127.0.0.1:16050;")[0]  # in memory

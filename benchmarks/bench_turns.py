@@ -242,6 +242,9 @@ def main() -> int:
             print(
                 f"\nRasa server memory: this assistant {mine:.0f} MB, moodbot {theirs:.0f} MB ({mine / theirs:.2f} ×)"
             )
+        actions = rss_mb(ACTION_PORT)
+        if actions:  # it keeps each conversation's events for delta calls (channels/action_server_events.py)
+            print(f"action server memory after these conversations: {actions:.0f} MB")
     return 0
 
 

@@ -231,16 +231,20 @@ class _History:
         the same; others (a tracker read back from a store) are the same when their type and time are
         and they compare equal.
         """
-        same = next(
+        identical = next(
             (i for i, (mine, theirs) in enumerate(zip(self.events, applied, strict=False)) if mine is not theirs), None
         )
-        same = min(len(self.events), len(applied)) if same is None else same
+        same = identical = min(len(self.events), len(applied)) if identical is None else identical
         for mine, event in zip(self.seen[same:], applied[same:], strict=False):
             if mine != (type(event).__name__, event.timestamp):
                 break
             same += 1
-        while same and applied[same - 1] != self.events[same - 1]:
+        while same > identical and applied[same - 1] != self.events[same - 1]:
             same -= 1
+        # From now on the caller's objects: a tracker read back from a store holds copies of the
+        # events consumed, and the next call then matches them by identity instead of comparing
+        # every event from the first copy on (which grew with the conversation).
+        self.events[identical:same] = applied[identical:same]
         kept = [cp for cp in self.checkpoints if cp.consumed <= same]
         if same == len(self.seen):
             return True

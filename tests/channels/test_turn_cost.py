@@ -212,6 +212,22 @@ def test_only_the_states_a_prediction_may_edit_are_copies(domain: Domain) -> Non
     assert not any(a is b for a, b in zip(first, second, strict=True))
 
 
+@pytest.mark.parametrize("read_at", [6, 13, 20, 27])
+def test_a_tracker_read_back_from_a_store_is_compared_once_then_matched_by_identity(
+    domain: Domain, read_at: int
+) -> None:
+    """A store read gives copies of the events consumed; comparing each again every turn grew with the session."""
+    cache = turn_cost.HistoryCache()
+    events = _conversation()
+    cache.states(domain, DialogueStateTracker.from_events("read_back", events[:read_at], domain.slots))
+    copies = [Event.from_parameters(event.as_dict()) for event in events[: read_at + 4]]
+    read = DialogueStateTracker.from_events("read_back", copies, domain.slots)
+    assert cache.states(domain, read) == turn_cost._originals["states"](domain, read)
+    (history,) = cache.entries.values()
+    assert len(history.events) == len(read.applied_events())
+    assert all(mine is theirs for mine, theirs in zip(history.events, read.applied_events(), strict=True))
+
+
 def test_the_cache_keeps_a_bounded_number_of_conversations(domain: Domain) -> None:
     cache = turn_cost.HistoryCache(size=3)
     for n in range(10):

@@ -17,6 +17,8 @@ tests/channels/test_turn_cost.py compares both with what Rasa would send.
 from __future__ import annotations
 
 import json
+import operator
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import rasa
@@ -29,6 +31,7 @@ from components.per_event import PerEvent
 if TYPE_CHECKING:
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import Event
     from rasa.shared.core.trackers import DialogueStateTracker
 
 
@@ -67,16 +70,45 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-# each event's JSON text, and its digest, kept while the event lives (components/per_event.py)
+# each event's JSON text, kept while the event lives (components/per_event.py)
 event_text: PerEvent[str] = PerEvent(lambda event: dumps(event.as_dict()))
-event_text_digest: PerEvent[bytes] = PerEvent(lambda event: event_digest(event_text(event)))
+
+
+class _Sent:
+    """A conversation's events in its last call, with their texts and digests."""
+
+    def __init__(self, events: list[Event], texts: list[str], digests: list[bytes]) -> None:
+        self.events, self.texts, self.digests = events, texts, digests
+
+
+# Conversations whose last call's events are remembered (least recently used dropped first).
+MAX_REMEMBERED_CALLS = 500
+_last_calls: OrderedDict[str, _Sent] = OrderedDict()
+
+
+def encoded_events(tracker: DialogueStateTracker) -> EncodedEvents:
+    """The tracker's events as JSON texts and digests, going on from the conversation's last call.
+
+    A turn makes three or four calls, each with the events of the one before and a few more (and
+    across turns the store hands out the same event objects): only those are looked up, the
+    rest is carried over once the earlier events are found to be the very same objects.
+    """
+    events = list(tracker.events)
+    last = _last_calls.pop(tracker.sender_id, None)
+    if last is None or len(last.events) > len(events) or not all(map(operator.is_, last.events, events)):
+        last = _Sent([], [], [])
+    new_texts = [event_text(event) for event in events[len(last.events) :]]
+    sent = _Sent(events, last.texts + new_texts, last.digests + [event_digest(text) for text in new_texts])
+    _last_calls[tracker.sender_id] = sent
+    while len(_last_calls) > MAX_REMEMBERED_CALLS:
+        _last_calls.popitem(last=False)
+    return EncodedEvents(sent.texts, sent.digests)
 
 
 def action_call(self: RemoteAction, tracker: DialogueStateTracker, domain: Domain) -> dict[str, Any]:
     """Rasa 3.6's `RemoteAction._action_call_format`, the events written from their kept JSON texts."""
     state = tracker.current_state(EventVerbosity.NONE)  # the same state, without turning events into dicts
-    events = tracker.events
-    state["events"] = EncodedEvents([event_text(e) for e in events], [event_text_digest(e) for e in events])
+    state["events"] = encoded_events(tracker)
     result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state, "version": rasa.__version__}
     if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
         result["domain"] = domain.as_dict()

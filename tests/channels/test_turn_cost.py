@@ -720,6 +720,33 @@ def test_action_calls_are_rasas_after_every_event(domain: Domain) -> None:
         assert ours["tracker"]["events"][-1]["timestamp"] == event.timestamp
 
 
+def test_calls_going_on_from_the_last_one_or_not_are_rasas(domain: Domain) -> None:
+    """Each call goes on from the conversation's last one only where its events are the very same objects."""
+    growing = DialogueStateTracker("going_on", domain.slots)
+    for n, event in enumerate(_conversation()):
+        growing.update(event)
+        ours, rasa = _sent(domain, growing)
+        assert ours == rasa, f"after event {n}: {event}"
+        # a store read gives copies; another conversation's call comes between
+        copies = [Event.from_parameters(e.as_dict()) for e in growing.events]
+        read = DialogueStateTracker.from_events("going_on", copies, domain.slots)
+        ours, rasa = _sent(domain, read)
+        assert ours == rasa, f"read back after event {n}: {event}"
+        other = DialogueStateTracker.from_events("another", _conversation()[: n + 1], domain.slots)
+        ours, rasa = _sent(domain, other)
+        assert ours == rasa, f"another conversation after event {n}"
+    shorter = DialogueStateTracker.from_events("going_on", list(growing.events)[:5], domain.slots)
+    assert _sent(domain, shorter)[0] == _sent(domain, shorter)[1]
+
+
+def test_calls_are_remembered_for_a_bounded_number_of_conversations(domain: Domain, monkeypatch: Any) -> None:
+    monkeypatch.setattr(action_call_json, "MAX_REMEMBERED_CALLS", 2)
+    for n in range(4):
+        _sent(domain, DialogueStateTracker.from_events(f"bounded_{n}", _conversation()[:3], domain.slots))
+    assert list(action_call_json._last_calls)[-2:] == ["bounded_2", "bounded_3"]
+    assert len(action_call_json._last_calls) == 2
+
+
 def test_an_edited_copy_of_a_sent_event_is_sent_as_edited(domain: Domain) -> None:
     # Rasa's two-stage fallback sends a deep copy of the user's message with its confidence set to 1
     tracker = DialogueStateTracker.from_events("edited", _conversation()[:4], domain.slots)

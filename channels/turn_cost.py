@@ -65,7 +65,7 @@ from rasa.core.featurizers.tracker_featurizers import (
 from rasa.core.policies import memoization
 from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
 from rasa.core.policies.policy import Policy, PolicyPrediction
-from rasa.core.policies.rule_policy import RulePolicy
+from rasa.core.policies.rule_policy import RULES_NOT_IN_STORIES, RulePolicy
 from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.shared.constants import DEFAULT_SENDER_ID, DOCS_BASE_URL
 from rasa.shared.core import constants
@@ -754,6 +754,50 @@ def _session(self: EndpointConfig) -> aiohttp.ClientSession:
     return session
 
 
+# ── 4f. RulePolicy's "no rule" key: made where a prediction can tell it from a placeholder ──
+
+# What the key of a prediction no rule made is replaced by where it cannot be a rule's key
+_NO_RULE_KEY = ""
+
+
+def _rule_prediction(self: RulePolicy, *args: Any, **kwargs: Any) -> PolicyPrediction:
+    """RulePolicy's prediction, marked as one (training's rule checks read the keys; a prediction does not)."""
+    self._turn_cost_predicting = True  # (a flag: predictions run one at a time on the event loop)
+    try:
+        prediction: PolicyPrediction = _originals["rule_predict"](self, *args, **kwargs)
+        return prediction
+    finally:
+        self._turn_cost_predicting = False
+
+
+def _rule_feature_key(self: RulePolicy, states: list[State]) -> str | None:
+    """RulePolicy's feature key; in a prediction, a placeholder where it cannot be a rule's.
+
+    Where no rule applies, RulePolicy returns the key of the whole conversation's states (a JSON
+    text that grows with it, made twice a prediction), and a prediction reads it only to ask
+    whether it is one of the rules that are not in stories (to hide the turn). A key of more
+    states than the longest of those rules is none of them: the placeholder answers the same.
+    """
+    if getattr(self, "_turn_cost_predicting", False):
+        longest = _longest_rule_not_in_stories(self)
+        tail = states[-(longest + 1) :]  # RulePolicy's key starts after the last rule-snippet state
+        if len(states) > longest and not any(self._is_rule_snippet_state(state) for state in tail):
+            return _NO_RULE_KEY
+    key: str | None = _originals["rule_feature_key"](self, states)
+    return key
+
+
+def _longest_rule_not_in_stories(policy: RulePolicy) -> int:
+    """How many states the longest rule not in stories has (worked out once per lookup)."""
+    rules = policy.lookup.get(RULES_NOT_IN_STORIES, [])
+    known = getattr(policy, "_turn_cost_longest", None)
+    if known is None or known[0] is not rules or known[1] != len(rules):
+        longest = max((len(policy._rule_key_to_state(rule)) for rule in rules), default=0)
+        known = (rules, len(rules), longest)
+        policy._turn_cost_longest = known
+    return int(known[2])
+
+
 # ── 5. no deep copies for debug lines that are not logged ──
 
 
@@ -821,6 +865,10 @@ def install() -> None:
     RulePolicy.format_tracker_states = staticmethod(_format_states_for_a_debug_line)
     _originals["rule_keys"] = RulePolicy._get_possible_keys
     RulePolicy._get_possible_keys = _get_possible_keys
+    _originals["rule_predict"] = RulePolicy.predict_action_probabilities
+    RulePolicy.predict_action_probabilities = _rule_prediction
+    _originals["rule_feature_key"] = RulePolicy._create_feature_key
+    RulePolicy._create_feature_key = _rule_feature_key
     _originals["endpoint_session"] = EndpointConfig.session
     EndpointConfig.session = _session
     _originals["action_call"] = RemoteAction._action_call_format
@@ -854,6 +902,8 @@ def uninstall() -> None:
     memoization.copy = _originals.pop("memoization_copy")
     del RulePolicy.format_tracker_states  # Policy's own again
     RulePolicy._get_possible_keys = _originals.pop("rule_keys")
+    RulePolicy.predict_action_probabilities = _originals.pop("rule_predict")
+    RulePolicy._create_feature_key = _originals.pop("rule_feature_key")
     TEDPolicy.predict_action_probabilities = _originals.pop("ted_predict")
     EndpointConfig.session = _originals.pop("endpoint_session")
     RemoteAction._action_call_format = _originals.pop("action_call")

@@ -335,6 +335,43 @@ def test_rule_policy_finds_rasas_rules_after_a_bot_text_and_for_rules_with_unset
         assert ours == rasa, last
 
 
+def test_rule_policys_no_rule_key_in_a_prediction_answers_as_rasas(domain: Domain) -> None:
+    """Where no rule applies, a prediction only asks whether the key is a rule not in stories."""
+    from rasa.core.policies.rule_policy import RULE_SNIPPET_ACTION_NAME, RULES_NOT_IN_STORIES, RulePolicy
+
+    turn_cost.install()
+    tracker = DialogueStateTracker.from_events("no_rule_key", _conversation(), domain.slots)
+    states = domain.states_for_tracker_history(tracker)
+    not_in_stories = [json.dumps(states[:3], sort_keys=True), json.dumps(states[4:6], sort_keys=True)]
+    policy = RulePolicy.__new__(RulePolicy)
+    policy.lookup = {RULES_NOT_IN_STORIES: not_in_stories}
+    snippet = {"prev_action": {"action_name": RULE_SNIPPET_ACTION_NAME}}
+    cases = [states[:end] for end in range(len(states) + 1)] + [[*states, snippet, *states[:3]]]
+    policy._turn_cost_predicting = True
+    for case in cases:
+        ours = policy._create_feature_key(case)
+        rasa = turn_cost._originals["rule_feature_key"](policy, case)
+        assert (ours in not_in_stories) == (rasa in not_in_stories), len(case)
+        if len(case) <= 3 or snippet in case:
+            assert ours == rasa  # short enough to be such a rule, or cut short by a rule snippet
+    assert policy._create_feature_key(states) == ""  # the placeholder: longer than any such rule
+    policy._turn_cost_predicting = False  # training's rule checks read the keys themselves
+    assert policy._create_feature_key(states) == json.dumps(states, sort_keys=True)
+
+
+def test_rule_policy_is_marked_as_predicting_only_while_it_predicts(monkeypatch: Any) -> None:
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    turn_cost.install()
+    seen: list[bool] = []
+    monkeypatch.setitem(
+        turn_cost._originals, "rule_predict", lambda policy, *a, **k: seen.append(policy._turn_cost_predicting)
+    )
+    policy = RulePolicy.__new__(RulePolicy)
+    policy.predict_action_probabilities(None, None)
+    assert seen == [True] and policy._turn_cost_predicting is False
+
+
 def test_event_classes_by_name_are_rasas(rasa_only: None) -> None:
     names = {cls.type_name for cls in turn_cost.all_subclasses(Event)}
     rasa = {name: Event.resolve_by_type(name) for name in names}

@@ -12,11 +12,14 @@ there and asking again is the form's rules' work.
 from __future__ import annotations
 
 import logging
+import operator
+from collections import OrderedDict
 from typing import Any
 
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.conversation import events as ev
@@ -67,13 +70,29 @@ class ConversationContextPolicy(UntrainedPolicy):
         return self._prediction(probabilities)
 
 
-# Each event in Rasa's JSON form, made once while the event lives: a prediction reads the whole
-# session, three or four times a turn (components/per_event.py).
+# Each event in Rasa's JSON form, made once while the event lives (components/per_event.py).
 _as_dict: PerEvent[dict[str, Any]] = PerEvent(lambda event: event.as_dict())
+# Per conversation, the events read so far and their reading (least recently used dropped first):
+# a prediction reads only the events added since the last one, three or four times a turn.
+MAX_READ_CONVERSATIONS = 500
+_readers: OrderedDict[str, tuple[list[Event], ev.SessionReader]] = OrderedDict()
+
+
+def _reading(tracker: DialogueStateTracker) -> ev.SessionReader:
+    """The conversation's reading, going on from the last one where its events are the very same objects."""
+    events = list(tracker.events)
+    read, reader = _readers.pop(tracker.sender_id, ([], None))
+    if reader is None or len(read) > len(events) or not all(map(operator.is_, read, events)):
+        read, reader = [], ev.SessionReader()
+    reader.read(_as_dict(event) for event in events[len(read) :])  # read only: the dicts are shared
+    _readers[tracker.sender_id] = (events, reader)
+    while len(_readers) > MAX_READ_CONVERSATIONS:
+        _readers.popitem(last=False)
+    return reader
 
 
 def _decide(tracker: DialogueStateTracker) -> str | None:
-    view = ev.turn_view([_as_dict(event) for event in tracker.events])  # read only: the dicts are shared
+    view = _reading(tracker).view()
     if view is None or (view.just_asked and must_not_decide(normalise(view.text)) is not None):
         return None
     step = decide(view)

@@ -7,7 +7,7 @@ this one function and decide the same way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bot.conversation.context import UserTurn
@@ -47,27 +47,85 @@ def _turn(event: Event) -> UserTurn:
 
 def turn_view(events: Sequence[Event]) -> TurnView | None:
     """The latest turn, or None before the first user message."""
-    session = since_session_start(events)
-    users = [i for i, e in enumerate(session) if e.get("event") == "user"]
-    if not users:
+    return SessionReader().read(events).view()
+
+
+class SessionReader:
+    """The session's turns, read one event at a time, so a growing conversation is not read again.
+
+    `read` takes the events that follow the ones already read; `view` is `turn_view` of all of
+    them, reading only the latest turn (the dialogue policy asks three or four times a turn).
+    """
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self._begin_session(0)
+
+    def _begin_session(self, start: int) -> None:
+        self.start = start  # where the session's events begin in `events`
+        self.users: list[int] = []  # where its user messages are
+        self.turns: list[UserTurn] = []
+        self.unanswered: set[int] = set()  # finished turns answered only with the failure apology
+        self.loop: str | None = None  # its active loop
+
+    def read(self, events: Iterable[Event]) -> SessionReader:
+        """Read `events`, which follow those read so far."""
+        for event in events:
+            kind = event.get("event")
+            if kind in ("restart", "session_started"):
+                self._begin_session(len(self.events) + 1)
+            elif kind == "user":
+                if self.users and _failed(self.events[self.users[-1] :]):  # the turn before is over
+                    self.unanswered.add(len(self.users) - 1)
+                self.users.append(len(self.events))
+                self.turns.append(_turn(event))
+            elif kind == "active_loop":
+                self.loop = str(event.get("name")) if event.get("name") else None
+            self.events.append(event)
+        return self
+
+    def view(self) -> TurnView | None:
+        """The latest turn, or None before the session's first user message."""
+        if not self.users:
+            return None
+        latest = self.users[-1]
+        actions = [str(e.get("name")) for e in self.events[latest + 1 :] if e.get("event") == "action"]
+        return TurnView(
+            text=self.turns[-1].text,
+            intent=self.turns[-1].intent,
+            earlier=tuple(self.turns[:-1]),
+            just_asked=not actions,
+            ours_ran=any(a in OUR_ACTIONS for a in actions),
+            answered_by=actions[-1] if actions else None,
+            pending=self._pending(just_asked=not actions),
+            offer_waiting=self._last_action_before(latest) == OFFER_SECOND_QUESTION,
+            unanswered=frozenset(self.unanswered),
+        )
+
+    def _pending(self, *, just_asked: bool) -> bool:
+        """A form, a journey question just asked, or (once this turn was answered) a confirmation or choice coming up.
+
+        A journey question counts only when the bot's last turn asked it: the slot outlives a journey
+        the user walked away from.
+        """
+        latest = self.users[-1]
+        previous = self.events[self.users[-2] + 1 if len(self.users) > 1 else self.start : latest]
+        if self.loop or _asked(previous, JOURNEY_QUESTION):
+            return True
+        if just_asked:
+            return False
+        after = self.events[latest + 1 :]
+        ready = any(e.get("event") == "slot" and e.get("name") in READY_SLOTS and e.get("value") is True for e in after)
+        buttons = any(e.get("event") == "bot" and (e.get("data") or {}).get("buttons") for e in after)
+        handed_over = any(e.get("event") == "pause" for e in after)  # a person has the conversation now
+        return ready or buttons or handed_over
+
+    def _last_action_before(self, index: int) -> str | None:
+        for position in range(index - 1, self.start - 1, -1):
+            event = self.events[position]
+            if event.get("event") == "action" and event.get("name") != LISTEN:
+                return str(event.get("name"))
         return None
-    latest = users[-1]
-    after = session[latest + 1 :]
-    actions = [str(e.get("name")) for e in after if e.get("event") == "action"]
-    turns = [_turn(session[i]) for i in users]
-    return TurnView(
-        text=turns[-1].text,
-        intent=turns[-1].intent,
-        earlier=tuple(turns[:-1]),
-        just_asked=not actions,
-        ours_ran=any(a in OUR_ACTIONS for a in actions),
-        answered_by=actions[-1] if actions else None,
-        pending=_pending(session, users, just_asked=not actions),
-        offer_waiting=_last_action_before(session, latest) == OFFER_SECOND_QUESTION,
-        unanswered=frozenset(
-            n for n, (i, j) in enumerate(zip(users, users[1:], strict=False)) if _failed(session[i:j])
-        ),
-    )
 
 
 def _failed(turn: Sequence[Event]) -> bool:
@@ -76,39 +134,9 @@ def _failed(turn: Sequence[Event]) -> bool:
     return bool(said) and all(name in FAILED_REPLIES for name in said)
 
 
-def _pending(session: Sequence[Event], users: Sequence[int], *, just_asked: bool) -> bool:
-    """A form, a journey question just asked, or (once this turn was answered) a confirmation or choice coming up.
-
-    A journey question counts only when the bot's last turn asked it: the slot outlives a journey
-    the user walked away from.
-    """
-    previous = session[users[-2] + 1 : users[-1]] if len(users) > 1 else session[: users[-1]]
-    if _active_loop(session) or _asked(previous, JOURNEY_QUESTION):
-        return True
-    if just_asked:
-        return False
-    after = session[users[-1] + 1 :]
-    ready = any(e.get("event") == "slot" and e.get("name") in READY_SLOTS and e.get("value") is True for e in after)
-    buttons = any(e.get("event") == "bot" and (e.get("data") or {}).get("buttons") for e in after)
-    handed_over = any(e.get("event") == "pause" for e in after)  # a person has the conversation now
-    return ready or buttons or handed_over
-
-
-def _active_loop(session: Sequence[Event]) -> str | None:
-    loops = [e for e in session if e.get("event") == "active_loop"]
-    return str(loops[-1].get("name")) if loops and loops[-1].get("name") else None
-
-
 def _asked(events: Sequence[Event], slot: str) -> bool:
     values = [e.get("value") for e in events if e.get("event") == "slot" and e.get("name") == slot]
     return bool(values) and values[-1] is not None
-
-
-def _last_action_before(session: Sequence[Event], index: int) -> str | None:
-    for event in reversed(session[:index]):
-        if event.get("event") == "action" and event.get("name") != LISTEN:
-            return str(event.get("name"))
-    return None
 
 
 def previous_bot_texts(events: Sequence[Event]) -> list[str]:

@@ -77,9 +77,40 @@ def test_a_turn_it_cannot_read_is_left_to_the_others(
     def broken(_: Any) -> None:
         raise ValueError("unreadable")
 
-    monkeypatch.setattr("components.conversation_context_policy.ev.turn_view", broken)
+    monkeypatch.setattr("components.conversation_context_policy.ev.SessionReader.view", broken)
     assert predicted(policy, *CLOSING_ASKED, *said("那花呗呢")) is None
 
 
 def test_outranks_the_rule_policy(policy: ConversationContextPolicy) -> None:
     assert policy.priority > 6  # RulePolicy's priority
+
+
+def test_a_conversation_is_read_on_from_where_the_last_prediction_left_it(policy: ConversationContextPolicy) -> None:
+    from components import conversation_context_policy as module
+
+    def action(tracker: DialogueStateTracker) -> str:
+        probabilities = policy.predict_action_probabilities(tracker, DOMAIN).probabilities
+        return DOMAIN.action_names_or_texts[max(range(len(probabilities)), key=probabilities.__getitem__)]
+
+    events = [*CLOSING_ASKED, ActionExecuted("action_listen"), *said("那花呗呢")[1:]]
+    tracker = DialogueStateTracker.from_events("read_on", events[:3])
+    action(tracker)
+    reader = module._readers["read_on"][1]
+    for event in events[3:]:
+        tracker.update(event)
+    assert action(tracker) == predicted(policy, *events) == "action_answer_follow_up"
+    assert module._readers["read_on"][1] is reader and len(reader.events) == len(events)  # each event read once
+    copies = [Event.from_parameters(event.as_dict()) for event in events]  # a store read: new objects
+    assert action(DialogueStateTracker.from_events("read_on", copies)) == "action_answer_follow_up"
+    assert module._readers["read_on"][1] is not reader  # read afresh: its events are not the ones read
+
+
+def test_readings_are_kept_for_a_bounded_number_of_conversations(
+    policy: ConversationContextPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from components import conversation_context_policy as module
+
+    monkeypatch.setattr(module, "MAX_READ_CONVERSATIONS", 2)
+    for n in range(4):
+        policy.predict_action_probabilities(DialogueStateTracker.from_events(f"bounded_{n}", said("你好")), DOMAIN)
+    assert list(module._readers) == ["bounded_2", "bounded_3"]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bot.conversation.context import Context, Subject, UserTurn
-from bot.conversation.events import previous_bot_texts, turn_view, user_turns
+from bot.conversation.events import SessionReader, previous_bot_texts, turn_view, user_turns
 from bot.conversation.push_back import Done, PushBack, done_of, is_repeat, read_push_back
 from bot.conversation.turn_plan import Step, TurnView, decide, push_back_of, questions_of, second_question
 
@@ -210,3 +210,53 @@ def test_a_question_answered_only_with_an_apology_is_answered_when_asked_again()
     assert decide(turn) is None  # not a push-back: the journey answers it
     again = turn_view(conversation("借呗现在还不能注销", "utter_closure_blocked"))
     assert again is not None and again.unanswered == frozenset() and decide(again) is Step.PUSH_BACK
+
+
+# A session with everything the reading keeps across events: earlier sessions, failed turns, a
+# loop that starts and ends, an offer, a journey question, buttons and a handover.
+EVERY_KIND = _events(
+    ("user", ("花呗能注销吗", "close_account")),
+    ("bot", ("抱歉，系统刚才出了点问题", None)),
+    ("restart", {}),
+    ("action", "action_listen"),
+    ("user", ("借呗能注销吗", "close_account")),
+    ("bot", ("抱歉，系统刚才出了点问题", None)),
+    ("action", "action_listen"),
+    ("user", ("借呗能注销吗", "close_account")),
+    ("action", "action_check_closure"),
+    ("slot", {"name": "closure_ready", "value": True}),
+    ("active_loop", {"name": "closure_form"}),
+    ("action", "action_listen"),
+    ("user", ("算了", "deny")),
+    ("active_loop", {"name": None}),
+    ("action", "action_offer_second_question"),
+    ("action", "action_listen"),
+    ("user", ("进度呢", None)),
+    ("slot", {"name": "journey_question", "value": {"question": "q"}}),
+    ("bot", ("选一个", [{"title": "花呗", "payload": "/inform"}])),
+    ("action", "action_listen"),
+    ("user", ("花呗", "inform")),
+    ("pause", {}),
+    ("session_started", {}),
+    ("action", "action_listen"),
+    ("user", ("你好", "greet")),
+)
+for event in EVERY_KIND:  # the failure apology, as channels/action_failures.py records it
+    if event.get("text") == "抱歉，系统刚才出了点问题":
+        event["metadata"] = {"utter_action": "utter_try_again_later"}
+
+
+def test_a_reading_continued_event_by_event_is_a_reading_from_scratch() -> None:
+    going_on = SessionReader()
+    for end, event in enumerate(EVERY_KIND, start=1):
+        going_on.read([event])
+        assert going_on.view() == SessionReader().read(EVERY_KIND[:end]).view(), f"after event {end}"
+    chunks = SessionReader().read(EVERY_KIND[:7]).read(EVERY_KIND[7:15]).read(EVERY_KIND[15:])
+    assert chunks.view() == turn_view(EVERY_KIND)
+
+
+def test_the_reading_keeps_failed_turns_loops_and_offers() -> None:
+    view = SessionReader().read(EVERY_KIND[:17]).view()  # up to 「进度呢」
+    assert view is not None and view.unanswered == frozenset({0}) and view.offer_waiting
+    assert not view.pending  # the loop ended before this turn, and no journey question was asked
+    assert SessionReader().read(EVERY_KIND[:13]).view().pending  # type: ignore[union-attr]  # in the loop

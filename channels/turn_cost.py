@@ -792,7 +792,9 @@ def _longest_rule_not_in_stories(policy: RulePolicy) -> int:
     rules = policy.lookup.get(RULES_NOT_IN_STORIES, [])
     known = getattr(policy, "_turn_cost_longest", None)
     if known is None or known[0] is not rules or known[1] != len(rules):
-        longest = max((len(policy._rule_key_to_state(rule)) for rule in rules), default=0)
+        # besides rule keys (JSON lists of states), the list names Rasa's default and loop rules,
+        # which no key of states equals
+        longest = max((len(policy._rule_key_to_state(rule)) for rule in rules if rule.startswith("[")), default=0)
         known = (rules, len(rules), longest)
         policy._turn_cost_longest = known
     return int(known[2])

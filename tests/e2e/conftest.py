@@ -62,6 +62,7 @@ def last_code(outbox: Path, customer: str) -> str:
 
 # The secret the Rasa server sends and the action server requires (channels/action_server.py).
 ACTION_SECRET = "e2e-action-secret-" + "x" * 32
+DEVELOPMENT_ACTION_URL = "http://localhost:5055/webhook"  # endpoints.yml's
 # Console agents of the test servers: the hashed (production) form, a fast KDF for tests.
 AGENTS = {"xiaowang": ("小王", "wang-secret-1"), "xiaoli": ("小李", "li-secret-2")}
 AMQP_URL = os.environ.get("E2E_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -89,11 +90,12 @@ class Servers:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.rasa_url = f"http://localhost:{rasa_port}"
         self.webhook = f"{self.rasa_url}/webhooks/rest/webhook"
+        # the development endpoints `make run` uses (the project's tracker store, which puts the
+        # turn-cost cuts and the action-failure apology in place), on this pair's action port
         self.endpoints = work / "endpoints.yml"
-        self.endpoints.write_text(
-            f'action_endpoint:\n  url: "http://localhost:{action_port}/webhook"\n'
-            f"  headers:\n    X-Action-Secret: {ACTION_SECRET}\n"
-        )
+        development = (REPO_ROOT / "endpoints.yml").read_text()
+        assert DEVELOPMENT_ACTION_URL in development, "endpoints.yml names another action server"
+        self.endpoints.write_text(development.replace(DEVELOPMENT_ACTION_URL, f"http://localhost:{action_port}/webhook"))
 
     def start_actions(self, **overrides: str) -> None:
         log = self.work / "actions.log"

@@ -95,7 +95,9 @@ class Servers:
         self.endpoints = work / "endpoints.yml"
         development = (REPO_ROOT / "endpoints.yml").read_text()
         assert DEVELOPMENT_ACTION_URL in development, "endpoints.yml names another action server"
-        self.endpoints.write_text(development.replace(DEVELOPMENT_ACTION_URL, f"http://localhost:{action_port}/webhook"))
+        self.endpoints.write_text(
+            development.replace(DEVELOPMENT_ACTION_URL, f"http://localhost:{action_port}/webhook")
+        )
 
     def start_actions(self, **overrides: str) -> None:
         log = self.work / "actions.log"

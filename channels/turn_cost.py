@@ -43,6 +43,7 @@ tests/channels/test_turn_cost.py checks each cut gives Rasa's own answer.
 
 from __future__ import annotations
 
+import base64
 import copy
 import dataclasses
 import gc
@@ -50,6 +51,7 @@ import itertools
 import logging
 import operator
 import os
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -800,6 +802,64 @@ def _longest_rule_not_in_stories(policy: RulePolicy) -> int:
     return int(known[2])
 
 
+# ── 4g. MemoizationPolicy: no key made for more states than any story it memorised ──
+
+
+def _recall_states(self: memoization.MemoizationPolicy, states: list[State]) -> str | None:
+    """MemoizationPolicy's recall; None at once where `states` are more than any memorised sequence has.
+
+    Without a max history its key is the JSON of every state of the session (compressed), made
+    at every prediction, and it can only be a memorised one while the conversation is no longer
+    than the longest story: after that, building it is all the work there is.
+    """
+    longest = None if isinstance(self, RulePolicy) else _longest_memorised(self)
+    if longest is not None and len(states) > longest:
+        return None
+    action: str | None = _originals["memo_recall"](self, states)
+    return action
+
+
+def _longest_memorised(policy: memoization.MemoizationPolicy) -> int | None:
+    """How many states the longest memorised sequence has; None where its keys cannot be read for sure."""
+    known = getattr(policy, "_turn_cost_longest_memorised", None)
+    if known is None or known[0] is not policy.lookup or known[1] != len(policy.lookup):
+        counts = [_states_in_key(policy, key) for key in policy.lookup]
+        longest = None if None in counts else max((c for c in counts if c is not None), default=0)
+        known = (policy.lookup, len(policy.lookup), longest)
+        policy._turn_cost_longest_memorised = known
+    return known[2]
+
+
+def _states_in_key(policy: memoization.MemoizationPolicy, key: str) -> int | None:
+    """How many states a memorised key was made of; None where that is not certain.
+
+    A key is the states' JSON with its quotes taken out (compressed, by default), so it cannot be
+    parsed back; its states are counted by their braces. That is certain where no value holds
+    free text (end-to-end stories put the user's and the bot's texts in states) and the braces
+    balance; otherwise the key is counted as unreadable and recall is left as it is.
+    """
+    try:
+        text = (
+            zlib.decompress(base64.b64decode(key)).decode()
+            if policy.config.get("enable_feature_string_compression")
+            else key
+        )
+    except (ValueError, zlib.error):
+        return None
+    if "text:" in text or not (text.startswith("[") and text.endswith("]")):
+        return None
+    depth, states = 0, 0
+    for char in text[1:-1]:
+        if char == "{":
+            states += depth == 0
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth < 0:
+                return None
+    return states if depth == 0 else None
+
+
 # ── 5. no deep copies for debug lines that are not logged ──
 
 
@@ -871,6 +931,8 @@ def install() -> None:
     RulePolicy.predict_action_probabilities = _rule_prediction
     _originals["rule_feature_key"] = RulePolicy._create_feature_key
     RulePolicy._create_feature_key = _rule_feature_key
+    _originals["memo_recall"] = memoization.MemoizationPolicy._recall_states
+    memoization.MemoizationPolicy._recall_states = _recall_states
     _originals["endpoint_session"] = EndpointConfig.session
     EndpointConfig.session = _session
     _originals["action_call"] = RemoteAction._action_call_format
@@ -906,6 +968,7 @@ def uninstall() -> None:
     RulePolicy._get_possible_keys = _originals.pop("rule_keys")
     RulePolicy.predict_action_probabilities = _originals.pop("rule_predict")
     RulePolicy._create_feature_key = _originals.pop("rule_feature_key")
+    memoization.MemoizationPolicy._recall_states = _originals.pop("memo_recall")
     TEDPolicy.predict_action_probabilities = _originals.pop("ted_predict")
     EndpointConfig.session = _originals.pop("endpoint_session")
     RemoteAction._action_call_format = _originals.pop("action_call")

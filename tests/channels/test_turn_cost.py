@@ -360,6 +360,32 @@ def test_rule_policys_no_rule_key_in_a_prediction_answers_as_rasas(domain: Domai
     assert policy._create_feature_key(states) == json.dumps(states, sort_keys=True)
 
 
+@pytest.mark.parametrize("compressed", [True, False])
+def test_memoization_recalls_as_rasa_does_without_keys_for_longer_conversations(
+    domain: Domain, compressed: bool
+) -> None:
+    from rasa.core.policies.memoization import MemoizationPolicy
+
+    turn_cost.install()
+    tracker = DialogueStateTracker.from_events("memo", _conversation()[:30], domain.slots)  # before its restart
+    states = _prediction_states(domain, tracker, (None, False, True))[0]  # as the policy gets them
+    assert len(states) > 7
+    policy = MemoizationPolicy.__new__(MemoizationPolicy)
+    policy.config = {"enable_feature_string_compression": compressed}
+    policy.lookup = {policy._create_feature_key(states[:end]): f"action_{end}" for end in (1, 4, 6)}
+    recalled = turn_cost._originals["memo_recall"]
+    for end in range(len(states) + 1):
+        assert policy._recall_states(states[:end]) == recalled(policy, states[:end]), end
+    assert turn_cost._longest_memorised(policy) == 6 and policy._recall_states(states[:6]) == "action_6"
+    # a key with the user's text in it (an end-to-end story) cannot be counted for sure: recall as it was
+    policy.lookup = {policy._create_feature_key([{"user": {"text": "}}, {{"}}]): "action_text"}
+    assert turn_cost._longest_memorised(policy) is None
+    unbalanced = {"prev_action": {"action_name": "utter_{"}}
+    policy.lookup = {policy._create_feature_key([unbalanced]): "action_unbalanced"}
+    assert turn_cost._longest_memorised(policy) is None
+    assert policy._recall_states([unbalanced]) == "action_unbalanced"
+
+
 def test_rule_policy_is_marked_as_predicting_only_while_it_predicts(monkeypatch: Any) -> None:
     from rasa.core.policies.rule_policy import RulePolicy
 

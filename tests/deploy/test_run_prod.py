@@ -7,6 +7,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from sanic.config import Config
+
 from bot.config import REPO_ROOT
 from channels.action_server import MAX_INFLATED_BYTES
 from tests.environment import unavailable
@@ -92,6 +94,9 @@ def test_rendered_nginx_config_is_valid_and_sticky(tmp_path: Path) -> None:
     assert [f"127.0.0.1:{p}" in actions for p in (16055, 16056)] == [True] * 2
     # a conversation's calls reach the action server that kept its events (channels/event_chain.py)
     assert "hash $http_x_conversation_key consistent;" in actions
+    # nginx gives up an idle kept connection before the action server (Sanic) closes it
+    idle = int(actions.split("keepalive_timeout ")[1].split("s;")[0])
+    assert idle < Config().KEEP_ALIVE_TIMEOUT
     assert "listen 127.0.0.1:16050;" in text  # the action servers are reached on loopback only
     assert "client_max_body_size 65536;" in text.split("listen 127.0.0.1:16050;")[0]  # the public cap
     assert "client_body_buffer_size 65536;" in text.split("listen 127.0.0.1:16050;")[0]  # in memory

@@ -131,7 +131,9 @@ def _model() -> bool:
 def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     admin = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
     pg = urlparse(admin.replace("+psycopg2", ""))
-    name = pg.path.lstrip("/") + "_faults"
+    # one pair of databases per port base: two suites on one machine need different ports anyway,
+    # and with one name they re-seeded and dropped each other's conversations
+    name = pg.path.lstrip("/") + f"_faults_{BASE}"
     try:
         _database(admin, name)
     except Exception as exc:  # pragma: no cover - environment problem

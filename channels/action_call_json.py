@@ -17,7 +17,6 @@ tests/channels/test_turn_cost.py compares both with what Rasa would send.
 from __future__ import annotations
 
 import json
-import operator
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +25,7 @@ import ujson
 from rasa.shared.core.trackers import EventVerbosity
 
 from channels.event_chain import event_digest
-from components.per_event import PerEvent
+from components.per_event import PerEvent, begins_with
 
 if TYPE_CHECKING:
     from rasa.core.actions.action import RemoteAction
@@ -95,7 +94,7 @@ def encoded_events(tracker: DialogueStateTracker) -> EncodedEvents:
     """
     events = list(tracker.events)
     last = _last_calls.pop(tracker.sender_id, None)
-    if last is None or len(last.events) > len(events) or not all(map(operator.is_, last.events, events)):
+    if last is None or not begins_with(events, last.events):
         last = _Sent([], [], [])
     new_texts = [event_text(event) for event in events[len(last.events) :]]
     sent = _Sent(events, last.texts + new_texts, last.digests + [event_digest(text) for text in new_texts])

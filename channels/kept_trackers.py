@@ -30,7 +30,8 @@ from rasa.shared.core.events import ActionExecuted, Event, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker, get_trackers_for_conversation_sessions
 
 from bot.security.redaction import redact_events, requested_after
-from channels.turn_cost import begins_with, copy_with_applied_events
+from channels.turn_cost import copy_with_applied_events
+from components.per_event import begins_with
 
 
 @dataclass

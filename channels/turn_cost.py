@@ -49,11 +49,10 @@ import dataclasses
 import gc
 import itertools
 import logging
-import operator
 import os
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,6 +94,7 @@ from rasa.utils.tensorflow.constants import MODEL_CONFIDENCE, SOFTMAX
 from bot.config import parse_flag
 from channels.action_call_delta import delta_calls_wanted, make_request
 from channels.action_call_json import action_call, dumps
+from components.per_event import begins_with
 
 # Conversations whose states are kept per process (least recently used dropped first). Each holds
 # one replayed tracker of its session (a few hundred KB for a long one).
@@ -357,16 +357,6 @@ def _as_a_prediction_reads_it(state: State) -> State:
     edited = {**state, USER: dict(state[USER])}
     MaxHistoryTrackerFeaturizer._remove_user_text_if_intent([[edited]])
     return edited if edited[USER] != state[USER] else state
-
-
-def begins_with(events: Sequence[Event], prefix: Sequence[Event]) -> bool:
-    """Whether `events` starts with the very event objects of `prefix` (an identity pass at C speed).
-
-    A state history whose consumed events begin the applied ones goes on from there, without a
-    rewind: the usual case within a turn, and across turns where the store keeps the events
-    (channels/kept_trackers.py, which asks the same of a saved tracker).
-    """
-    return len(events) >= len(prefix) and all(map(operator.is_, prefix, events))
 
 
 def _step(

@@ -12,7 +12,6 @@ there and asking again is the form's rules' work.
 from __future__ import annotations
 
 import logging
-import operator
 from collections import OrderedDict
 from typing import Any
 
@@ -26,7 +25,7 @@ from bot.conversation import events as ev
 from bot.conversation.turn_plan import Step, decide
 from bot.handoff.tickets import must_not_decide
 from bot.nlu.textnorm import normalise
-from components.per_event import PerEvent
+from components.per_event import PerEvent, begins_with
 from components.untrained_policy import UntrainedPolicy
 
 logger = logging.getLogger(__name__)
@@ -82,7 +81,7 @@ def _reading(tracker: DialogueStateTracker) -> ev.SessionReader:
     """The conversation's reading, going on from the last one where its events are the very same objects."""
     events = list(tracker.events)
     read, reader = _readers.pop(tracker.sender_id, ([], None))
-    if reader is None or len(read) > len(events) or not all(map(operator.is_, read, events)):
+    if reader is None or not begins_with(events, read):
         read, reader = [], ev.SessionReader()
     reader.read(_as_dict(event) for event in events[len(read) :])  # read only: the dicts are shared
     _readers[tracker.sender_id] = (events, reader)

@@ -10,8 +10,9 @@ reference drops the value when the event goes.
 
 from __future__ import annotations
 
+import operator
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Generic, TypeVar
 
@@ -46,3 +47,13 @@ class PerEvent(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._kept)
+
+
+def begins_with(events: Sequence[Event], prefix: Sequence[Event]) -> bool:
+    """Whether `events` starts with the very event objects of `prefix` (an identity pass at C speed).
+
+    A state history whose consumed events begin the applied ones goes on from there, without a
+    rewind: the usual case within a turn, and across turns where the store keeps the events
+    (channels/kept_trackers.py, which asks the same of a saved tracker).
+    """
+    return len(events) >= len(prefix) and all(map(operator.is_, prefix, events))

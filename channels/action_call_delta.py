@@ -36,7 +36,6 @@ from channels.event_chain import (
     EVENT_CHAIN,
     EVENTS_FROM,
     UNKNOWN_PREFIX_STATUS,
-    chain,
     common_prefix,
     conversation_key,
 )
@@ -84,10 +83,11 @@ def delta_call(call: dict[str, Any], known: Sequence[bytes]) -> tuple[dict[str, 
     With `known` empty it is the whole call, with the chain the action server keeps.
     """
     events: EncodedEvents = call["tracker"]["events"]
-    links = chain(events.digests)
+    links = events.links
     count = common_prefix(links, known)
     body = dict(call)
-    body["tracker"] = dict(call["tracker"], events=EncodedEvents(events.texts[count:], events.digests[count:]))
+    sent = EncodedEvents(events.texts[count:], events.digests[count:], links[count:])
+    body["tracker"] = dict(call["tracker"], events=sent)
     if count:
         body[EVENTS_FROM] = {"count": count, "digest": links[count - 1].hex()}
     body[EVENT_CHAIN] = [link.hex() for link in links[count:]]

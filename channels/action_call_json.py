@@ -24,7 +24,7 @@ import rasa
 import ujson
 from rasa.shared.core.trackers import EventVerbosity
 
-from channels.event_chain import event_digest
+from channels.event_chain import chain, event_digest
 from components.per_event import PerEvent, begins_with
 
 if TYPE_CHECKING:
@@ -54,9 +54,10 @@ class EncodedEvents:
     the action server has not seen (channels/action_call_delta.py).
     """
 
-    def __init__(self, texts: list[str], digests: list[bytes] | None = None) -> None:
+    def __init__(self, texts: list[str], digests: list[bytes] | None = None, links: list[bytes] | None = None) -> None:
         self.texts = texts
         self.digests = digests if digests is not None else [event_digest(text) for text in texts]
+        self.links = links if links is not None else chain(self.digests)  # the chain after each event
 
     def __json__(self) -> str:
         return "[" + ",".join(self.texts) + "]"
@@ -76,8 +77,8 @@ event_text: PerEvent[str] = PerEvent(lambda event: dumps(event.as_dict()))
 class _Sent:
     """A conversation's events in its last call, with their texts and digests."""
 
-    def __init__(self, events: list[Event], texts: list[str], digests: list[bytes]) -> None:
-        self.events, self.texts, self.digests = events, texts, digests
+    def __init__(self, events: list[Event], texts: list[str], digests: list[bytes], links: list[bytes]) -> None:
+        self.events, self.texts, self.digests, self.links = events, texts, digests, links
 
 
 # Conversations whose last call's events are remembered (least recently used dropped first).
@@ -95,13 +96,15 @@ def encoded_events(tracker: DialogueStateTracker) -> EncodedEvents:
     events = list(tracker.events)
     last = _last_calls.pop(tracker.sender_id, None)
     if last is None or not begins_with(events, last.events):
-        last = _Sent([], [], [])
+        last = _Sent([], [], [], [])
     new_texts = [event_text(event) for event in events[len(last.events) :]]
-    sent = _Sent(events, last.texts + new_texts, last.digests + [event_digest(text) for text in new_texts])
+    new_digests = [event_digest(text) for text in new_texts]
+    new_links = chain(new_digests, after=last.links[-1] if last.links else b"")
+    sent = _Sent(events, last.texts + new_texts, last.digests + new_digests, last.links + new_links)
     _last_calls[tracker.sender_id] = sent
     while len(_last_calls) > MAX_REMEMBERED_CALLS:
         _last_calls.popitem(last=False)
-    return EncodedEvents(sent.texts, sent.digests)
+    return EncodedEvents(sent.texts, sent.digests, sent.links)
 
 
 def action_call(self: RemoteAction, tracker: DialogueStateTracker, domain: Domain) -> dict[str, Any]:

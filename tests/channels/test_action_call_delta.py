@@ -366,3 +366,13 @@ def test_delta_calls_can_be_switched_off(monkeypatch: pytest.MonkeyPatch, value:
         monkeypatch.delenv("BOT_ACTION_DELTA_CALLS", raising=False)
         turn_cost.install()
     assert EndpointConfig.request is not rasas
+
+
+def test_the_chain_carried_from_call_to_call_is_the_chain_of_the_whole_call(domain: Domain) -> None:
+    from channels.action_call_json import encoded_events
+
+    tracker = DialogueStateTracker("carried", domain.slots)
+    for event in _conversation():
+        tracker.update(event)
+        encoded = encoded_events(tracker)
+        assert encoded.links == chain(encoded.digests)

@@ -16,8 +16,9 @@
 4. Stops the topology and checks (benchmarks/load_checks.py): every conversation's tracker events
    against what its client sent and got (nothing lost, duplicated or reordered); every confirmed pause
    stored exactly once with its audit row, nothing for the others.
-5. Prints messages/s, p50/p95/p99 per message, errors, empty replies, problems, and each process's
-   peak resident memory. Exits 1 when a check fails or a message failed or came back empty.
+5. Prints messages/s, p50/p95/p99 per message, errors, empty replies, problems, each process's
+   peak resident memory, and where the machine's CPU went during the run (benchmarks/cpu_share.py).
+   Exits 1 when a check fails or a message failed or came back empty.
 Loopback only: everything listens on 127.0.0.1. The machine may be shared: say so with the figures.
 """
 
@@ -43,6 +44,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+import cpu_share  # noqa: E402
 import prod_topology  # noqa: E402
 from load_checks import Exchange, StoredEvent, change_problems, summary, tracker_problems  # noqa: E402
 
@@ -296,7 +298,9 @@ def main() -> int:
         url = f"http://127.0.0.1:{env['PUBLIC_PORT']}/webhooks/rest/webhook"
         since = datetime.now(UTC) - timedelta(seconds=1)
         print(f"topology ready; {args.conversations} conversations against {url} …", flush=True)
+        cpu_before = cpu_share.snapshot(work)
         exchanges, confirmed, cancelled, seconds = asyncio.run(drive(args, url, customers, env["BOT_JWT_SECRET"]))
+        cpu = cpu_share.lines(cpu_before, cpu_share.snapshot(work), sum(map(len, exchanges.values())))
         memory = peak_memory(work)
     finally:
         prod_topology.stop(proc)
@@ -306,7 +310,9 @@ def main() -> int:
     requests, audits = stored_changes(database_url, since)
     problems += change_problems(confirmed, requests, audits, customers)
     print(f"  confirmed pauses  {len(confirmed)} (each checked in the database with its audit row)")
-    return 0 if report(args, exchanges, cancelled, seconds, problems, memory) else 1
+    passed = report(args, exchanges, cancelled, seconds, problems, memory)
+    print("  " + "\n  ".join(cpu))
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":

@@ -12,89 +12,23 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (
-    ActionExecuted,
-    ActionReverted,
-    ActiveLoop,
-    AllSlotsReset,
-    BotUttered,
-    ConversationPaused,
-    ConversationResumed,
-    Event,
-    FollowupAction,
-    Restarted,
-    SessionStarted,
-    SlotSet,
-    UserUtteranceReverted,
-    UserUttered,
-)
-from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+from rasa.shared.core.events import ActiveLoop, Event, FollowupAction, SlotSet
 
 from bot.config import REPO_ROOT
 from channels import kept_trackers, turn_cost
 from channels.redacting_store import RedactingInMemoryTrackerStore
-
-CODE, PHONE = "482913", "13812345678"
+from tests.channels.tracker_events import EVENTS, OPENING, SCRIPT, state, user
 
 
 @pytest.fixture(scope="module")
 def domain() -> Domain:
     return Domain.load(str(REPO_ROOT / "domain.yml"))
-
-
-def _user(text: str, intent: str = "inform", **entities: Any) -> UserUttered:
-    found = [{"entity": k, "value": v, "start": 0, "end": 1} for k, v in entities.items()]
-    return UserUttered(text, {"name": intent, "confidence": 0.9}, found, {"text": text, "intent": {"name": intent}})
-
-
-# Each makes a new event (a tracker's events are never shared between the two stores).
-EVENTS: dict[str, Callable[[], Event]] = {
-    "listen": lambda: ActionExecuted("action_listen"),
-    "session": lambda: ActionExecuted("action_session_start"),
-    "session_started": SessionStarted,
-    "ask": lambda: _user("借呗能注销吗", "close_account", product="jiebei"),
-    "code": lambda: _user(CODE, "inform", amount=int(CODE)),
-    "spaced_code": lambda: _user("482 913"),  # a code only while one is awaited
-    "phone": lambda: _user(f"打 {PHONE}"),
-    "check": lambda: ActionExecuted("action_check_closure"),
-    "form": lambda: ActionExecuted("closure_form"),
-    "loop_on": lambda: ActiveLoop("closure_form"),
-    "loop_off": lambda: ActiveLoop(None),
-    "request_code": lambda: SlotSet("requested_slot", "closure_code"),
-    "request_none": lambda: SlotSet("requested_slot", None),
-    "code_slot": lambda: SlotSet("closure_code", CODE),
-    "phone_slot": lambda: SlotSet("callback_phone", PHONE),
-    "product": lambda: SlotSet("product", ["jiebei"]),
-    "bot": lambda: BotUttered("可以注销", {"buttons": [{"title": "好", "payload": "/affirm"}]}),
-    "agent": lambda: BotUttered(f"请拨 {PHONE}", metadata={"sender": "agent"}),
-    "followup": lambda: FollowupAction("utter_greet"),
-    "rewind": UserUtteranceReverted,
-    "undo": ActionReverted,
-    "restart": Restarted,
-    "reset": AllSlotsReset,
-    "pause": ConversationPaused,
-    "resume": ConversationResumed,
-}
-OPENING = ["session", "session_started", "listen"]
-SCRIPT = [
-    OPENING,
-    ["ask", "product", "check", "bot", "form", "loop_on", "request_code", "listen"],
-    ["spaced_code", "form", "code_slot", "request_none", "loop_off", "listen"],
-    ["ask", "form", "followup"],  # the form stepping again: Rasa drops its earlier step
-    ["rewind", "listen", "phone", "phone_slot", "agent", "listen"],
-    ["ask", "bot", "undo", "listen"],
-    OPENING,  # a new session in the same conversation
-    ["pause", "agent", "resume", "ask", "reset", "listen"],
-    ["restart", *OPENING],
-    ["code", "listen"],
-]
 
 
 def _stores(domain: Domain) -> tuple[RedactingInMemoryTrackerStore, RedactingInMemoryTrackerStore]:
@@ -103,20 +37,6 @@ def _stores(domain: Domain) -> tuple[RedactingInMemoryTrackerStore, RedactingInM
     rasas.kept = None  # the Rasa way: JSON text
     assert ours.kept is not None
     return ours, rasas
-
-
-def _state(tracker: DialogueStateTracker | None) -> Any:
-    """Everything a read tracker is used for: what the actions are sent, the applied events, the rest."""
-    if tracker is None:
-        return None
-    return (
-        tracker.current_state(EventVerbosity.ALL),
-        [event.as_dict() for event in tracker.applied_events()],
-        [type(event) for event in tracker.events],
-        tracker.followup_action,
-        (tracker.sender_id, tracker.sender_source, tracker.model_id, tracker.assistant_id, tracker.is_rule_tracker),
-        {name: slot.value for name, slot in tracker.slots.items()},
-    )
 
 
 async def _turn(store: RedactingInMemoryTrackerStore, sender: str, events: list[Event], saved: bool) -> None:
@@ -130,8 +50,8 @@ async def _turn(store: RedactingInMemoryTrackerStore, sender: str, events: list[
 
 
 async def _same_reads(ours: RedactingInMemoryTrackerStore, rasas: RedactingInMemoryTrackerStore, sender: str) -> None:
-    assert _state(await ours.retrieve(sender)) == _state(await rasas.retrieve(sender))
-    assert _state(await ours.retrieve_full_tracker(sender)) == _state(await rasas.retrieve_full_tracker(sender))
+    assert state(await ours.retrieve(sender)) == state(await rasas.retrieve(sender))
+    assert state(await ours.retrieve_full_tracker(sender)) == state(await rasas.retrieve_full_tracker(sender))
     assert ours.stored_json(sender) == rasas.stored_json(sender)
 
 
@@ -190,11 +110,11 @@ def test_what_a_turn_does_to_its_tracker_is_not_stored_until_saved(domain: Domai
     async def check() -> None:
         await _turn(ours, "own", [EVENTS[name]() for name in SCRIPT[0] + SCRIPT[1]], saved=True)
         first = await ours.retrieve("own")
-        before = _state(first)
+        before = state(first)
         assert first is not None
-        for event in [_user("花呗呢"), SlotSet("product", ["huabei"]), ActiveLoop(None), FollowupAction("utter_greet")]:
+        for event in [user("花呗呢"), SlotSet("product", ["huabei"]), ActiveLoop(None), FollowupAction("utter_greet")]:
             first.update(event)
-        assert _state(await ours.retrieve("own")) == before
+        assert state(await ours.retrieve("own")) == before
 
     asyncio.run(check())
 

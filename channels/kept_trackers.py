@@ -23,6 +23,7 @@ import itertools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.conversation import Dialogue
@@ -44,48 +45,80 @@ class _Kept:
     later_session: bool  # a session starts after its first event: a read returns only the last one
 
 
-class KeptConversations:
-    """Conversations kept as trackers, saved and read as Rasa's in-memory store saves and reads them."""
+@dataclass(frozen=True)
+class Staged:
+    """What saving a tracker would keep: not kept until the caller has stored it (`KeptConversations.keep`)."""
 
-    def __init__(self, blank: Callable[[str], DialogueStateTracker]) -> None:
+    sender_id: str
+    continues: bool  # the tracker went on from the kept conversation (else it was taken from the start)
+    redacted: list[dict[str, Any]]  # the events added, redacted: what a store writes
+    events: list[Event]  # the same events as a read gives them back (the JSON round trip)
+    kept: _Kept
+
+
+class KeptConversations:
+    """Conversations kept as trackers, saved and read as Rasa's in-memory store saves and reads them.
+
+    With a `limit`, the least recently used conversations are forgotten beyond it: a cache in front
+    of a store of record (the SQL store), not the store itself. `each_applied` reads as Rasa's SQL
+    store reads (`DialogueStateTracker.from_events`: every event applied in turn, a rewound or
+    undone one too) instead of the in-memory store's replay of the applied events only.
+    """
+
+    def __init__(
+        self, blank: Callable[[str], DialogueStateTracker], limit: int | None = None, *, each_applied: bool = False
+    ) -> None:
         self.blank = blank  # the store's `init_tracker`: what a read replays onto
+        self.limit = limit
+        self.each_applied = each_applied
         self.kept: dict[str, _Kept] = {}
 
     def save(self, tracker: DialogueStateTracker) -> None:
-        """Store `tracker` (redacted), taking only the events not stored yet through the JSON round trip.
+        """Store `tracker` (redacted), taking only the events not stored yet through the JSON round trip."""
+        self.keep(self.staged(tracker))
 
-        The stored conversation is replaced only once the new one is complete: a save that fails
-        leaves the one before it, as Rasa's store does.
+    def staged(self, tracker: DialogueStateTracker) -> Staged:
+        """What saving `tracker` keeps: only the events not kept yet are redacted and taken through JSON.
+
+        Nothing changes until `keep`: a save that fails leaves the conversation before it, as Rasa's
+        store does.
         """
         before = self.kept.get(tracker.sender_id)
-        if before is None or not begins_with(tracker.events, before.tracker.events):
-            before = _Kept(self.blank(tracker.sender_id), [], None, False)
-        start = len(before.tracker.events)
-        new = [event.as_dict() for event in itertools.islice(tracker.events, start, None)]
+        continues = before is not None and begins_with(tracker.events, before.tracker.events)
+        if before is None or not continues:
+            before = self._blank(tracker.sender_id)
+        new = [event.as_dict() for event in itertools.islice(tracker.events, len(before.tracker.events), None)]
         redacted = redact_events(new, requested=before.requested)
         # json's own encoder and decoder, as Rasa's store: what comes back is what a read would see
-        stored = deserialise_events(json.loads(json.dumps(redacted)))
-        after = copy_with_applied_events(before.tracker)
-        after.events.extend(stored)
-        applied = after.applied_events()
-        if begins_with(applied, before.applied):
-            for event in applied[len(before.applied) :]:
-                event.apply_to(after)
-        else:  # Rasa's replay (DialogueStateTracker.recreate_from_dialogue)
-            after._reset()
-            after.replay_events()
-        self.kept[tracker.sender_id] = _Kept(
-            after,
-            applied,
-            requested_after(redacted, before.requested),
-            before.later_session or _session_starts_after_the_first(stored, start),
-        )
+        after = _continued(before, json.loads(json.dumps(redacted)), self.each_applied)
+        added = list(itertools.islice(after.tracker.events, len(before.tracker.events), None))
+        return Staged(tracker.sender_id, continues, redacted, added, after)
+
+    def keep(self, staged: Staged) -> None:
+        """Keep what `staged` says (the store has written it)."""
+        self._put(staged.sender_id, staged.kept)
+
+    def extend(self, sender_id: str, stored: list[dict[str, Any]]) -> None:
+        """Add events another writer stored (decoded JSON, already redacted) to a conversation, or start it."""
+        before = self.kept.get(sender_id) or self._blank(sender_id)
+        self._put(sender_id, _continued(before, stored, self.each_applied))
+
+    def _blank(self, sender_id: str) -> _Kept:
+        return _Kept(self.blank(sender_id), [], None, False)
+
+    def _put(self, sender_id: str, kept: _Kept) -> None:
+        self.kept.pop(sender_id, None)  # re-inserted last: the most recently used
+        self.kept[sender_id] = kept
+        if self.limit is not None and len(self.kept) > self.limit:
+            del self.kept[next(iter(self.kept))]
 
     def read(self, sender_id: str, *, all_sessions: bool) -> DialogueStateTracker | None:
         """What Rasa's in-memory store's read gives: the whole conversation, or its last session."""
         kept = self.kept.get(sender_id)
         if kept is None:
             return None
+        if self.limit is not None:
+            self._put(sender_id, kept)
         if kept.later_session and not all_sessions:
             # Rasa's own split: rare (the first turn of a new session), and its trackers are new ones
             return get_trackers_for_conversation_sessions(kept.tracker)[-1]
@@ -102,6 +135,31 @@ class KeptConversations:
         """A conversation's events as Rasa's in-memory store would hold them (for checks and debugging)."""
         kept = self.kept.get(sender_id)
         return None if kept is None else json.dumps(Dialogue(sender_id, list(kept.tracker.events)).as_dict())
+
+
+def _continued(before: _Kept, stored: list[dict[str, Any]], each_applied: bool) -> _Kept:
+    """`before` with `stored` (decoded JSON of redacted events) added and applied, as a read would apply them."""
+    start = len(before.tracker.events)
+    events = deserialise_events(stored)
+    after = copy_with_applied_events(before.tracker)
+    if each_applied:  # Rasa's DialogueStateTracker.from_events
+        for event in events:
+            after.update(event)
+        return _Kept(after, [], requested_after(stored, before.requested), later_session=False)
+    after.events.extend(events)
+    applied = after.applied_events()
+    if begins_with(applied, before.applied):
+        for event in applied[len(before.applied) :]:
+            event.apply_to(after)
+    else:  # Rasa's replay (DialogueStateTracker.recreate_from_dialogue)
+        after._reset()
+        after.replay_events()
+    return _Kept(
+        after,
+        applied,
+        requested_after(stored, before.requested),
+        before.later_session or _session_starts_after_the_first(events, start),
+    )
 
 
 def _session_starts_after_the_first(events: Iterable[Event], offset: int) -> bool:

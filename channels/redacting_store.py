@@ -19,7 +19,9 @@ events too.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy
@@ -33,7 +35,9 @@ from rasa.core.tracker_store import (
     create_engine_kwargs,
 )
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.security.redaction import redact_events
 from channels import action_failures, model_loading, turn_cost
@@ -103,8 +107,30 @@ class RedactingInMemoryTrackerStore(InMemoryTrackerStore):
         return self.store.pop(sender_id, None) is not None
 
 
+# Conversations a Rasa process keeps between turns in front of the SQL store (each a tracker of one
+# session, tens of events): the ones its customers are in the middle of.
+KEPT_SQL_CONVERSATIONS = 500
+
+
+@dataclass
+class _Rows:
+    """Where a kept conversation stands in the events table."""
+
+    last_id: int  # the last row the kept tracker holds
+    session_start: float | None  # the timestamp Rasa's read takes rows from (its last SessionStarted's)
+    checked: bool  # a read checked the table since the last save: no other writer has added rows unseen
+
+
 class RedactingSQLTrackerStore(SQLTrackerStore):
-    """Production: conversations in SQL (PostgreSQL), redacted."""
+    """Production: conversations in SQL (PostgreSQL), redacted.
+
+    With the cost-per-turn cuts, each process keeps the conversations it serves as trackers
+    (channels/kept_trackers.py). A read asks the table only for the rows from the last one it holds
+    on, applies the few another process may have added, and rebuilds the session only when that row
+    is gone (erased), a session has started, or it holds nothing; a save writes and redacts only the
+    turn's events, without counting the stored ones again. Rasa 3.6 reads, decodes and replays the
+    whole session on every read, and counts its rows on every save.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -118,9 +144,97 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
         # stored events per conversation, counted by `stream_events` for the `save` under way
         self._counted: dict[str, int] = {}
+        self.kept = (
+            KeptConversations(self.init_tracker, KEPT_SQL_CONVERSATIONS, each_applied=True) if TURN_COST_CUTS else None
+        )
+        self._rows: dict[str, _Rows] = {}
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        if self.kept is None or fetch_events_from_all_sessions:
+            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        with self.session_scope() as session:
+            if not self._caught_up(session, sender_id):
+                rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+                self._keep_rows(sender_id, rows)
+        return self.kept.read(sender_id, all_sessions=True)  # one session is all it keeps
+
+    def _caught_up(self, session: sqlalchemy.orm.Session, sender_id: str) -> bool:
+        """Bring a kept conversation up to the table; False when it must be read whole (or is not kept)."""
+        assert self.kept is not None
+        rows = self._rows.get(sender_id)
+        if rows is None or sender_id not in self.kept.kept:
+            return False
+        found = (
+            session.query(self.SQLEvent)
+            .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id >= rows.last_id)
+            .order_by(self.SQLEvent.id)
+            .all()
+        )
+        if not found or found[0].id != rows.last_id:
+            return False  # the conversation was erased (and maybe begun again)
+        added = found[1:]
+        for row in added:
+            if row.type_name == SessionStarted.type_name:
+                return False  # the session Rasa's read gives has changed
+            if rows.session_start is not None and (row.timestamp is None or row.timestamp < rows.session_start):
+                return False  # a row Rasa's read leaves out
+        if added:
+            self.kept.extend(sender_id, [json.loads(row.data) for row in added])
+            rows.last_id = added[-1].id
+        rows.checked = True
+        return True
+
+    def _keep_rows(self, sender_id: str, rows: list[Any]) -> None:
+        """Keep a session read whole (Rasa's read: its rows in id order), or forget the conversation."""
+        assert self.kept is not None
+        self._forget(sender_id)
+        if not rows:
+            return
+        self.kept.extend(sender_id, [json.loads(row.data) for row in rows])
+        starts = [row.timestamp for row in rows if row.type_name == SessionStarted.type_name]
+        self._rows[sender_id] = _Rows(rows[-1].id, max(starts) if starts else None, checked=True)
+
+    def _forget(self, sender_id: str) -> None:
+        if self.kept is not None:
+            self.kept.erase(sender_id)
+        self._rows.pop(sender_id, None)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the redacted copy (only the events not stored yet are written, as in SQLTrackerStore)."""
+        rows = self._rows.get(tracker.sender_id)
+        staged = self.kept.staged(tracker) if self.kept is not None and rows is not None and rows.checked else None
+        if rows is None or staged is None or not staged.continues:
+            self._forget(tracker.sender_id)
+            await self._save_whole(tracker)
+            return
+        rows.checked = False  # until the next read: a failed write leaves the table unknown
+        for data in staged.redacted if self.event_broker is not None else []:
+            self.event_broker.publish({"sender_id": tracker.sender_id, **data})  # as Rasa's _stream_new_events
+        with self.session_scope() as session:
+            added = [self._row(tracker.sender_id, data) for data in staged.redacted]
+            session.add_all(added)
+            session.flush()  # gives the rows their ids
+            last_id = added[-1].id if added else rows.last_id
+            session.commit()
+        assert self.kept is not None
+        self.kept.keep(staged)
+        rows.last_id = last_id
+        if any(isinstance(event, SessionStarted) for event in staged.events):
+            self._forget(tracker.sender_id)  # the next read takes the new session from the table
+
+    def _row(self, sender_id: str, data: dict[str, Any]) -> Any:
+        """An event's row, as SQLTrackerStore.save makes it."""
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=data.get("event"),
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
+
+    async def _save_whole(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's save of the redacted copy: its stored events counted, the rest written."""
         redacted = redacted_tracker(tracker, self.domain)
         try:
             await super().save(redacted)
@@ -152,6 +266,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     async def erase(self, sender_id: str) -> bool:
         """Delete every event of a conversation, all sessions; whether there were any."""
+        self._forget(sender_id)
         with self.session_scope() as session:
             deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
             session.commit()

@@ -480,7 +480,9 @@ def test_the_sql_store_publishes_exactly_the_events_it_stores(domain: Domain, tm
     assert [e["event"] for e in broker.published[6:]] == ["bot", "slot", "action"]
     asyncio.run(store.save(stored))  # nothing new: nothing published again
     assert len(broker.published) == 9
-    assert len(counts) == 3  # one count per save: publishing and writing share it
+    # a save counts the stored rows once (publishing and writing share it), and not at all right
+    # after a read: the conversation kept since then knows them (channels/redacting_store.py)
+    assert len(counts) == 2
     again = asyncio.run(store.retrieve("publish"))
     assert again is not None and list(again.events) == list(stored.events)  # each stored once, in order
 

@@ -92,6 +92,7 @@ from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.constants import MODEL_CONFIDENCE, SOFTMAX
 
 from bot.config import parse_flag
+from channels import action_connections
 from channels.action_call_delta import delta_calls_wanted, make_request
 from channels.action_call_json import action_call, dumps
 from components.per_event import begins_with
@@ -740,10 +741,8 @@ def _rejected_action_index(tracker: DialogueStateTracker, domain: Domain) -> int
 
 
 def _session(self: EndpointConfig) -> aiohttp.ClientSession:
-    """Rasa's client session for an endpoint, encoding JSON bodies with channels/action_call_json.py's `dumps`."""
-    session: aiohttp.ClientSession = _originals["endpoint_session"](self)
-    session._json_serialize = dumps
-    return session
+    """Rasa's client session for an endpoint: JSON by action_call_json's `dumps`, connections kept (cut 30)."""
+    return action_connections.session(self, dumps)
 
 
 # ── 4f. RulePolicy's "no rule" key: made where a prediction can tell it from a placeholder ──

@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import cpu_share  # noqa: E402
 import prod_topology  # noqa: E402
-from load_checks import Exchange, StoredEvent, change_problems, summary, tracker_problems  # noqa: E402
+from load_checks import Exchange, StoredEvent, change_problems, per_message, summary, tracker_problems  # noqa: E402
 
 from bot.db import models as m  # noqa: E402
 from bot.security.tokens import mint_token  # noqa: E402
@@ -275,6 +275,9 @@ def report(
     print(f"  messages          {figures['messages']:.0f} ({figures['messages_per_second']:.1f} messages/s)")
     p50, p95, p99 = figures["p50_ms"], figures["p95_ms"], figures["p99_ms"]
     print(f"  per message       p50 {p50:.0f} ms   p95 {p95:.0f} ms   p99 {p99:.0f} ms")
+    # the turns of the script are not alike (a first message starts a conversation, a pause runs a form)
+    for message, (count, p50_one, p95_one) in per_message(x for xs in exchanges.values() for x in xs).items():
+        print(f"      {message[:24]:<24} {count:4d} × p50 {p50_one:5.0f} ms   p95 {p95_one:5.0f} ms")
     print(f"  errors            {figures['errors']:.0f} (no HTTP 200)   empty replies {figures['empty_replies']:.0f}")
     print(f"  not finished      {cancelled} conversations (deadline {args.deadline:.0f} s)")
     print(f"  integrity         {len(problems)} problems")

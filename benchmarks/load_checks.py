@@ -165,3 +165,14 @@ def summary(exchanges: Iterable[Exchange], wall_seconds: float) -> dict[str, flo
         "errors": sum(1 for x in done if x.status != 200),
         "empty_replies": sum(1 for x in done if x.status == 200 and not any(r.strip() for r in x.replies)),
     }
+
+
+def per_message(exchanges: Iterable[Exchange]) -> dict[str, tuple[int, float, float]]:
+    """For each message sent, in the order first sent: how often, and its p50 and p95 (ms)."""
+    times: dict[str, list[float]] = {}
+    for exchange in exchanges:
+        times.setdefault(exchange.message, []).append(exchange.seconds)
+    return {
+        message: (len(seconds), statistics.median(seconds) * 1000, percentile(seconds, 0.95) * 1000)
+        for message, seconds in times.items()
+    }

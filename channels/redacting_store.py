@@ -148,28 +148,37 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             KeptConversations(self.init_tracker, KEPT_SQL_CONVERSATIONS, each_applied=True) if TURN_COST_CUTS else None
         )
         self._rows: dict[str, _Rows] = {}
+        self._events: sqlalchemy.Table = self.SQLEvent.__table__
+        self._rows_from = (
+            sqlalchemy.select(
+                self._events.c.id, self._events.c.type_name, self._events.c.timestamp, self._events.c.data
+            )
+            .where(
+                self._events.c.sender_id == sqlalchemy.bindparam("sender_id"),
+                self._events.c.id >= sqlalchemy.bindparam("last_id"),
+            )
+            .order_by(self._events.c.id)
+        )
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         if self.kept is None or fetch_events_from_all_sessions:
             return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
-        with self.session_scope() as session:
-            if not self._caught_up(session, sender_id):
+        if not self._caught_up(sender_id):
+            with self.session_scope() as session:
                 rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
-                self._keep_rows(sender_id, rows)
+            self._keep_rows(sender_id, rows)
         return self.kept.read(sender_id, all_sessions=True)  # one session is all it keeps
 
-    def _caught_up(self, session: sqlalchemy.orm.Session, sender_id: str) -> bool:
+    def _caught_up(self, sender_id: str) -> bool:
         """Bring a kept conversation up to the table; False when it must be read whole (or is not kept)."""
         assert self.kept is not None
         rows = self._rows.get(sender_id)
         if rows is None or sender_id not in self.kept.kept:
             return False
-        found = (
-            session.query(self.SQLEvent)
-            .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id >= rows.last_id)
-            .order_by(self.SQLEvent.id)
-            .all()
-        )
+        # SQL expression language, not the ORM: a turn's reads and writes are most of what this store
+        # costs a Rasa process, and the ORM's unit of work was most of that (docs/benchmarks.md)
+        with self.engine.connect() as connection:
+            found = connection.execute(self._rows_from, {"sender_id": sender_id, "last_id": rows.last_id}).all()
         if not found or found[0].id != rows.last_id:
             return False  # the conversation was erased (and maybe begun again)
         added = found[1:]
@@ -210,28 +219,36 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         rows.checked = False  # until the next read: a failed write leaves the table unknown
         for data in staged.redacted if self.event_broker is not None else []:
             self.event_broker.publish({"sender_id": tracker.sender_id, **data})  # as Rasa's _stream_new_events
-        with self.session_scope() as session:
-            added = [self._row(tracker.sender_id, data) for data in staged.redacted]
-            session.add_all(added)
-            session.flush()  # gives the rows their ids
-            last_id = added[-1].id if added else rows.last_id
-            session.commit()
+        values = [self._row(tracker.sender_id, data) for data in staged.redacted]
+        with self.engine.begin() as connection:
+            last_id = self._insert(connection, tracker.sender_id, values) if values else rows.last_id
         assert self.kept is not None
         self.kept.keep(staged)
         rows.last_id = last_id
         if any(isinstance(event, SessionStarted) for event in staged.events):
             self._forget(tracker.sender_id)  # the next read takes the new session from the table
 
-    def _row(self, sender_id: str, data: dict[str, Any]) -> Any:
+    @staticmethod
+    def _row(sender_id: str, data: dict[str, Any]) -> dict[str, Any]:
         """An event's row, as SQLTrackerStore.save makes it."""
-        return self.SQLEvent(
-            sender_id=sender_id,
-            type_name=data.get("event"),
-            timestamp=data.get("timestamp"),
-            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-            action_name=data.get("name"),
-            data=json.dumps(data),
-        )
+        return {
+            "sender_id": sender_id,
+            "type_name": data.get("event"),
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
+
+    def _insert(self, connection: sqlalchemy.engine.Connection, sender_id: str, values: list[dict[str, Any]]) -> int:
+        """Write a turn's rows in one statement; the id of the last."""
+        events = self._events
+        if self.engine.dialect.implicit_returning:  # PostgreSQL
+            ids = connection.execute(events.insert().values(values).returning(events.c.id)).scalars().all()
+            return int(max(ids))
+        connection.execute(events.insert(), values)  # SQLite (SQLAlchemy 1.4 has no RETURNING for it)
+        last = sqlalchemy.select(sqlalchemy.func.max(events.c.id)).where(events.c.sender_id == sender_id)
+        return int(connection.execute(last).scalar_one())
 
     async def _save_whole(self, tracker: DialogueStateTracker) -> None:
         """Rasa's save of the redacted copy: its stored events counted, the rest written."""

@@ -11,7 +11,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from benchmarks.load_checks import Exchange, StoredEvent, change_problems, percentile, summary, tracker_problems
+from benchmarks.load_checks import (
+    Exchange,
+    StoredEvent,
+    change_problems,
+    per_message,
+    percentile,
+    summary,
+    tracker_problems,
+)
 
 
 def _conversation() -> tuple[list[Exchange], list[StoredEvent]]:
@@ -128,3 +136,9 @@ def test_a_message_sent_again_after_a_failure_is_paired_with_its_own_answer() ->
     answered_lost = [*events[:6], *(e for e in first if e.type_name == "user"), *events[10:]]
     answered_lost = [replace(e, id=n + 1, timestamp=1000.0 + n) for n, e in enumerate(answered_lost)]
     assert tracker_problems("load_0001", again, answered_lost)
+
+
+def test_per_message_gives_each_message_its_count_and_percentiles_in_the_order_first_sent() -> None:
+    exchanges = [Exchange("你好", 200, ("您好",), s) for s in (0.1, 0.2, 0.3)]
+    exchanges += [Exchange("谢谢", 200, ("不客气",), 1.0), Exchange("你好", 200, ("您好",), 2.0)]
+    assert per_message(exchanges) == {"你好": (4, 250.0, 2000.0), "谢谢": (1, 1000.0, 1000.0)}

@@ -33,6 +33,11 @@ nothing. Each cut below computes exactly what Rasa computes, only once:
 9. **The action server reads the whole session at every call**: a call carries only the events
    it has not seen, the rest named by a digest (channels/action_call_delta.py); it gets the same
    session rasa_sdk would have got, or asks for the whole call.
+10. **A new connection for every action-server call**: calls go over kept connections
+   (channels/action_connections.py).
+11. **dask runs the model graph** (to understand each message, and for each prediction), building,
+   ordering and walking a task graph each time: the nodes are called in a fixed dependency order
+   instead (channels/graph_runner.py), with the same inputs.
 And `freeze_after_start`: Python's full garbage collections walk the million objects of the loaded
 model again and again; frozen after start-up, they are not.
 
@@ -68,6 +73,7 @@ from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.core.policies.rule_policy import RULES_NOT_IN_STORIES, RulePolicy
 from rasa.core.policies.ted_policy import TEDPolicy
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DEFAULT_SENDER_ID, DOCS_BASE_URL
 from rasa.shared.core import constants
 from rasa.shared.core.constants import PREVIOUS_ACTION, REQUESTED_SLOT, SHOULD_NOT_BE_SET, USER
@@ -92,7 +98,7 @@ from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.constants import MODEL_CONFIDENCE, SOFTMAX
 
 from bot.config import parse_flag
-from channels import action_connections
+from channels import action_connections, graph_runner
 from channels.action_call_delta import delta_calls_wanted, make_request
 from channels.action_call_json import action_call, dumps
 from components.per_event import begins_with
@@ -939,6 +945,8 @@ def install() -> None:
     Domain.states_for_tracker_history = _states_for_tracker_history
     _originals["prediction_states"] = MaxHistoryTrackerFeaturizer.prediction_states
     MaxHistoryTrackerFeaturizer.prediction_states = _states_for_prediction
+    _originals["graph_run"] = DaskGraphRunner.run
+    DaskGraphRunner.run = graph_runner.run
 
 
 def uninstall() -> None:
@@ -964,4 +972,5 @@ def uninstall() -> None:
     if "endpoint_request" in _originals:
         EndpointConfig.request = _originals.pop("endpoint_request")
     DefaultPolicyPredictionEnsemble._best_policy_prediction = staticmethod(_originals.pop("best_policy_prediction"))
+    DaskGraphRunner.run = _originals.pop("graph_run")
     _originals.clear()  # the states found so far stay: they are Rasa's answers (tests compare next calls)

@@ -24,6 +24,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+import cpu_share  # noqa: E402
 import load  # noqa: E402
 import prod_topology  # noqa: E402
 from load_checks import summary  # noqa: E402
@@ -124,7 +125,12 @@ def measure(args: argparse.Namespace, workers: int) -> Run:
     try:
         url = f"http://127.0.0.1:{env['PUBLIC_PORT']}/webhooks/rest/webhook"
         load_average = os.getloadavg()[0]
+        cpu_before = cpu_share.snapshot(work)
         exchanges, _, cancelled, seconds = asyncio.run(load.drive(args, url, customers, env["BOT_JWT_SECRET"]))
+        # which process a second worker is waiting for (printed as the run ends)
+        print(
+            "  " + "\n  ".join(cpu_share.lines(cpu_before, cpu_share.snapshot(work), sum(map(len, exchanges.values()))))
+        )
     finally:
         prod_topology.stop(proc)
         load.delete_queue(env["RABBITMQ_EVENTS_QUEUE"])

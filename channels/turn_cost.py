@@ -51,6 +51,7 @@ from __future__ import annotations
 import base64
 import copy
 import dataclasses
+import functools
 import gc
 import itertools
 import logging
@@ -290,10 +291,39 @@ def _snapshot(replay: DialogueStateTracker) -> DialogueStateTracker:
     snapshot = copy.copy(replay)
     snapshot.__dict__.pop("_turn_cost_applied", None)
     snapshot.events = copy.copy(replay.events)
-    snapshot.slots = type(replay.slots)((name, copy.copy(slot)) for name, slot in replay.slots.items())
+    snapshot.slots = type(replay.slots)((name, _shallow_copy(slot)) for name, slot in replay.slots.items())
     snapshot.active_loop = copy.copy(replay.active_loop)
     snapshot.latest_action = copy.copy(replay.latest_action)
     return snapshot
+
+
+def _shallow_copy(value: Any) -> Any:
+    """`copy.copy(value)`, without its generic protocol where that protocol only copies `__dict__`.
+
+    A tracker copy copies its ~40 slots: through `copy.copy` that was 3 % of a Rasa process's CPU
+    under `make load`, five times what copying their attributes costs.
+    """
+    kind: Any = type(value)
+    if not _copies_only_its_dict(kind):
+        return copy.copy(value)
+    copied = object.__new__(type(value))
+    copied.__dict__.update(value.__dict__)
+    return copied
+
+
+@functools.cache
+def _copies_only_its_dict(cls: Any) -> bool:
+    """Whether `copy.copy` of a `cls` is a new `cls` with the same `__dict__` entries (Python 3.11's copy module)."""
+    return (
+        cls.__reduce_ex__ is object.__reduce_ex__
+        and cls.__reduce__ is object.__reduce__
+        and cls.__new__ is object.__new__
+        and cls.__getstate__ is object.__getstate__
+        and not hasattr(cls, "__copy__")
+        and not hasattr(cls, "__setstate__")
+        and not any(getattr(base, "__slots__", ()) for base in cls.__mro__)
+        and cls not in copy._copy_dispatch  # type: ignore[attr-defined]
+    )
 
 
 class HistoryCache:

@@ -862,3 +862,46 @@ def test_a_forms_tracker_is_rasas_after_every_event(domain: Domain) -> None:
             tracker.clear_followup_action()
             ours, rasa = _both_ways(lambda: form._temporary_tracker(tracker, list(added), domain))
             assert _without_timestamps(_state(ours)) == _without_timestamps(_state(rasa)), f"cleared after {n}"
+
+
+def test_a_tracker_copy_copies_each_slot_as_copy_copy_would(domain: Domain) -> None:
+    tracker = DialogueStateTracker("slots", domain.slots)
+    kinds = set()
+    for name, slot in tracker.slots.items():
+        copied, rasas = turn_cost._shallow_copy(slot), copy.copy(slot)
+        assert type(copied) is type(rasas) and copied is not slot
+        assert copied.__dict__.keys() == rasas.__dict__.keys()
+        assert all(copied.__dict__[key] is value for key, value in rasas.__dict__.items()), name
+        copied.value = "changed"
+        assert slot.value != "changed"
+        kinds.add(type(slot).__name__)
+    assert {"ListSlot", "TextSlot", "BooleanSlot"} <= kinds  # every kind the domain has takes the short way
+    kinds_of_slot: list[Any] = [type(slot) for slot in tracker.slots.values()]
+    assert all(turn_cost._copies_only_its_dict(kind) for kind in kinds_of_slot)
+
+
+def test_values_with_their_own_copying_are_copied_their_own_way() -> None:
+    class OwnCopy:
+        def __copy__(self) -> str:
+            return "own"
+
+    class OwnState:
+        def __init__(self) -> None:
+            self.value = 1
+
+        def __setstate__(self, state: dict[str, Any]) -> None:
+            self.__dict__.update(state, restored=True)
+
+    class Slotted:
+        __slots__ = ("value",)
+
+        def __init__(self) -> None:
+            self.value = 0
+
+    assert turn_cost._shallow_copy(OwnCopy()) == "own"
+    assert turn_cost._shallow_copy(OwnState()).__dict__ == {"value": 1, "restored": True}
+    slotted = Slotted()
+    slotted.value = 2
+    assert turn_cost._shallow_copy(slotted).value == 2
+    listed = [1, 2]
+    assert turn_cost._shallow_copy(listed) == listed and turn_cost._shallow_copy(listed) is not listed

@@ -66,11 +66,17 @@ class KeptConversations:
     """
 
     def __init__(
-        self, blank: Callable[[str], DialogueStateTracker], limit: int | None = None, *, each_applied: bool = False
+        self,
+        blank: Callable[[str], DialogueStateTracker],
+        limit: int | None = None,
+        *,
+        each_applied: bool = False,
+        forgotten: Callable[[str], None] | None = None,
     ) -> None:
         self.blank = blank  # the store's `init_tracker`: what a read replays onto
         self.limit = limit
         self.each_applied = each_applied
+        self.forgotten = forgotten  # told the id of each conversation dropped beyond the limit
         self.kept: dict[str, _Kept] = {}
 
     def save(self, tracker: DialogueStateTracker) -> None:
@@ -110,7 +116,10 @@ class KeptConversations:
         self.kept.pop(sender_id, None)  # re-inserted last: the most recently used
         self.kept[sender_id] = kept
         if self.limit is not None and len(self.kept) > self.limit:
-            del self.kept[next(iter(self.kept))]
+            oldest = next(iter(self.kept))
+            del self.kept[oldest]
+            if self.forgotten is not None:
+                self.forgotten(oldest)
 
     def read(self, sender_id: str, *, all_sessions: bool) -> DialogueStateTracker | None:
         """What Rasa's in-memory store's read gives: the whole conversation, or its last session."""

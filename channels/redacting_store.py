@@ -144,10 +144,14 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
         # stored events per conversation, counted by `stream_events` for the `save` under way
         self._counted: dict[str, int] = {}
+        self._rows: dict[str, _Rows] = {}  # where each kept conversation stands: forgotten with it
         self.kept = (
-            KeptConversations(self.init_tracker, KEPT_SQL_CONVERSATIONS, each_applied=True) if TURN_COST_CUTS else None
+            KeptConversations(
+                self.init_tracker, KEPT_SQL_CONVERSATIONS, each_applied=True, forgotten=self._rows_forgotten
+            )
+            if TURN_COST_CUTS
+            else None
         )
-        self._rows: dict[str, _Rows] = {}
         self._events: sqlalchemy.Table = self.SQLEvent.__table__
         self._rows_from = (
             sqlalchemy.select(
@@ -202,6 +206,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         self.kept.extend(sender_id, [json.loads(row.data) for row in rows])
         starts = [row.timestamp for row in rows if row.type_name == SessionStarted.type_name]
         self._rows[sender_id] = _Rows(rows[-1].id, max(starts) if starts else None, checked=True)
+
+    def _rows_forgotten(self, sender_id: str) -> None:
+        self._rows.pop(sender_id, None)
 
     def _forget(self, sender_id: str) -> None:
         if self.kept is not None:

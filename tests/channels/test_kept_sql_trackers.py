@@ -254,6 +254,7 @@ def test_a_process_keeps_at_most_its_limit_of_conversations(make_store: Any, mon
         for sender in senders:  # the one forgotten is read whole again, the others from what is kept
             assert state(await store.retrieve(sender)) == state(await rasas.retrieve(sender))
         assert list(store.kept.kept) == senders[1:]  # each read kept its conversation, the oldest went
+        assert set(store._rows) == set(senders[1:])  # and where it stood in the table went with it
 
     asyncio.run(check())
 

@@ -23,7 +23,8 @@ from __future__ import annotations
 import logging
 import os
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
@@ -33,11 +34,13 @@ from channels.action_call_json import EncodedEvents
 from channels.event_chain import (
     CONVERSATION_HEADER,
     DELTA_SUBPATH,
+    DOMAIN_DIGEST,
     EVENT_CHAIN,
     EVENTS_FROM,
     UNKNOWN_PREFIX_STATUS,
     common_prefix,
     conversation_key,
+    domain_digest,
 )
 
 logger = logging.getLogger(__name__)
@@ -46,24 +49,38 @@ logger = logging.getLogger(__name__)
 MAX_REMEMBERED_CONVERSATIONS = 2000
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What the action server has of a conversation after its last answered call."""
+
+    links: list[bytes]  # the chain of the call's events
+    domain: str | None  # the digest of the last domain it was sent (None: none yet)
+
+
+NOTHING_SENT = Sent([], None)
+
+
 class SentChains:
-    """Per conversation, the chain of the events in the last call the action server answered."""
+    """Per conversation, the chain of the events in the last call the action server answered, and its domain."""
 
     def __init__(self, size: int = MAX_REMEMBERED_CONVERSATIONS) -> None:
         self.size = size
-        self._chains: OrderedDict[str, list[bytes]] = OrderedDict()
+        self._sent: OrderedDict[str, Sent] = OrderedDict()
 
     def get(self, key: str) -> list[bytes]:
-        return self._chains.get(key, [])
+        return self.known(key).links
 
-    def remember(self, key: str, links: list[bytes]) -> None:
-        self._chains[key] = links
-        self._chains.move_to_end(key)
-        while len(self._chains) > self.size:
-            self._chains.popitem(last=False)
+    def known(self, key: str) -> Sent:
+        return self._sent.get(key, NOTHING_SENT)
+
+    def remember(self, key: str, links: list[bytes], domain: str | None = None) -> None:
+        self._sent[key] = Sent(links, domain)
+        self._sent.move_to_end(key)
+        while len(self._sent) > self.size:
+            self._sent.popitem(last=False)
 
     def forget_all(self) -> None:
-        self._chains.clear()
+        self._sent.clear()
 
 
 sent = SentChains()
@@ -77,21 +94,38 @@ def delta_calls_wanted(env: Mapping[str, str] | None = None) -> bool:
     return parse_flag(source.get("BOT_ACTION_DELTA_CALLS", "on"), "BOT_ACTION_DELTA_CALLS")
 
 
-def delta_call(call: dict[str, Any], known: Sequence[bytes]) -> tuple[dict[str, Any], list[bytes]]:
-    """`call` with only the events after the longest prefix shared with `known`, and the call's whole chain.
+def delta_call(call: dict[str, Any], known: Sent) -> tuple[dict[str, Any], Sent]:
+    """`call` with only what the action server does not have (`known`), and what it has once answered.
 
-    With `known` empty it is the whole call, with the chain the action server keeps.
+    The events after the longest prefix shared with `known.links`; the domain named by its digest,
+    and left out where it is the one `known` says was sent. With `NOTHING_SENT` it is the whole
+    call, with the chain and digest the action server keeps.
     """
     events: EncodedEvents = call["tracker"]["events"]
     links = events.links
-    count = common_prefix(links, known)
+    count = common_prefix(links, known.links)
     body = dict(call)
     sent = EncodedEvents(events.texts[count:], events.digests[count:], links[count:])
     body["tracker"] = dict(call["tracker"], events=sent)
     if count:
         body[EVENTS_FROM] = {"count": count, "digest": links[count - 1].hex()}
     body[EVENT_CHAIN] = [link.hex() for link in links[count:]]
-    return body, links
+    domain = known.domain
+    if "domain" in call:  # (Rasa leaves it out for an action that does not need it)
+        domain = body[DOMAIN_DIGEST] = _digest_of(call["domain"])
+        if domain == known.domain:
+            del body["domain"]
+    return body, Sent(links, domain)
+
+
+# the digest of the domain Rasa sends (it hands out the same dict for a model's whole life)
+_domain_digest: dict[str, Any] = {"domain": None, "digest": ""}
+
+
+def _digest_of(domain: Any) -> str:
+    if _domain_digest["domain"] is not domain:
+        _domain_digest.update(domain=domain, digest=domain_digest(domain))
+    return str(_domain_digest["digest"])
 
 
 def is_action_call(body: Any) -> bool:
@@ -116,12 +150,12 @@ def make_request(original: Any) -> Any:
             return await original(self, method, subpath, content_type, compress, json=call, **kwargs)
         key = conversation_key(call["tracker"]["sender_id"])
         kwargs["headers"] = {**kwargs.get("headers", {}), CONVERSATION_HEADER: key}
-        body, links = delta_call(call, sent.get(key))
+        body, answered = delta_call(call, sent.known(key))
         try:
             result = await original(self, method, DELTA_SUBPATH, content_type, compress, json=body, **kwargs)
         except ClientResponseError as refused:
             if refused.status == UNKNOWN_PREFIX_STATUS:
-                body, links = delta_call(call, [])
+                body, answered = delta_call(call, NOTHING_SENT)
                 result = await original(self, method, DELTA_SUBPATH, content_type, compress, json=body, **kwargs)
             elif _not_served(refused):
                 logger.warning("the action server does not take delta calls: sending whole sessions from now on")
@@ -129,7 +163,7 @@ def make_request(original: Any) -> Any:
                 return await original(self, method, subpath, content_type, compress, json=call, **kwargs)
             else:
                 raise
-        sent.remember(key, links)
+        sent.remember(key, answered.links, answered.domain)
         return result
 
     return request

@@ -13,26 +13,31 @@ import re
 from collections import OrderedDict
 from typing import Any
 
-from channels.event_chain import DIGEST_BYTES, EVENT_CHAIN, EVENTS_FROM
+from channels.event_chain import DIGEST_BYTES, DOMAIN_DIGEST, EVENT_CHAIN, EVENTS_FROM
 
 # Conversations kept (least recently used dropped first). A long conversation's events are a few
 # MB as Python objects; docs/benchmarks.md has the measured figure.
 MAX_KEPT_CONVERSATIONS = 200
+# Domains kept by digest: one per model the Rasa servers run (two while a new model rolls out).
+MAX_KEPT_DOMAINS = 4
 _HEX_DIGEST = re.compile(f"[0-9a-f]{{{2 * DIGEST_BYTES}}}")
 
 
 class KnownEvents:
-    """Per conversation, the events of the last call and the chain digest after each of them."""
+    """Per conversation, the events of the last call and the chain digest after each of them; domains by digest."""
 
     def __init__(self, size: int = MAX_KEPT_CONVERSATIONS) -> None:
         self.size = size
         self._kept: OrderedDict[str, tuple[list[dict[str, Any]], list[str]]] = OrderedDict()
+        self._domains: OrderedDict[str, Any] = OrderedDict()
 
     def restore(self, call: dict[str, Any]) -> bool:
-        """Give a (checked) delta call its whole session and keep it; False when its prefix is not here.
+        """Give a (checked) delta call its whole session and domain and keep them; False when either is not here.
 
         The protocol's fields are taken out of the call: rasa_sdk gets what Rasa would have sent.
         """
+        if not self._restore_domain(call):
+            return False
         claim = call.pop(EVENTS_FROM, None)
         links: list[str] = call.pop(EVENT_CHAIN)
         tracker = call["tracker"]
@@ -46,6 +51,25 @@ class KnownEvents:
         # rasa_sdk's forms append to this list: what they add lies past the kept chain, and the
         # slice above never hands it out
         tracker["events"] = events
+        return True
+
+    def _restore_domain(self, call: dict[str, Any]) -> bool:
+        """Keep the domain a call carries, or give it the one its digest names; False when that is not here.
+
+        Calls share a kept domain: rasa_sdk and the actions only read it.
+        """
+        digest = call.pop(DOMAIN_DIGEST, None)
+        if digest is None:
+            return True
+        if "domain" in call:
+            self._domains[digest] = call["domain"]
+        elif digest in self._domains:
+            call["domain"] = self._domains[digest]
+        else:
+            return False
+        self._domains.move_to_end(digest)
+        while len(self._domains) > MAX_KEPT_DOMAINS:
+            self._domains.popitem(last=False)
         return True
 
     def _keep(self, key: str, events: list[dict[str, Any]], links: list[str]) -> None:
@@ -69,6 +93,8 @@ def malformed_delta(call: dict[str, Any]) -> str | None:
             return "events_from count is not a positive integer"
         if not _is_digest(claim["digest"]):
             return "events_from digest is not a digest"
+    if DOMAIN_DIGEST in call and not _is_digest(call[DOMAIN_DIGEST]):
+        return "domain_digest is not a digest"
     links = call.get(EVENT_CHAIN)
     if not isinstance(links, list) or not all(_is_digest(link) for link in links):
         return "event_chain is not a list of digests"

@@ -8,8 +8,10 @@ prefix of the session, and two sessions with the same digest at position i have 
 i + 1 events. Each side keeps the chain of what was last exchanged for a conversation.
 
 - Rasa side: channels/action_call_delta.py (which prefix to claim; the full call when refused).
-- Action server side: channels/action_server_events.py (the events kept; a claim it cannot
-  honour is refused with 409, and the Rasa server sends the whole call again).
+- Action server side: channels/action_server_events.py (the events and domains kept; a claim it
+  cannot honour is refused with 409, and the Rasa server sends the whole call again).
+
+The call's domain is named the same way, by its digest (`DOMAIN_DIGEST`).
 
 A delta call goes to its own path, so an action server that does not know the protocol answers
 404 instead of running an action on a session cut short.
@@ -18,7 +20,9 @@ A delta call goes to its own path, so an action server that does not know the pr
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 # rasa's action endpoint URL + this: where delta calls go (e.g. http://localhost:5055/webhook/since)
 DELTA_SUBPATH = "since"
@@ -27,7 +31,12 @@ DELTA_SUBPATH = "since"
 # chain digests after each event the call carries (hex), so the receiver can keep them.
 EVENTS_FROM = "events_from"
 EVENT_CHAIN = "event_chain"
-# the answer of an action server that does not have the claimed prefix (nothing was run)
+# the digest of the call's domain (hex). A call names the domain by it, and leaves the domain out
+# when the action server had it from the conversation's last call: the domain is ~70 KB of JSON,
+# encoded by the Rasa server and parsed by the action server at every call (about a millisecond
+# each), and it changes only with the model.
+DOMAIN_DIGEST = "domain_digest"
+# the answer of an action server that does not have the claimed prefix or domain (nothing was run)
 UNKNOWN_PREFIX_STATUS = 409
 # a conversation's key for load balancers (nginx hashes action calls by it): not its id, which
 # must not reach access logs or proxies
@@ -38,6 +47,12 @@ DIGEST_BYTES = 16
 def event_digest(text: str) -> bytes:
     """The digest of one event, from the exact JSON text the call carries for it."""
     return hashlib.blake2b(text.encode(), digest_size=DIGEST_BYTES).digest()
+
+
+def domain_digest(domain: Any) -> str:
+    """The digest of a domain's content (hex): the same for the same content in every process."""
+    text = json.dumps(domain, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode(), digest_size=DIGEST_BYTES).hexdigest()
 
 
 def chain(digests: Iterable[bytes], after: bytes = b"") -> list[bytes]:

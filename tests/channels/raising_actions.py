@@ -8,6 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from channels.event_chain import domain_digest
+
 
 class ActionWithABug(Action):
     def name(self) -> str:
@@ -36,4 +38,6 @@ class ActionEchoingItsEvents(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         given = list(tracker.events)
         tracker.add_slots([{"event": "slot", "name": "echo", "value": "added by the action"}])
-        return [{"event": "slot", "name": "events", "value": given}]
+        # and which domain it was given (None: none), by the protocol's own digest of its content
+        seen = domain_digest(domain) if domain else None
+        return [{"event": "slot", "name": "events", "value": given}, {"event": "slot", "name": "domain", "value": seen}]

@@ -31,8 +31,15 @@ from bot.config import REPO_ROOT, Settings
 from channels import action_call_delta, turn_cost
 from channels.action_call_json import dumps
 from channels.action_server import DELTA_PATH, SECRET_HEADER, create_guarded_app
-from channels.action_server_events import KnownEvents
-from channels.event_chain import CONVERSATION_HEADER, chain, common_prefix, conversation_key, event_digest
+from channels.action_server_events import MAX_KEPT_DOMAINS, KnownEvents
+from channels.event_chain import (
+    CONVERSATION_HEADER,
+    chain,
+    common_prefix,
+    conversation_key,
+    domain_digest,
+    event_digest,
+)
 from tests.channels.serving import serving_in_thread
 from tests.channels.test_turn_cost import _conversation
 
@@ -88,10 +95,11 @@ class Rasa:
         return result
 
     def call(self, tracker: DialogueStateTracker) -> tuple[list[Any], list[Any]]:
-        """What the action saw, and the events of Rasa's whole call."""
+        """What the action saw, and the events of Rasa's whole call (the domain must be Rasa's too)."""
         whole = RemoteAction(ECHO, self.endpoint)._action_call_format(tracker, self.domain)
         expected = json.loads(dumps(whole))["tracker"]["events"]
         answer = asyncio.run(self.request(self.endpoint, "post", json=whole, timeout=30))
+        assert answer["events"][1]["value"] == domain_digest(self.domain.as_dict())
         return answer["events"][0]["value"], expected
 
     def sent_events(self, index: int = -1) -> list[Any]:
@@ -159,6 +167,49 @@ def test_a_process_that_remembers_less_than_the_action_server_has_claims_less(tm
         action_call_delta.sent.remember(key, action_call_delta.sent.get(key)[:7])  # what this process sent
         assert _sees_the_whole_session(rasa, DialogueStateTracker.from_events("two", events[:22], domain.slots))
         assert rasa.requests[-1][1]["events_from"]["count"] == 7 and rasa.requests[-1][2] == 200
+
+
+def test_the_domain_travels_once_and_every_call_gives_the_action_rasas(tmp_path: Path, domain: Domain) -> None:
+    digest = domain_digest(domain.as_dict())
+    with action_server(tmp_path) as base:
+        rasa = Rasa(base, domain)
+        for sender in ("first", "second"):
+            tracker = DialogueStateTracker(sender, domain.slots)
+            for event in _conversation()[:3]:
+                tracker.update(event)
+                rasa.call(tracker)  # (checks the domain the action saw)
+    carried = [("domain" in body, body["domain_digest"], status) for _, body, status in rasa.requests]
+    # the second conversation goes to the same action server: its domain is already there
+    assert (
+        carried
+        == [(True, digest, 200)] + [(False, digest, 200)] * 2 + [(True, digest, 200)] + [(False, digest, 200)] * 2
+    )
+    assert rasa.requests[0][1]["domain"] == domain.as_dict()
+
+
+def test_an_action_server_without_the_domain_named_gets_the_whole_call(tmp_path: Path, domain: Domain) -> None:
+    tracker = DialogueStateTracker.from_events("new-server", _conversation()[:4], domain.slots)
+    with action_server(tmp_path) as base:
+        rasa = Rasa(base, domain)
+        # this process sent the domain to an action server before; this one never had it
+        action_call_delta.sent.remember(conversation_key("new-server"), [], domain_digest(domain.as_dict()))
+        assert _sees_the_whole_session(rasa, tracker)
+    assert [("domain" in body, status) for _, body, status in rasa.requests] == [(False, 409), (True, 200)]
+
+
+def test_an_action_without_the_domain_keeps_what_was_sent(tmp_path: Path, domain: Domain) -> None:
+    """Rasa leaves the domain out for an action that does not need it: no digest, nothing forgotten."""
+    events = _conversation()[:4]
+    with action_server(tmp_path) as base:
+        rasa = Rasa(base, domain)
+        rasa.call(DialogueStateTracker.from_events("selective", events[:3], domain.slots))
+        call = RemoteAction(ECHO, rasa.endpoint)._action_call_format(
+            DialogueStateTracker.from_events("selective", events, domain.slots), domain
+        )
+        del call["domain"]
+        answer = asyncio.run(rasa.request(rasa.endpoint, "post", json=call, timeout=30))
+    assert answer["events"][1]["value"] is None and "domain_digest" not in rasa.requests[-1][1]
+    assert action_call_delta.sent.known(conversation_key("selective")).domain == domain_digest(domain.as_dict())
 
 
 def test_an_action_server_without_the_protocol_gets_whole_calls_from_then_on(tmp_path: Path, domain: Domain) -> None:
@@ -275,6 +326,8 @@ def test_the_action_server_refuses_a_prefix_it_does_not_have(tmp_path: Path) -> 
         {"event_chain": None},
         {"event_chain": ["0" * 32]},  # one digest for two events
         {"event_chain": [1, 2]},
+        {"domain_digest": "zz"},
+        {"domain_digest": None},
     ],
 )
 def test_a_malformed_delta_call_is_a_clean_400(tmp_path: Path, change: dict[str, Any]) -> None:
@@ -376,3 +429,21 @@ def test_the_chain_carried_from_call_to_call_is_the_chain_of_the_whole_call(doma
         tracker.update(event)
         encoded = encoded_events(tracker)
         assert encoded.links == chain(encoded.digests)
+
+
+def test_the_action_server_keeps_domains_by_digest_and_gives_them_to_calls_that_name_them() -> None:
+    kept = KnownEvents()
+    events = [{"event": "action", "name": "a"}]
+
+    def call(sender: str, **domain: Any) -> dict[str, Any]:
+        return {**_plain_call(sender, events), **domain}
+
+    assert not kept.restore(call("a", domain_digest="1" * 32))  # named, never sent
+    first = call("a", domain_digest="1" * 32, domain={"responses": {}})
+    assert kept.restore(first) and "domain_digest" not in first
+    named = call("b", domain_digest="1" * 32)
+    assert kept.restore(named) and named["domain"] == {"responses": {}}
+    for n in range(2, 2 + MAX_KEPT_DOMAINS):  # newer models' domains push the oldest out
+        assert kept.restore(call(f"m{n}", domain_digest=str(n) * 32, domain={"n": n}))
+    assert not kept.restore(call("c", domain_digest="1" * 32))
+    assert kept.restore(call("d", domain_digest=str(1 + MAX_KEPT_DOMAINS) * 32))

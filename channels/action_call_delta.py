@@ -5,9 +5,11 @@ conversation the action server spent most of its time reading events it already 
 call Rasa built (channels/action_call_json.py) goes out with only the events after the longest
 prefix this process last sent for the conversation, naming that prefix by its chain digest
 (channels/event_chain.py). The action server adds the events it kept (channels/action_server_events.py).
+The domain (~70 KB, the same for every call of a model) is named by its digest, and left out
+where the conversation's last answered call already carried it.
 
 Nothing depends on the action server having them:
-- 409 (it does not have that prefix: restarted, another process, evicted) → the whole call again;
+- 409 (it does not have that prefix or domain: restarted, another process, evicted) → the whole call again;
 - an action server that does not serve the protocol's path (rasa_sdk's own app answers 500 with
   its "not found" error and the request echoed, which this project's never does; others 404) →
   the plain call, and no more delta calls from this process (logged once).

@@ -33,9 +33,9 @@ nothing. Each cut below computes exactly what Rasa computes, only once:
 9. **The action server reads the whole session at every call**: a call carries only the events
    it has not seen, the rest named by a digest (channels/action_call_delta.py); it gets the same
    session rasa_sdk would have got, or asks for the whole call.
-10. **A new connection for every action-server call**: calls go over kept connections
-   (channels/action_connections.py).
-11. **dask runs the model graph** (to understand each message, and for each prediction), building,
+10. **A new connection for every action-server call** (cut 30 in docs/benchmarks.md): calls go over
+   kept connections (channels/action_connections.py).
+11. **dask runs the model graph** (cut 31) (to understand each message, and for each prediction), building,
    ordering and walking a task graph each time: the nodes are called in a fixed dependency order
    instead (channels/graph_runner.py), with the same inputs.
 And `freeze_after_start`: Python's full garbage collections walk the million objects of the loaded

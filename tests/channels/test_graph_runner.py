@@ -1,4 +1,4 @@
-"""The model graph run without dask (channels/graph_runner.py, cut 11) gives what DaskGraphRunner gives.
+"""The model graph run without dask (channels/graph_runner.py, cut 31) gives what DaskGraphRunner gives.
 
 A small graph of recording components is run both ways: the same outputs, each node called once
 with the same inputs, the same errors. (The trained model's own graphs are compared both ways by

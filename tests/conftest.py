@@ -68,6 +68,38 @@ def tracker_database(postgres_url: str) -> str:
     return name
 
 
+@pytest.fixture
+def sql_tracker_store(postgres_url: str, tracker_database: str) -> Iterator[Any]:
+    """Makes production tracker stores (`RedactingSQLTrackerStore`) on the run's tracker database.
+
+    Called with the domain and any other store arguments; each store's connections are closed afterwards.
+    """
+    from sqlalchemy.engine import make_url
+
+    from channels.redacting_store import RedactingSQLTrackerStore  # (loads Rasa: only where used)
+
+    url = make_url(postgres_url)
+    made: list[Any] = []
+
+    def make(domain: Any, **kwargs: Any) -> Any:
+        store = RedactingSQLTrackerStore(
+            domain,
+            dialect="postgresql",
+            host=url.host,
+            port=url.port,
+            db=tracker_database,
+            username=url.username,
+            password=url.password or "",
+            **kwargs,
+        )
+        made.append(store)
+        return store
+
+    yield make
+    for store in made:
+        store.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file copied for each test (faster than migrating every time)."""

@@ -15,7 +15,6 @@ import asyncio
 import copy
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,7 +23,6 @@ from hypothesis import strategies as st
 from rasa.core.brokers.broker import EventBroker
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
-from sqlalchemy.engine import make_url
 
 from bot.config import REPO_ROOT
 from channels import redacting_store, turn_cost
@@ -51,31 +49,17 @@ def domain() -> Domain:
 
 
 @pytest.fixture
-def make_store(postgres_url: str, tracker_database: str, domain: Domain) -> Iterator[Any]:
+def make_store(sql_tracker_store: Any, domain: Domain) -> Any:
     """A store on the run's tracker database: kept trackers (the cuts) or Rasa's way."""
     turn_cost.install()
-    url = make_url(postgres_url)
-    made: list[RedactingSQLTrackerStore] = []
 
     def make(*, kept: bool, broker: Published | None = None) -> RedactingSQLTrackerStore:
-        store = RedactingSQLTrackerStore(
-            domain,
-            dialect="postgresql",
-            host=url.host,
-            port=url.port,
-            db=tracker_database,
-            username=url.username,
-            password=url.password or "",
-            event_broker=broker or Published(),
-        )
+        store: RedactingSQLTrackerStore = sql_tracker_store(domain, event_broker=broker or Published())
         if not kept:
             store.kept = None
-        made.append(store)
         return store
 
-    yield make
-    for store in made:
-        store.engine.dispose()
+    return make
 
 
 class Side:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from rasa.core.tracker_store import TrackerStore
@@ -25,8 +25,7 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import REPO_ROOT
@@ -154,24 +153,10 @@ def test_endpoints_yml_configures_the_redacting_in_memory_store(
 
 
 @pytest.fixture
-def sql_store(postgres_url: str, domain: Domain) -> Iterator[RedactingSQLTrackerStore]:
-    """The production store on a tracker database of its own next to the test database."""
-    url = make_url(postgres_url)
-    name = f"{url.database}_tracker"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    yield RedactingSQLTrackerStore(
-        domain,
-        dialect="postgresql",
-        host=url.host,
-        port=url.port,
-        db=name,
-        username=url.username,
-        password=url.password or "",
-    )
+def sql_store(sql_tracker_store: Any, domain: Domain) -> RedactingSQLTrackerStore:
+    """The production store on the run's tracker database, next to the test database."""
+    store: RedactingSQLTrackerStore = sql_tracker_store(domain)
+    return store
 
 
 async def test_the_sql_store_writes_no_number_in_clear(sql_store: RedactingSQLTrackerStore, domain: Domain) -> None:

@@ -306,7 +306,7 @@ def _shallow_copy(value: Any) -> Any:
     kind: Any = type(value)
     if not _copies_only_its_dict(kind):
         return copy.copy(value)
-    copied = object.__new__(type(value))
+    copied = object.__new__(kind)
     copied.__dict__.update(value.__dict__)
     return copied
 

@@ -38,6 +38,9 @@ nothing. Each cut below computes exactly what Rasa computes, only once:
 11. **dask runs the model graph** (cut 31) (to understand each message, and for each prediction), building,
    ordering and walking a task graph each time: the nodes are called in a fixed dependency order
    instead (channels/graph_runner.py), with the same inputs.
+12. **scipy's general block stacking joins each message's sparse features** (cut 33), in DIET and
+   again in the ResponseSelector: two COO matrices of one height and dtype are joined directly
+   (channels/sparse_features.py), to the same matrix.
 And `freeze_after_start`: Python's full garbage collections walk the million objects of the loaded
 model again and again; frozen after start-up, they are not.
 
@@ -94,12 +97,13 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ACTION_NAME, TEXT
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.constants import MODEL_CONFIDENCE, SOFTMAX
 
 from bot.config import parse_flag
-from channels import action_connections, graph_runner
+from channels import action_connections, graph_runner, sparse_features
 from channels.action_call_delta import delta_calls_wanted, make_request
 from channels.action_call_json import action_call, dumps
 from components.per_event import begins_with
@@ -977,6 +981,8 @@ def install() -> None:
     MaxHistoryTrackerFeaturizer.prediction_states = _states_for_prediction
     _originals["graph_run"] = DaskGraphRunner.run
     DaskGraphRunner.run = graph_runner.run
+    _originals["sparse_combine"] = Features._combine_sparse_features
+    Features._combine_sparse_features = sparse_features.make_combine(_originals["sparse_combine"])
 
 
 def uninstall() -> None:
@@ -1003,4 +1009,5 @@ def uninstall() -> None:
         EndpointConfig.request = _originals.pop("endpoint_request")
     DefaultPolicyPredictionEnsemble._best_policy_prediction = staticmethod(_originals.pop("best_policy_prediction"))
     DaskGraphRunner.run = _originals.pop("graph_run")
+    Features._combine_sparse_features = _originals.pop("sparse_combine")
     _originals.clear()  # the states found so far stay: they are Rasa's answers (tests compare next calls)

@@ -41,6 +41,8 @@ nothing. Each cut below computes exactly what Rasa computes, only once:
 12. **scipy's general block stacking joins each message's sparse features** (cut 33), in DIET and
    again in the ResponseSelector: two COO matrices of one height and dtype are joined directly
    (channels/sparse_features.py), to the same matrix.
+13. **DIET's, the ResponseSelector's and TED's TensorFlow function looks up its one concrete
+   function on every call** (cut 34): it is kept and called directly (channels/model_calls.py).
 And `freeze_after_start`: Python's full garbage collections walk the million objects of the loaded
 model again and again; frozen after start-up, they are not.
 
@@ -101,9 +103,10 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.constants import MODEL_CONFIDENCE, SOFTMAX
+from rasa.utils.tensorflow.models import RasaModel
 
 from bot.config import parse_flag
-from channels import action_connections, graph_runner, sparse_features
+from channels import action_connections, graph_runner, model_calls, sparse_features
 from channels.action_call_delta import delta_calls_wanted, make_request
 from channels.action_call_json import action_call, dumps
 from components.per_event import begins_with
@@ -983,6 +986,8 @@ def install() -> None:
     DaskGraphRunner.run = graph_runner.run
     _originals["sparse_combine"] = Features._combine_sparse_features
     Features._combine_sparse_features = sparse_features.make_combine(_originals["sparse_combine"])
+    _originals["model_predict"] = RasaModel._rasa_predict
+    RasaModel._rasa_predict = model_calls.make_predict(_originals["model_predict"])
 
 
 def uninstall() -> None:
@@ -1010,4 +1015,5 @@ def uninstall() -> None:
     DefaultPolicyPredictionEnsemble._best_policy_prediction = staticmethod(_originals.pop("best_policy_prediction"))
     DaskGraphRunner.run = _originals.pop("graph_run")
     Features._combine_sparse_features = _originals.pop("sparse_combine")
+    RasaModel._rasa_predict = _originals.pop("model_predict")
     _originals.clear()  # the states found so far stay: they are Rasa's answers (tests compare next calls)

@@ -276,7 +276,8 @@ class _History:
 
     def consume(self, event: Event, flags: tuple[Any, ...]) -> None:
         if isinstance(event, UserUttered):
-            snapshot = _snapshot(self.replay)
+            # slots the user's messages since the last checkpoint left as they were are shared with it
+            snapshot = _snapshot(self.replay, self.checkpoints[-1].replay if self.checkpoints else None)
             self.checkpoints.append(
                 _Checkpoint(len(self.seen), snapshot, len(self.states), self.last_ml_action, self.hidden)
             )
@@ -287,21 +288,42 @@ class _History:
         self.events.append(event)
 
 
-def _snapshot(replay: DialogueStateTracker) -> DialogueStateTracker:
+def _snapshot(replay: DialogueStateTracker, earlier: DialogueStateTracker | None = None) -> DialogueStateTracker:
     """A copy of a replayed tracker that stepping either one never changes in the other.
 
     `copy.deepcopy` also copies each slot's whole definition (its mappings, its type's settings):
     ~2.5 ms per user message and conversation. Stepping a tracker replaces slot values, its last
     event, action and message, and edits its active loop in place; so those are what is copied,
     slots the way Rasa's own tracker copies them (`copy.copy` of each).
+
+    `earlier` is an earlier snapshot of the same replay that nothing steps (a checkpoint's): its
+    slots still holding what the replay's hold are shared rather than copied. A checkpoint is taken
+    at every user message and lives as long as its conversation is cached, so copying all ~40 slots
+    each time made most of the objects Python's full garbage collections walk (docs/benchmarks.md).
     """
     snapshot = copy.copy(replay)
     snapshot.__dict__.pop("_turn_cost_applied", None)
     snapshot.events = copy.copy(replay.events)
-    snapshot.slots = type(replay.slots)((name, _shallow_copy(slot)) for name, slot in replay.slots.items())
+    earlier_slots = earlier.slots if earlier is not None else {}
+    snapshot.slots = type(replay.slots)(
+        (name, _unchanged_or_copied(slot, earlier_slots.get(name))) for name, slot in replay.slots.items()
+    )
     snapshot.active_loop = copy.copy(replay.active_loop)
     snapshot.latest_action = copy.copy(replay.latest_action)
     return snapshot
+
+
+def _unchanged_or_copied(slot: Any, earlier: Any) -> Any:
+    """`earlier` (a copy nothing changes) where it holds the very attributes `slot` holds; else a copy of `slot`."""
+    kind: Any = type(slot)
+    if earlier is not None and type(earlier) is kind and _copies_only_its_dict(kind):
+        mine, theirs = slot.__dict__, earlier.__dict__
+        if len(mine) == len(theirs) and all(theirs.get(name, _MISSING) is value for name, value in mine.items()):
+            return earlier
+    return _shallow_copy(slot)
+
+
+_MISSING = object()
 
 
 def _shallow_copy(value: Any) -> Any:

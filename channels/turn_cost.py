@@ -941,18 +941,33 @@ def _format_states_for_a_debug_line(states: list[State]) -> str:
 
 
 def freeze_after_start(blueprint: Any) -> None:
-    """Once the server has started (the model is loaded), move every object alive to gc's permanent generation.
+    """Once the server has started (the model is loaded), settle its garbage collection (`settle_collection`)."""
+
+    @blueprint.listener("after_server_start")
+    async def freeze(_app: Any, _loop: Any) -> None:
+        settle_collection()
+
+
+# Python's default is (700, 10, 10): a young collection every 700 new containers, a full one every
+# 100 young ones (when the survivors have grown by a quarter). A Rasa process under `make load`
+# allocates a few thousand containers a message, and thousands of event-broker publishes wait on
+# RabbitMQ's confirms at once, each a dozen objects: the defaults ran 8 full collections in a
+# 50-second run, 0.2-0.3 s each, with everything else waiting (docs/benchmarks.md).
+GC_THRESHOLDS = (5000, 10, 10)
+
+
+def settle_collection() -> None:
+    """Move every object alive to gc's permanent generation, and collect less often from then on.
 
     The loaded model is about a million Python objects that live as long as the process. Python's
     full garbage collections walk all of them, and a turn that allocates a lot (a long tracker)
     triggers several: profiling showed them as a third of a long conversation's turn. Frozen
-    objects are never walked again; nothing else changes.
+    objects are never walked again; nothing else changes. The thresholds make the collections of
+    what is left rarer (GC_THRESHOLDS): garbage in cycles waits a little longer, nothing else changes.
     """
-
-    @blueprint.listener("after_server_start")
-    async def freeze(_app: Any, _loop: Any) -> None:
-        gc.collect()
-        gc.freeze()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def install_unless_disabled(env: Mapping[str, str] | None = None) -> bool:

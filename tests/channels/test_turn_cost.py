@@ -13,6 +13,8 @@ import copy
 import json
 import logging
 import math
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -916,3 +918,14 @@ def test_checkpoints_share_the_slots_no_message_changed(domain: Domain) -> None:
     changed = {"product", "closure_ready", "requested_slot"}  # set in between (closure_form is a loop here)
     assert {name for name in first if first[name] is not second[name]} == changed
     assert second["product"].value == ["jiebei"] and first["product"].value is None
+
+
+def test_a_started_server_freezes_what_is_alive_and_collects_less_often() -> None:
+    """In a process of its own: the test process keeps Python's own garbage collection."""
+    probe = (
+        "import gc; from channels import turn_cost; keep = [{} for _ in range(1000)]; "
+        "turn_cost.settle_collection(); print(gc.get_freeze_count(), *gc.get_threshold())"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    frozen, *thresholds = (int(n) for n in out.stdout.split())
+    assert frozen > 1000 and tuple(thresholds) == turn_cost.GC_THRESHOLDS != (700, 10, 10)

@@ -121,6 +121,11 @@ class _Rows:
     checked: bool  # a read checked the table since the last save: no other writer has added rows unseen
 
 
+# the columns of an event's row that a save writes (`_row`), in the order of `_insert_sql`
+_ROW_COLUMNS = ("sender_id", "type_name", "timestamp", "intent_name", "action_name", "data")
+MAX_KEPT_INSERT_ROWS = 64
+
+
 class RedactingSQLTrackerStore(SQLTrackerStore):
     """Production: conversations in SQL (PostgreSQL), redacted.
 
@@ -153,6 +158,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             else None
         )
         self._events: sqlalchemy.Table = self.SQLEvent.__table__
+        self._insert_sqls: dict[int, str] = {}  # `_insert_sql` by row count
         self._rows_from = (
             sqlalchemy.select(
                 self._events.c.id, self._events.c.type_name, self._events.c.timestamp, self._events.c.data
@@ -250,12 +256,37 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     def _insert(self, connection: sqlalchemy.engine.Connection, sender_id: str, values: list[dict[str, Any]]) -> int:
         """Write a turn's rows in one statement; the id of the last."""
         events = self._events
-        if self.engine.dialect.implicit_returning:  # PostgreSQL
-            ids = connection.execute(events.insert().values(values).returning(events.c.id)).scalars().all()
+        dialect = self.engine.dialect
+        if dialect.implicit_returning and dialect.paramstyle == "pyformat":  # PostgreSQL with psycopg2
+            params = {f"{name}_{n}": row[name] for n, row in enumerate(values) for name in _ROW_COLUMNS}
+            ids = connection.exec_driver_sql(self._insert_sql(len(values)), params).scalars().all()
             return int(max(ids))
-        connection.execute(events.insert(), values)  # SQLite (SQLAlchemy 1.4 has no RETURNING for it)
+        # SQLite (SQLAlchemy 1.4 has no RETURNING for it) and any other driver: the conversation lock
+        # keeps other processes from adding its rows meanwhile
+        connection.execute(events.insert(), values)
         last = sqlalchemy.select(sqlalchemy.func.max(events.c.id)).where(events.c.sender_id == sender_id)
         return int(connection.execute(last).scalar_one())
+
+    def _insert_sql(self, rows: int) -> str:
+        """PostgreSQL's multi-row INSERT … RETURNING of `rows` rows, written once per row count.
+
+        SQLAlchemy 1.4 compiles a multi-row VALUES statement afresh at every execution (it cannot
+        cache it): 3.5 % of a Rasa process's CPU under `make load` (docs/benchmarks.md). The text
+        is the same for every turn with as many new events, so it is kept (turns of up to
+        MAX_KEPT_INSERT_ROWS events; longer ones get theirs written each time).
+        """
+        sql = self._insert_sqls.get(rows)
+        if sql is None:
+            quote = self.engine.dialect.identifier_preparer
+            columns = ", ".join(quote.quote(name) for name in _ROW_COLUMNS)
+            row_values = (", ".join(f"%({name}_{n})s" for name in _ROW_COLUMNS) for n in range(rows))
+            sql = (
+                f"INSERT INTO {quote.format_table(self._events)} ({columns}) "
+                f"VALUES {', '.join(f'({row})' for row in row_values)} RETURNING {quote.quote('id')}"
+            )
+            if rows <= MAX_KEPT_INSERT_ROWS:
+                self._insert_sqls[rows] = sql
+        return sql
 
     async def _save_whole(self, tracker: DialogueStateTracker) -> None:
         """Rasa's save of the redacted copy: its stored events counted, the rest written."""

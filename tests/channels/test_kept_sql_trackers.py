@@ -150,6 +150,15 @@ def test_reads_rows_and_published_events_are_rasas_after_every_turn(make_store: 
     _drive(*_sides(make_store), [(names, True, 0) for names in SCRIPT])
 
 
+def test_turns_of_any_length_and_texts_like_placeholders_are_stored_as_rasa_stores_them(make_store: Any) -> None:
+    """Each row count's INSERT text is written once and kept, up to a bound; longer turns get theirs each time."""
+    ours, rasas = _sides(make_store)
+    long = ["bot", "listen"] * (redacting_store.MAX_KEPT_INSERT_ROWS // 2 + 3)
+    _drive(ours, rasas, [(OPENING, True, 0), (["percent", "listen"], True, 0), (long, True, 0), (["ask"], True, 0)])
+    kept = ours.stores[0]._insert_sqls
+    assert 2 in kept and len(long) not in kept and max(kept) <= redacting_store.MAX_KEPT_INSERT_ROWS
+
+
 def test_a_failed_turn_leaves_the_conversation_as_it_was(make_store: Any) -> None:
     saved = [True, True, False, True, False, True, True, False, True, True]
     _drive(*_sides(make_store), [(names, s, 0) for names, s in zip(SCRIPT, saved, strict=True)])

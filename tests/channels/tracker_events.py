@@ -44,6 +44,7 @@ EVENTS: dict[str, Callable[[], Event]] = {
     "code": lambda: user(CODE, "inform", amount=int(CODE)),
     "spaced_code": lambda: user("482 913"),  # a code only while one is awaited
     "phone": lambda: user(f"打 {PHONE}"),
+    "percent": lambda: user("年化 18% 吗 %(sender_id_0)s %s"),  # placeholders of the driver's own syntax
     "check": lambda: ActionExecuted("action_check_closure"),
     "form": lambda: ActionExecuted("closure_form"),
     "loop_on": lambda: ActiveLoop("closure_form"),

@@ -18,6 +18,7 @@ from rasa.shared.constants import DIAGNOSTIC_DATA
 from rasa.utils.tensorflow.models import RasaModel
 
 from channels import model_calls, turn_cost
+from tests.channels.cut_switch import assert_put_in_place_and_taken_away
 
 
 class Tiny(RasaModel):
@@ -126,12 +127,8 @@ def test_a_model_run_eagerly_goes_through_rasas_call(model: Tiny) -> None:
 
 
 def test_the_cut_is_put_in_place_and_taken_away() -> None:
-    installed = bool(turn_cost._originals)
-    try:
-        turn_cost.install()
-        assert RasaModel._rasa_predict.__module__ == "channels.model_calls"
-        turn_cost.uninstall()
-        assert RasaModel._rasa_predict.__module__ == "rasa.utils.tensorflow.models"
-    finally:
-        if installed:
-            turn_cost.install()
+    assert_put_in_place_and_taken_away(
+        lambda: RasaModel._rasa_predict,
+        "channels.model_calls",
+        "rasa.utils.tensorflow.models",
+    )

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from rasa.shared.nlu.training_data.features import Features
 
 from channels import sparse_features, turn_cost
+from tests.channels.cut_switch import assert_put_in_place_and_taken_away
 
 
 def rasa_combine() -> Callable[[Features, Features], None]:
@@ -111,12 +112,8 @@ def test_heights_that_differ_get_rasas_error() -> None:
 
 
 def test_the_cut_is_put_in_place_and_taken_away() -> None:
-    installed = bool(turn_cost._originals)
-    try:
-        turn_cost.install()
-        assert Features._combine_sparse_features.__module__ == "channels.sparse_features"
-        turn_cost.uninstall()
-        assert Features._combine_sparse_features.__module__ == "rasa.shared.nlu.training_data.features"
-    finally:
-        if installed:
-            turn_cost.install()
+    assert_put_in_place_and_taken_away(
+        lambda: Features._combine_sparse_features,
+        "channels.sparse_features",
+        "rasa.shared.nlu.training_data.features",
+    )

@@ -39,12 +39,13 @@ nothing. Each cut below computes exactly what Rasa computes, only once:
    ordering and walking a task graph each time: the nodes are called in a fixed dependency order
    instead (channels/graph_runner.py), with the same inputs.
 12. **scipy's general block stacking joins each message's sparse features** (cut 33), in DIET and
-   again in the ResponseSelector: two COO matrices of one height and dtype are joined directly
-   (channels/sparse_features.py), to the same matrix.
+   again in the ResponseSelector: two COO matrices of one height are joined directly, their entries
+   typed as scipy types them (channels/sparse_features.py), to the same matrix.
 13. **DIET's, the ResponseSelector's and TED's TensorFlow function looks up its one concrete
    function on every call** (cut 34): it is kept and called directly (channels/model_calls.py).
-And `freeze_after_start`: Python's full garbage collections walk the million objects of the loaded
-model again and again; frozen after start-up, they are not.
+And `freeze_after_start` (`settle_collection`): Python's full garbage collections walk the million
+objects of the loaded model again and again; frozen after start-up, they are not, and the
+collections of the rest run less often (GC_THRESHOLDS).
 
 `install()` is idempotent; channels/redacting_store.py calls it, so every Rasa server that loads
 the project's tracker store (make run, make run-prod, the tests' servers) has the cuts.

@@ -46,7 +46,8 @@ def text(replies: list[dict[str, Any]]) -> str:
     return " / ".join(str(r.get("text") or "") for r in replies).strip()
 
 
-def start_servers(work: Path) -> subprocess.Popen[bytes]:
+def start_servers(work: Path, load_customers: int = 0) -> subprocess.Popen[bytes]:
+    """scripts/run.sh on a throwaway SQLite database: the demo customers, and `load_customers` copies of them."""
     env = {
         **os.environ,
         "BOT_DEV_MODE": "true",
@@ -56,7 +57,11 @@ def start_servers(work: Path) -> subprocess.Popen[bytes]:
         "BOT_DEV_OUTBOX": str(work / "outbox.jsonl"),
         "PYTHONPATH": str(ROOT),
     }
-    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "bot.cli", "prepare"], cwd=ROOT, env=env, check=True)
+    python = str(ROOT / ".venv/bin/python")
+    subprocess.run([python, "-m", "bot.cli", "prepare"], cwd=ROOT, env=env, check=True)
+    if load_customers:
+        seed = [python, "-m", "bot.cli", "seed-load", "--count", str(load_customers)]
+        subprocess.run(seed, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     # its own process group: stopping it stops scripts/run.sh and both servers it started
     return subprocess.Popen(
         ["scripts/run.sh"],

@@ -7,8 +7,13 @@ In one run:
    a throwaway SQLite database, the latest model);
 3. alternates rounds between the two (ROUNDS fresh conversations of 10 turns each), so both see the
    same machine load, and prints each one's full-turn median and p95 and the ratio;
-4. holds one conversation of LONG_TURNS turns with each, the same 10 messages over and over, and
-   prints the median of turns 1-10, 41-50 (the 50th message) and the last 10, and their ratios.
+4. holds one conversation of LONG_TURNS turns with each, the same 10 messages over and over. Each
+   turn is sent back to back with the same message in a fresh conversation (a new one every 10
+   turns; for this assistant, copies of one demo customer), so the turns late in the long
+   conversation are compared with turns at the start of one, answered at the same moments. It
+   prints the medians of turns 1-10, 41-50 (the 50th message) and the last 10, each against its own
+   turns 1-10 (minutes earlier) and against the fresh turns beside it (the growth), and the CPU
+   each server process spent on both.
 Then each Rasa server's resident memory. The machine is shared: compare the ratios, not the ms.
 
 Usage: python benchmarks/bench_turns.py      (make bench runs it)
@@ -26,14 +31,18 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_concurrency  # noqa: E402
 from bench_concurrency import ACTION_PORT, start_servers, wait_until_up  # noqa: E402
+
+from bot.db.seed import load_copy_ids  # noqa: E402
 
 # BENCH_REPO=/path/to/another/checkout measures that checkout's assistant (e.g. main, for a before/after)
 bench_concurrency.ROOT = Path(os.environ.get("BENCH_REPO") or ROOT)
@@ -56,9 +65,13 @@ OURS = [
     "算了",
     "谢谢",
 ]
+LONG_CONVERSATIONS = -(-LONG_TURNS // len(OURS))  # fresh conversations sent beside the long one
+# the long conversation and the fresh ones beside it: copies of one demo customer, so that all answer alike
+LONG_SENDERS = load_copy_ids("demo_overdue", 1 + LONG_CONVERSATIONS)
 # one demo customer per round (the sender is the customer id in development mode)
 CUSTOMERS = ["demo_balance", "demo_clean", "demo_instalment", "demo_refund", "demo_paused", "demo_past_overdue"]
 # the moodbot's own stories and rules, twice over
+ASSISTANT_PORTS = {"Rasa server": RASA_PORT, "action server": ACTION_PORT}
 MOODBOT = ["hello", "I am sad", "yes", "hi", "I am feeling great", "hey", "I am unhappy", "no", "are you a bot?", "bye"]
 Send = Callable[[str, str], float]
 
@@ -179,7 +192,7 @@ def assistant() -> Iterator[str]:
     os.environ.setdefault("BOT_RATE_LIMIT_SENDER", "6000/60")  # 80 quick turns from one sender
     os.environ.setdefault("BOT_RATE_LIMIT_IP", "off")
     with tempfile.TemporaryDirectory() as work:
-        proc = start_servers(Path(work))
+        proc = start_servers(Path(work), load_customers=int(LONG_SENDERS[-1].removeprefix("load_")))
         try:
             wait_until_up(f"http://127.0.0.1:{RASA_PORT}", proc)
             yield f"http://127.0.0.1:{RASA_PORT}/webhooks/rest/webhook"
@@ -205,25 +218,86 @@ def full_turns(ours: Send, floor: Send) -> None:
     )
 
 
-def long_conversation(name: str, send: Send, sender: str, messages: list[str], ports: dict[str, int]) -> None:
-    """The turns' medians early, at the 50th message and last; and where the CPU went in the first and last 10."""
-    pids = {process: pid_on(port) for process, port in ports.items()}
-    times: list[float] = []
-    cpu: list[dict[str, float]] = []  # CPU seconds of each process before each turn, and after the last
+@dataclass(frozen=True)
+class Turn:
+    """One message's round trip, and the CPU each server process spent while it was answered."""
+
+    seconds: float
+    cpu: dict[str, float]
+
+
+def timed(send: Send, sender: str, message: str, pids: dict[str, str | None]) -> Turn:
+    before = {process: cpu_seconds(pid) for process, pid in pids.items()}
+    took = send(sender, message)
+    return Turn(took, {process: cpu_seconds(pid) - before[process] for process, pid in pids.items()})
+
+
+def growth(
+    send: Send, long_sender: str, fresh_senders: list[str], messages: list[str], pids: dict[str, str | None]
+) -> tuple[list[Turn], list[Turn]]:
+    """LONG_TURNS turns of one conversation, each sent beside the same message in a fresh conversation.
+
+    A new fresh conversation starts every len(messages) turns, so fresh turn i is at position
+    i % len(messages) + 1 of its conversation with the same message as long turn i. The two of a pair
+    are sent back to back (in turn order, first one then the other), so they meet the same machine.
+    """
+    long: list[Turn] = []
+    fresh: list[Turn] = []
     for i in range(LONG_TURNS):
-        cpu.append({process: cpu_seconds(pid) for process, pid in pids.items()})
-        times.append(send(sender, messages[i % len(messages)]))
-    cpu.append({process: cpu_seconds(pid) for process, pid in pids.items()})
-    first, fiftieth, last = ms(times[:10]), ms(times[40:50]), ms(times[-10:])
-    print(
-        f"  {name:15} turns 1-10 {first:6.1f} ms   41-50 {fiftieth:6.1f} ms ({fiftieth / first:4.2f} ×)   "
-        f"{LONG_TURNS - 9}-{LONG_TURNS} {last:6.1f} ms ({last / first:4.2f} ×)"
-    )
-    # CPU per turn of each server process, so growth can be told apart: Rasa, the action server, or waiting.
-    for process in pids:
-        early = (cpu[10][process] - cpu[0][process]) * 100  # 10 turns: seconds → ms per turn
-        late = (cpu[-1][process] - cpu[-11][process]) * 100
-        print(f"  {'':15}   CPU of the {process}: {early:6.1f} → {late:6.1f} ms a turn (mean)")
+        message, other = messages[i % len(messages)], fresh_senders[i // len(messages)]
+        if i % 2:
+            fresh.append(timed(send, other, message, pids))
+            long.append(timed(send, long_sender, message, pids))
+        else:
+            long.append(timed(send, long_sender, message, pids))
+            fresh.append(timed(send, other, message, pids))
+    return long, fresh
+
+
+def growth_lines(long: list[Turn], fresh: list[Turn], window: int = 10) -> list[str]:
+    """The long conversation's turns 1-10, 41-50 and last 10, against the fresh turns sent beside them.
+
+    The ratio against the fresh turns is the growth: both were answered at the same moments, with the
+    same messages, one late in a conversation and one at its start. The long conversation's own last
+    turns against its first are printed too; they were minutes apart, so they include any change in
+    the machine's speed meanwhile.
+    """
+    n = len(long)
+    spans = [(0, window), (40, 40 + window), (n - window, n)] if n >= 50 + window else [(0, window), (n - window, n)]
+    lines = []
+    first = ms([t.seconds for t in long[:window]])
+    for a, b in spans:
+        late, beside = ms([t.seconds for t in long[a:b]]), ms([t.seconds for t in fresh[a:b]])
+        lines.append(
+            f"turns {a + 1:>2}-{b:<2} {late:6.1f} ms ({late / first:4.2f} × its turns 1-{window});"
+            f" fresh turns beside them {beside:6.1f} ms: {late / beside:4.2f} ×"
+        )
+    for process in long[0].cpu:
+        cpu = [
+            f"{1000 * mean_cpu(long[a:b], process):5.1f} vs {1000 * mean_cpu(fresh[a:b], process):5.1f}"
+            for a, b in spans
+        ]
+        lines.append(f"CPU of the {process}, ms a turn (long vs fresh): " + ", ".join(cpu))
+    return lines
+
+
+def mean_cpu(turns: list[Turn], process: str) -> float:
+    return statistics.fmean(t.cpu[process] for t in turns)
+
+
+def long_conversation(
+    name: str,
+    send: Send,
+    long_sender: str,
+    fresh_senders: list[str],
+    messages: list[str],
+    ports: dict[str, int],
+) -> None:
+    pids = {process: pid_on(port) for process, port in ports.items()}
+    long, fresh = growth(send, long_sender, fresh_senders, messages, pids)
+    print(f"  {name}:")
+    for line in growth_lines(long, fresh):
+        print(f"    {line}")
 
 
 def main() -> int:
@@ -232,11 +306,13 @@ def main() -> int:
         conversation(ours, "demo_closed", OURS, 10)  # warm-up: first parses load lazily built parts
         conversation(floor, "mood_warmup", MOODBOT, 10)
         full_turns(ours, floor)
-        print(f"\none conversation of {LONG_TURNS} turns (10 messages repeated; target: last ≤ 1.2 × first):")
-        long_conversation(
-            "this assistant", ours, "demo_overdue", OURS, {"Rasa server": RASA_PORT, "action server": ACTION_PORT}
+        print(
+            f"\none conversation of {LONG_TURNS} turns (10 messages repeated), each turn sent beside the same message"
+            " in a fresh conversation (target: the last 10 ≤ 1.2 × the fresh turns beside them):"
         )
-        long_conversation("moodbot", floor, "mood_long", MOODBOT, {"Rasa server": MOODBOT_PORT})
+        fresh = [f"mood_fresh_{k}" for k in range(LONG_CONVERSATIONS)]
+        long_conversation("this assistant", ours, LONG_SENDERS[0], LONG_SENDERS[1:], OURS, ASSISTANT_PORTS)
+        long_conversation("moodbot", floor, "mood_long", fresh, MOODBOT, {"Rasa server": MOODBOT_PORT})
         mine, theirs = rss_mb(RASA_PORT), rss_mb(MOODBOT_PORT)
         if mine and theirs:
             print(

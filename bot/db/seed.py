@@ -88,6 +88,16 @@ def seed_load_customers(session: Session, count: int, *, today: date) -> list[st
     return ids
 
 
+def load_copy_ids(demo_id: str, copies: int) -> list[str]:
+    """The ids of the first `copies` load-test copies of one demo customer (benchmarks/bench_turns.py).
+
+    `seed_load_customers` copies the demo customers in turn, so these exist once it has seeded at
+    least as many customers as the last id's number.
+    """
+    first = list(DEMO_CUSTOMERS).index(demo_id) + 1
+    return [f"{LOAD_PREFIX}{first + k * len(DEMO_CUSTOMERS):04d}" for k in range(copies)]
+
+
 def _delete_demo_customers(session: Session) -> None:
     _delete_customers(session, list(DEMO_CUSTOMERS))
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from bot.closing.eligibility import check_closure
 from bot.db import models as m
 from bot.db.queries import load_products
-from bot.db.seed import DEMO_CUSTOMERS, ensure_seeded, reseed_demo, seed_load_customers
+from bot.db.seed import DEMO_CUSTOMERS, ensure_seeded, load_copy_ids, reseed_demo, seed_load_customers
 from bot.db.session import session_scope
 from tests.conftest import TODAY
 from tests.factories import stored_account, stored_customer
@@ -91,3 +91,15 @@ def test_load_customers_are_fresh_copies_of_the_demo_customers_in_turn(session) 
     again = seed_load_customers(session, 2, today=TODAY)
     left = session.scalars(select(m.Customer.id).where(m.Customer.id.like("load_%"))).all()
     assert again == ["load_0001", "load_0002"] and sorted(left) == again
+
+
+def test_load_copy_ids_name_copies_of_that_demo_customer(session) -> None:
+    ids = load_copy_ids("demo_overdue", 3)
+    assert len(set(ids)) == 3
+    seeded = seed_load_customers(session, int(ids[-1].removeprefix("load_")), today=TODAY)
+    assert set(ids) <= set(seeded)
+    for cid in ids:
+        for product in ("huabei", "jiebei"):
+            assert blockers(session, cid, product) == blockers(session, "demo_overdue", product), cid
+    others = set(seeded) - set(ids)
+    assert all(blockers(session, cid, "huabei") != blockers(session, "demo_overdue", "huabei") for cid in others)

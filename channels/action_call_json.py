@@ -25,7 +25,7 @@ import ujson
 from rasa.shared.core.trackers import EventVerbosity
 
 from channels.event_chain import chain, event_digest
-from components.per_event import PerEvent, begins_with
+from components.per_event import PerEvent, shared_prefix
 
 if TYPE_CHECKING:
     from rasa.core.actions.action import RemoteAction
@@ -91,16 +91,18 @@ def encoded_events(tracker: DialogueStateTracker) -> EncodedEvents:
 
     A turn makes three or four calls, each with the events of the one before and a few more (and
     across turns the store hands out the same event objects): only those are looked up, the
-    rest is carried over once the earlier events are found to be the very same objects.
+    rest is carried over once the earlier events are found to be the very same objects. A form's
+    validation call adds events of its own to a temporary copy, so the call after it goes on from
+    the events the two share, not from the start.
     """
     events = list(tracker.events)
     last = _last_calls.pop(tracker.sender_id, None)
-    if last is None or not begins_with(events, last.events):
-        last = _Sent([], [], [], [])
-    new_texts = [event_text(event) for event in events[len(last.events) :]]
+    kept = 0 if last is None else shared_prefix(events, last.events)
+    texts, digests, links = (last.texts[:kept], last.digests[:kept], last.links[:kept]) if last else ([], [], [])
+    new_texts = [event_text(event) for event in events[kept:]]
     new_digests = [event_digest(text) for text in new_texts]
-    new_links = chain(new_digests, after=last.links[-1] if last.links else b"")
-    sent = _Sent(events, last.texts + new_texts, last.digests + new_digests, last.links + new_links)
+    new_links = chain(new_digests, after=links[-1] if links else b"")
+    sent = _Sent(events, texts + new_texts, digests + new_digests, links + new_links)
     _last_calls[tracker.sender_id] = sent
     while len(_last_calls) > MAX_REMEMBERED_CALLS:
         _last_calls.popitem(last=False)

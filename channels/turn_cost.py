@@ -110,7 +110,7 @@ from bot.config import parse_flag
 from channels import action_connections, graph_runner, model_calls, sparse_features
 from channels.action_call_delta import delta_calls_wanted, make_request
 from channels.action_call_json import action_call, dumps
-from components.per_event import begins_with
+from components.per_event import begins_with, shared_prefix
 
 # Conversations whose states are kept per process (least recently used dropped first). Each holds
 # one replayed tracker of its session (a few hundred KB for a long one).
@@ -249,10 +249,7 @@ class _History:
         the same; others (a tracker read back from a store) are the same when their type and time are
         and they compare equal.
         """
-        identical = next(
-            (i for i, (mine, theirs) in enumerate(zip(self.events, applied, strict=False)) if mine is not theirs), None
-        )
-        same = identical = min(len(self.events), len(applied)) if identical is None else identical
+        same = identical = shared_prefix(applied, self.events)
         for mine, event in zip(self.seen[same:], applied[same:], strict=False):
             if mine != (type(event).__name__, event.timestamp):
                 break
@@ -377,9 +374,39 @@ class HistoryCache:
         omit_unset_slots: bool = False,
         ignore_rule_only_turns: bool = False,
         rule_only_data: dict[str, Any] | None = None,
-        for_prediction: bool = False,
     ) -> list[State]:
-        """The states, all of them copies; or, `for_prediction`, as `_states_for_prediction` hands them out."""
+        """The states, all of them copies."""
+        _, states = self._resumed(domain, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        return [_copy_state(state) for state in states]
+
+    def prediction_states(
+        self,
+        domain: Domain,
+        tracker: DialogueStateTracker,
+        ignore_rule_only_turns: bool = False,
+        rule_only_data: dict[str, Any] | None = None,
+    ) -> tuple[list[State], int]:
+        """The states as `_states_for_prediction` hands them out, and how many of the last ones are copies.
+
+        The ones before them are shared, as Rasa's prediction steps leave them (they find nothing to edit there).
+        """
+        history, states = self._resumed(domain, tracker, False, ignore_rule_only_turns, rule_only_data)
+        start = len(states) - 1  # the last state a prediction keeps once `action_unlikely_intent` is dropped
+        while start > 0 and _is_prev_action_unlikely_intent_in_state(states[start]):
+            start -= 1
+        for state in history.states[len(history.read_only) : start]:
+            history.read_only.append(_as_a_prediction_reads_it(state))
+        return history.read_only[:start] + [_copy_state(state) for state in states[start:]], len(states) - start
+
+    def _resumed(
+        self,
+        domain: Domain,
+        tracker: DialogueStateTracker,
+        omit_unset_slots: bool,
+        ignore_rule_only_turns: bool,
+        rule_only_data: dict[str, Any] | None,
+    ) -> tuple[_History, list[State]]:
+        """The conversation's history brought up to the tracker, and its states with the final one (not kept)."""
         key = (
             tracker.sender_id,
             id(domain),
@@ -403,14 +430,7 @@ class HistoryCache:
         final.replay, final.last_ml_action, final.hidden = history.replay, history.last_ml_action, history.hidden
         states = list(history.states)
         _step(final, states, False, *flags)
-        if not for_prediction:
-            return [_copy_state(state) for state in states]
-        start = len(states) - 1  # the last state a prediction keeps once `action_unlikely_intent` is dropped
-        while start > 0 and _is_prev_action_unlikely_intent_in_state(states[start]):
-            start -= 1
-        for state in history.states[len(history.read_only) : start]:
-            history.read_only.append(_as_a_prediction_reads_it(state))
-        return history.read_only[:start] + [_copy_state(state) for state in states[start:]]
+        return history, states
 
 
 def _copy_state(state: State) -> State:
@@ -468,6 +488,7 @@ class _Applied:
     last: Event | None
     loop_names: frozenset[str]
     events: list[Event]
+    after_restart: int = 0  # where the events after the latest `Restarted` begin (Rasa's `idx_after_latest_restart`)
 
 
 def _applied_events(self: DialogueStateTracker) -> list[Event]:
@@ -481,19 +502,26 @@ def _applied_events(self: DialogueStateTracker) -> list[Event]:
     it. Where that does not hold (the tracker rebuilt, or a loop name not seen before, which
     changes how earlier events count) it is computed afresh. Callers get their own list: some edit it.
     """
-    events = self.events
-    memo: _Applied | None = self.__dict__.get("_turn_cost_applied")
+    return list(_applied(self).events)
+
+
+def _applied(tracker: DialogueStateTracker) -> _Applied:
+    """The tracker's `_Applied`, brought up to its events (`_applied_events`)."""
+    events = tracker.events
+    memo: _Applied | None = tracker.__dict__.get("_turn_cost_applied")
     if memo is None or not _still_a_prefix(memo, events):
         memo = _Applied(0, None, None, frozenset(_loop_names(events)), [])
     new = list(itertools.islice(events, memo.count, None))
     if not memo.loop_names.issuperset(_loop_names(new)):
         memo, new = _Applied(0, None, None, frozenset(_loop_names(events)), []), list(events)
-    for event in new:
-        _fold(self, memo.events, event, memo.loop_names)
+    for position, event in enumerate(new, start=memo.count):
+        _fold(tracker, memo.events, event, memo.loop_names)
+        if isinstance(event, Restarted):
+            memo.after_restart = position + 1
     if new:
         memo.count, memo.first, memo.last = len(events), events[0], events[-1]
-    self.__dict__["_turn_cost_applied"] = memo
-    return list(memo.events)
+    tracker.__dict__["_turn_cost_applied"] = memo
+    return memo
 
 
 def _still_a_prefix(memo: _Applied, events: Any) -> bool:
@@ -574,14 +602,35 @@ def _states_for_prediction(
             ignore_action_unlikely_intent,
         )
         return states
-    found = _cache.states(domain, trackers[0], False, ignore_rule_only_turns, rule_only_data, for_prediction=True)
-    trackers_as_states = [found]
-    # From here on Rasa's own steps (tracker_featurizers.py, MaxHistoryTrackerFeaturizer.prediction_states).
-    if ignore_action_unlikely_intent:
-        trackers_as_states = [self._remove_action_unlikely_intent_from_states(s) for s in trackers_as_states]
-    trackers_as_states = [self.slice_state_history(s, self.max_history) for s in trackers_as_states]
-    self._choose_last_user_input(trackers_as_states, use_text_for_last_user_input)
-    return trackers_as_states
+    found, copied = _cache.prediction_states(domain, trackers[0], ignore_rule_only_turns, rule_only_data)
+    # From here on Rasa's own steps (tracker_featurizers.py, MaxHistoryTrackerFeaturizer.prediction_states),
+    # going back only as far as the states kept and the copies: the shared states need no edit.
+    states, copied = _last_states(found, copied, self.max_history, ignore_action_unlikely_intent)
+    self._choose_last_user_input([states[len(states) - copied :] if copied else states], use_text_for_last_user_input)
+    return [states]
+
+
+def _last_states(states: list[State], copied: int, keep: int | None, drop_unlikely: bool) -> tuple[list[State], int]:
+    """Rasa's `_remove_action_unlikely_intent_from_states` (where `drop_unlikely`), then `slice_state_history`.
+
+    Walks back from the end only until `keep` states are found (Rasa's filters the whole session
+    first). Also how many of those are among the last `copied` of `states`.
+    """
+    if not drop_unlikely:
+        kept = states[-keep:] if keep else states
+        return kept, min(copied, len(kept))
+    found: list[int] = []  # from the last state back
+    for i in range(len(states) - 1, -1, -1):
+        if not _is_prev_action_unlikely_intent_in_state(states[i]):
+            found.append(i)
+            if keep and len(found) == keep:
+                break
+    copies = 0
+    for i in found:
+        if i < len(states) - copied:
+            break
+        copies += 1
+    return [states[i] for i in reversed(found)], copies
 
 
 # ── 4b. tracker copies without the replay ──
@@ -596,10 +645,14 @@ def _copy(self: DialogueStateTracker) -> DialogueStateTracker:
     as it is, with two exceptions the replay would not reproduce: the processor clears a follow-up
     action without an event (the copy gets the one the events give), and a blank tracker does not
     carry the model id. Where the replay could differ in other ways (events cut to a maximum
-    length, a revert as the last word on the follow-up action) Rasa's own copy is made.
+    length) Rasa's own copy is made.
     """
     followup = _replayed_followup(self.events)
-    if type(self) is not DialogueStateTracker or self.events.maxlen is not None or followup is _REPLAY:
+    if followup is _REPLAY:
+        # A rewind resets the tracker and replays the events it leaves applied (events.py), which
+        # hold no rewind, restart or session start: the follow-up action is the one they end with.
+        followup = _replayed_followup(self.applied_events())
+    if type(self) is not DialogueStateTracker or self.events.maxlen is not None:
         copied: DialogueStateTracker = _originals["copy"](self)
         return copied
     copied = copy_with_applied_events(self)
@@ -618,7 +671,7 @@ def copy_with_applied_events(tracker: DialogueStateTracker) -> DialogueStateTrac
     return copied
 
 
-_REPLAY = object()  # only a replay can tell
+_REPLAY = object()  # a rewind: the events it leaves applied tell
 
 
 def _form_tracker(
@@ -635,7 +688,7 @@ def _form_tracker(
     if (
         type(current_tracker) is not DialogueStateTracker
         or current_tracker.is_rule_tracker
-        or current_tracker.idx_after_latest_restart() > 0
+        or _applied(current_tracker).after_restart > 0  # Rasa's `idx_after_latest_restart`, without its pass
     ):
         return _originals["form_tracker"](self, current_tracker, additional_events, domain)
     tracker = current_tracker.copy()

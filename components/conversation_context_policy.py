@@ -25,7 +25,7 @@ from bot.conversation import events as ev
 from bot.conversation.turn_plan import Step, decide
 from bot.handoff.tickets import must_not_decide
 from bot.nlu.textnorm import normalise
-from components.per_event import PerEvent, begins_with
+from components.per_event import PerEvent, shared_prefix
 from components.untrained_policy import UntrainedPolicy
 
 logger = logging.getLogger(__name__)
@@ -78,12 +78,17 @@ _readers: OrderedDict[str, tuple[list[Event], ev.SessionReader]] = OrderedDict()
 
 
 def _reading(tracker: DialogueStateTracker) -> ev.SessionReader:
-    """The conversation's reading, going on from the last one where its events are the very same objects."""
+    """The conversation's reading, going on from the last one as far as its events are the very same objects.
+
+    Across turns the store hands the last turn's events back as new objects: the reading is
+    rewound to the events before them.
+    """
     events = list(tracker.events)
     read, reader = _readers.pop(tracker.sender_id, ([], None))
-    if reader is None or not begins_with(events, read):
-        read, reader = [], ev.SessionReader()
-    reader.read(_as_dict(event) for event in events[len(read) :])  # read only: the dicts are shared
+    kept = 0 if reader is None else shared_prefix(events, read)
+    if reader is None or (kept < len(read) and not reader.rewind(kept)):
+        kept, reader = 0, ev.SessionReader()
+    reader.read(_as_dict(event) for event in events[kept:])  # read only: the dicts are shared
     _readers[tracker.sender_id] = (events, reader)
     while len(_readers) > MAX_READ_CONVERSATIONS:
         _readers.popitem(last=False)

@@ -57,3 +57,15 @@ def begins_with(events: Sequence[Event], prefix: Sequence[Event]) -> bool:
     (channels/kept_trackers.py, which asks the same of a saved tracker).
     """
     return len(events) >= len(prefix) and all(map(operator.is_, prefix, events))
+
+
+def shared_prefix(events: Sequence[Event], earlier: Sequence[Event]) -> int:
+    """How many first events of `events` are the very event objects `earlier` begins with.
+
+    A form's validation call runs on a temporary tracker: the conversation's events, then an
+    action and slots of its own. The next call, on the real tracker, shares all but those.
+    """
+    if begins_with(events, earlier):
+        return len(earlier)
+    same = list(map(operator.is_, earlier, events))  # at C speed, as `begins_with`
+    return same.index(False) if False in same else len(same)

@@ -7,6 +7,7 @@ this one function and decide the same way.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -83,6 +84,25 @@ class SessionReader:
                 self.loop = str(event.get("name")) if event.get("name") else None
             self.events.append(event)
         return self
+
+    def rewind(self, count: int) -> bool:
+        """Forget every event from the `count`-th on, as if only the first `count` had been read.
+
+        A store read gives the last turn's events back as new objects (channels/kept_trackers.py),
+        so a reader goes on from the events before them instead of reading the session again.
+        False, and nothing forgotten, where the session began at or after `count`: read afresh.
+        """
+        if count < self.start:
+            return False
+        del self.events[count:]
+        kept = bisect_left(self.users, count)
+        del self.users[kept:], self.turns[kept:]
+        # a turn is marked unanswered when the next user message is read (`read`)
+        self.unanswered = {turn for turn in self.unanswered if turn + 1 < kept}
+        loops = (e for e in reversed(self.events[self.start :]) if e.get("event") == "active_loop")
+        last = next(loops, None)
+        self.loop = str(last.get("name")) if last is not None and last.get("name") else None
+        return True
 
     def view(self) -> TurnView | None:
         """The latest turn, or None before the session's first user message."""

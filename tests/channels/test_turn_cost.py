@@ -47,6 +47,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.config import REPO_ROOT
 from channels import action_call_json, turn_cost
+from channels.event_chain import chain
 from channels.redacting_store import RedactingSQLTrackerStore
 
 T = TypeVar("T")
@@ -246,6 +247,13 @@ def test_applied_events_are_rasas_after_every_event(domain: Domain) -> None:
         ours = tracker.applied_events()
         ours.append(ActionExecuted("edited_by_a_caller"))  # a caller's edit is its own
         assert tracker.applied_events() == turn_cost._originals["applied_events"](tracker)
+        assert turn_cost._applied(tracker).after_restart == tracker.idx_after_latest_restart()
+    # a second restart later on, and a tracker rebuilt from the same events
+    tracker.update(Restarted())
+    tracker.update(ActionExecuted("action_listen"))
+    assert turn_cost._applied(tracker).after_restart == tracker.idx_after_latest_restart() == len(tracker.events) - 1
+    rebuilt = DialogueStateTracker.from_events("turn_cost_applied", list(tracker.events)[:-3], domain.slots)
+    assert turn_cost._applied(rebuilt).after_restart == rebuilt.idx_after_latest_restart() > 0
 
 
 def _state(tracker: DialogueStateTracker) -> tuple[Any, ...]:
@@ -277,6 +285,42 @@ def test_tracker_copies_are_rasas_after_every_event(domain: Domain) -> None:
             tracker.clear_followup_action()
             ours, rasa = _copies_both_ways(tracker)
             assert _state(ours) == _state(rasa), f"cleared after event {n}: {event}"
+
+
+_STEPS = st.lists(
+    st.sampled_from(
+        [
+            lambda: ActionExecuted("action_listen"),
+            lambda: _user("借呗能注销吗", "close_account", product="jiebei"),
+            lambda: ActionExecuted("utter_greet"),
+            lambda: BotUttered("好的"),
+            lambda: FollowupAction("utter_greet"),
+            lambda: SlotSet("product", ["huabei"]),
+            lambda: UserUtteranceReverted(),
+            lambda: ActionReverted(),
+            lambda: Restarted(),
+            lambda: SessionStarted(),
+        ]
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_STEPS)
+def test_tracker_copies_after_rewinds_and_follow_ups_are_rasas(
+    domain: Domain, steps: list[Callable[[], Event]]
+) -> None:
+    """A rewind as the last word on the follow-up action, with follow-ups, restarts and rewinds before it."""
+    turn_cost.install()
+    tracker = DialogueStateTracker("turn_cost_rewound", domain.slots)
+    for n, step in enumerate(steps):
+        tracker.update(step())
+        ours, rasa = _copies_both_ways(tracker)
+        assert _state(ours) == _state(rasa), f"after step {n}"
+        tracker.clear_followup_action()  # as the processor does, without an event
+        ours, rasa = _copies_both_ways(tracker)
+        assert _state(ours) == _state(rasa), f"cleared after step {n}"
 
 
 def test_a_tracker_copy_is_a_tracker_of_its_own(domain: Domain) -> None:
@@ -805,6 +849,34 @@ def test_calls_going_on_from_the_last_one_or_not_are_rasas(domain: Domain) -> No
         assert ours == rasa, f"another conversation after event {n}"
     shorter = DialogueStateTracker.from_events("going_on", list(growing.events)[:5], domain.slots)
     assert _sent(domain, shorter)[0] == _sent(domain, shorter)[1]
+
+
+def test_a_call_after_a_forms_temporary_tracker_goes_on_from_the_events_they_share(
+    domain: Domain, monkeypatch: Any
+) -> None:
+    events = _conversation()[:12]
+    tracker = DialogueStateTracker.from_events("shared", events, domain.slots)
+    _sent(domain, tracker)
+    # the form's validation call: the conversation, then an action and a slot of its own
+    temporary = DialogueStateTracker.from_events(
+        "shared", [*events, ActionExecuted("closure_form"), SlotSet("product", ["huabei"])], domain.slots
+    )
+    ours, rasa = _sent(domain, temporary)
+    assert ours == rasa
+    digested: list[str] = []
+    counting = action_call_json.event_digest
+
+    def digest(text: str) -> bytes:
+        digested.append(text)
+        return counting(text)
+
+    monkeypatch.setattr(action_call_json, "event_digest", digest)
+    tracker.update(BotUttered("好的"))  # the real tracker goes on without the form's events
+    ours, rasa = _sent(domain, tracker)
+    assert ours == rasa
+    assert len(digested) == 1  # only the new event; the twelve it shares with the form's call are carried over
+    carried = action_call_json.encoded_events(tracker)
+    assert carried.links == chain(carried.digests) and len(carried.texts) == 13
 
 
 def test_calls_are_remembered_for_a_bounded_number_of_conversations(domain: Domain, monkeypatch: Any) -> None:

@@ -8,7 +8,7 @@ from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from components.conversation_context_policy import ConversationContextPolicy
@@ -100,9 +100,29 @@ def test_a_conversation_is_read_on_from_where_the_last_prediction_left_it(policy
         tracker.update(event)
     assert action(tracker) == predicted(policy, *events) == "action_answer_follow_up"
     assert module._readers["read_on"][1] is reader and len(reader.events) == len(events)  # each event read once
-    copies = [Event.from_parameters(event.as_dict()) for event in events]  # a store read: new objects
+    # a store read gives the last turn's events back as new objects: the reading goes on from before them
+    last_turn = [Event.from_parameters(event.as_dict()) for event in events[3:]]
+    assert action(DialogueStateTracker.from_events("read_on", [*events[:3], *last_turn])) == "action_answer_follow_up"
+    assert module._readers["read_on"][1] is reader and reader.events[3] is module._as_dict(last_turn[0])
+    assert len(reader.events) == len(events)
+    copies = [Event.from_parameters(event.as_dict()) for event in events]  # none of the events read
     assert action(DialogueStateTracker.from_events("read_on", copies)) == "action_answer_follow_up"
-    assert module._readers["read_on"][1] is not reader  # read afresh: its events are not the ones read
+    assert [e is module._as_dict(c) for e, c in zip(reader.events, copies, strict=True)] == [True] * len(events)
+
+
+def test_a_reading_rewound_past_a_session_start_is_read_afresh(policy: ConversationContextPolicy) -> None:
+    from components import conversation_context_policy as module
+
+    events = [*said("你好", "greet"), ActionExecuted("action_session_start"), SessionStarted(), *CLOSING_ASKED]
+    tracker = DialogueStateTracker.from_events("afresh", events)
+    policy.predict_action_probabilities(tracker, DOMAIN)
+    reader = module._readers["afresh"][1]
+    copies = [*events[:2], *(Event.from_parameters(event.as_dict()) for event in events[2:])]
+    followed = [*copies, *said("那花呗呢")]
+    assert predicted(policy, *events, *said("那花呗呢")) == "action_answer_follow_up"
+    probabilities = policy.predict_action_probabilities(DialogueStateTracker.from_events("afresh", followed), DOMAIN)
+    assert probabilities.probabilities[DOMAIN.index_for_action("action_answer_follow_up")] == 1.0
+    assert module._readers["afresh"][1] is not reader
 
 
 def test_readings_are_kept_for_a_bounded_number_of_conversations(

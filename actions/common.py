@@ -193,7 +193,7 @@ def not_verbatim(
         or (e.get("event") == "slot" and e.get("name") in _STEP_SLOTS and e.get("value") not in (None, False))
         for e in events
     )
-    if not is_verbatim_repeat(answer, earlier_answers(list(tracker.events)), sets_up_a_step=sets_up):
+    if not is_verbatim_repeat(answer, earlier_answers(tracker.events), sets_up_a_step=sets_up):
         return
     logger.info("answer repeated word for word; sending the short version")
     del dispatcher.messages[start:]

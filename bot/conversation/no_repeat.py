@@ -55,14 +55,24 @@ def earlier_answers(events: Sequence[Event], turns: int = REPEAT_TURNS) -> list[
     session started, or since an agent handed the conversation back (Rasa's `resume`), counts: after
     talking with a person, the customer asking again is a new question, and gets the whole answer.
     """
-    starts = [i for i, e in enumerate(events) if e.get("event") in _FRESH_START]
-    session = list(events[starts[-1] + 1 :] if starts else events)
-    users = [i for i, e in enumerate(session) if e.get("event") == "user"]
-    answers = [
-        [str(e.get("text")) for e in session[begin + 1 : end] if e.get("event") == "bot" and e.get("text")]
+    if turns <= 0:
+        return []
+    # from the latest event back, only as far as the user messages needed: an action calls this
+    # at every answer, and the conversation only grows
+    users: list[int] = []
+    for position in range(len(events) - 1, -1, -1):
+        kind = events[position].get("event")
+        if kind in _FRESH_START:
+            break
+        if kind == "user":
+            users.append(position)
+            if len(users) > turns:
+                break
+    users.reverse()
+    return [
+        [str(e.get("text")) for e in events[begin + 1 : end] if e.get("event") == "bot" and e.get("text")]
         for begin, end in zip(users[:-1], users[1:], strict=True)
     ]
-    return answers[-turns:] if turns > 0 else []
 
 
 def is_verbatim_repeat(answer: Sequence[Outgoing], earlier: Sequence[Sequence[str]], *, sets_up_a_step: bool) -> bool:

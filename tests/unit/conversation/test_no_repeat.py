@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.conversation.no_repeat import (
     HUMAN_PAYLOAD,
@@ -94,6 +96,31 @@ def test_earlier_answers_are_the_last_turns_of_this_session_only() -> None:
     assert earlier_answers(events) == [["答二a", "答二b"], ["答三"], ["答四"]]
     assert earlier_answers(events, turns=5) == [["答一"], ["答二a", "答二b"], ["答三"], ["答四"]]
     assert earlier_answers([user("只有一句")]) == []
+
+
+def _every_answer_then_the_last(events: list[dict[str, Any]], turns: int) -> list[list[str]]:
+    """The answers to every customer message of the session, then the last `turns` of them (the plain way)."""
+    starts = [i for i, e in enumerate(events) if e.get("event") in ("restart", "session_started", "resume")]
+    session = events[starts[-1] + 1 :] if starts else events
+    users = [i for i, e in enumerate(session) if e.get("event") == "user"]
+    answers = [
+        [str(e.get("text")) for e in session[begin + 1 : end] if e.get("event") == "bot" and e.get("text")]
+        for begin, end in zip(users[:-1], users[1:], strict=True)
+    ]
+    return answers[-turns:] if turns > 0 else []
+
+
+_EVENT = st.one_of(
+    st.builds(user, st.sampled_from(["一", "二"])),
+    st.builds(bot, st.sampled_from(["答一", "答二", ""])),
+    st.sampled_from([{"event": k} for k in ("session_started", "restart", "resume", "pause", "action", "slot")]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_EVENT, max_size=30), st.integers(min_value=-1, max_value=5))
+def test_earlier_answers_are_the_last_answers_of_the_session(events: list[dict[str, Any]], turns: int) -> None:
+    assert earlier_answers(events, turns) == _every_answer_then_the_last(events, turns)
 
 
 def test_after_an_agent_hands_back_earlier_answers_no_longer_count() -> None:

@@ -55,6 +55,7 @@ tests/channels/test_turn_cost.py checks each cut gives Rasa's own answer.
 from __future__ import annotations
 
 import base64
+import bisect
 import copy
 import dataclasses
 import functools
@@ -66,7 +67,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 from rasa.core.actions.action import RemoteAction
@@ -235,6 +236,7 @@ class _History:
         # states[i] as Rasa's featurizer leaves it at prediction time (user text dropped where the
         # intent is there), made once, for the states a prediction never edits (`for_prediction`)
         self.read_only: list[State] = []
+        self.unlikely: list[int] = []  # where in `read_only` a state follows `action_unlikely_intent` (UnexpecTED)
         self.last_ml_action: Any = None
         self.hidden = False
         self.checkpoints: list[_Checkpoint] = []
@@ -260,15 +262,17 @@ class _History:
         # events consumed, and the next call then matches them by identity instead of comparing
         # every event from the first copy on (which grew with the conversation).
         self.events[identical:same] = applied[identical:same]
-        kept = [cp for cp in self.checkpoints if cp.consumed <= same]
         if same == len(self.seen):
             return True
+        # checkpoints are taken in the order of the events consumed
+        kept = self.checkpoints[: bisect.bisect_right(self.checkpoints, same, key=lambda cp: cp.consumed)]
         self.checkpoints = kept
         if not kept:
             return False
         cp = kept[-1]
         self.replay = _snapshot(cp.replay)
         del self.seen[cp.consumed :], self.events[cp.consumed :], self.states[cp.states :], self.read_only[cp.states :]
+        self.unlikely = [position for position in self.unlikely if position < cp.states]
         self.last_ml_action, self.hidden = cp.last_ml_action, cp.hidden
         return True
 
@@ -353,6 +357,14 @@ def _copies_only_its_dict(cls: Any) -> bool:
     )
 
 
+class PredictionStates(NamedTuple):
+    """A conversation's states for a prediction: shared ones, then `copied` copies a prediction may edit."""
+
+    states: list[State]
+    copied: int
+    shared_unlikely: bool  # whether a shared state follows `action_unlikely_intent` (only with UnexpecTED)
+
+
 class HistoryCache:
     """`Domain.states_for_tracker_history`, resumed from the states already found for a conversation.
 
@@ -385,18 +397,25 @@ class HistoryCache:
         tracker: DialogueStateTracker,
         ignore_rule_only_turns: bool = False,
         rule_only_data: dict[str, Any] | None = None,
-    ) -> tuple[list[State], int]:
-        """The states as `_states_for_prediction` hands them out, and how many of the last ones are copies.
+    ) -> PredictionStates:
+        """The states as `_states_for_prediction` hands them out.
 
-        The ones before them are shared, as Rasa's prediction steps leave them (they find nothing to edit there).
+        The last ones are copies; the ones before them are shared, as Rasa's prediction steps leave
+        them (they find nothing to edit there).
         """
         history, states = self._resumed(domain, tracker, False, ignore_rule_only_turns, rule_only_data)
         start = len(states) - 1  # the last state a prediction keeps once `action_unlikely_intent` is dropped
         while start > 0 and _is_prev_action_unlikely_intent_in_state(states[start]):
             start -= 1
         for state in history.states[len(history.read_only) : start]:
+            if _is_prev_action_unlikely_intent_in_state(state):
+                history.unlikely.append(len(history.read_only))
             history.read_only.append(_as_a_prediction_reads_it(state))
-        return history.read_only[:start] + [_copy_state(state) for state in states[start:]], len(states) - start
+        return PredictionStates(
+            history.read_only[:start] + [_copy_state(state) for state in states[start:]],
+            copied=len(states) - start,
+            shared_unlikely=bool(history.unlikely) and history.unlikely[0] < start,
+        )
 
     def _resumed(
         self,
@@ -602,35 +621,41 @@ def _states_for_prediction(
             ignore_action_unlikely_intent,
         )
         return states
-    found, copied = _cache.prediction_states(domain, trackers[0], ignore_rule_only_turns, rule_only_data)
+    found = _cache.prediction_states(domain, trackers[0], ignore_rule_only_turns, rule_only_data)
     # From here on Rasa's own steps (tracker_featurizers.py, MaxHistoryTrackerFeaturizer.prediction_states),
     # going back only as far as the states kept and the copies: the shared states need no edit.
-    states, copied = _last_states(found, copied, self.max_history, ignore_action_unlikely_intent)
+    states, copied = _last_states(found, self.max_history, ignore_action_unlikely_intent)
     self._choose_last_user_input([states[len(states) - copied :] if copied else states], use_text_for_last_user_input)
     return [states]
 
 
-def _last_states(states: list[State], copied: int, keep: int | None, drop_unlikely: bool) -> tuple[list[State], int]:
+def _last_states(found: PredictionStates, keep: int | None, drop_unlikely: bool) -> tuple[list[State], int]:
     """Rasa's `_remove_action_unlikely_intent_from_states` (where `drop_unlikely`), then `slice_state_history`.
 
-    Walks back from the end only until `keep` states are found (Rasa's filters the whole session
-    first). Also how many of those are among the last `copied` of `states`.
+    Rasa's filters the whole session first. This walks back from the end only until `keep` states
+    are found, and only through the copies where no shared state follows `action_unlikely_intent`.
+    Also how many of the states kept are copies.
     """
+    states, copied = found.states, found.copied
+    first_copy = len(states) - copied
+    if drop_unlikely and not found.shared_unlikely:
+        tail = [state for state in states[first_copy:] if not _is_prev_action_unlikely_intent_in_state(state)]
+        states, first_copy, copied, drop_unlikely = states[:first_copy] + tail, first_copy, len(tail), False
     if not drop_unlikely:
         kept = states[-keep:] if keep else states
         return kept, min(copied, len(kept))
-    found: list[int] = []  # from the last state back
+    picked: list[int] = []  # from the last state back
     for i in range(len(states) - 1, -1, -1):
         if not _is_prev_action_unlikely_intent_in_state(states[i]):
-            found.append(i)
-            if keep and len(found) == keep:
+            picked.append(i)
+            if keep and len(picked) == keep:
                 break
     copies = 0
-    for i in found:
-        if i < len(states) - copied:
+    for i in picked:
+        if i < first_copy:
             break
         copies += 1
-    return [states[i] for i in reversed(found)], copies
+    return [states[i] for i in reversed(picked)], copies
 
 
 # ── 4b. tracker copies without the replay ──

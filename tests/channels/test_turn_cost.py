@@ -198,6 +198,62 @@ def test_prediction_states_are_rasas_and_what_they_edit_changes_no_later_answer(
         assert ours == rasa, f"after event {n}: {event}"
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                lambda: ActionExecuted("action_listen"),
+                lambda: _user("借呗能注销吗", "close_account", product="jiebei"),
+                lambda: _user("你好", "greet"),
+                lambda: ActionExecuted("action_unlikely_intent"),
+                lambda: ActionExecuted("utter_greet"),
+                lambda: UserUtteranceReverted(),
+                lambda: ActionReverted(),
+            ]
+        ),
+        max_size=30,
+    )
+)
+def test_prediction_states_after_rewinds_among_unlikely_intents_are_rasas(
+    domain: Domain, steps: list[Callable[[], Event]]
+) -> None:
+    """Rewinds drop the states after a checkpoint, and with them where the unlikely intents were."""
+    turn_cost.install()
+    tracker = DialogueStateTracker(f"turn_cost_unlikely_{id(steps)}", domain.slots)
+    for n, step in enumerate(steps):
+        tracker.update(step())
+        for way in [(None, False, True), (5, True, True), (None, True, False)]:
+            ours, rasa = _both_ways(lambda: _prediction_states(domain, tracker, way))  # noqa: B023
+            assert ours == rasa, f"{way} after step {n}"
+
+
+_STEP_CODES: dict[str, Callable[[], Event]] = {
+    "L": lambda: ActionExecuted("action_listen"),
+    "U": lambda: _user("借呗能注销吗", "close_account", product="jiebei"),
+    "X": lambda: ActionExecuted("action_unlikely_intent"),
+    "G": lambda: ActionExecuted("utter_greet"),
+    "R": lambda: UserUtteranceReverted(),
+}
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [
+        "LUGLUGLUGLUXGLUGRRRRLUXGLUGLUG",  # an unlikely intent, rewound away, then one earlier in the session
+        "LUGLUGLUGLUGLUXGLURRRRRLUXGLUGLUGLU",
+    ],
+)
+def test_prediction_states_where_a_rewind_moved_the_unlikely_intents_are_rasas(domain: Domain, codes: str) -> None:
+    turn_cost.install()
+    tracker = DialogueStateTracker(f"turn_cost_moved_{codes}", domain.slots)
+    for n, code in enumerate(codes):
+        tracker.update(_STEP_CODES[code]())
+        for way in [(None, False, True), (5, True, True)]:
+            ours, rasa = _both_ways(lambda: _prediction_states(domain, tracker, way))  # noqa: B023
+            assert ours == rasa, f"{way} after step {n}"
+
+
 def test_only_the_states_a_prediction_may_edit_are_copies(domain: Domain) -> None:
     turn_cost.install()
     tracker = DialogueStateTracker.from_events("turn_cost_tail", _conversation()[:13], domain.slots)

@@ -640,7 +640,7 @@ def _last_states(found: PredictionStates, keep: int | None, drop_unlikely: bool)
     first_copy = len(states) - copied
     if drop_unlikely and not found.shared_unlikely:
         tail = [state for state in states[first_copy:] if not _is_prev_action_unlikely_intent_in_state(state)]
-        states, first_copy, copied, drop_unlikely = states[:first_copy] + tail, first_copy, len(tail), False
+        states, copied, drop_unlikely = states[:first_copy] + tail, len(tail), False
     if not drop_unlikely:
         kept = states[-keep:] if keep else states
         return kept, min(copied, len(kept))
@@ -672,14 +672,14 @@ def _copy(self: DialogueStateTracker) -> DialogueStateTracker:
     carry the model id. Where the replay could differ in other ways (events cut to a maximum
     length) Rasa's own copy is made.
     """
+    if type(self) is not DialogueStateTracker or self.events.maxlen is not None:
+        copied: DialogueStateTracker = _originals["copy"](self)
+        return copied
     followup = _replayed_followup(self.events)
     if followup is _REPLAY:
         # A rewind resets the tracker and replays the events it leaves applied (events.py), which
         # hold no rewind, restart or session start: the follow-up action is the one they end with.
         followup = _replayed_followup(self.applied_events())
-    if type(self) is not DialogueStateTracker or self.events.maxlen is not None:
-        copied: DialogueStateTracker = _originals["copy"](self)
-        return copied
     copied = copy_with_applied_events(self)
     copied.sender_id = self.sender_id or DEFAULT_SENDER_ID
     copied.sender_source = copied.model_id = copied.assistant_id = None  # as Rasa's init_copy leaves them

@@ -198,43 +198,34 @@ def test_prediction_states_are_rasas_and_what_they_edit_changes_no_later_answer(
         assert ours == rasa, f"after event {n}: {event}"
 
 
-@settings(max_examples=100, deadline=None)
-@given(
-    st.lists(
-        st.sampled_from(
-            [
-                lambda: ActionExecuted("action_listen"),
-                lambda: _user("借呗能注销吗", "close_account", product="jiebei"),
-                lambda: _user("你好", "greet"),
-                lambda: ActionExecuted("action_unlikely_intent"),
-                lambda: ActionExecuted("utter_greet"),
-                lambda: UserUtteranceReverted(),
-                lambda: ActionReverted(),
-            ]
-        ),
-        max_size=30,
-    )
-)
-def test_prediction_states_after_rewinds_among_unlikely_intents_are_rasas(
-    domain: Domain, steps: list[Callable[[], Event]]
-) -> None:
-    """Rewinds drop the states after a checkpoint, and with them where the unlikely intents were."""
-    turn_cost.install()
-    tracker = DialogueStateTracker(f"turn_cost_unlikely_{id(steps)}", domain.slots)
-    for n, step in enumerate(steps):
-        tracker.update(step())
-        for way in [(None, False, True), (5, True, True), (None, True, False)]:
-            ours, rasa = _both_ways(lambda: _prediction_states(domain, tracker, way))  # noqa: B023
-            assert ours == rasa, f"{way} after step {n}"
-
-
+# Events by a letter each, for the step-by-step comparisons below (written as strings of codes).
 _STEP_CODES: dict[str, Callable[[], Event]] = {
     "L": lambda: ActionExecuted("action_listen"),
     "U": lambda: _user("借呗能注销吗", "close_account", product="jiebei"),
+    "H": lambda: _user("你好", "greet"),
     "X": lambda: ActionExecuted("action_unlikely_intent"),
     "G": lambda: ActionExecuted("utter_greet"),
+    "B": lambda: BotUttered("好的"),
+    "F": lambda: FollowupAction("utter_greet"),
+    "S": lambda: SlotSet("product", ["huabei"]),
     "R": lambda: UserUtteranceReverted(),
+    "A": lambda: ActionReverted(),
+    "T": lambda: Restarted(),
+    "N": lambda: SessionStarted(),
 }
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet="LUHXGRA", max_size=30))
+def test_prediction_states_after_rewinds_among_unlikely_intents_are_rasas(domain: Domain, codes: str) -> None:
+    """Rewinds drop the states after a checkpoint, and with them where the unlikely intents were."""
+    turn_cost.install()
+    tracker = DialogueStateTracker(f"turn_cost_unlikely_{codes}", domain.slots)
+    for n, code in enumerate(codes):
+        tracker.update(_STEP_CODES[code]())
+        for way in [(None, False, True), (5, True, True), (None, True, False)]:
+            ours, rasa = _both_ways(lambda: _prediction_states(domain, tracker, way))  # noqa: B023
+            assert ours == rasa, f"{way} after step {n}"
 
 
 @pytest.mark.parametrize(
@@ -343,35 +334,14 @@ def test_tracker_copies_are_rasas_after_every_event(domain: Domain) -> None:
             assert _state(ours) == _state(rasa), f"cleared after event {n}: {event}"
 
 
-_STEPS = st.lists(
-    st.sampled_from(
-        [
-            lambda: ActionExecuted("action_listen"),
-            lambda: _user("借呗能注销吗", "close_account", product="jiebei"),
-            lambda: ActionExecuted("utter_greet"),
-            lambda: BotUttered("好的"),
-            lambda: FollowupAction("utter_greet"),
-            lambda: SlotSet("product", ["huabei"]),
-            lambda: UserUtteranceReverted(),
-            lambda: ActionReverted(),
-            lambda: Restarted(),
-            lambda: SessionStarted(),
-        ]
-    ),
-    max_size=25,
-)
-
-
 @settings(max_examples=150, deadline=None)
-@given(_STEPS)
-def test_tracker_copies_after_rewinds_and_follow_ups_are_rasas(
-    domain: Domain, steps: list[Callable[[], Event]]
-) -> None:
+@given(st.text(alphabet="LUGBFSRATN", max_size=25))
+def test_tracker_copies_after_rewinds_and_follow_ups_are_rasas(domain: Domain, codes: str) -> None:
     """A rewind as the last word on the follow-up action, with follow-ups, restarts and rewinds before it."""
     turn_cost.install()
     tracker = DialogueStateTracker("turn_cost_rewound", domain.slots)
-    for n, step in enumerate(steps):
-        tracker.update(step())
+    for n, code in enumerate(codes):
+        tracker.update(_STEP_CODES[code]())
         ours, rasa = _copies_both_ways(tracker)
         assert _state(ours) == _state(rasa), f"after step {n}"
         tracker.clear_followup_action()  # as the processor does, without an event

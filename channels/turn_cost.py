@@ -679,7 +679,7 @@ def _copy(self: DialogueStateTracker) -> DialogueStateTracker:
     if followup is _REPLAY:
         # A rewind resets the tracker and replays the events it leaves applied (events.py), which
         # hold no rewind, restart or session start: the follow-up action is the one they end with.
-        followup = _replayed_followup(self.applied_events())
+        followup = _replayed_followup(_applied(self).events)  # read only: no copy of the list
     copied = copy_with_applied_events(self)
     copied.sender_id = self.sender_id or DEFAULT_SENDER_ID
     copied.sender_source = copied.model_id = copied.assistant_id = None  # as Rasa's init_copy leaves them

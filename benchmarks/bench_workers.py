@@ -46,6 +46,8 @@ class Run:
     p50_ms: float
     p95_ms: float
     load_average: float  # the machine's 1-minute load average just before the run
+    events_published: int | None = None  # tracker events in RabbitMQ as the last answer came (None: not counted)
+    events_stored: int = 0  # tracker events in the tracker store after the run
 
     @property
     def per_second(self) -> float:
@@ -94,6 +96,12 @@ def report(runs: list[Run], target: float = TARGET) -> str:
             f" | {run.unfinished:>10}"
             f" | {run.load_average:>8.1f}"
         )
+    for run in runs:
+        if run.events_published is not None:
+            lines.append(
+                f"{run.workers} worker(s): {run.events_published} of {run.events_stored} tracker events"
+                " were in RabbitMQ as the last answer came"
+            )
     two = next((r for r in runs if r.workers == 2), None)
     if runs[0].workers == 1 and two is not None and base:
         ratio = two.per_second / base
@@ -117,7 +125,7 @@ def measure(args: argparse.Namespace, workers: int) -> Run:
     work = Path(os.environ.get("LOAD_WORK_DIR") or ROOT / "var" / "load") / f"workers-{workers}"
     work.mkdir(parents=True, exist_ok=True)
     database_url = load.fresh_database(args.name)
-    load.fresh_database(f"{args.name}_tracker")
+    tracker_url = load.fresh_database(f"{args.name}_tracker")
     customers = load.seed(database_url, args.conversations)
     env = load.topology_env(args, database_url, work, rasa_workers=workers)
     print(f"{workers} Rasa worker(s): starting the production topology …", flush=True)
@@ -127,6 +135,8 @@ def measure(args: argparse.Namespace, workers: int) -> Run:
         load_average = os.getloadavg()[0]
         cpu_before = cpu_share.snapshot(work)
         exchanges, _, cancelled, seconds = asyncio.run(load.drive(args, url, customers, env["BOT_JWT_SECRET"]))
+        # events the broker has delivered by the last answer: work left over is not in the throughput
+        published = prod_topology.queued_messages(env["RABBITMQ_EVENTS_QUEUE"], load.amqp_url())
         # which process a second worker is waiting for (printed as the run ends)
         print(
             "  " + "\n  ".join(cpu_share.lines(cpu_before, cpu_share.snapshot(work), sum(map(len, exchanges.values()))))
@@ -134,6 +144,7 @@ def measure(args: argparse.Namespace, workers: int) -> Run:
     finally:
         prod_topology.stop(proc)
         load.delete_queue(env["RABBITMQ_EVENTS_QUEUE"])
+    stored = sum(map(len, load.stored_events(tracker_url, customers).values()))
     done = [x for xs in exchanges.values() for x in xs]
     figures = summary(done, seconds)
     failure_texts = apologies()
@@ -148,6 +159,8 @@ def measure(args: argparse.Namespace, workers: int) -> Run:
         p50_ms=figures["p50_ms"],
         p95_ms=figures["p95_ms"],
         load_average=load_average,
+        events_published=published,
+        events_stored=stored,
     )
 
 

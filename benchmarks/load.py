@@ -127,8 +127,12 @@ def start_topology(env: dict[str, str], work: Path) -> subprocess.Popen[bytes]:
         raise SystemExit(str(problem)) from None
 
 
+def amqp_url() -> str:
+    return os.environ.get("LOAD_AMQP_URL") or "amqp://guest:guest@127.0.0.1:5672/"
+
+
 def delete_queue(name: str) -> None:
-    problem = prod_topology.delete_queue(name, os.environ.get("LOAD_AMQP_URL") or "amqp://guest:guest@127.0.0.1:5672/")
+    problem = prod_topology.delete_queue(name, amqp_url())
     if problem is not None:
         print(f"note: could not delete the RabbitMQ queue {name}: {problem}", file=sys.stderr)
 

@@ -79,6 +79,24 @@ def stop(proc: subprocess.Popen[bytes], seconds: float = 90) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+def queued_messages(name: str, amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/") -> int | None:
+    """How many messages the queue `name` holds now (None: RabbitMQ or the queue is not there)."""
+    import aio_pika
+
+    async def count() -> int | None:
+        connection = await aio_pika.connect(amqp_url, timeout=5)
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue(name, passive=True)
+            return queue.declaration_result.message_count
+
+    try:  # in a thread of its own, as delete_queue
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, count()).result()
+    except Exception:
+        return None
+
+
 def delete_queue(name: str, amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/") -> str | None:
     """Delete the run's event queue (Rasa's broker declares it durable) from the shared RabbitMQ.
 

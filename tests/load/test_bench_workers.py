@@ -54,3 +54,11 @@ def test_only_one_run_so_far_has_no_verdict() -> None:
 def test_the_failure_replies_are_the_domains() -> None:
     texts = apologies()
     assert len(texts) == 3 and all("抱歉" in t for t in texts)
+
+
+def test_the_report_says_how_many_events_had_reached_rabbitmq_by_the_last_answer() -> None:
+    base = _run(1, 600, 60.0)
+    counted = Run(**{**base.__dict__, "events_published": 5400, "events_stored": 7200})
+    text = report([counted, _run(2, 600, 33.0)])
+    assert "1 worker(s): 5400 of 7200 tracker events were in RabbitMQ as the last answer came" in text
+    assert "2 worker(s)" not in text  # not counted in that run

@@ -13,6 +13,13 @@ supervisor restarts). A conversation must not depend on the analytics stream.
   counted in a warning), and sends them once connected. After the first connection, aio-pika's
   robust connection reconnects by itself and Rasa's broker re-sends what failed meanwhile (the
   same bounded buffer).
+- sends a turn's events to RabbitMQ together, while the server is busy. aio-pika, as Rasa uses
+  it, sends them one per turn of the server's event loop: `Exchange.publish` holds the channel
+  until the connection's writer has sent its frame, and that writer takes 10 frames at most at a
+  time. On a busy server each loop turn runs someone's dialogue prediction, so the events reached
+  RabbitMQ seconds after the answers (docs/benchmarks.md). Here they are sent with `wait=False`
+  and the writer's queue holds WRITE_QUEUE_FRAMES. RabbitMQ's confirmation is still awaited, so
+  an event it did not take is kept and sent again.
 
 Events arrive redacted like the tracker store's (channels/redacting_store.py streams the redacted copy).
 """
@@ -25,6 +32,7 @@ from asyncio import AbstractEventLoop
 from collections import deque
 from typing import Any
 
+import aiormq.connection
 from rasa.core.brokers.pika import PikaEventBroker
 from rasa.utils.endpoints import EndpointConfig
 
@@ -32,6 +40,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_UNPUBLISHED = 10_000
 MAX_RETRY_SECONDS = 30.0
+# Messages the connection's writer may hold (aiormq's default is 10); each is one event, about
+# a kilobyte, so this bounds the memory as max_unpublished does, and a full queue still waits.
+WRITE_QUEUE_FRAMES = 10_000
 
 
 class ResilientPikaEventBroker(PikaEventBroker):
@@ -43,6 +54,7 @@ class ResilientPikaEventBroker(PikaEventBroker):
         super().__init__(*args, **kwargs)
         self._unpublished_events: deque[dict[str, Any]] = deque(maxlen=int(max_unpublished))
         self.dropped = 0
+        self.failed = 0  # publishes RabbitMQ did not confirm (kept to send again)
         self._connector: asyncio.Task[None] | None = None
 
     @classmethod
@@ -55,6 +67,14 @@ class ResilientPikaEventBroker(PikaEventBroker):
         broker = cls(broker_config.url, **broker_config.kwargs, event_loop=event_loop)
         broker._connector = asyncio.get_running_loop().create_task(broker._connect_in_background())
         return broker
+
+    async def connect(self) -> None:
+        """Rasa's connect, on a connection whose writer holds a turn's events at once."""
+        # aiormq reads the bound from its class as each connection (and each reconnection) is
+        # made, and offers no argument for it; the Rasa process has no other RabbitMQ connection.
+        connection_class = aiormq.connection.Connection
+        connection_class.FRAME_BUFFER_SIZE = max(connection_class.FRAME_BUFFER_SIZE, WRITE_QUEUE_FRAMES)
+        await super().connect()
 
     async def _connect_in_background(self, first_delay: float = 1.0) -> None:
         delay = first_delay
@@ -84,6 +104,32 @@ class ResilientPikaEventBroker(PikaEventBroker):
             self._keep(event)
             return
         super().publish(event, headers)
+
+    async def _publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        exchange = self._exchange
+        if exchange is None:
+            self._keep(event)
+            return
+        message = self._message(event, headers)
+        try:
+            await exchange.channel.basic_publish(
+                message.body,
+                exchange=exchange.name,
+                routing_key="",
+                properties=message.properties,
+                mandatory=True,  # as aio-pika's Exchange.publish: an event no queue takes comes back as an error
+                wait=False,
+            )
+        except Exception as problem:  # closed channel while reconnecting, a refused or returned message
+            self.failed += 1
+            if self.failed == 1 or self.failed % 1000 == 0:  # one line per outage, not one per event
+                logger.warning(
+                    "RabbitMQ did not take %d tracker events (last: %s); kept to send again", self.failed, problem
+                )
+            if self.should_keep_unpublished_messages:
+                self._keep(event)
+            if self.raise_on_failure:
+                raise
 
     def _keep(self, event: dict[str, Any]) -> None:
         queue = self._unpublished_events

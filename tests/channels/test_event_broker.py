@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 import aio_pika
 from rasa.utils.endpoints import EndpointConfig
 
+from benchmarks.prod_topology import queued_messages
 from channels.event_broker import ResilientPikaEventBroker
 from tests.conftest import run_async
 from tests.faults.fault_proxy import FaultProxy
@@ -84,3 +85,52 @@ def test_events_published_while_rabbitmq_is_down_arrive_once_it_is_back(amqp_url
         run_async(scenario())
     finally:
         proxy.close()
+
+
+
+def test_events_reach_rabbitmq_while_the_event_loop_stays_busy(amqp_url: str) -> None:
+    """On a busy Rasa server each turn of the event loop runs someone's dialogue prediction. Sent one
+    per loop turn (aio-pika's way), 200 events would take about 200 of them; they must all be in
+    RabbitMQ after 60, the loop never having been idle."""
+    url = urlparse(amqp_url)
+    queue_name = f"test.events.{uuid.uuid4().hex[:8]}"
+    events, busy_turns = 200, 60
+
+    async def scenario() -> tuple[int | None, list[str]]:
+        broker = await ResilientPikaEventBroker.from_endpoint_config(_config(url.port or 5672, queue_name))
+        assert broker is not None
+        for _ in range(100):
+            if broker.is_ready():
+                break
+            await asyncio.sleep(0.1)
+        for n in range(events):
+            broker.publish({"event": "bot", "text": f"m{n}", "sender_id": "c"})
+        for _ in range(busy_turns):
+            time.sleep(0.003)  # a prediction: CPU work that holds the loop
+            await asyncio.sleep(0)  # one loop turn for everything else, the broker included
+        # counted while this loop is still held: from a connection in a thread of its own
+        in_rabbitmq = queued_messages(queue_name, amqp_url)
+        texts = await _drain(queue_name, amqp_url, events)
+        await broker.close()
+        return in_rabbitmq, texts
+
+    in_rabbitmq, texts = run_async(scenario())
+    assert in_rabbitmq == events, f"{in_rabbitmq} of {events} events in RabbitMQ after {busy_turns} busy loop turns"
+    assert texts == [f"m{n}" for n in range(events)]  # each once, in order
+
+
+async def _drain(queue_name: str, amqp_url: str, expected: int) -> list[str]:
+    """The texts of the queue's events, in order; the queue is deleted."""
+    connection = await aio_pika.connect(amqp_url, timeout=5)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(queue_name, durable=True)
+        texts: list[str] = []
+        for _ in range(50):
+            while (message := await queue.get(fail=False, no_ack=True)) is not None:
+                texts.append(json.loads(message.body)["text"])
+            if len(texts) >= expected:
+                break
+            await asyncio.sleep(0.1)
+        await queue.delete(if_unused=False, if_empty=False)
+    return texts

@@ -46,7 +46,15 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import cpu_share  # noqa: E402
 import prod_topology  # noqa: E402
-from load_checks import Exchange, StoredEvent, change_problems, per_message, summary, tracker_problems  # noqa: E402
+from load_checks import (  # noqa: E402
+    Exchange,
+    StoredEvent,
+    change_problems,
+    per_message,
+    summary,
+    timeline,
+    tracker_problems,
+)
 
 from bot.db import models as m  # noqa: E402
 from bot.security.tokens import mint_token  # noqa: E402
@@ -193,16 +201,16 @@ async def send(
 ) -> Exchange:
     """POST one message; the exchange is recorded even when the run's deadline cancels it midway."""
     start = time.perf_counter()
-    exchange = Exchange(message, 0, (), 0.0)
+    exchange = Exchange(message, 0, (), 0.0, start)
     try:
         async with http.post(url, json={"message": message}, headers=headers) as answer:
             body: Any = await answer.json(content_type=None) if answer.status == 200 else None
             texts = tuple(str(r.get("text") or "") for r in body or [] if isinstance(r, dict) and r.get("text"))
-            exchange = Exchange(message, answer.status, texts, time.perf_counter() - start)
+            exchange = Exchange(message, answer.status, texts, time.perf_counter() - start, start)
     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
-        exchange = Exchange(message, 0, (), time.perf_counter() - start)
+        exchange = Exchange(message, 0, (), time.perf_counter() - start, start)
     finally:  # a cancelled message may have reached Rasa: the checks must know it was sent
-        exchanges.append(exchange if exchange.seconds else Exchange(message, 0, (), time.perf_counter() - start))
+        exchanges.append(exchange if exchange.seconds else Exchange(message, 0, (), time.perf_counter() - start, start))
     return exchange
 
 
@@ -274,14 +282,19 @@ def report(
     problems: list[str],
     memory: dict[str, float],
 ) -> bool:
-    figures = summary([x for xs in exchanges.values() for x in xs], seconds)
+    done = [x for xs in exchanges.values() for x in xs]
+    figures = summary(done, seconds)
     print(f"\n{args.conversations} conversations, think time {args.think:.0f} s ±20 %, {seconds:.0f} s wall clock:")
     print(f"  messages          {figures['messages']:.0f} ({figures['messages_per_second']:.1f} messages/s)")
     p50, p95, p99 = figures["p50_ms"], figures["p95_ms"], figures["p99_ms"]
     print(f"  per message       p50 {p50:.0f} ms   p95 {p95:.0f} ms   p99 {p99:.0f} ms")
     # the turns of the script are not alike (a first message starts a conversation, a pause runs a form)
-    for message, (count, p50_one, p95_one) in per_message(x for xs in exchanges.values() for x in xs).items():
+    for message, (count, p50_one, p95_one) in per_message(done).items():
         print(f"      {message[:24]:<24} {count:4d} × p50 {p50_one:5.0f} ms   p95 {p95_one:5.0f} ms")
+    # a slow run is slow throughout; a burst (a collection, another job on the machine) shows in one window
+    windows = [f"{start:3.0f} s {n:4d} × p95 {p95_w:5.0f} ms" for start, n, _, p95_w in timeline(done)]
+    for row in range(0, len(windows), 4):
+        print(("  by when sent      " if row == 0 else " " * 20) + "   ".join(windows[row : row + 4]))
     print(f"  errors            {figures['errors']:.0f} (no HTTP 200)   empty replies {figures['empty_replies']:.0f}")
     print(f"  not finished      {cancelled} conversations (deadline {args.deadline:.0f} s)")
     print(f"  integrity         {len(problems)} problems")

@@ -8,6 +8,7 @@
 - `change_problems`: every change the client saw confirmed is in the account database exactly once,
   with exactly one audit row; a change that was not confirmed is not there at all.
 - `summary`: messages/s, latency percentiles, errors and empty replies.
+- `timeline`: the same latencies by when the messages were sent, to tell a burst from a slow run.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Exchange:
     status: int  # HTTP status, 0 when no response came (timeout, connection refused)
     replies: tuple[str, ...]  # the reply texts, in order
     seconds: float
+    sent_at: float = 0.0  # time.perf_counter() as it was sent (only differences mean anything)
 
 
 @dataclass(frozen=True)
@@ -176,3 +178,21 @@ def per_message(exchanges: Iterable[Exchange]) -> dict[str, tuple[int, float, fl
         message: (len(seconds), statistics.median(seconds) * 1000, percentile(seconds, 0.95) * 1000)
         for message, seconds in times.items()
     }
+
+
+def timeline(exchanges: Iterable[Exchange], window: float = 5.0) -> list[tuple[float, int, float, float]]:
+    """(window start, messages sent in it, their p50 and p95 in ms) for each `window` seconds.
+
+    Windows count from the first message sent; those where nothing was sent are left out.
+    """
+    done = list(exchanges)
+    if not done:
+        return []
+    first = min(x.sent_at for x in done)
+    windows: dict[int, list[float]] = {}
+    for exchange in done:
+        windows.setdefault(int((exchange.sent_at - first) // window), []).append(exchange.seconds)
+    return [
+        (n * window, len(seconds), statistics.median(seconds) * 1000, percentile(seconds, 0.95) * 1000)
+        for n, seconds in sorted(windows.items())
+    ]

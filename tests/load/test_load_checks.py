@@ -18,6 +18,7 @@ from benchmarks.load_checks import (
     per_message,
     percentile,
     summary,
+    timeline,
     tracker_problems,
 )
 
@@ -142,3 +143,10 @@ def test_per_message_gives_each_message_its_count_and_percentiles_in_the_order_f
     exchanges = [Exchange("你好", 200, ("您好",), s) for s in (0.1, 0.2, 0.3)]
     exchanges += [Exchange("谢谢", 200, ("不客气",), 1.0), Exchange("你好", 200, ("您好",), 2.0)]
     assert per_message(exchanges) == {"你好": (4, 250.0, 2000.0), "谢谢": (1, 1000.0, 1000.0)}
+
+
+def test_timeline_groups_the_latencies_by_when_they_were_sent() -> None:
+    sent = [(100.0, 0.1), (101.0, 0.3), (104.9, 0.2), (105.0, 2.0), (117.0, 0.4)]  # (sent_at, seconds)
+    exchanges = [Exchange("你好", 200, ("您好",), seconds, at) for at, seconds in sent]
+    assert timeline(reversed(exchanges)) == [(0.0, 3, 200.0, 300.0), (5.0, 1, 2000.0, 2000.0), (15.0, 1, 400.0, 400.0)]
+    assert timeline([]) == []

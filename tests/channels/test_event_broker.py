@@ -76,7 +76,6 @@ def test_events_published_while_rabbitmq_is_down_arrive_once_it_is_back(amqp_url
         proxy.close()
 
 
-
 def test_events_reach_rabbitmq_while_the_event_loop_stays_busy(amqp_url: str) -> None:
     """On a busy Rasa server each turn of the event loop runs someone's dialogue prediction. Sent one
     per loop turn (aio-pika's way), 200 events would take about 200 of them; they must all be in

@@ -108,9 +108,9 @@ load: setup services ## 200 conversations (5 s think time) against the productio
 	@scripts/train-if-needed.sh
 	@nice -n 5 $(PY) benchmarks/load.py $(LOAD_ARGS)
 
-bench-workers: setup services ## throughput of the production topology with 1 Rasa worker, then 2 (100 conversations, no think time; target >= 1.7x); not in make test (docs/benchmarks.md)
+bench-workers: setup services ## throughput of the production topology with 1 Rasa worker, then 2, three rounds (100 conversations, no think time; target >= 1.7x); not in make test (docs/benchmarks.md)
 	@scripts/train-if-needed.sh
-	@nice -n 5 $(PY) benchmarks/bench_workers.py $(BENCH_ARGS)
+	@nice -n 5 $(PY) benchmarks/bench_workers.py $(or $(BENCH_ARGS),--rounds 3)
 
 fuzz: setup services ## long property-based fuzzing run (HYPOTHESIS_PROFILE=long, 10,000+ cases; starts both servers); prints figures
 	@scripts/train-if-needed.sh

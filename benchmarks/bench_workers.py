@@ -1,13 +1,16 @@
 """Throughput of the production topology with one Rasa worker, then with two (issue 15: target >= 1.7x).
 
-    python benchmarks/bench_workers.py                        (make bench-workers; about 10-15 minutes)
+    python benchmarks/bench_workers.py --rounds 3             (make bench-workers; about 5 minutes)
     python benchmarks/bench_workers.py --conversations 50 --workers 1,2,3
 
 For each worker count, in turn: fresh databases with the load-test customers, scripts/run-prod.sh with
 RASA_WORKERS=n (and two action servers each time), the same conversations as `make load`
 (benchmarks/load.py) with no think time, so that the Rasa processes are the bottleneck, bounded by
 --deadline; then the topology is stopped. It prints messages/s for each count and each count's ratio
-to the first. The machine may be shared: the load average before each run is printed with it.
+to the first. With --rounds the counts alternate (1, 2, 1, 2, ...) and each round's ratio is taken
+within the round: the same code's one-worker runs differ by a quarter from one quarter hour to the
+next on this machine, so a single pair of runs says little. The verdict is on the median ratio.
+The machine may be shared: the load average before each run is printed with it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,43 +77,63 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--deadline", type=float, default=600.0, help="seconds per run, at most")
     parser.add_argument("--port-base", type=int, default=17000)
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=1, help="run the worker counts this many times, alternating")
     parser.add_argument("--name", default=os.environ.get("LOAD_DB_NAME", "credit_load"), help="account database")
     args = parser.parse_args(argv)
-    if args.conversations < 1 or args.deadline <= 0:
-        parser.error("--conversations and --deadline must be positive")
+    if args.conversations < 1 or args.deadline <= 0 or args.rounds < 1:
+        parser.error("--conversations, --deadline and --rounds must be positive")
     args.think = 0.0  # no think time: throughput, not latency, is measured
     return args
 
 
-def report(runs: list[Run], target: float = TARGET) -> str:
-    """The table: each run's messages/s and its ratio to the first run; the verdict for two workers."""
-    base = runs[0].per_second
+def report(runs: list[Run], target: float = TARGET, per_round: int | None = None) -> str:
+    """The table: each run's messages/s and its ratio to its round's first run; the verdict for two workers.
+
+    Runs come in rounds of `per_round` (all of them one round by default): each round runs every
+    worker count once, so a ratio compares runs minutes apart, not a fast quarter hour with a slow one.
+    With several rounds the verdict is on the median ratio.
+    """
+    size = per_round or len(runs)
+    rounds = [runs[n : n + size] for n in range(0, len(runs), size)]
     lines = [
         "Rasa workers | messages | seconds | messages/s | ratio | p50 ms | p95 ms | errors | empty | apologies"
         " | unfinished | load avg",
     ]
-    for run in runs:
-        ratio = run.per_second / base if base else 0.0
-        lines.append(
-            f"{run.workers:>12} | {run.messages:>8} | {run.seconds:>7.1f} | {run.per_second:>10.1f} | {ratio:>4.2f}x"
-            f" | {run.p50_ms:>6.0f} | {run.p95_ms:>6.0f} | {run.errors:>6} | {run.empty:>5} | {run.apologies:>9}"
-            f" | {run.unfinished:>10}"
-            f" | {run.load_average:>8.1f}"
-        )
+    for one_round in rounds:
+        base = one_round[0].per_second
+        for run in one_round:
+            ratio = run.per_second / base if base else 0.0
+            lines.append(
+                f"{run.workers:>12} | {run.messages:>8} | {run.seconds:>7.1f} | {run.per_second:>10.1f}"
+                f" | {ratio:>4.2f}x | {run.p50_ms:>6.0f} | {run.p95_ms:>6.0f} | {run.errors:>6} | {run.empty:>5}"
+                f" | {run.apologies:>9} | {run.unfinished:>10} | {run.load_average:>8.1f}"
+            )
     for run in runs:
         if run.events_published is not None:
             lines.append(
                 f"{run.workers} worker(s): {run.events_published} of {run.events_stored} tracker events"
                 " were in RabbitMQ as the last answer came"
             )
-    two = next((r for r in runs if r.workers == 2), None)
-    if runs[0].workers == 1 and two is not None and base:
-        ratio = two.per_second / base
-        verdict = "met" if ratio >= target else "not met"
-        lines.append(f"2 workers / 1 worker: {ratio:.2f}x (target >= {target}x: {verdict})")
+    ratios = [r for r in map(_two_to_one, rounds) if r is not None]
+    if ratios:
+        middle = statistics.median(ratios)
+        verdict = "met" if middle >= target else "not met"
+        figures = f"{middle:.2f}x"
+        if len(ratios) > 1:
+            figures = ", ".join(f"{r:.2f}x" for r in ratios) + f"; median {figures}"
+        lines.append(f"2 workers / 1 worker: {figures} (target >= {target}x: {verdict})")
     if any(r.errors or r.empty or r.apologies or r.unfinished for r in runs):
         lines.append("some messages failed, came back empty or with an apology, or did not finish: not comparable")
     return "\n".join(lines)
+
+
+def _two_to_one(one_round: list[Run]) -> float | None:
+    """A round's two-worker throughput over its one-worker throughput (None: not both in it)."""
+    one = next((r for r in one_round if r.workers == 1), None)
+    two = next((r for r in one_round if r.workers == 2), None)
+    if one is None or two is None or not one.per_second:
+        return None
+    return two.per_second / one.per_second
 
 
 def apologies() -> set[str]:
@@ -167,11 +191,12 @@ def measure(args: argparse.Namespace, workers: int) -> Run:
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
     runs = []
-    for workers in args.workers:
-        runs.append(measure(args, workers))
-        print(report(runs), flush=True)
+    for _ in range(args.rounds):
+        for workers in args.workers:
+            runs.append(measure(args, workers))
+            print(report(runs, per_round=len(args.workers)), flush=True)
     print(f"\n{args.conversations} conversations per run, no think time, {len(load.SCRIPT)} messages each at most:")
-    print(report(runs))
+    print(report(runs, per_round=len(args.workers)))
     return 0
 
 

@@ -62,3 +62,17 @@ def test_the_report_says_how_many_events_had_reached_rabbitmq_by_the_last_answer
     text = report([counted, _run(2, 600, 33.0)])
     assert "1 worker(s): 5400 of 7200 tracker events were in RabbitMQ as the last answer came" in text
     assert "2 worker(s)" not in text  # not counted in that run
+
+
+def test_rounds_compare_each_two_worker_run_with_its_own_rounds_one_worker_run() -> None:
+    runs = [_run(1, 600, 60.0), _run(2, 600, 40.0), _run(1, 600, 30.0), _run(2, 600, 20.0), _run(1, 600, 50.0)]
+    text = report(runs, per_round=2)
+    rows = text.splitlines()[1:6]
+    assert [row.split("|")[4].strip() for row in rows] == ["1.00x", "1.50x", "1.00x", "1.50x", "1.00x"]
+    assert text.splitlines()[-1] == "2 workers / 1 worker: 1.50x, 1.50x; median 1.50x (target >= 1.7x: not met)"
+
+
+def test_rounds_must_be_positive() -> None:
+    assert arguments(["--rounds", "3"]).rounds == 3
+    with pytest.raises(SystemExit):
+        arguments(["--rounds", "0"])

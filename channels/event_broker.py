@@ -117,12 +117,12 @@ class ResilientPikaEventBroker(PikaEventBroker):
                 exchange=exchange.name,
                 routing_key="",
                 properties=message.properties,
-                mandatory=True,  # as aio-pika's Exchange.publish: an event no queue takes comes back as an error
+                mandatory=True,  # as aio-pika's Exchange.publish sends it
                 wait=False,
             )
         except Exception as problem:  # closed channel while reconnecting, a refused or returned message
             self.failed += 1
-            if self.failed == 1 or self.failed % 1000 == 0:  # one line per outage, not one per event
+            if self.failed == 1 or self.failed % 1000 == 0:  # the first and every thousandth, not one line each
                 logger.warning(
                     "RabbitMQ did not take %d tracker events (last: %s); kept to send again", self.failed, problem
                 )

@@ -167,7 +167,7 @@ def measure(args: argparse.Namespace, workers: int) -> Run:
         )
     finally:
         prod_topology.stop(proc)
-        load.delete_queue(env["RABBITMQ_EVENTS_QUEUE"])
+        load.delete_queue(env["RABBITMQ_EVENTS_QUEUE"], env["RABBITMQ_EXCHANGE"])
     stored = sum(map(len, load.stored_events(tracker_url, customers).values()))
     done = [x for xs in exchanges.values() for x in xs]
     figures = summary(done, seconds)

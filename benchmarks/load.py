@@ -122,6 +122,8 @@ def topology_env(args: argparse.Namespace, database_url: str, work: Path, rasa_w
         "REDIS_PASSWORD": os.environ.get("REDIS_PASSWORD", ""),
         "RABBITMQ_PASSWORD": os.environ.get("RABBITMQ_PASSWORD", "guest"),
         "RABBITMQ_EVENTS_QUEUE": f"load_events_{os.getpid()}",
+        # an exchange of the run's own: a deployment on this RabbitMQ does not get its events, nor it theirs
+        "RABBITMQ_EXCHANGE": f"load_events_{os.getpid()}.exchange",
         # every simulated user comes from 127.0.0.1: the per-address limit would refuse them
         "BOT_RATE_LIMIT_IP": "off",
         "PYTHONWARNINGS": "ignore",
@@ -139,8 +141,8 @@ def amqp_url() -> str:
     return os.environ.get("LOAD_AMQP_URL") or "amqp://guest:guest@127.0.0.1:5672/"
 
 
-def delete_queue(name: str) -> None:
-    problem = prod_topology.delete_queue(name, amqp_url())
+def delete_queue(name: str, exchange: str | None = None) -> None:
+    problem = prod_topology.delete_queue(name, amqp_url(), exchange)
     if problem is not None:
         print(f"note: could not delete the RabbitMQ queue {name}: {problem}", file=sys.stderr)
 
@@ -324,7 +326,7 @@ def main() -> int:
         memory = peak_memory(work)
     finally:
         prod_topology.stop(proc)
-        delete_queue(env["RABBITMQ_EVENTS_QUEUE"])
+        delete_queue(env["RABBITMQ_EVENTS_QUEUE"], env["RABBITMQ_EXCHANGE"])
     events = stored_events(tracker_url, customers)
     problems = [p for c in customers for p in tracker_problems(c, exchanges.get(c, []), events[c])]
     requests, audits = stored_changes(database_url, since)

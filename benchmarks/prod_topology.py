@@ -97,8 +97,10 @@ def queued_messages(name: str, amqp_url: str = "amqp://guest:guest@127.0.0.1:567
         return None
 
 
-def delete_queue(name: str, amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/") -> str | None:
-    """Delete the run's event queue (Rasa's broker declares it durable) from the shared RabbitMQ.
+def delete_queue(
+    name: str, amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/", exchange: str | None = None
+) -> str | None:
+    """Delete the run's event queue (Rasa's broker declares it durable), and its exchange if given.
 
     Tidying only: returns why it could not (a broker that is down has nothing to tidy), else None.
     """
@@ -109,6 +111,8 @@ def delete_queue(name: str, amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
         async with connection:
             channel = await connection.channel()
             await channel.queue_delete(name)
+            if exchange is not None:
+                await channel.exchange_delete(exchange)
 
     try:  # in a thread of its own: the caller may be inside a running event loop (pytest, Playwright)
         with ThreadPoolExecutor(max_workers=1) as pool:

@@ -41,6 +41,8 @@ DEFAULTS = {
     "RABBITMQ_PORT": "5672",
     "RABBITMQ_USER": "guest",
     "RABBITMQ_EVENTS_QUEUE": "credit_assistant_events",
+    # Rasa's own name: a deployment that shares its RabbitMQ with another Rasa gives each its own
+    "RABBITMQ_EXCHANGE": "rasa-exchange",
 }
 
 

@@ -135,7 +135,7 @@ cat <<MSG
   public:    http://$PUBLIC_BIND:$PUBLIC_PORT  (nginx → Rasa $RASA_PORTS, sticky per client address)
   REST:      curl -s localhost:$PUBLIC_PORT/webhooks/rest/webhook -H "Authorization: Bearer <customer token>" -d '{"message": "借呗能注销吗"}'
   actions:   Rasa → http://127.0.0.1:$ACTION_PROXY_PORT/webhook (nginx → action servers $ACTION_PORTS)
-  stores:    tracker PostgreSQL $TRACKER_DB_HOST:$TRACKER_DB_PORT/$TRACKER_DB_NAME · lock Redis $REDIS_HOST:$REDIS_PORT/$REDIS_DB · events RabbitMQ $RABBITMQ_HOST:$RABBITMQ_PORT ($RABBITMQ_EVENTS_QUEUE)
+  stores:    tracker PostgreSQL $TRACKER_DB_HOST:$TRACKER_DB_PORT/$TRACKER_DB_NAME · lock Redis $REDIS_HOST:$REDIS_PORT/$REDIS_DB · events RabbitMQ $RABBITMQ_HOST:$RABBITMQ_PORT ($RABBITMQ_EXCHANGE → $RABBITMQ_EVENTS_QUEUE)
   health:    scripts/prod-health.sh
   logs:      $LOG_DIR/  (one file per process; restarts in supervisor.log)
   Ctrl-C stops everything.

@@ -38,6 +38,7 @@ PRODUCTION_ENV = {
     "RABBITMQ_USER": "guest",
     "RABBITMQ_PASSWORD": "guest",
     "RABBITMQ_EVENTS_QUEUE": "credit_assistant_events_test",
+    "RABBITMQ_EXCHANGE": "credit_assistant_events_test.exchange",
     "BOT_ACTION_SECRET": "production-action-secret-" + "x" * 16,
 }
 
@@ -94,6 +95,8 @@ def test_rasa_streams_tracker_events_to_rabbitmq(endpoints: AvailableEndpoints) 
     assert endpoints.event_broker is not None
     assert endpoints.event_broker.type == "channels.event_broker.ResilientPikaEventBroker"
     assert endpoints.event_broker.kwargs["queues"] == ["credit_assistant_events_test"]
+    # the deployment's own fanout exchange: another Rasa on the same RabbitMQ does not feed its queue
+    assert endpoints.event_broker.kwargs["exchange_name"] == "credit_assistant_events_test.exchange"
     # a wrong class path would make Rasa run with no broker at all, silently
     assert class_from_module_path(endpoints.event_broker.type) is ResilientPikaEventBroker
 

@@ -165,6 +165,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         "RABBITMQ_PORT": str(BASE + 31),
         "RABBITMQ_PASSWORD": "guest",
         "RABBITMQ_EVENTS_QUEUE": f"faults_events_{os.getpid()}",
+        "RABBITMQ_EXCHANGE": f"faults_events_{os.getpid()}.exchange",
         "BOT_SERVICE_HOURS": "00:00-00:00",
     }
     env.pop("BOT_EVENTS_AMQP_URL", None)
@@ -181,7 +182,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     prod_topology.stop(proc, 60)
     for proxy in proxies.values():
         proxy.close()
-    prod_topology.delete_queue(env["RABBITMQ_EVENTS_QUEUE"], AMQP_URL)
+    prod_topology.delete_queue(env["RABBITMQ_EVENTS_QUEUE"], AMQP_URL, exchange=env["RABBITMQ_EXCHANGE"])
 
 
 def wait_until(check: object, seconds: float, what: str) -> None:

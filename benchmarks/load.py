@@ -138,7 +138,7 @@ def start_topology(env: dict[str, str], work: Path) -> subprocess.Popen[bytes]:
 
 
 def amqp_url() -> str:
-    return os.environ.get("LOAD_AMQP_URL") or "amqp://guest:guest@127.0.0.1:5672/"
+    return os.environ.get("LOAD_AMQP_URL") or prod_topology.DEFAULT_AMQP_URL
 
 
 def delete_queue(name: str, exchange: str | None = None) -> None:
@@ -255,6 +255,15 @@ def stored_events(tracker_url: str, customers: list[str]) -> dict[str, list[Stor
                 found[row.sender_id].append(StoredEvent(row.id, row.type_name, row.timestamp, json.loads(row.data)))
     engine.dispose()
     return found
+
+
+def stored_event_count(tracker_url: str) -> int:
+    """The tracker store's events, all conversations (each run's tracker database is fresh)."""
+    engine = create_engine(tracker_url)
+    with engine.connect() as conn:
+        count = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+    engine.dispose()
+    return int(count)
 
 
 def stored_changes(database_url: str, since: datetime) -> tuple[Counter[str], Counter[str]]:

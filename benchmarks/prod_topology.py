@@ -13,8 +13,10 @@ import secrets
 import signal
 import subprocess
 import time
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 READY = "topology ready"  # what run-prod.sh prints once nginx, every Rasa and action server answer
@@ -79,44 +81,52 @@ def stop(proc: subprocess.Popen[bytes], seconds: float = 90) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def queued_messages(name: str, amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/") -> int | None:
-    """How many messages the queue `name` holds now (None: RabbitMQ or the queue is not there)."""
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+T = TypeVar("T")
+
+
+def _on_channel(amqp_url: str, step: Callable[[Any], Awaitable[T]]) -> T:
+    """`step(channel)` on a channel of its own connection, run to the end in a thread of its own.
+
+    In a thread: the caller may be inside a running event loop (pytest, Playwright, a test holding its loop).
+    """
     import aio_pika
 
-    async def count() -> int | None:
+    async def run() -> T:
         connection = await aio_pika.connect(amqp_url, timeout=5)
         async with connection:
-            channel = await connection.channel()
-            queue = await channel.declare_queue(name, passive=True)
-            return queue.declaration_result.message_count
+            return await step(await connection.channel())
 
-    try:  # in a thread of its own, as delete_queue
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(asyncio.run, count()).result()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
+def queued_messages(name: str, amqp_url: str = DEFAULT_AMQP_URL) -> int | None:
+    """How many messages the queue `name` holds now (None: RabbitMQ or the queue is not there)."""
+
+    async def count(channel: Any) -> int | None:
+        queue = await channel.declare_queue(name, passive=True)
+        return queue.declaration_result.message_count
+
+    try:
+        return _on_channel(amqp_url, count)
     except Exception:
         return None
 
 
-def delete_queue(
-    name: str, amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/", exchange: str | None = None
-) -> str | None:
+def delete_queue(name: str, amqp_url: str = DEFAULT_AMQP_URL, exchange: str | None = None) -> str | None:
     """Delete the run's event queue (Rasa's broker declares it durable), and its exchange if given.
 
     Tidying only: returns why it could not (a broker that is down has nothing to tidy), else None.
     """
-    import aio_pika
 
-    async def delete() -> None:
-        connection = await aio_pika.connect(amqp_url, timeout=5)
-        async with connection:
-            channel = await connection.channel()
-            await channel.queue_delete(name)
-            if exchange is not None:
-                await channel.exchange_delete(exchange)
+    async def delete(channel: Any) -> None:
+        await channel.queue_delete(name)
+        if exchange is not None:
+            await channel.exchange_delete(exchange)
 
-    try:  # in a thread of its own: the caller may be inside a running event loop (pytest, Playwright)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(asyncio.run, delete()).result()
+    try:
+        _on_channel(amqp_url, delete)
     except Exception as problem:
         return str(problem) or type(problem).__name__
     return None

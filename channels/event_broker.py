@@ -107,9 +107,7 @@ class ResilientPikaEventBroker(PikaEventBroker):
 
     async def _publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         exchange = self._exchange
-        if exchange is None:
-            self._keep(event)
-            return
+        assert exchange is not None  # publish() keeps the events until the first connection
         message = self._message(event, headers)
         try:
             await exchange.channel.basic_publish(

@@ -20,6 +20,7 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
 from actions.changes import forget_question
 from actions.common import (
@@ -38,10 +39,12 @@ from actions.credit import customer_or_none
 from bot.changes import ChangeContext, apply_change
 from bot.credit.explanations import closures_on_record, platform_closure_answer
 from bot.db.queries import customer_phone
-from bot.handoff import people
+from bot.db.session import session_factory
+from bot.handoff import outbox, people
 from bot.handoff import queue as hq
 from bot.handoff import tickets as ho
 from bot.handoff.events import publisher_for
+from bot.handoff.outbox import Outcome
 from bot.handoff.phones import find_mobile, gave_up, means_number_on_file, phone_retry_response
 from bot.handoff.summary import Turn
 from bot.nlu import journey_gate
@@ -87,12 +90,16 @@ def user_intents(tracker: Tracker) -> list[str]:
     return intents
 
 
-async def publish(messages: tuple[dict[str, Any], ...]) -> None:
-    """Publish ticket events when events are configured (never fails the conversation)."""
+def with_events(session: Session, outcome: Outcome) -> Outcome:
+    """The ticket change's outcome, its events written to the outbox in the same transaction when events are on."""
+    return outbox.record(session, outcome) if settings().events_amqp_url else outcome
+
+
+async def send_events() -> None:
+    """Send the events just committed (never fails the conversation; what fails, a Rasa server sends later)."""
     s = settings()
-    publisher = publisher_for(s.events_amqp_url, s.events_exchange)
-    for message in messages:
-        await publisher.publish(message)
+    if s.events_amqp_url:
+        await outbox.send_now(session_factory(s.database_url), publisher_for(s.events_amqp_url, s.events_exchange))
 
 
 async def hand_over(
@@ -116,20 +123,23 @@ async def hand_over(
         return [SlotSet("handoff_reason", reason.value), forget_question(), FollowupAction("callback_form")]
     conversation_id, channel, turns = tracker.sender_id, channel_of(tracker), conversation_turns(tracker)
     queued = await in_session(
-        lambda session: hq.queue_conversation(
+        lambda session: with_events(
             session,
-            conversation_id=conversation_id,
-            customer_id=customer_id,
-            reason=reason,
-            turns=turns,
-            channel=channel,
-            today=today,
-            average_handling_minutes=s.handoff_average_minutes,
-            agents_on_duty=s.agents_on_duty,
+            hq.queue_conversation(
+                session,
+                conversation_id=conversation_id,
+                customer_id=customer_id,
+                reason=reason,
+                turns=turns,
+                channel=channel,
+                today=today,
+                average_handling_minutes=s.handoff_average_minutes,
+                agents_on_duty=s.agents_on_duty,
+            ),
         )
     )
     log.info("handoff ticket %s (%s) for conversation %s", queued.ticket_id, reason.value, conversation_id)
-    await publish(queued.events)
+    await send_events()
     estimate = queued.estimate
     response = (
         "utter_handoff_fallback_queued" if reason is ho.HandoffReason.REPEATED_FALLBACK else "utter_handoff_queued"
@@ -325,20 +335,23 @@ class ActionLeaveMessage(BotAction):
         customer_id, conversation_id, channel = customer_of(tracker), tracker.sender_id, channel_of(tracker)
         turns, today = conversation_turns(tracker), self.today()
         left = await in_session(
-            lambda session: hq.leave_message(
+            lambda session: with_events(
                 session,
-                conversation_id=conversation_id,
-                customer_id=customer_id,
-                reason=reason,
-                turns=turns,
-                channel=channel,
-                today=today,
-                message=str(message),
-                callback_phone=str(phone),
+                hq.leave_message(
+                    session,
+                    conversation_id=conversation_id,
+                    customer_id=customer_id,
+                    reason=reason,
+                    turns=turns,
+                    channel=channel,
+                    today=today,
+                    message=str(message),
+                    callback_phone=str(phone),
+                ),
             )
         )
         log.info("message-left ticket %s, callback %s", left.ticket_id, left.phone_masked)
-        await publish(left.events)
+        await send_events()
         dispatcher.utter_message(
             response="utter_handoff_message_left", phone_masked=left.phone_masked, hours=settings().hours().label()
         )

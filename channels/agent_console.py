@@ -37,7 +37,9 @@ from sanic.response import BaseHTTPResponse, HTTPResponse
 from bot.config import REPO_ROOT, ConfigError, Settings
 from bot.db.session import run_in_session, session_factory
 from bot.handoff import console as hc
+from bot.handoff import outbox
 from bot.handoff.events import publisher_for
+from bot.handoff.outbox import EventOutboxSender
 from bot.handoff.tickets import InvalidTicketTransition
 from bot.security import console_auth as auth
 from bot.security.login_throttle import LoginThrottle, ThrottlePolicy
@@ -101,8 +103,13 @@ class AgentConsoleInput(InputChannel):
         # and at most MAX_PENDING_LOGINS waiting, so a flood of logins cannot take every core.
         self.hashing = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="console-login")
         self.pending_logins = 0
-        self.publisher = publisher_for(settings.events_amqp_url, settings.events_exchange)
         self.factory = session_factory(settings.database_url)
+        # Handoff events go out through the outbox; this server also sends what others could not.
+        self.outbox = (
+            EventOutboxSender(self.factory, publisher_for(settings.events_amqp_url, settings.events_exchange))
+            if settings.events_amqp_url
+            else None
+        )
         self.cookie = auth.session_cookie(dev_mode=settings.dev_mode)
         try:
             self.origins = console_origins(settings.public_url, dev_mode=settings.dev_mode)
@@ -165,6 +172,16 @@ class AgentConsoleInput(InputChannel):
             # an earlier listener) and also on errors and CORS preflights that match no console route.
             if harden_console_response not in app.response_middleware:
                 app.response_middleware.append(harden_console_response)
+
+        @bp.listener("after_server_start")
+        async def start_outbox(app: Sanic, _: Any) -> None:
+            if self.outbox is not None:
+                self.outbox.start()
+
+        @bp.listener("before_server_stop")
+        async def stop_outbox(app: Sanic, _: Any) -> None:
+            if self.outbox is not None:
+                await self.outbox.stop()
 
         bp.add_route(_plain(self.page), "/", methods=["GET"])
         bp.add_route(_plain(self.asset), "/static/<name>", methods=["GET"])
@@ -307,12 +324,18 @@ class AgentConsoleInput(InputChannel):
         """Run one of bot.handoff.console's changes; a refusal becomes its HTTP answer."""
         try:
             return await run_in_session(
-                self.factory, use_case, ticket_id=ticket_id, agent=login, channel=CHANNEL, **kwargs
+                self.factory, self._recording(use_case), ticket_id=ticket_id, agent=login, channel=CHANNEL, **kwargs
             )
         except LookupError:
             return _error(404, "not_found")
         except InvalidTicketTransition as exc:
             return _error(409, "invalid_transition", str(exc))
+
+    def _recording(self, use_case: Callable[..., hc.ConsoleOutcome]) -> Callable[..., hc.ConsoleOutcome]:
+        """`use_case`, writing its events to the outbox in its own transaction when events are on."""
+        if self.outbox is None:
+            return use_case
+        return lambda session, **kwargs: outbox.record(session, use_case(session, **kwargs))
 
     async def _follow_up(self, request: Request, outcome: hc.ConsoleOutcome) -> list[str]:
         """After a committed change: the bot in the conversation, the events, the waiting customers' places.
@@ -325,8 +348,8 @@ class AgentConsoleInput(InputChannel):
             said = await ct.hand_back(request.app.ctx.agent, conversation_id)
         elif outcome.bot is hc.BotChange.RESUME_SILENTLY:
             await ct.resume_silently(request.app.ctx.agent, conversation_id)
-        for message in outcome.events:
-            await self.publisher.publish(message)
+        if self.outbox is not None and outcome.events:
+            self.outbox.wake()
         for waiting in outcome.waiting:
             await live.deliver(waiting.conversation_id, live.queue_place(waiting.position))
         return said

@@ -366,6 +366,24 @@ class SettlementCertificate(Base):
     channel = Column(String(32), nullable=False)
 
 
+class HandoffEventOutbox(Base):
+    """A handoff event written with the ticket change it reports, until RabbitMQ has taken it.
+
+    Written in the change's own transaction, so a ticket is never without its event and an
+    event never reports a change that was rolled back; bot.handoff.outbox sends the rows and
+    deletes each once RabbitMQ has confirmed it. Only written while events are on.
+    """
+
+    __tablename__ = "handoff_event_outbox"
+
+    id = Column(Integer, primary_key=True)
+    event_id = Column(String(32), nullable=False, unique=True)  # the message's own id: helpdesks dedupe on it
+    body = Column(JSON, nullable=False)  # the message as bot.handoff.events.event_message built it
+    created_at = Column(DateTime(timezone=True), nullable=False, default=_utcnow)
+    attempts = Column(Integer, nullable=False, default=0)
+    next_try_at = Column(DateTime(timezone=True), nullable=False, default=_utcnow, index=True)
+
+
 class AuditLogIsAppendOnly(RuntimeError):
     """Raised when code tries to change or remove an audit entry."""
 

@@ -7,12 +7,12 @@ Reads return frozen snapshots from `bot.core.accounts`; writes append audit rows
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Select
@@ -790,6 +790,52 @@ def record_ticket_read(session: Session, *, ticket: m.HandoffTicket, agent: str,
 def ticket_state(ticket: m.HandoffTicket) -> dict[str, Any]:
     """The audited fields of a ticket."""
     return {"kind": ticket.kind, "status": ticket.status, "claimed_by": ticket.claimed_by}
+
+
+# ── handoff event outbox ─────────────────────────────────────────
+
+
+def add_outbox_events(session: Session, messages: Iterable[dict[str, Any]]) -> None:
+    """Keep event messages to send, in the caller's transaction (the ticket change they report)."""
+    session.add_all(m.HandoffEventOutbox(event_id=message["event_id"], body=message) for message in messages)
+    session.flush()
+
+
+def claim_outbox_events(
+    session: Session, *, now: datetime, retry_at: datetime, limit: int
+) -> list[tuple[int, dict[str, Any]]]:
+    """The oldest events due to be sent, as (id, message), each set to be tried again at `retry_at`.
+
+    A process that takes rows makes them invisible to the others until `retry_at` (PostgreSQL
+    skips rows another transaction holds), so two processes do not send the same event at once;
+    if the sender dies or RabbitMQ refuses, the rows fall due again then.
+    """
+    stmt = (
+        select(m.HandoffEventOutbox)
+        .where(m.HandoffEventOutbox.next_try_at <= now)
+        .order_by(m.HandoffEventOutbox.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.execute(stmt).scalars())
+    for row in rows:
+        row.attempts += 1
+        row.next_try_at = retry_at
+    session.flush()
+    return [(row.id, dict(row.body)) for row in rows]
+
+
+def delete_outbox_events(session: Session, ids: Iterable[int]) -> None:
+    """Forget events RabbitMQ has confirmed."""
+    wanted = list(ids)
+    if wanted:
+        session.execute(delete(m.HandoffEventOutbox).where(m.HandoffEventOutbox.id.in_(wanted)))
+
+
+def drop_outbox_events_before(session: Session, moment: datetime) -> int:
+    """Give up events written before `moment` (RabbitMQ was unreachable all that time); how many."""
+    result = session.execute(delete(m.HandoffEventOutbox).where(m.HandoffEventOutbox.created_at < moment))
+    return int(result.rowcount or 0)
 
 
 # ── one-time codes ───────────────────────────────────────────────

@@ -3,8 +3,9 @@
 Off unless BOT_EVENTS_AMQP_URL is set (the embedded default publishes nothing).
 Messages are JSON on a durable topic exchange (BOT_EVENTS_EXCHANGE) with the
 routing key `handoff.<event>`; the format is documented in docs/handoff-events.md
-and built by `event_message`, which is pure. Publishing never breaks a
-conversation: a broker that is down is logged and the chat goes on.
+and built by `event_message`, which is pure. Events go out through the outbox
+(bot.handoff.outbox): a broker that is down is logged, the chat goes on, and the
+events are sent when it is back.
 """
 
 from __future__ import annotations
@@ -87,55 +88,58 @@ def routing_key(event: str) -> str:
 class Publisher(Protocol):
     """Something that publishes event messages."""
 
-    async def publish(self, message: dict[str, Any]) -> bool:
-        """Publish one message; False when it could not be delivered."""
+    async def publish_many(self, messages: list[dict[str, Any]]) -> int:
+        """Publish in order; how many, from the first, were delivered (the rest are to be sent again)."""
         ...
 
 
 class NoPublisher:
     """Events are off (the embedded default)."""
 
-    async def publish(self, message: dict[str, Any]) -> bool:
-        """Drop the message."""
-        return False
+    async def publish_many(self, messages: list[dict[str, Any]]) -> int:
+        """Deliver nothing."""
+        return 0
 
 
 class AmqpPublisher:
-    """Publishes to a durable topic exchange, one short connection per event.
+    """Publishes to a durable topic exchange, one short connection per batch.
 
-    Handoffs are a few per minute, so a connection per message keeps this free
-    of reconnect logic; the exchange is declared (idempotently) every time.
+    Handoffs are a few per minute and the outbox (bot.handoff.outbox) sends what is due
+    together, so a connection per batch keeps this free of reconnect logic; the exchange is
+    declared (idempotently) every time.
     """
 
     def __init__(self, url: str, exchange: str) -> None:
         self.url = url
         self.exchange = exchange
 
-    async def publish(self, message: dict[str, Any]) -> bool:
-        """Publish persistently; logs and returns False if RabbitMQ cannot be reached."""
+    async def publish_many(self, messages: list[dict[str, Any]]) -> int:
+        """Publish persistently, each confirmed by RabbitMQ; logs and stops at the first failure."""
         import aio_pika  # imported here: only deployments that turn events on need it loaded
 
+        delivered = 0
         try:
             connection = await aio_pika.connect(self.url, timeout=PUBLISH_TIMEOUT_SECONDS)
             async with connection:
-                channel = await connection.channel()
+                channel = await connection.channel()  # with publisher confirms: publish returns once RabbitMQ has it
                 exchange = await channel.declare_exchange(self.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
-                body = json.dumps(message, ensure_ascii=False).encode("utf-8")
-                await exchange.publish(
-                    aio_pika.Message(
-                        body,
-                        content_type="application/json",
-                        content_encoding="utf-8",
-                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                        message_id=str(message.get("event_id", "")),
-                        type=str(message.get("event", "")),
-                    ),
-                    routing_key=routing_key(str(message["event"])),
-                )
-            return True
+                for message in messages:
+                    await exchange.publish(_amqp_message(aio_pika, message), routing_key=routing_key(message["event"]))
+                    delivered += 1
         except Exception as exc:  # any broker failure must leave the chat working
-            log.warning("handoff event %s not published: %s", message.get("event"), exc)
-            return False
+            log.warning("handoff events not published (%d of %d sent): %s", delivered, len(messages), exc)
+        return delivered
+
+
+def _amqp_message(aio_pika: Any, message: dict[str, Any]) -> Any:
+    return aio_pika.Message(
+        json.dumps(message, ensure_ascii=False).encode("utf-8"),
+        content_type="application/json",
+        content_encoding="utf-8",
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        message_id=str(message.get("event_id", "")),
+        type=str(message.get("event", "")),
+    )
 
 
 def publisher_for(amqp_url: str, exchange: str) -> Publisher:

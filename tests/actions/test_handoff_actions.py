@@ -294,3 +294,23 @@ async def test_frozen_line_offers_a_human_with_a_button() -> None:
     )
     offer = next(m for m in messages if m["response"] == "utter_handoff_offer")
     assert offer["buttons"] == [{"title": fragment("utter_button_human"), "payload": "/request_human"}]
+
+
+@pytest.mark.usefixtures("open_hours")
+async def test_with_rabbitmq_out_of_reach_the_ticket_event_waits_in_the_outbox(factory, monkeypatch) -> None:
+    monkeypatch.setenv("BOT_EVENTS_AMQP_URL", "amqp://guest:guest@127.0.0.1:1/")  # nothing listens there
+    common.settings.cache_clear()
+    messages, _ = await run_action(ActionRequestHuman(clock=seed_day), conversation("demo_balance", BALANCE_CHAT))
+    assert said(messages) == ["utter_handoff_queued", "custom"]  # the customer is queued all the same
+    (ticket,) = tickets(factory)
+    with session_scope(factory) as s:
+        (row,) = s.execute(select(m.HandoffEventOutbox)).scalars()
+        assert (row.body["event"], row.body["ticket"]["id"], row.attempts) == ("ticket_created", ticket.id, 1)
+
+
+@pytest.mark.usefixtures("open_hours")
+async def test_with_events_off_nothing_is_kept_for_them(factory) -> None:
+    await run_action(ActionRequestHuman(clock=seed_day), conversation("demo_balance", BALANCE_CHAT))
+    assert len(tickets(factory)) == 1
+    with session_scope(factory) as s:
+        assert list(s.execute(select(m.HandoffEventOutbox)).scalars()) == []

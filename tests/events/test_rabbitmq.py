@@ -5,10 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import aio_pika
+from sqlalchemy import select
 
+from bot.db.models import HandoffEventOutbox
+from bot.db.queries import add_outbox_events
+from bot.db.session import session_scope
 from bot.handoff.events import AmqpPublisher, event_message
+from bot.handoff.outbox import RETRY_SECONDS, send_due
 from tests.conftest import run_async
 
 # Synchronous tests running their coroutines in a thread (tests.conftest.run_async):
@@ -39,7 +45,7 @@ async def _publish_and_consume(amqp_url: str) -> None:
             callback_phone="13812345678",
             data={"chars": 12},
         )
-        assert await AmqpPublisher(amqp_url, exchange_name).publish(message) is True
+        assert await AmqpPublisher(amqp_url, exchange_name).publish_many([message]) == 1
 
         received = await queue.get(timeout=10, fail=True)
         assert received is not None
@@ -66,4 +72,39 @@ def test_publishing_to_a_wrong_vhost_reports_failure_without_raising(amqp_url: s
         status="closed",
         reason="requested",
     )
-    assert run_async(asyncio.wait_for(AmqpPublisher(bad, "x").publish(message), timeout=30)) is False
+    assert run_async(asyncio.wait_for(AmqpPublisher(bad, "x").publish_many([message]), timeout=30)) == 0
+
+
+def test_the_outbox_keeps_events_while_rabbitmq_refuses_and_sends_them_in_order_after(amqp_url: str, factory) -> None:
+    run_async(_outbox_through_an_outage(amqp_url, factory))
+
+
+async def _outbox_through_an_outage(amqp_url: str, factory) -> None:
+    exchange_name = f"test.handoff.{uuid.uuid4().hex[:8]}"
+    messages = [
+        event_message(event, ticket_id=7, conversation_id="c", customer_id=None, kind="live", status=s, reason="x")
+        for event, s in (("ticket_created", "queued"), ("ticket_claimed", "claimed"), ("ticket_closed", "closed"))
+    ]
+    with session_scope(factory) as session:
+        add_outbox_events(session, messages)
+    refused = AmqpPublisher(amqp_url.rstrip("/") + "/no-such-vhost", exchange_name)
+    assert (await send_due(factory, refused)).failed == 3
+
+    connection = await aio_pika.connect(amqp_url, timeout=5)
+    async with connection:
+        channel = await connection.channel()
+        exchange = await channel.declare_exchange(exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
+        queue = await channel.declare_queue(exclusive=True)
+        await queue.bind(exchange, routing_key="handoff.#")
+        later = datetime.now(timezone.utc) + timedelta(seconds=RETRY_SECONDS + 1)
+        assert (await send_due(factory, AmqpPublisher(amqp_url, exchange_name), now=later)).sent == 3
+        received = []
+        for _ in messages:
+            delivered = await queue.get(timeout=10, fail=True)
+            assert delivered is not None
+            await delivered.ack()
+            received.append(json.loads(delivered.body.decode("utf-8")))
+        assert received == messages
+        await exchange.delete()
+    with session_scope(factory) as session:
+        assert session.execute(select(HandoffEventOutbox)).first() is None

@@ -63,4 +63,4 @@ def test_an_unreachable_broker_does_not_raise() -> None:
         status="closed",
         reason="requested",
     )
-    assert run_async(publisher.publish(msg)) is False
+    assert run_async(publisher.publish_many([msg, msg])) == 0

@@ -11,6 +11,7 @@ Slot and response names here match domain.yml; rules in data/rules/handoff.yml.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import date, datetime, timezone
 from functools import partial
@@ -95,11 +96,21 @@ def with_events(session: Session, outcome: Outcome) -> Outcome:
     return outbox.record(session, outcome) if settings().events_amqp_url else outcome
 
 
-async def send_events() -> None:
-    """Send the events just committed (never fails the conversation; what fails, a Rasa server sends later)."""
+# Sends under way; kept so that the event loop does not collect a task before it ends.
+sending: set[asyncio.Task[Any]] = set()
+
+
+def send_events() -> None:
+    """Send the events just committed, in the background: the customer's answer never waits for RabbitMQ.
+
+    What fails stays in the outbox, and a Rasa server sends it later (bot.handoff.outbox).
+    """
     s = settings()
     if s.events_amqp_url:
-        await outbox.send_now(session_factory(s.database_url), publisher_for(s.events_amqp_url, s.events_exchange))
+        factory, publisher = session_factory(s.database_url), publisher_for(s.events_amqp_url, s.events_exchange)
+        task = asyncio.get_running_loop().create_task(outbox.send_now(factory, publisher))
+        sending.add(task)
+        task.add_done_callback(sending.discard)
 
 
 async def hand_over(
@@ -139,7 +150,7 @@ async def hand_over(
         )
     )
     log.info("handoff ticket %s (%s) for conversation %s", queued.ticket_id, reason.value, conversation_id)
-    await send_events()
+    send_events()
     estimate = queued.estimate
     response = (
         "utter_handoff_fallback_queued" if reason is ho.HandoffReason.REPEATED_FALLBACK else "utter_handoff_queued"
@@ -351,7 +362,7 @@ class ActionLeaveMessage(BotAction):
             )
         )
         log.info("message-left ticket %s, callback %s", left.ticket_id, left.phone_masked)
-        await send_events()
+        send_events()
         dispatcher.utter_message(
             response="utter_handoff_message_left", phone_masked=left.phone_masked, hours=settings().hours().label()
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,7 +11,7 @@ import pytest
 from rasa_sdk import Tracker
 from sqlalchemy import select
 
-from actions import common
+from actions import common, handoff
 from actions.closing import ActionCheckClosure
 from actions.handoff import (
     ActionHandleFallback,
@@ -302,6 +303,8 @@ async def test_with_rabbitmq_out_of_reach_the_ticket_event_waits_in_the_outbox(f
     common.settings.cache_clear()
     messages, _ = await run_action(ActionRequestHuman(clock=seed_day), conversation("demo_balance", BALANCE_CHAT))
     assert said(messages) == ["utter_handoff_queued", "custom"]  # the customer is queued all the same
+    assert handoff.sending  # the answer did not wait for RabbitMQ
+    await asyncio.gather(*handoff.sending)
     (ticket,) = tickets(factory)
     with session_scope(factory) as s:
         (row,) = s.execute(select(m.HandoffEventOutbox)).scalars()

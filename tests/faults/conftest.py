@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -166,6 +167,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         "RABBITMQ_PASSWORD": "guest",
         "RABBITMQ_EVENTS_QUEUE": f"faults_events_{os.getpid()}",
         "RABBITMQ_EXCHANGE": f"faults_events_{os.getpid()}.exchange",
+        "BOT_EVENTS_EXCHANGE": f"faults_handoff_{os.getpid()}",  # handoff events: a topic exchange of the run's own
         "BOT_SERVICE_HOURS": "00:00-00:00",
     }
     env.pop("BOT_EVENTS_AMQP_URL", None)
@@ -183,6 +185,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     for proxy in proxies.values():
         proxy.close()
     prod_topology.delete_queue(env["RABBITMQ_EVENTS_QUEUE"], AMQP_URL, exchange=env["RABBITMQ_EXCHANGE"])
+    prod_topology.delete_queue(helpdesk_queue(env), AMQP_URL, exchange=env["BOT_EVENTS_EXCHANGE"])
 
 
 def wait_until(check: object, seconds: float, what: str) -> None:
@@ -226,6 +229,58 @@ def published_user_messages(
                 event = json.loads(message.body)
                 if event.get("event") == "user" and event.get("sender_id") == sender and event["timestamp"] >= since:
                     got[event.get("text")] += 1
+        return got
+
+    return run_async(drain())
+
+
+def helpdesk_queue(env: dict[str, str]) -> str:
+    """The queue a test binds to the run's handoff exchange, as a helpdesk would."""
+    return env["BOT_EVENTS_EXCHANGE"] + ".helpdesk"
+
+
+def bind_helpdesk_queue(env: dict[str, str]) -> None:
+    """Declare the run's handoff exchange and a queue for every handoff event (before any is sent)."""
+    import aio_pika
+
+    async def bind() -> None:
+        connection = await aio_pika.connect(AMQP_URL, timeout=5)
+        async with connection:
+            channel = await connection.channel()
+            exchange = await channel.declare_exchange(
+                env["BOT_EVENTS_EXCHANGE"], aio_pika.ExchangeType.TOPIC, durable=True
+            )
+            queue = await channel.declare_queue(helpdesk_queue(env), durable=True)
+            await queue.bind(exchange, routing_key="handoff.#")
+
+    run_async(bind())
+
+
+def helpdesk_events(env: dict[str, str], ticket_id: int, seconds: float) -> list[dict[str, Any]]:
+    """The handoff events of `ticket_id` taken from the helpdesk queue, once the first came (or time ran out).
+
+    Then a moment longer, so an event sent twice shows up as twice.
+    """
+    import aio_pika
+
+    async def drain() -> list[dict[str, Any]]:
+        got: list[dict[str, Any]] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        connection = await aio_pika.connect(AMQP_URL, timeout=5)
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue(helpdesk_queue(env), durable=True)
+            while loop.time() < deadline:
+                message = await queue.get(fail=False, no_ack=True)
+                if message is None:
+                    if got:
+                        deadline = min(deadline, loop.time() + 2)
+                    await asyncio.sleep(0.2)
+                    continue
+                event = json.loads(message.body)
+                if event["ticket"]["id"] == ticket_id:
+                    got.append(event)
         return got
 
     return run_async(drain())

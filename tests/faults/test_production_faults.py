@@ -31,7 +31,13 @@ from bot.db.seed import reseed_demo
 from bot.db.session import session_factory, session_scope
 from bot.security.tokens import mint_token
 from tests.environment import unavailable
-from tests.faults.conftest import Topology, published_user_messages, wait_until
+from tests.faults.conftest import (
+    Topology,
+    bind_helpdesk_queue,
+    helpdesk_events,
+    published_user_messages,
+    wait_until,
+)
 from tests.rendering import domain
 
 
@@ -403,6 +409,27 @@ def test_rabbitmq_down_does_not_stop_conversations(
     wanted = Counter(["你好", "关闭花呗影响征信吗"])
     queue = topology.env["RABBITMQ_EVENTS_QUEUE"]
     assert published_user_messages(queue, c.customer, c.started, wanted, 90) == wanted
+
+
+def test_a_ticket_opened_while_rabbitmq_is_down_reaches_the_helpdesk_once_it_is_back(
+    topology: Topology, conversation: Callable[[str], Conversation]
+) -> None:
+    c = conversation("demo_clean")
+    bind_helpdesk_queue(topology.env)
+    topology.proxies["rabbitmq"].cut()
+    try:
+        replies = c.send("/request_human")  # the widget's 转人工 button
+    finally:
+        topology.proxies["rabbitmq"].restore()
+    (handoff,) = (r["custom"]["handoff"] for r in replies if "handoff" in (r.get("custom") or {}))
+    assert handoff["position"] >= 1, replies  # queued at once, RabbitMQ or not
+    # kept in the account database, sent by a Rasa server's next round after the retry time
+    events = helpdesk_events(topology.env, handoff["ticket_id"], 120)
+    assert [e["event"] for e in events] == ["ticket_created"], events
+    assert events[0]["ticket"]["conversation_id"] == "demo_clean"
+    with session_scope(session_factory(topology.accounts_url)) as session:
+        assert session.execute(select(func.count()).select_from(m.HandoffEventOutbox)).scalar_one() == 0
+    c.assert_stored_once()
 
 
 def test_zz_sigterm_stops_every_process(topology: Topology) -> None:

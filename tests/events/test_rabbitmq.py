@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import aio_pika
@@ -16,6 +15,7 @@ from bot.db.session import session_scope
 from bot.handoff.events import AmqpPublisher, event_message
 from bot.handoff.outbox import RETRY_SECONDS, send_due
 from tests.conftest import run_async
+from tests.events.helpdesk import helpdesk_queue, next_message
 
 # Synchronous tests running their coroutines in a thread (tests.conftest.run_async):
 # Playwright's sync API may already own the main thread's event loop in this run.
@@ -26,14 +26,7 @@ def test_published_event_is_consumed_from_a_bound_queue(amqp_url: str) -> None:
 
 
 async def _publish_and_consume(amqp_url: str) -> None:
-    exchange_name = f"test.handoff.{uuid.uuid4().hex[:8]}"
-    connection = await aio_pika.connect(amqp_url, timeout=5)
-    async with connection:
-        channel = await connection.channel()
-        exchange = await channel.declare_exchange(exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
-        queue = await channel.declare_queue(exclusive=True)
-        await queue.bind(exchange, routing_key="handoff.#")
-
+    async with helpdesk_queue(amqp_url) as (exchange_name, queue):
         message = event_message(
             "ticket_created",
             ticket_id=42,
@@ -47,9 +40,7 @@ async def _publish_and_consume(amqp_url: str) -> None:
         )
         assert await AmqpPublisher(amqp_url, exchange_name).publish_many([message]) == 1
 
-        received = await queue.get(timeout=10, fail=True)
-        assert received is not None
-        await received.ack()
+        received = await next_message(queue)
         assert received.routing_key == "handoff.ticket_created"
         assert received.content_type == "application/json"
         assert received.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
@@ -58,7 +49,6 @@ async def _publish_and_consume(amqp_url: str) -> None:
         assert body == message
         assert body["ticket"]["callback_phone_masked"] == "138****5678"
         assert "13812345678" not in received.body.decode("utf-8")
-        await exchange.delete()
 
 
 def test_publishing_to_a_wrong_vhost_reports_failure_without_raising(amqp_url: str) -> None:
@@ -80,31 +70,18 @@ def test_the_outbox_keeps_events_while_rabbitmq_refuses_and_sends_them_in_order_
 
 
 async def _outbox_through_an_outage(amqp_url: str, factory) -> None:
-    exchange_name = f"test.handoff.{uuid.uuid4().hex[:8]}"
     messages = [
         event_message(event, ticket_id=7, conversation_id="c", customer_id=None, kind="live", status=s, reason="x")
         for event, s in (("ticket_created", "queued"), ("ticket_claimed", "claimed"), ("ticket_closed", "closed"))
     ]
     with session_scope(factory) as session:
         add_outbox_events(session, messages)
-    refused = AmqpPublisher(amqp_url.rstrip("/") + "/no-such-vhost", exchange_name)
-    assert (await send_due(factory, refused)).failed == 3
-
-    connection = await aio_pika.connect(amqp_url, timeout=5)
-    async with connection:
-        channel = await connection.channel()
-        exchange = await channel.declare_exchange(exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
-        queue = await channel.declare_queue(exclusive=True)
-        await queue.bind(exchange, routing_key="handoff.#")
+    async with helpdesk_queue(amqp_url) as (exchange_name, queue):
+        refused = AmqpPublisher(amqp_url.rstrip("/") + "/no-such-vhost", exchange_name)
+        assert (await send_due(factory, refused)).failed == 3
         later = datetime.now(timezone.utc) + timedelta(seconds=RETRY_SECONDS + 1)
         assert (await send_due(factory, AmqpPublisher(amqp_url, exchange_name), now=later)).sent == 3
-        received = []
-        for _ in messages:
-            delivered = await queue.get(timeout=10, fail=True)
-            assert delivered is not None
-            await delivered.ack()
-            received.append(json.loads(delivered.body.decode("utf-8")))
+        received = [json.loads((await next_message(queue)).body.decode("utf-8")) for _ in messages]
         assert received == messages
-        await exchange.delete()
     with session_scope(factory) as session:
         assert session.execute(select(HandoffEventOutbox)).first() is None

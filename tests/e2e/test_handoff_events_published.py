@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
@@ -24,12 +25,25 @@ async def _bind(url: str, queue_name: str) -> None:
         await queue.bind(exchange, routing_key="handoff.#")
 
 
-async def _drain(url: str, queue_name: str) -> list[tuple[str, dict[str, Any]]]:
+async def _drain(url: str, queue_name: str, ticket_id: int, count: int) -> list[tuple[str, dict[str, Any]]]:
+    """The ticket's events from the queue, waiting until `count` came (they are sent after each change commits)."""
     connection = await aio_pika.connect(url, timeout=5)
     received: list[tuple[str, dict[str, Any]]] = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
     async with connection:
         channel = await connection.channel()
         queue = await channel.declare_queue(queue_name, auto_delete=False)
+        while len(received) < count and loop.time() < deadline:
+            message = await queue.get(timeout=5, fail=False)
+            if message is None:
+                await asyncio.sleep(0.1)
+                continue
+            await message.ack()
+            body = json.loads(message.body.decode("utf-8"))
+            if body["ticket"]["id"] == ticket_id:
+                received.append((str(message.routing_key), body))
+        await asyncio.sleep(1)  # an event sent twice would come now
         while (message := await queue.get(timeout=5, fail=False)) is not None:
             await message.ack()
             received.append((str(message.routing_key), json.loads(message.body.decode("utf-8"))))
@@ -46,7 +60,9 @@ def test_ticket_events_from_both_servers(amqp_url: str, chat, console) -> None:
     for path, body in [("claim", None), ("reply", {"text": "您好"}), ("note", {"text": "备注"}), ("handback", None)]:
         assert agent.post(f"/tickets/{tid}/{path}", body).status_code == 200
 
-    events = [(key, body) for key, body in run_async(_drain(amqp_url, queue_name)) if body["ticket"]["id"] == tid]
+    events = [
+        (key, body) for key, body in run_async(_drain(amqp_url, queue_name, tid, 5)) if body["ticket"]["id"] == tid
+    ]
     assert [key for key, _ in events] == [
         "handoff.ticket_created",
         "handoff.ticket_claimed",

@@ -3,9 +3,9 @@
 Publishing straight after a change lost the event whenever RabbitMQ was restarting or out of
 reach, and an external helpdesk that follows the events never saw that ticket. Now a change's
 events are rows of `handoff_event_outbox`, written in the change's own transaction
-(`record`), and `send_due` sends the rows that are due, oldest first (an event retried after a
-failure can come after later ones), deleting each once
-RabbitMQ has confirmed it. A row that could not be sent is tried again RETRY_SECONDS later, by
+(`record`), and `send_due` sends the rows that are due, oldest first (one retried after a
+failure can come after later ones), deleting each once RabbitMQ has confirmed it. A row that
+could not be sent is tried again RETRY_SECONDS later, by
 whichever process looks first: the process that made the change right after committing it, and
 every Rasa server every SEND_INTERVAL_SECONDS (`EventOutboxSender`). Delivery is at least once (a
 process that dies between RabbitMQ's confirmation and the delete sends that event again):

@@ -1,4 +1,4 @@
-"""Operator commands: `python -m bot.cli prepare|seed|requests|review|token|hash-password|dev-mode`.
+"""Operator commands: `python -m bot.cli prepare|seed|requests|review|outbox|token|hash-password|dev-mode`.
 
 prepare            migrate the database and load the product catalog; in development mode
                    also the demo customers if missing
@@ -6,6 +6,8 @@ seed               development mode only: migrate, then replace the demo custome
 requests           list requests awaiting review
 hash-password      read an agent's password (twice, not echoed) and print the hash for BOT_AGENT_USERS
 review ID DECISION approve or reject a closure, reopen or data-deletion request
+outbox             how many handoff events wait to be sent to RabbitMQ, and for how long;
+                   exit 1 when they are late (make prod-health asks it)
 token CUSTOMER     development mode only: print a signed token for a demo customer
 dev-mode [--bind HOST]
                    print true or false: whether BOT_DEV_MODE means development mode (the one
@@ -20,7 +22,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -31,6 +33,7 @@ from bot.db import queries
 from bot.db.migrate import upgrade_to_head
 from bot.db.seed import ensure_seeded, reseed_demo, seed_catalog, seed_load_customers
 from bot.db.session import session_factory, session_scope
+from bot.handoff import outbox
 from bot.security.console_auth import hash_password
 from bot.security.tokens import mint_token
 from bot.service_requests.lifecycle import DEFAULT_REJECTION_REASON, REJECTION_REASONS, InvalidTransition
@@ -72,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
             _print_open_requests(session)
         elif args.command == "review":
             return _review(session, args, today)
+        elif args.command == "outbox":
+            line, late = outbox.backlog_report(*queries.outbox_backlog(session), datetime.now(timezone.utc))
+            print(line)
+            return 1 if late else 0
     return 0
 
 
@@ -187,6 +194,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("prepare")
     sub.add_parser("seed")
     sub.add_parser("requests")
+    sub.add_parser("outbox", help="handoff events waiting to be sent to RabbitMQ; exit 1 when they are late")
     seed_load = sub.add_parser("seed-load", help="copies of the demo customers, load_0001 … (benchmarks/load.py)")
     seed_load.add_argument("--count", type=int, default=200)
     sub.add_parser("hash-password")

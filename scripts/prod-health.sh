@@ -33,4 +33,12 @@ for port in $(seq "$ACTION_PORT_BASE" $((ACTION_PORT_BASE + ACTION_WORKERS - 1))
 tcp "tracker PostgreSQL" "$TRACKER_DB_HOST" "$TRACKER_DB_PORT"
 tcp "Redis lock store" "$REDIS_HOST" "$REDIS_PORT"
 tcp "RabbitMQ broker" "$RABBITMQ_HOST" "$RABBITMQ_PORT"
+# Handoff events wait in the account database until RabbitMQ takes them (docs/handoff-events.md).
+if [ -n "${BOT_EVENTS_AMQP_URL:-}" ] && [ -n "${DATABASE_URL:-}" ]; then
+  if backlog=$($BIN/python -m bot.cli outbox 2>/dev/null); then
+    echo "ok    handoff events  $backlog"
+  else
+    echo "LATE  handoff events  ${backlog:-the account database did not answer}"; bad=1
+  fi
+fi
 exit $bad

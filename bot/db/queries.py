@@ -838,6 +838,15 @@ def drop_outbox_events_before(session: Session, moment: datetime) -> int:
     return int(result.rowcount or 0)
 
 
+def outbox_backlog(session: Session) -> tuple[int, datetime | None]:
+    """How many handoff events wait to be sent, and when the oldest of them was written."""
+    count, oldest = session.execute(
+        select(func.count(m.HandoffEventOutbox.id), func.min(m.HandoffEventOutbox.created_at))
+    ).one()
+    # SQLite gives the stored UTC time back without its zone
+    return int(count), oldest if oldest is None or oldest.tzinfo else oldest.replace(tzinfo=timezone.utc)
+
+
 # ── one-time codes ───────────────────────────────────────────────
 
 

@@ -33,6 +33,9 @@ RETRY_SECONDS = 30.0
 SEND_INTERVAL_SECONDS = 15.0
 MAX_AGE = timedelta(days=1)
 BATCH = 100
+# A backlog older than a retry and three rounds is no passing hiccup: RabbitMQ is out of reach
+# of the Rasa servers, or none of them is running (`python -m bot.cli outbox`, make prod-health).
+LATE_AFTER = timedelta(seconds=RETRY_SECONDS + 3 * SEND_INTERVAL_SECONDS)
 
 
 class HasEvents(Protocol):
@@ -94,6 +97,18 @@ async def send_now(factory: sessionmaker, publisher: Publisher) -> Sent | None:
 
 def _claim(session: Session, now: datetime, retry_at: datetime) -> list[tuple[int, dict[str, Any]]]:
     return queries.claim_outbox_events(session, now=now, retry_at=retry_at, limit=BATCH)
+
+
+def backlog_report(count: int, oldest: datetime | None, now: datetime) -> tuple[str, bool]:
+    """A line for operators on the events waiting to be sent, and whether they are late."""
+    if count == 0 or oldest is None:
+        return "no handoff events waiting", False
+    waited = max(0, int((now - oldest).total_seconds()))
+    late = now - oldest > LATE_AFTER
+    line = f"{count} handoff events waiting, the oldest for {waited} s"
+    if late:
+        line += " (RabbitMQ out of reach of the Rasa servers, or none running: see their logs)"
+    return line, late
 
 
 class EventOutboxSender:

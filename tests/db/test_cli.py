@@ -90,3 +90,35 @@ def test_prepare_outside_development_loads_the_catalog_but_no_demo_customers(db_
 def test_reseeding_demo_customers_is_refused_outside_development(cli_db, monkeypatch) -> None:
     monkeypatch.setenv("BOT_DEV_MODE", "false")
     assert cli.main(["seed"]) == 1
+
+
+def test_outbox_reports_the_waiting_handoff_events_and_fails_when_they_are_late(cli_db, capsys) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import update
+
+    from bot.db import models as m
+    from bot.db.queries import add_outbox_events
+    from bot.handoff.events import event_message
+    from bot.handoff.outbox import LATE_AFTER
+
+    assert cli.main(["outbox"]) == 0
+    assert capsys.readouterr().out.strip() == "no handoff events waiting"
+    message = event_message(
+        "ticket_created",
+        ticket_id=1,
+        conversation_id="c",
+        customer_id=None,
+        kind="live",
+        status="queued",
+        reason="requested",
+    )
+    with session_scope(cli_db) as s:
+        add_outbox_events(s, [message])
+    assert cli.main(["outbox"]) == 0  # just written: the next round sends it
+    assert capsys.readouterr().out.startswith("1 handoff events waiting, the oldest for ")
+    with session_scope(cli_db) as s:
+        written = datetime.now(timezone.utc) - LATE_AFTER - timedelta(seconds=5)
+        s.execute(update(m.HandoffEventOutbox).values(created_at=written))
+    assert cli.main(["outbox"]) == 1
+    assert "RabbitMQ out of reach" in capsys.readouterr().out

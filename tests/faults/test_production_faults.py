@@ -60,7 +60,8 @@ def test_every_process_and_service_is_healthy(topology: Topology) -> None:
         [str(REPO_ROOT / "scripts" / "prod-health.sh")], env=topology.env, capture_output=True, text=True, timeout=60
     )
     assert health.returncode == 0, health.stdout + health.stderr
-    assert health.stdout.count("ok ") == 10, health.stdout
+    assert health.stdout.count("ok ") == 11, health.stdout
+    assert "ok    handoff events  no handoff events waiting" in health.stdout
 
 
 def test_a_client_stays_on_one_rasa_process(topology: Topology) -> None:

@@ -64,3 +64,18 @@ def test_an_unreachable_broker_does_not_raise() -> None:
         reason="requested",
     )
     assert run_async(publisher.publish_many([msg, msg])) == 0
+
+
+def test_the_backlog_report_says_how_long_the_oldest_waited_and_when_that_is_late() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from bot.handoff.outbox import LATE_AFTER, backlog_report
+
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
+    assert backlog_report(0, None, now) == ("no handoff events waiting", False)
+    assert backlog_report(2, now - timedelta(seconds=40), now) == (
+        "2 handoff events waiting, the oldest for 40 s",
+        False,
+    )
+    line, late = backlog_report(3, now - LATE_AFTER - timedelta(seconds=1), now)
+    assert late and line.startswith("3 handoff events waiting, the oldest for 76 s (RabbitMQ out of reach")

@@ -52,6 +52,7 @@ class Run:
     load_average: float  # the machine's 1-minute load average just before the run
     events_published: int | None = None  # tracker events in RabbitMQ as the last answer came (None: not counted)
     events_stored: int = 0  # tracker events in the tracker store after the run
+    machine_cpu_s: float | None = None  # CPU seconds the whole machine spent during the run (None: not read)
 
     @property
     def per_second(self) -> float:
@@ -86,12 +87,14 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def report(runs: list[Run], target: float = TARGET, per_round: int | None = None) -> str:
+def report(runs: list[Run], target: float = TARGET, per_round: int | None = None, cores: int | None = None) -> str:
     """The table: each run's messages/s and its ratio to its round's first run; the verdict for two workers.
 
     Runs come in rounds of `per_round` (all of them one round by default): each round runs every
     worker count once, so a ratio compares runs minutes apart, not a fast quarter hour with a slow one.
-    With several rounds the verdict is on the median ratio.
+    With several rounds the verdict is on the median ratio. Where the machine's CPU was read, it
+    also says what two workers could deliver at most on `cores` cores (the machine's by default):
+    the cores over the machine's CPU a message in the round's two-worker run, against the one worker.
     """
     size = per_round or len(runs)
     rounds = [runs[n : n + size] for n in range(0, len(runs), size)]
@@ -122,6 +125,13 @@ def report(runs: list[Run], target: float = TARGET, per_round: int | None = None
         if len(ratios) > 1:
             figures = ", ".join(f"{r:.2f}x" for r in ratios) + f"; median {figures}"
         lines.append(f"2 workers / 1 worker: {figures} (target >= {target}x: {verdict})")
+    bounds = [b for b in (_machine_bound(r, cores or os.cpu_count() or 1) for r in rounds) if b is not None]
+    if bounds:
+        lines.append(
+            f"2 workers with all {cores or os.cpu_count()} cores busy, at the run's machine CPU a message: at most "
+            + ", ".join(f"{bound:.2f}x ({busy:.0f} % busy)" for bound, busy in bounds)
+            + " one worker"
+        )
     if any(r.errors or r.empty or r.apologies or r.unfinished for r in runs):
         lines.append("some messages failed, came back empty or with an apology, or did not finish: not comparable")
     return "\n".join(lines)
@@ -134,6 +144,19 @@ def _two_to_one(one_round: list[Run]) -> float | None:
     if one is None or two is None or not one.per_second:
         return None
     return two.per_second / one.per_second
+
+
+def _machine_bound(one_round: list[Run], cores: int) -> tuple[float, float] | None:
+    """The most two workers could deliver with every core busy (a ratio to the round's one worker), and %.
+
+    The % is how busy the round's two-worker run kept the machine; None without the figures.
+    """
+    one = next((r for r in one_round if r.workers == 1), None)
+    two = next((r for r in one_round if r.workers == 2), None)
+    if one is None or two is None or not one.per_second or not two.machine_cpu_s or not two.messages:
+        return None
+    capacity = cores * two.messages / two.machine_cpu_s  # messages/s with every core busy at this CPU a message
+    return capacity / one.per_second, 100 * two.machine_cpu_s / (cores * two.seconds)
 
 
 def apologies() -> set[str]:
@@ -159,12 +182,11 @@ def measure(args: argparse.Namespace, workers: int) -> Run:
         load_average = os.getloadavg()[0]
         cpu_before = cpu_share.snapshot(work)
         exchanges, _, cancelled, seconds = asyncio.run(load.drive(args, url, customers, env["BOT_JWT_SECRET"]))
+        cpu_after = cpu_share.snapshot(work)
         # events the broker has delivered by the last answer: work left over is not in the throughput
         published = prod_topology.queued_messages(env["RABBITMQ_EVENTS_QUEUE"], load.amqp_url())
         # which process a second worker is waiting for (printed as the run ends)
-        print(
-            "  " + "\n  ".join(cpu_share.lines(cpu_before, cpu_share.snapshot(work), sum(map(len, exchanges.values()))))
-        )
+        print("  " + "\n  ".join(cpu_share.lines(cpu_before, cpu_after, sum(map(len, exchanges.values())))))
     finally:
         prod_topology.stop(proc)
         load.delete_queue(env["RABBITMQ_EVENTS_QUEUE"], env["RABBITMQ_EXCHANGE"])
@@ -185,6 +207,7 @@ def measure(args: argparse.Namespace, workers: int) -> Run:
         load_average=load_average,
         events_published=published,
         events_stored=stored,
+        machine_cpu_s=cpu_share.spent(cpu_before, cpu_after)[1],
     )
 
 

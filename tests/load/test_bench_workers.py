@@ -76,3 +76,13 @@ def test_rounds_must_be_positive() -> None:
     assert arguments(["--rounds", "3"]).rounds == 3
     with pytest.raises(SystemExit):
         arguments(["--rounds", "0"])
+
+
+def test_the_report_says_what_two_workers_could_deliver_with_every_core_busy() -> None:
+    two = Run(**{**_run(2, 600, 40.0).__dict__, "machine_cpu_s": 72.0})  # 0.12 s of machine CPU a message
+    text = report([_run(1, 600, 60.0), two], cores=2)
+    # 2 cores / 0.12 s = 16.7 messages/s at most, against the one worker's 10; the run kept them 90 % busy
+    assert text.splitlines()[-1] == (
+        "2 workers with all 2 cores busy, at the run's machine CPU a message: at most 1.67x (90 % busy) one worker"
+    )
+    assert "cores busy" not in report([_run(1, 600, 60.0), _run(2, 600, 40.0)], cores=2)  # CPU not read

@@ -13,6 +13,11 @@ supervisor restarts). A conversation must not depend on the analytics stream.
   counted in a warning), and sends them once connected. After the first connection, aio-pika's
   robust connection reconnects by itself and Rasa's broker re-sends what failed meanwhile (the
   same bounded buffer).
+- holds at most `max_unpublished` events in flight (sent, RabbitMQ's confirmation awaited). A
+  RabbitMQ that stops answering (a memory or disk alarm makes it stop reading from publishers)
+  would otherwise leave one waiting task per event, about 450 a second on a busy server, until the
+  process ran out of memory. Past the cap, events wait in the same bounded buffer, in order, and
+  go out as confirmations come back.
 - sends a turn's events to RabbitMQ together, while the server is busy. aio-pika, as Rasa uses
   it, sends them one per turn of the server's event loop: `Exchange.publish` holds the channel
   until the connection's writer has sent its frame, and that writer takes 10 frames at most at a
@@ -53,6 +58,7 @@ class ResilientPikaEventBroker(PikaEventBroker):
         kwargs["retry_delay_in_seconds"] = 0
         super().__init__(*args, **kwargs)
         self._unpublished_events: deque[dict[str, Any]] = deque(maxlen=int(max_unpublished))
+        self.max_in_flight = int(max_unpublished)  # sent, confirmation awaited: each one a task and its event
         self.dropped = 0
         self.failed = 0  # publishes RabbitMQ did not confirm (kept to send again)
         self._connector: asyncio.Task[None] | None = None
@@ -99,11 +105,27 @@ class ResilientPikaEventBroker(PikaEventBroker):
             return
 
     def publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        """Send `event`, or keep it (bounded) until the first connection is made."""
-        if self._exchange is None:
+        """Send `event`; keep it (bounded) until the first connection, or while too many await RabbitMQ."""
+        # Behind kept events, a new one waits its turn: the stream stays in order.
+        if self._exchange is None or self._unpublished_events or self._in_flight_full():
             self._keep(event)
             return
         super().publish(event, headers)
+
+    def _in_flight_full(self) -> bool:
+        # Called from a publishing task that has its confirmation: that one no longer counts.
+        current = asyncio.current_task()
+        return len(self._background_tasks) - (current in self._background_tasks) >= self.max_in_flight
+
+    def _send_kept(self) -> None:
+        """Send kept events, oldest first, while there is room in flight (a confirmation came back)."""
+        while self._exchange is not None and self._unpublished_events and not self._in_flight_full():
+            super().publish(self._unpublished_events.popleft())
+
+    def _publish_unpublished_messages(self, *_: Any, **__: Any) -> None:
+        # Rasa's own re-publishes each kept event through publish(), which would keep it again
+        # behind the others: connected (or reconnected), the kept events go out in order from here.
+        self._send_kept()
 
     async def _publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         exchange = self._exchange
@@ -118,6 +140,7 @@ class ResilientPikaEventBroker(PikaEventBroker):
                 mandatory=True,  # as aio-pika's Exchange.publish sends it
                 wait=False,
             )
+            self._send_kept()
         except Exception as problem:  # closed channel while reconnecting, a refused or returned message
             self.failed += 1
             if self.failed == 1 or self.failed % 1000 == 0:  # the first and every thousandth, not one line each

@@ -107,6 +107,50 @@ def test_events_reach_rabbitmq_while_the_event_loop_stays_busy(amqp_url: str) ->
     assert texts == [f"m{n}" for n in range(events)]  # each once, in order
 
 
+def test_a_rabbitmq_that_stops_answering_holds_a_bounded_number_of_events(amqp_url: str) -> None:
+    """Under a memory alarm RabbitMQ stops reading from publishers: no confirmation comes back. Each
+    event would stay a task waiting for one until the Rasa process ran out of memory; at most
+    `max_unpublished` wait in flight and as many in the buffer (the oldest of those dropped), and
+    once RabbitMQ answers again they arrive in order."""
+    url = urlparse(amqp_url)
+    proxy = FaultProxy(PROXY_PORT + 1, url.hostname or "127.0.0.1", url.port or 5672)
+    queue_name = f"test.events.{uuid.uuid4().hex[:8]}"
+
+    async def scenario() -> list[str]:
+        broker = await ResilientPikaEventBroker.from_endpoint_config(
+            _config(PROXY_PORT + 1, queue_name, max_unpublished="50")
+        )
+        assert broker is not None
+        for _ in range(100):
+            if broker.is_ready():
+                break
+            await asyncio.sleep(0.1)
+        assert broker.is_ready()
+        proxy.stall()
+        for n in range(500):
+            broker.publish({"event": "bot", "text": f"m{n}", "sender_id": "c"})
+            await asyncio.sleep(0)
+        await asyncio.sleep(1)
+        assert len(broker._background_tasks) == 50  # in flight, each waiting for its confirmation
+        assert [e["text"] for e in broker._unpublished_events] == [f"m{n}" for n in range(450, 500)]
+        assert broker.dropped == 400
+        proxy.resume()
+        for _ in range(100):
+            if not broker._background_tasks and not broker._unpublished_events:
+                break
+            await asyncio.sleep(0.1)
+        texts = await _drain(queue_name, amqp_url, 100)
+        await broker.close()
+        return texts
+
+    try:
+        texts = run_async(scenario())
+    finally:
+        proxy.resume()
+        proxy.close()
+    assert texts == [f"m{n}" for n in [*range(50), *range(450, 500)]]
+
+
 async def _drain(queue_name: str, amqp_url: str, expected: int) -> list[str]:
     """The texts of the queue's events, in order; the queue is deleted."""
     connection = await aio_pika.connect(amqp_url, timeout=5)

@@ -2,7 +2,9 @@
 
 PostgreSQL, Redis and RabbitMQ on this machine serve other programs too; the production topology
 under test reaches them through one of these instead, and `cut()` makes it look as if the service
-died (open connections reset, new ones refused) until `restore()`.
+died (open connections reset, new ones refused) until `restore()`. `stall()` makes it look as if
+the service stopped answering (RabbitMQ under a memory alarm stops reading from publishers): the
+connections stay open and nothing gets through either way until `resume()`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ class FaultProxy:
         self._listener: socket.socket | None = None
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._flowing = threading.Event()
+        self._flowing.set()
         self.restore()
 
     def restore(self) -> None:
@@ -52,6 +56,14 @@ class FaultProxy:
 
     close = cut
 
+    def stall(self) -> None:
+        """Hold what either side sends (connections stay open) until `resume`."""
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        """Pass on what was held, and everything after it."""
+        self._flowing.set()
+
     def _accept(self, listener: socket.socket) -> None:
         while True:
             try:
@@ -72,6 +84,7 @@ class FaultProxy:
     def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
+                self._flowing.wait()
                 sink.sendall(data)
         except OSError:
             pass

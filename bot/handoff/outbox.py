@@ -68,13 +68,13 @@ class Sent:
 async def send_due(factory: sessionmaker, publisher: Publisher, *, now: datetime | None = None) -> Sent:
     """Send every event that is due, in batches; stops at the first batch RabbitMQ did not take whole."""
     moment = now or datetime.now(timezone.utc)
-    dropped = await run_in_session(factory, queries.drop_outbox_events_before, moment - MAX_AGE)
-    if dropped:
-        log.warning("%d handoff events older than %s were never sent and are dropped", dropped, MAX_AGE)
-    sent = failed = 0
     retry_at = moment + timedelta(seconds=RETRY_SECONDS)
+    dropped = sent = failed = 0
     while True:
-        claimed = await run_in_session(factory, _claim, moment, retry_at)
+        stale, claimed = await run_in_session(factory, _take_due, moment, retry_at)
+        if stale:
+            dropped += stale
+            log.warning("%d handoff events older than %s were never sent and are dropped", stale, MAX_AGE)
         if not claimed:
             break
         delivered = await publisher.publish_many([message for _, message in claimed])
@@ -95,8 +95,10 @@ async def send_now(factory: sessionmaker, publisher: Publisher) -> Sent | None:
         return None
 
 
-def _claim(session: Session, now: datetime, retry_at: datetime) -> list[tuple[int, dict[str, Any]]]:
-    return queries.claim_outbox_events(session, now=now, retry_at=retry_at, limit=BATCH)
+def _take_due(session: Session, now: datetime, retry_at: datetime) -> tuple[int, list[tuple[int, dict[str, Any]]]]:
+    """One transaction: give up the stale events (how many), then claim a batch of due ones."""
+    stale = queries.drop_outbox_events_before(session, now - MAX_AGE)
+    return stale, queries.claim_outbox_events(session, now=now, retry_at=retry_at, limit=BATCH)
 
 
 def backlog_report(count: int, oldest: datetime | None, now: datetime) -> tuple[str, bool]:

@@ -44,7 +44,7 @@ from bot.db.session import session_factory
 from bot.handoff import outbox, people
 from bot.handoff import queue as hq
 from bot.handoff import tickets as ho
-from bot.handoff.events import publisher_for
+from bot.handoff.events import AmqpPublisher
 from bot.handoff.outbox import Outcome
 from bot.handoff.phones import find_mobile, gave_up, means_number_on_file, phone_retry_response
 from bot.handoff.summary import Turn
@@ -107,7 +107,7 @@ def send_events() -> None:
     """
     s = settings()
     if s.events_amqp_url:
-        factory, publisher = session_factory(s.database_url), publisher_for(s.events_amqp_url, s.events_exchange)
+        factory, publisher = session_factory(s.database_url), AmqpPublisher(s.events_amqp_url, s.events_exchange)
         task = asyncio.get_running_loop().create_task(outbox.send_now(factory, publisher))
         sending.add(task)
         task.add_done_callback(sending.discard)

@@ -38,7 +38,7 @@ from bot.config import REPO_ROOT, ConfigError, Settings
 from bot.db.session import run_in_session, session_factory
 from bot.handoff import console as hc
 from bot.handoff import outbox
-from bot.handoff.events import publisher_for
+from bot.handoff.events import AmqpPublisher
 from bot.handoff.outbox import EventOutboxSender
 from bot.handoff.tickets import InvalidTicketTransition
 from bot.security import console_auth as auth
@@ -106,7 +106,7 @@ class AgentConsoleInput(InputChannel):
         self.factory = session_factory(settings.database_url)
         # Handoff events go out through the outbox; this server also sends what others could not.
         self.outbox = (
-            EventOutboxSender(self.factory, publisher_for(settings.events_amqp_url, settings.events_exchange))
+            EventOutboxSender(self.factory, AmqpPublisher(settings.events_amqp_url, settings.events_exchange))
             if settings.events_amqp_url
             else None
         )

@@ -93,14 +93,6 @@ class Publisher(Protocol):
         ...
 
 
-class NoPublisher:
-    """Events are off (the embedded default)."""
-
-    async def publish_many(self, messages: list[dict[str, Any]]) -> int:
-        """Deliver nothing."""
-        return 0
-
-
 class AmqpPublisher:
     """Publishes to a durable topic exchange, one short connection per batch.
 
@@ -140,10 +132,3 @@ def _amqp_message(aio_pika: Any, message: dict[str, Any]) -> Any:
         message_id=str(message.get("event_id", "")),
         type=str(message.get("event", "")),
     )
-
-
-def publisher_for(amqp_url: str, exchange: str) -> Publisher:
-    """The configured publisher: AMQP when a URL is set, otherwise none."""
-    if amqp_url:
-        return AmqpPublisher(amqp_url, exchange)
-    return NoPublisher()

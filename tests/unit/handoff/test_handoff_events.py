@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.handoff.events import AmqpPublisher, NoPublisher, event_message, publisher_for, routing_key
+from bot.handoff.events import AmqpPublisher, event_message, routing_key
 from tests.conftest import run_async
 
 
@@ -45,11 +45,6 @@ def test_unknown_events_are_refused() -> None:
             status="closed",
             reason="requested",
         )
-
-
-def test_publisher_is_off_without_a_url() -> None:
-    assert isinstance(publisher_for("", "x"), NoPublisher)
-    assert isinstance(publisher_for("amqp://guest:guest@localhost/", "x"), AmqpPublisher)
 
 
 def test_an_unreachable_broker_does_not_raise() -> None:

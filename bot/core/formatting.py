@@ -24,6 +24,11 @@ def cn_date(day: date, *, today: date | None = None) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored moment with its zone: SQLite gives back naive datetimes, and every one was stored as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
 def local_date(moment: datetime, zone: tzinfo | None = None) -> date:
     """The calendar day of a stored moment in the business timezone (BOT_TIMEZONE).
 
@@ -31,8 +36,7 @@ def local_date(moment: datetime, zone: tzinfo | None = None) -> date:
     Beijing day, not the UTC one before it. A naive moment is taken as UTC
     (SQLite returns them without a zone).
     """
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
-    return aware.astimezone(zone or business_zone()).date()
+    return as_utc(moment).astimezone(zone or business_zone()).date()
 
 
 # How Chinese lists are written: 、 between items, 和 before the last one in a sentence.

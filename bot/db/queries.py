@@ -19,6 +19,7 @@ from sqlalchemy.sql import Select
 
 from bot.certificates import eligibility as cert
 from bot.core import accounts as snap
+from bot.core.formatting import as_utc
 from bot.db import models as m
 from bot.handoff import tickets as ho
 from bot.handoff.phones import mask_phone
@@ -843,8 +844,7 @@ def outbox_backlog(session: Session) -> tuple[int, datetime | None]:
     count, oldest = session.execute(
         select(func.count(m.HandoffEventOutbox.id), func.min(m.HandoffEventOutbox.created_at))
     ).one()
-    # SQLite gives the stored UTC time back without its zone
-    return int(count), oldest if oldest is None or oldest.tzinfo else oldest.replace(tzinfo=timezone.utc)
+    return int(count), None if oldest is None else as_utc(oldest)
 
 
 # ── one-time codes ───────────────────────────────────────────────

@@ -15,12 +15,13 @@ Raises (every change):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from bot.core.formatting import as_utc
 from bot.db import queries
 from bot.handoff import tickets as ho
 from bot.handoff.events import ticket_message
@@ -155,7 +156,7 @@ def _at(event: dict[str, Any]) -> float:
 
 def _epoch(moment: datetime) -> float:
     """Seconds since the epoch; a naive datetime (SQLite) is UTC."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+    return as_utc(moment).timestamp()
 
 
 def claim(session: Session, *, ticket_id: int, agent: str, channel: str) -> ConsoleOutcome:

@@ -36,6 +36,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.core.formatting import as_utc
 from bot.db import queries
 
 logger = logging.getLogger(__name__)
@@ -252,7 +253,7 @@ def check_code(
         return CheckResult(CodeCheck.NONE_PENDING)
     if queries.wrong_attempts_since(session, customer_id, now - DAY) >= MAX_WRONG_PER_DAY:
         return CheckResult(CodeCheck.LOCKED_TODAY)
-    if _aware(pending.expires_at) <= now:
+    if as_utc(pending.expires_at) <= now:
         return CheckResult(CodeCheck.EXPIRED)
     if pending.attempts >= MAX_ATTEMPTS:
         return CheckResult(CodeCheck.LOCKED)
@@ -287,8 +288,3 @@ def consume_verification(
 
 def _hash(code: str, salt: str) -> str:
     return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes; they were stored as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

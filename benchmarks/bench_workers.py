@@ -125,10 +125,11 @@ def report(runs: list[Run], target: float = TARGET, per_round: int | None = None
         if len(ratios) > 1:
             figures = ", ".join(f"{r:.2f}x" for r in ratios) + f"; median {figures}"
         lines.append(f"2 workers / 1 worker: {figures} (target >= {target}x: {verdict})")
-    bounds = [b for b in (_machine_bound(r, cores or os.cpu_count() or 1) for r in rounds) if b is not None]
+    cores = cores or os.cpu_count() or 1
+    bounds = [b for b in (_machine_bound(r, cores) for r in rounds) if b is not None]
     if bounds:
         lines.append(
-            f"2 workers with all {cores or os.cpu_count()} cores busy, at the run's machine CPU a message: at most "
+            f"2 workers with all {cores} cores busy, at the run's machine CPU a message: at most "
             + ", ".join(f"{bound:.2f}x ({busy:.0f} % busy)" for bound, busy in bounds)
             + " one worker"
         )

@@ -19,7 +19,10 @@ from bot.core.accounts import (
     ProductInfo,
     RequestInfo,
 )
-from bot.db.queries import load_customer
+from bot.db import models as m
+from bot.db.queries import load_customer, open_ticket
+from bot.handoff.events import event_message
+from bot.handoff.tickets import TicketKind
 from bot.security.verification import CodeCheck, CodeSent, Purpose, check_code, issue_code
 
 TODAY = date(2026, 11, 22)
@@ -114,3 +117,31 @@ def verify_step_up(session: Session, customer_id: str, purpose: Purpose, change:
     typed = sender.sent[-1]["code"]
     result = check_code(session, customer_id=customer_id, purpose=purpose, change=change, typed=typed)
     assert result.outcome is CodeCheck.OK
+
+
+def handoff_event(event: str = "ticket_created", ticket_id: int = 1, status: str = "queued") -> dict[str, Any]:
+    """A handoff event message for a live ticket of conversation `c<ticket_id>` (docs/handoff-events.md)."""
+    return event_message(
+        event,
+        ticket_id=ticket_id,
+        conversation_id=f"c{ticket_id}",
+        customer_id=None,
+        kind="live",
+        status=status,
+        reason="requested",
+    )
+
+
+def open_live_ticket(
+    session: Session, conversation: str = "demo_balance", customer: str | None = "demo_balance"
+) -> m.HandoffTicket:
+    """A queued live ticket, as a customer's 转人工 opens it (summary cut short)."""
+    return open_ticket(
+        session,
+        conversation_id=conversation,
+        customer_id=customer,
+        kind=TicketKind.LIVE,
+        reason="requested",
+        summary={"reason": "requested"},
+        channel="rest",
+    )

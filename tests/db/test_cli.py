@@ -6,7 +6,7 @@ from bot import cli
 from bot.closing.submission import ClosureSubmitted, submit_closure
 from bot.db.session import session_scope
 from tests.conftest import TODAY
-from tests.factories import stored_account
+from tests.factories import handoff_event, stored_account
 
 
 @pytest.fixture
@@ -99,20 +99,11 @@ def test_outbox_reports_the_waiting_handoff_events_and_fails_when_they_are_late(
 
     from bot.db import models as m
     from bot.db.queries import add_outbox_events
-    from bot.handoff.events import event_message
     from bot.handoff.outbox import LATE_AFTER
 
     assert cli.main(["outbox"]) == 0
     assert capsys.readouterr().out.strip() == "no handoff events waiting"
-    message = event_message(
-        "ticket_created",
-        ticket_id=1,
-        conversation_id="c",
-        customer_id=None,
-        kind="live",
-        status="queued",
-        reason="requested",
-    )
+    message = handoff_event()
     with session_scope(cli_db) as s:
         add_outbox_events(s, [message])
     assert cli.main(["outbox"]) == 0  # just written: the next round sends it

@@ -15,8 +15,8 @@ from bot.db.session import session_factory, session_scope
 from bot.handoff import outbox
 from bot.handoff import queue as hq
 from bot.handoff import tickets as ho
-from bot.handoff.events import event_message
 from tests.conftest import TODAY, run_async
+from tests.factories import handoff_event
 
 
 class Broker:
@@ -31,18 +31,6 @@ class Broker:
         accepted = messages[:room]
         self.taken.extend(accepted)
         return len(accepted)
-
-
-def message(ticket_id: int, event: str = "ticket_created") -> dict[str, Any]:
-    return event_message(
-        event,
-        ticket_id=ticket_id,
-        conversation_id=f"c{ticket_id}",
-        customer_id=None,
-        kind="live",
-        status="queued",
-        reason="requested",
-    )
 
 
 def rows(factory) -> list[m.HandoffEventOutbox]:
@@ -86,7 +74,7 @@ def test_the_event_is_written_with_its_ticket_and_not_without(factory) -> None:
 
 
 def test_due_events_are_sent_in_order_and_forgotten(factory) -> None:
-    sent = [message(n) for n in range(1, 251)]  # more than one batch
+    sent = [handoff_event(ticket_id=n) for n in range(1, 251)]  # more than one batch
     write(factory, *sent)
     broker = Broker()
     result = run_async(outbox.send_due(factory, broker))
@@ -97,7 +85,7 @@ def test_due_events_are_sent_in_order_and_forgotten(factory) -> None:
 
 
 def test_what_rabbitmq_did_not_take_is_sent_again_later_and_only_then(factory) -> None:
-    first, second, third = message(1), message(2), message(3)
+    first, second, third = handoff_event(ticket_id=1), handoff_event(ticket_id=2), handoff_event(ticket_id=3)
     write(factory, first, second, third)
     now = datetime.now(timezone.utc)
     down = Broker(capacity=1)
@@ -114,7 +102,7 @@ def test_what_rabbitmq_did_not_take_is_sent_again_later_and_only_then(factory) -
 
 
 def test_events_older_than_a_day_are_given_up(factory) -> None:
-    write(factory, message(1))
+    write(factory, handoff_event(ticket_id=1))
     now = datetime.now(timezone.utc)
     broker = Broker()
     stale = run_async(outbox.send_due(factory, broker, now=now + outbox.MAX_AGE + timedelta(minutes=1)))
@@ -128,10 +116,10 @@ def test_the_sender_sends_when_woken_and_on_its_rounds(factory) -> None:
         sender = outbox.EventOutboxSender(factory, broker, interval=0.2)
         sender.start()
         try:
-            write(factory, message(1))
+            write(factory, handoff_event(ticket_id=1))
             sender.wake()
             await _until(lambda: len(broker.taken) == 1)
-            write(factory, message(2))  # nobody wakes it: the next round sends it
+            write(factory, handoff_event(ticket_id=2))  # nobody wakes it: the next round sends it
             await _until(lambda: len(broker.taken) == 2)
         finally:
             await sender.stop()
@@ -159,7 +147,7 @@ def test_two_processes_never_take_the_same_event(postgres_url: str) -> None:
     factory = session_factory(postgres_url)
     with session_scope(factory) as s:
         s.execute(m.HandoffEventOutbox.__table__.delete())
-    write(factory, message(1), message(2))
+    write(factory, handoff_event(ticket_id=1), handoff_event(ticket_id=2))
     now = datetime.now(timezone.utc)
     retry_at = now + timedelta(seconds=outbox.RETRY_SECONDS)
     with session_scope(factory) as first:

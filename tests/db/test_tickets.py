@@ -9,18 +9,7 @@ from bot.db import models as m
 from bot.db import queries as q
 from bot.db.session import session_scope
 from bot.handoff.tickets import InvalidTicketTransition, TicketKind
-
-
-def open_live(session, conversation="demo_balance", customer="demo_balance"):
-    return q.open_ticket(
-        session,
-        conversation_id=conversation,
-        customer_id=customer,
-        kind=TicketKind.LIVE,
-        reason="requested",
-        summary={"reason": "requested"},
-        channel="rest",
-    )
+from tests.factories import open_live_ticket as open_live
 
 
 def audits(session, ticket_id):

@@ -9,27 +9,18 @@ import json
 from sqlalchemy import select
 
 from bot.db import models as m
-from bot.db import queries as q
 from bot.db.session import session_scope
-from bot.handoff.tickets import TicketKind
 from channels.agent_console import AgentConsoleInput
 from tests.channels.serving import serving
 from tests.channels.test_console_http import PROD, PUBLIC, log_in, session_header
 from tests.conftest import run_async
 from tests.events.helpdesk import helpdesk_queue, next_message
+from tests.factories import open_live_ticket
 
 
 def test_a_claim_in_the_console_is_published_and_leaves_nothing_behind(amqp_url: str, db_url: str, factory) -> None:
     with session_scope(factory) as s:
-        ticket_id = q.open_ticket(
-            s,
-            conversation_id="demo_balance",
-            customer_id="demo_balance",
-            kind=TicketKind.LIVE,
-            reason="requested",
-            summary={},
-            channel="rest",
-        ).id
+        ticket_id = open_live_ticket(s).id
     settings = dataclasses.replace(PROD, database_url=db_url, events_amqp_url=amqp_url)
     body = run_async(_claim_and_consume(settings, amqp_url, ticket_id))
     assert (body["event"], body["ticket"]["id"], body["agent"]) == ("ticket_claimed", ticket_id, "xiaowang")

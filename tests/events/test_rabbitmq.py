@@ -16,6 +16,7 @@ from bot.handoff.events import AmqpPublisher, event_message
 from bot.handoff.outbox import RETRY_SECONDS, send_due
 from tests.conftest import run_async
 from tests.events.helpdesk import helpdesk_queue, next_message
+from tests.factories import handoff_event
 
 # Synchronous tests running their coroutines in a thread (tests.conftest.run_async):
 # Playwright's sync API may already own the main thread's event loop in this run.
@@ -53,15 +54,7 @@ async def _publish_and_consume(amqp_url: str) -> None:
 
 def test_publishing_to_a_wrong_vhost_reports_failure_without_raising(amqp_url: str) -> None:
     bad = amqp_url.rstrip("/") + "/no-such-vhost"
-    message = event_message(
-        "ticket_closed",
-        ticket_id=1,
-        conversation_id="c",
-        customer_id=None,
-        kind="live",
-        status="closed",
-        reason="requested",
-    )
+    message = handoff_event("ticket_closed", status="closed")
     assert run_async(asyncio.wait_for(AmqpPublisher(bad, "x").publish_many([message]), timeout=30)) == 0
 
 
@@ -71,7 +64,7 @@ def test_the_outbox_keeps_events_while_rabbitmq_refuses_and_sends_them_in_order_
 
 async def _outbox_through_an_outage(amqp_url: str, factory) -> None:
     messages = [
-        event_message(event, ticket_id=7, conversation_id="c", customer_id=None, kind="live", status=s, reason="x")
+        handoff_event(event, ticket_id=7, status=s)
         for event, s in (("ticket_created", "queued"), ("ticket_claimed", "claimed"), ("ticket_closed", "closed"))
     ]
     with session_scope(factory) as session:
